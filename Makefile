@@ -1,0 +1,26 @@
+# make lab   set everything up (once) and open the course in JupyterLab
+# make test  set everything up (once) and run the tests
+# GPU=1      install TensorFlow with CUDA instead of the CPU build
+PYTHON ?= python3
+VENV ?= .venv
+EXTRAS = $(if $(GPU),gpu,cpu),lab,test
+BIN = $(VENV)/bin
+
+.PHONY: lab test install clean
+
+lab: $(VENV)/.installed
+	$(BIN)/jupyter lab
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
+	touch $@
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,270 @@
+"""Find the Monet paintings and photos, load them, and feed them to training.
+
+Where the images come from, in this order:
+
+1. a folder you name (the `path` argument, or the `CYCLEGAN_LAB_DATA` variable);
+2. the user cache (`~/.cache/cyclegan-lab`, or `CYCLEGAN_LAB_CACHE`), if a
+   previous run put the data there;
+3. the lab's zip (300 Monet paintings + 300 photos, 9 MB), downloaded into
+   the cache.
+
+A data folder may hold any of these layouts (at its top or one or two levels
+down): the lab zip's `monet_jpg_300/` + `photo_jpg_300/`, Kaggle's
+`monet_jpg/` + `photo_jpg/`, CycleGAN's monet2photo `trainA/` + `trainB/`,
+or plain `monet/` + `photo/`.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+from PIL import Image, ImageOps
+
+from .config import TrainConfig
+from .download import Remote, cache_dir, download, extract_zip
+
+DATA_ENV = "CYCLEGAN_LAB_DATA"
+LAB_DATA = Remote(
+    url="https://cf-courses-data.s3.us.cloud-object-storage.appdomain.cloud/"
+    "IBM-GPXX0KSEEN/data/gan_getting_started_300.zip",
+    size=9_155_521,
+)
+LAYOUTS = [  # (Monet folder, photo folder)
+    ("monet_jpg_300", "photo_jpg_300"),  # the lab's zip
+    ("monet_jpg", "photo_jpg"),  # Kaggle "I'm Something of a Painter Myself"
+    ("trainA", "trainB"),  # CycleGAN's monet2photo
+    ("monet", "photo"),  # plain folders
+]
+HOW_TO_GET_DATA = (
+    f"Set {DATA_ENV} (or pass path=) to a folder holding Monet and photo images "
+    "as monet/ + photo/, monet_jpg/ + photo_jpg/ or trainA/ + trainB/, "
+    "or allow the download of the lab's data."
+)
+
+
+class DataNotFoundError(FileNotFoundError):
+    """No usable Monet and photo images where we looked."""
+
+
+class BadImageWarning(UserWarning):
+    """An image file could not be read and was skipped."""
+
+
+@dataclass(frozen=True)
+class DataFolders:
+    """The two folders of one data set."""
+
+    monet: Path
+    photo: Path
+
+
+def find_layout(root: str | os.PathLike) -> DataFolders | None:
+    """The Monet and photo folders under root (itself, or up to two levels down), or None."""
+    root = Path(root)
+    candidates = [root] + sorted(p for p in root.glob("*") if p.is_dir())
+    candidates += sorted(p for p in root.glob("*/*") if p.is_dir())
+    for folder in candidates:
+        for monet, photo in LAYOUTS:
+            if (folder / monet).is_dir() and (folder / photo).is_dir():
+                return DataFolders(folder / monet, folder / photo)
+    return None
+
+
+def find_data(
+    path: str | os.PathLike | None = None,
+    *,
+    download_ok: bool = True,
+    remote: Remote = LAB_DATA,
+    cache: str | os.PathLike | None = None,
+    progress: bool = True,
+) -> DataFolders:
+    """Locate the Monet and photo folders, downloading the lab's data if needed.
+
+    Raises DataNotFoundError, saying where it looked, when nothing is found, and
+    `download.DownloadError` (naming the URL) when the download fails.
+    """
+    path = path if path is not None else os.environ.get(DATA_ENV) or None
+    if path is not None:
+        if not Path(path).is_dir():
+            raise DataNotFoundError(f"Data folder {path} does not exist. {HOW_TO_GET_DATA}")
+        found = find_layout(path)
+        if found is None:
+            raise DataNotFoundError(f"No Monet and photo folders in {path}. {HOW_TO_GET_DATA}")
+        return found
+
+    cache = Path(cache) if cache is not None else cache_dir()
+    unpacked = cache / "data"
+    if unpacked.is_dir() and (found := find_layout(unpacked)) is not None:
+        return found
+    if not download_ok:
+        raise DataNotFoundError(f"No data in the cache {unpacked}, and downloading is off. {HOW_TO_GET_DATA}")
+
+    archive = download(remote, cache, progress=progress, hint=HOW_TO_GET_DATA)
+    if unpacked.exists():  # an unpacked folder without the images: unpack again beside it
+        unpacked.rename(unpacked.with_name(f"data.broken-{os.getpid()}"))
+    extract_zip(archive, unpacked)
+    found = find_layout(unpacked)
+    if found is None:
+        raise DataNotFoundError(f"The archive {archive} holds no Monet and photo folders. {HOW_TO_GET_DATA}")
+    return found
+
+
+# --- Reading images --------------------------------------------------------
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """Any Pillow image as 8-bit RGB: grayscale, palette, CMYK, 16-bit, or with
+    transparency (laid over white, so see-through parts don't turn black)."""
+    if image.mode.startswith("I;16"):  # 16-bit grayscale
+        values = np.asarray(image, dtype=np.float64) / 65535.0
+        image = Image.fromarray(np.round(values * 255).astype(np.uint8), "L")
+    elif image.mode in ("I", "F"):  # 32-bit grayscale: guess 8- or 16-bit values from the largest
+        values = np.asarray(image, dtype=np.float64)
+        top = 65535.0 if values.max() > 255 else 255.0
+        image = Image.fromarray(np.round(np.clip(values / top, 0, 1) * 255).astype(np.uint8), "L")
+    if "transparency" in image.info:  # a palette entry or colour key marked see-through
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        image = image.convert("RGBA")
+        background = Image.new("RGBA", image.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(background, image)
+    return image.convert("RGB")
+
+
+def load_image(path: str | os.PathLike, size: int = 256) -> np.ndarray:
+    """Read one image as a (size, size, 3) uint8 array.
+
+    The image is turned upright (EXIF orientation), converted to RGB, scaled
+    so its shorter side is `size` and cropped to the centre square. A 256x256
+    RGB JPEG comes back pixel for pixel. Raises ValueError naming the file if
+    it is not a readable image.
+    """
+    try:
+        with Image.open(path) as image:
+            image = ImageOps.exif_transpose(image)
+            image = to_rgb(image)
+            image = ImageOps.fit(image, (size, size), method=Image.Resampling.BICUBIC)
+            return np.asarray(image, dtype=np.uint8)
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+        raise ValueError(f"{path} is not a readable image ({error})") from error
+
+
+def image_files(folder: str | os.PathLike) -> list[Path]:
+    """The files of a folder, sorted, without hidden ones (like .DS_Store)."""
+    return sorted(p for p in Path(folder).iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+def load_folder(folder: str | os.PathLike, size: int = 256, limit: int | None = None) -> np.ndarray:
+    """Load a folder of images as one (n, size, size, 3) uint8 array.
+
+    Files that are not readable images are skipped, each with one
+    BadImageWarning that names it. Raises DataNotFoundError when the folder is
+    missing or holds no readable image.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataNotFoundError(f"Image folder {folder} does not exist. {HOW_TO_GET_DATA}")
+    images = []
+    for path in image_files(folder):
+        if limit is not None and len(images) >= limit:
+            break
+        try:
+            images.append(load_image(path, size))
+        except ValueError as error:
+            warnings.warn(f"Skipping {error}", BadImageWarning, stacklevel=2)
+    if not images:
+        raise DataNotFoundError(f"No readable images in {folder}. {HOW_TO_GET_DATA}")
+    return np.stack(images)
+
+
+@dataclass
+class LabData:
+    """The images a training run uses, as uint8 arrays (n, size, size, 3)."""
+
+    monet: np.ndarray
+    photo: np.ndarray
+    folders: DataFolders
+
+
+def load_data(config: TrainConfig | None = None, path=None, **find_kwargs) -> LabData:
+    """Find the data (see `find_data`) and load both domains into memory."""
+    config = config or TrainConfig()
+    folders = find_data(path, **find_kwargs)
+    monet = load_folder(folders.monet, config.image_size, config.max_images)
+    photo = load_folder(folders.photo, config.image_size, config.max_images)
+    return LabData(monet, photo, folders)
+
+
+# --- The tf.data pipeline --------------------------------------------------
+
+
+def normalize(images: tf.Tensor) -> tf.Tensor:
+    """uint8 [0, 255] -> float32 [-1, 1], the range of the generator's tanh."""
+    return tf.cast(images, tf.float32) / 127.5 - 1.0
+
+
+def to_uint8(images) -> np.ndarray:
+    """float [-1, 1] -> uint8 [0, 255], for showing or saving."""
+    images = np.asarray(images, dtype=np.float32)
+    return np.clip(np.round((images + 1.0) * 127.5), 0, 255).astype(np.uint8)
+
+
+def random_jitter(image: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+    """The CycleGAN paper's augmentation, reproducible from `seed` (shape [2]):
+    resize 256 -> 286, random crop back to 256, random left-right flip."""
+    size = image.shape[0]
+    big = size * 286 // 256
+    image = tf.image.resize(image, [big, big], method="nearest")
+    crop_seed, flip_seed = tf.unstack(tf.random.experimental.stateless_split(seed, 2))
+    image = tf.image.stateless_random_crop(image, [size, size, 3], seed=crop_seed)
+    return tf.image.stateless_random_flip_left_right(image, seed=flip_seed)
+
+
+def image_stream(images: np.ndarray, *, seed: int, domain: int, start: int = 0, augment: bool = False) -> tf.data.Dataset:
+    """An endless stream of float32 images in [-1, 1], each pass in a new shuffled order.
+
+    Element g of the stream is image number shuffle(g mod n) of pass g // n:
+    a function of (seed, domain, g) alone, so a resumed run that starts at
+    `start` sees exactly what an uninterrupted run would have seen.
+    """
+    n = len(images)
+    table = tf.constant(images)
+
+    def pick(g):
+        stream_seed = tf.constant(seed * 2 + domain, tf.int64)  # Monet and photos differ
+        index = tf.random.experimental.index_shuffle(g % n, tf.stack([stream_seed, g // n]), n - 1)
+        image = normalize(tf.gather(table, index))
+        if augment:
+            image = random_jitter(image, tf.stack([stream_seed, g]))
+        return image
+
+    return tf.data.Dataset.counter(start, dtype=tf.int64).map(pick, num_parallel_calls=tf.data.AUTOTUNE)
+
+
+def make_dataset(monet: np.ndarray, photo: np.ndarray, config: TrainConfig, start_step: int = 0) -> tf.data.Dataset:
+    """Batches of (real_monet, real_photo), each (batch, size, size, 3) in [-1, 1].
+
+    Monet paintings and photos are unpaired: each stream is shuffled on its
+    own and the two are zipped. The stream never ends; `steps_per_epoch`
+    (default: one pass over the smaller domain, 300 for the lab) says where
+    an epoch stops. `start_step` skips what a resumed run has already seen.
+    """
+    first = start_step * config.batch_size
+    streams = [
+        image_stream(images, seed=config.seed, domain=domain, start=first, augment=config.augment)
+        for domain, images in enumerate([monet, photo])
+    ]
+    dataset = tf.data.Dataset.zip(tuple(streams))
+    return dataset.batch(config.batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+
+
+def steps_per_epoch(data: LabData, config: TrainConfig) -> int:
+    """config.steps_per_epoch, or one pass over the smaller domain."""
+    if config.steps_per_epoch:
+        return config.steps_per_epoch
+    return max(1, min(len(data.monet), len(data.photo)) // config.batch_size)

@@ -1,0 +1,130 @@
+"""The lab's two networks: a U-Net generator and a PatchGAN discriminator.
+
+Both are built from two small blocks:
+
+- `downsample`: Conv2D(stride 2) -> instance norm -> LeakyReLU halves the image size;
+- `upsample`: Conv2DTranspose(stride 2) -> instance norm -> (Dropout) -> ReLU doubles it.
+
+The lab trains four networks. Their names, and the paper's (Zhu et al. 2017):
+
+| here                  | paper | maps                  |
+|-----------------------|-------|-----------------------|
+| `monet_generator`     | G     | photo -> Monet        |
+| `photo_generator`     | F     | Monet -> photo        |
+| `monet_discriminator` | D_Y   | is this a real Monet? |
+| `photo_discriminator` | D_X   | is this a real photo? |
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+def weight_init() -> keras.initializers.Initializer:
+    """Convolution weights start as N(0, 0.02), as in the DCGAN and CycleGAN papers."""
+    return keras.initializers.RandomNormal(mean=0.0, stddev=0.02)
+
+
+def instance_norm() -> layers.Layer:
+    """Instance normalisation: each image's each channel to mean 0, variance 1.
+
+    Keras 3 has no InstanceNormalization layer; GroupNormalization with one
+    group per channel (`groups=-1`) is exactly that. (`groups=1` would be
+    layer normalisation, a bug seen in ports.) The scale gamma starts as
+    N(0, 0.02), like the original lab.
+    """
+    return layers.GroupNormalization(groups=-1, epsilon=1e-3, gamma_initializer=weight_init())
+
+
+def downsample(filters: int, size: int = 4, apply_norm: bool = True, name: str | None = None) -> keras.Sequential:
+    """Halve height and width: (b, h, w, c) -> (b, h/2, w/2, filters).
+
+    Conv2D(filters, size, strides=2, "same", no bias) -> instance norm -> LeakyReLU(0.3).
+    The bias is dropped because the normalisation that follows removes it anyway.
+    """
+    block = keras.Sequential(name=name)
+    block.add(layers.Conv2D(filters, size, strides=2, padding="same", kernel_initializer=weight_init(), use_bias=False))
+    if apply_norm:
+        block.add(instance_norm())
+    block.add(layers.LeakyReLU(negative_slope=0.3))
+    return block
+
+
+def upsample(filters: int, size: int = 4, apply_dropout: bool = False, name: str | None = None) -> keras.Sequential:
+    """Double height and width: (b, h, w, c) -> (b, 2h, 2w, filters).
+
+    Conv2DTranspose(filters, size, strides=2, "same", no bias) -> instance norm
+    -> Dropout(0.5) when asked -> ReLU. Dropout stays on during training only.
+    """
+    block = keras.Sequential(name=name)
+    block.add(
+        layers.Conv2DTranspose(filters, size, strides=2, padding="same", kernel_initializer=weight_init(), use_bias=False)
+    )
+    block.add(instance_norm())
+    if apply_dropout:
+        block.add(layers.Dropout(0.5))
+    block.add(layers.ReLU())
+    return block
+
+
+def build_generator(name: str = "generator", image_size: int = 256, filters: int = 64) -> keras.Model:
+    """The lab's U-Net generator: (b, 256, 256, 3) in [-1, 1] -> (b, 256, 256, 3) in [-1, 1].
+
+    The encoder downsamples until the image is 1x1 (8 times for 256: 64, 128,
+    256, then 512 five times); the decoder upsamples back (512 x4, 256, 128,
+    64), and after each step concatenates the encoder output of the same size
+    (the U-Net skip connections), so fine detail can flow straight across.
+    The first three decoder blocks use dropout. A last Conv2DTranspose to 3
+    channels with tanh gives the image. 54,414,979 parameters.
+
+    `image_size` (a power of two, at least 32) and `filters` (of the first
+    block; they double per level up to 8 x filters) make smaller variants for
+    tests and quick experiments; the defaults are the lab's.
+    """
+    levels = _levels(image_size)
+    down_filters = [min(filters * 2**level, filters * 8) for level in range(levels)]
+    down_stack = [downsample(f, apply_norm=level > 0) for level, f in enumerate(down_filters)]
+    up_filters = down_filters[-2::-1]  # mirror of the encoder, without the bottleneck
+    up_stack = [upsample(f, apply_dropout=level < 3) for level, f in enumerate(up_filters)]
+    last = layers.Conv2DTranspose(3, 4, strides=2, padding="same", kernel_initializer=weight_init(), activation="tanh")
+
+    inputs = keras.Input(shape=(image_size, image_size, 3))
+    x = inputs
+    skips = []
+    for down in down_stack:  # 256 -> 128 -> ... -> 1
+        x = down(x)
+        skips.append(x)
+    skips = reversed(skips[:-1])  # mirror order, without the 1x1 bottleneck
+    for up, skip in zip(up_stack, skips):  # 1 -> 2 -> ... -> 128
+        x = up(x)
+        x = layers.Concatenate()([x, skip])  # channels: up's + skip's
+    outputs = last(x)  # (b, 256, 256, 3)
+    return keras.Model(inputs=inputs, outputs=outputs, name=name)
+
+
+def _levels(image_size: int) -> int:
+    levels = int(image_size).bit_length() - 1
+    if image_size < 32 or 2**levels != image_size:
+        raise ValueError(f"image_size must be a power of two of at least 32 (the lab uses 256), got {image_size!r}")
+    return levels
+
+
+def build_discriminator(name: str = "discriminator", image_size: int = 256) -> keras.Model:
+    """The lab's PatchGAN discriminator: (b, 256, 256, 3) -> (b, 30, 30, 1) logits.
+
+    Each of the 30x30 outputs judges one 70x70 patch of the input: a logit
+    above 0 means "looks real". 2,765,569 parameters. Smaller images give a
+    smaller grid of patches.
+    """
+    _levels(image_size)
+    inputs = keras.Input(shape=(image_size, image_size, 3), name="input_image")
+    x = downsample(64, apply_norm=False)(inputs)  # (b, 128, 128, 64)
+    x = downsample(128)(x)  # (b, 64, 64, 128)
+    x = downsample(256)(x)  # (b, 32, 32, 256)
+    x = layers.ZeroPadding2D()(x)  # (b, 34, 34, 256)
+    x = layers.Conv2D(512, 4, strides=1, kernel_initializer=weight_init(), use_bias=False)(x)  # (b, 31, 31, 512)
+    x = instance_norm()(x)
+    x = layers.LeakyReLU(negative_slope=0.3)(x)
+    x = layers.ZeroPadding2D()(x)  # (b, 33, 33, 512)
+    outputs = layers.Conv2D(1, 4, strides=1, kernel_initializer=weight_init())(x)  # (b, 30, 30, 1)
+    return keras.Model(inputs=inputs, outputs=outputs, name=name)

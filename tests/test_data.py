@@ -1,0 +1,472 @@
+"""Tests for cyclegan_lab.data: finding, downloading, reading and feeding the images.
+
+Small synthetic images (built with Pillow) check exact behaviour; the real Monet and
+photo JPEGs (the `real_data` fixture) check what a learner will actually load.
+"""
+from __future__ import annotations
+
+import io
+import socket
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from http_server import make_zip
+from PIL import Image
+
+from cyclegan_lab.config import TrainConfig
+from cyclegan_lab.data import (
+    BadImageWarning,
+    DataFolders,
+    DataNotFoundError,
+    LabData,
+    find_data,
+    find_layout,
+    load_data,
+    load_folder,
+    load_image,
+    make_dataset,
+    normalize,
+    steps_per_epoch,
+    to_uint8,
+)
+from cyclegan_lab.download import DownloadError, Remote
+
+RED, BLUE, GREEN = (255, 0, 0), (0, 0, 255), (0, 255, 0)
+
+
+# --------------------------------------------------------------------------- helpers
+def encode(image: Image.Image, fmt: str = "JPEG", **options) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, fmt, **options)
+    return buf.getvalue()
+
+
+def jpeg(color=(200, 30, 30), size=(16, 16)) -> bytes:
+    return encode(Image.new("RGB", size, color), quality=95)
+
+
+def noise(n: int, size: int = 32, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 256, (n, size, size, 3), dtype=np.uint8)
+
+
+def constant_images(n: int, size: int = 32, offset: int = 0) -> np.ndarray:
+    """Image i is filled with the value offset + i, so a batch tells which image it holds."""
+    return np.stack([np.full((size, size, 3), offset + i, np.uint8) for i in range(n)])
+
+
+def write_images(folder: Path, n: int = 2, color=(200, 30, 30)) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        (folder / f"{i:03d}.jpg").write_bytes(jpeg(color))
+    return folder
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # nothing listens here once the socket is closed
+
+
+def unreachable_remote() -> Remote:
+    """A Remote that fails if anything ever tries to download it."""
+    return Remote(f"http://127.0.0.1:{closed_port()}/gan_getting_started_300.zip", size=1)
+
+
+def cache_leftovers(cache: Path) -> list[str]:
+    return [p.name for p in cache.rglob("*") if ".part-" in p.name or ".tmp-" in p.name]
+
+
+def bad_image_warnings(record) -> list[str]:
+    return [str(w.message) for w in record if issubclass(w.category, BadImageWarning)]
+
+
+def monet_indices(dataset, steps: int) -> list[int]:
+    """The Monet image numbers (see constant_images) of the first `steps` batch-1 steps."""
+    return [int(to_uint8(monet)[0, 0, 0, 0]) for monet, _ in dataset.take(steps).as_numpy_iterator()]
+
+
+def photo_indices(dataset, steps: int, offset: int) -> list[int]:
+    return [int(to_uint8(photo)[0, 0, 0, 0]) - offset for _, photo in dataset.take(steps).as_numpy_iterator()]
+
+
+def batches(dataset, steps: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    return list(dataset.take(steps).as_numpy_iterator())
+
+
+# --------------------------------------------------------------------------- find_layout / find_data
+LAYOUTS = {  # id: (Monet folder, photo folder), relative to the data root
+    "lab-zip": ("gan_getting_started_300/monet_jpg_300", "gan_getting_started_300/photo_jpg_300"),
+    "kaggle": ("monet_jpg", "photo_jpg"),
+    "cyclegan": ("trainA", "trainB"),  # trainA is Monet
+    "plain": ("monet", "photo"),
+}
+
+
+@pytest.fixture(params=list(LAYOUTS), ids=list(LAYOUTS))
+def layout_root(request, tmp_path) -> tuple[Path, DataFolders]:
+    """A data root in one of the four layouts, and the folders it should resolve to."""
+    monet, photo = LAYOUTS[request.param]
+    root = tmp_path / "data"
+    write_images(root / monet, color=RED)
+    write_images(root / photo, color=BLUE)
+    return root, DataFolders(root / monet, root / photo)
+
+
+def test_find_layout_recognises_each_layout(layout_root):
+    root, expected = layout_root
+    assert find_layout(root) == expected
+
+
+@pytest.mark.parametrize("via", ["path", "env"])
+def test_find_data_uses_the_named_folder_without_downloading(layout_root, via, monkeypatch):
+    """A folder given by path= or CYCLEGAN_LAB_DATA is used as is; nothing is downloaded."""
+    root, expected = layout_root
+    if via == "env":
+        monkeypatch.setenv("CYCLEGAN_LAB_DATA", str(root))
+        found = find_data(remote=unreachable_remote(), progress=False)
+    else:
+        found = find_data(root, remote=unreachable_remote(), progress=False)
+    assert found == expected
+    assert load_folder(found.monet, size=32)[0, 16, 16].tolist() == pytest.approx(RED, abs=3)  # Monet is Monet
+
+
+def test_find_data_path_wins_over_env(layout_root, tmp_path, monkeypatch):
+    root, expected = layout_root
+    monkeypatch.setenv("CYCLEGAN_LAB_DATA", str(tmp_path / "elsewhere"))
+    assert find_data(root, download_ok=False) == expected
+
+
+def test_find_layout_on_real_data(real_data):
+    expected = DataFolders(real_data / "monet", real_data / "photo")
+    assert find_layout(real_data) == expected
+    assert find_data(real_data, download_ok=False) == expected
+
+
+def _missing(tmp_path: Path) -> Path:
+    return tmp_path / "no-such-folder"
+
+
+def _empty(tmp_path: Path) -> Path:
+    (tmp_path / "empty").mkdir()
+    return tmp_path / "empty"
+
+
+def _unrecognised(tmp_path: Path) -> Path:
+    root = tmp_path / "mixed"
+    write_images(root / "paintings")
+    write_images(root / "monet")  # monet/ without photo/ is no layout either
+    (root / "stray.jpg").write_bytes(jpeg())
+    return root
+
+
+@pytest.mark.parametrize("via", ["path", "env"])
+@pytest.mark.parametrize("make", [_missing, _empty, _unrecognised], ids=["missing", "empty", "no-layout"])
+def test_find_data_errors_name_the_folder_and_the_env_var(tmp_path, monkeypatch, make, via):
+    folder = make(tmp_path)
+    with pytest.raises(DataNotFoundError) as err:
+        if via == "env":
+            monkeypatch.setenv("CYCLEGAN_LAB_DATA", str(folder))
+            find_data(remote=unreachable_remote(), progress=False)
+        else:
+            find_data(folder, remote=unreachable_remote(), progress=False)
+    assert str(folder) in str(err.value)
+    assert "CYCLEGAN_LAB_DATA" in str(err.value)
+    assert isinstance(err.value, FileNotFoundError)
+
+
+# --------------------------------------------------------------------------- download into the cache
+def lab_zip(n: int = 3) -> bytes:
+    """A miniature of the lab's zip: gan_getting_started_300/{monet,photo}_jpg_300/*.jpg."""
+    members = {}
+    for i in range(n):
+        members[f"gan_getting_started_300/monet_jpg_300/m{i}.jpg"] = jpeg((200, 10 * i, 30))
+        members[f"gan_getting_started_300/photo_jpg_300/p{i}.jpg"] = jpeg((30, 10 * i, 200))
+    return make_zip(members)
+
+
+def test_find_data_downloads_extracts_and_then_uses_the_cache(server, lab_cache):
+    zip_bytes = lab_zip(3)
+    server.files["/gan_getting_started_300.zip"] = zip_bytes
+    remote = Remote(server.url("/gan_getting_started_300.zip"), size=len(zip_bytes))
+
+    found = find_data(remote=remote, progress=False)
+
+    unpacked = lab_cache / "data" / "gan_getting_started_300"
+    assert found == DataFolders(unpacked / "monet_jpg_300", unpacked / "photo_jpg_300")
+    assert server.requests == ["/gan_getting_started_300.zip"]
+    assert load_folder(found.monet, size=32).shape == (3, 32, 32, 3)
+    assert load_folder(found.photo, size=32).shape == (3, 32, 32, 3)
+    assert cache_leftovers(lab_cache) == []
+
+    assert find_data(remote=remote, progress=False) == found
+    assert find_data(remote=remote, download_ok=False) == found
+    assert len(server.requests) == 1, "a filled cache must not be downloaded again"
+
+
+def test_find_data_without_download_and_empty_cache_fails(server, lab_cache):
+    server.files["/gan_getting_started_300.zip"] = lab_zip(1)
+    with pytest.raises(DataNotFoundError) as err:
+        find_data(download_ok=False, remote=Remote(server.url("/gan_getting_started_300.zip")))
+    assert str(lab_cache / "data") in str(err.value) and "CYCLEGAN_LAB_DATA" in str(err.value)
+    assert server.requests == []
+
+
+def test_find_data_with_no_server_raises_download_error_and_leaves_no_partial_files(lab_cache):
+    remote = Remote(f"http://127.0.0.1:{closed_port()}/gan_getting_started_300.zip", size=1234)
+    with pytest.raises(DownloadError) as err:
+        find_data(remote=remote, progress=False)
+    assert remote.url in str(err.value)
+    assert "CYCLEGAN_LAB_DATA" in str(err.value)
+    assert [p for p in lab_cache.rglob("*") if p.is_file()] == []
+    assert cache_leftovers(lab_cache) == []
+
+
+def test_find_data_rejects_an_archive_without_the_images(server, lab_cache):
+    zip_bytes = make_zip({"readme.txt": b"no images here"})
+    server.files["/gan_getting_started_300.zip"] = zip_bytes
+    with pytest.raises(DataNotFoundError, match="CYCLEGAN_LAB_DATA"):
+        find_data(remote=Remote(server.url("/gan_getting_started_300.zip"), size=len(zip_bytes)), progress=False)
+
+
+# --------------------------------------------------------------------------- load_image
+def test_real_jpegs_come_back_pixel_for_pixel(real_data):
+    """A 256x256 RGB JPEG is neither resized nor re-sampled: exactly Pillow's decoding."""
+    paths = sorted((real_data / "monet").iterdir())[:2] + sorted((real_data / "photo").iterdir())[:2]
+    for path in paths:
+        image = load_image(path)
+        assert image.dtype == np.uint8 and image.shape == (256, 256, 3)
+        with Image.open(path) as original:
+            assert np.array_equal(image, np.asarray(original.convert("RGB"))), path.name
+
+
+def _palette(transparent: bool) -> tuple[Image.Image, str, dict]:
+    image = Image.new("P", (40, 30), 0)
+    image.putpalette([0, 0, 0, 10, 200, 30])
+    if transparent:
+        return image, "PNG", {"transparency": 0}  # index 0 (black) is see-through
+    image.paste(1, (0, 0, 40, 30))
+    return image, "PNG", {}
+
+
+MODES = {  # id: (image, format, save options, expected colour everywhere, tolerance)
+    "L": (Image.new("L", (40, 30), 100), "PNG", {}, (100, 100, 100), 0),
+    "RGBA-transparent": (Image.new("RGBA", (40, 30), (0, 0, 0, 0)), "PNG", {}, (255, 255, 255), 0),
+    "RGBA-opaque": (Image.new("RGBA", (40, 30), (10, 20, 30, 255)), "PNG", {}, (10, 20, 30), 0),
+    "P": (*_palette(False), (10, 200, 30), 0),
+    "P-transparent": (*_palette(True), (255, 255, 255), 0),
+    "CMYK": (Image.new("CMYK", (40, 30), (0, 255, 255, 0)), "JPEG", {"quality": 95}, RED, 3),
+    "I;16": (Image.fromarray(np.full((30, 40), 65535, np.uint16)), "PNG", {}, (255, 255, 255), 0),
+    "LA-transparent": (Image.new("LA", (40, 30), (0, 0)), "PNG", {}, (255, 255, 255), 0),
+    "LA-opaque": (Image.new("LA", (40, 30), (50, 255)), "PNG", {}, (50, 50, 50), 0),
+    "RGB-300x200": (Image.new("RGB", (300, 200), (10, 20, 30)), "PNG", {}, (10, 20, 30), 0),
+}
+
+
+@pytest.mark.parametrize("case", list(MODES))
+def test_load_image_converts_any_mode_to_rgb(tmp_path, case):
+    image, fmt, options, colour, tolerance = MODES[case]
+    path = tmp_path / f"image.{fmt.lower()}"
+    path.write_bytes(encode(image, fmt, **options))
+    with Image.open(path) as reopened:
+        assert reopened.mode == image.mode  # the file really is in that mode
+    out = load_image(path)
+    assert out.dtype == np.uint8 and out.shape == (256, 256, 3)
+    assert np.abs(out.astype(int) - colour).max() <= tolerance
+
+
+def test_transparent_parts_become_white_and_opaque_parts_keep_their_colour(tmp_path):
+    image = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
+    image.paste((255, 0, 0, 255), (0, 32, 64, 64))  # bottom half opaque red
+    (tmp_path / "half.png").write_bytes(encode(image, "PNG"))
+    out = load_image(tmp_path / "half.png", size=64)
+    assert (out[:30] == 255).all()
+    assert (out[34:] == RED).all()
+
+
+def test_dark_16_bit_image_stays_dark(tmp_path):
+    Image.fromarray(np.full((30, 40), 200, np.uint16)).save(tmp_path / "dark.png")  # 200/65535: 0.3 % grey
+    assert load_image(tmp_path / "dark.png", size=32).max() <= 1
+
+
+@pytest.mark.parametrize("mode, key", [("L", 0), ("RGB", (0, 0, 0))])
+def test_colour_key_transparency_becomes_white(tmp_path, mode, key):
+    Image.new(mode, (40, 30), key).save(tmp_path / "keyed.png", transparency=key)
+    assert (load_image(tmp_path / "keyed.png", size=32) == 255).all()
+
+
+def test_exif_rotated_image_comes_back_upright(tmp_path):
+    """Stored 64x32 left red / right blue with orientation 6 (rotate 90 deg clockwise):
+    upright it is 32x64, red on top and blue below."""
+    stored = Image.new("RGB", (64, 32), RED)
+    stored.paste(BLUE, (32, 0, 64, 32))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    (tmp_path / "rotated.jpg").write_bytes(encode(stored, quality=95, exif=exif))
+    out = load_image(tmp_path / "rotated.jpg", size=32).astype(int)
+    assert np.abs(out[:12] - RED).max() <= 12, "top must be red"
+    assert np.abs(out[20:] - BLUE).max() <= 12, "bottom must be blue"
+
+
+def test_landscape_centre_crop_keeps_both_halves(tmp_path):
+    """300x200, left half red, right half blue: the square crop is split down its middle."""
+    image = Image.new("RGB", (300, 200), RED)
+    image.paste(BLUE, (150, 0, 300, 200))
+    image.save(tmp_path / "wide.png")
+    out = load_image(tmp_path / "wide.png").astype(int)
+    assert out.shape == (256, 256, 3)
+    assert np.abs(out[:, :124] - RED).max() <= 2
+    assert np.abs(out[:, 132:] - BLUE).max() <= 2
+    assert np.abs(out[:, 127] - RED).max() < np.abs(out[:, 127] - BLUE).max()
+    assert np.abs(out[:, 128] - BLUE).max() < np.abs(out[:, 128] - RED).max()
+
+
+def test_landscape_centre_crop_drops_the_sides(tmp_path):
+    """300x200 with 50 px green margins: the centre 200x200 (red | blue) is kept, the margins dropped."""
+    image = Image.new("RGB", (300, 200), GREEN)
+    image.paste(RED, (50, 0, 150, 200))
+    image.paste(BLUE, (150, 0, 250, 200))
+    image.save(tmp_path / "margins.png")
+    out = load_image(tmp_path / "margins.png").astype(int)
+    assert np.abs(out[:, 4:124] - RED).max() <= 2
+    assert np.abs(out[:, 132:252] - BLUE).max() <= 2
+    assert out[..., 1].max() < 40, "no green margin may survive the crop"
+
+
+# --------------------------------------------------------------------------- load_folder
+def test_load_folder_skips_bad_files_with_one_warning_each(tmp_path):
+    folder = write_images(tmp_path / "monet", n=2)
+    good = encode(Image.fromarray(noise(1, 64)[0]), quality=95)
+    bad = {
+        "broken.jpg": good[: len(good) // 2],  # truncated JPEG
+        "text.jpg": b"this is not a picture\n",
+        "notes.txt": b"remember to buy paint\n",
+    }
+    for name, data in bad.items():
+        (folder / name).write_bytes(data)
+    (folder / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1" + bytes(100))
+    (folder / "subfolder").mkdir()
+
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        images = load_folder(folder, size=32)
+
+    assert images.shape == (2, 32, 32, 3) and images.dtype == np.uint8
+    messages = bad_image_warnings(record)
+    assert len(messages) == len(bad)
+    for name in bad:
+        assert sum(str(folder / name) in m for m in messages) == 1, name
+    assert not any(".DS_Store" in m for m in messages)
+
+
+def test_load_folder_ignores_hidden_files_silently(tmp_path):
+    folder = write_images(tmp_path / "photo", n=1)
+    (folder / ".DS_Store").write_bytes(b"\x00garbage")
+    (folder / "._000.jpg").write_bytes(b"\x00AppleDouble")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", BadImageWarning)
+        assert load_folder(folder, size=32).shape == (1, 32, 32, 3)
+
+
+def test_load_folder_limit_takes_the_first_files_in_name_order(tmp_path):
+    folder = tmp_path / "monet"
+    folder.mkdir()
+    for i in reversed(range(5)):
+        Image.new("RGB", (16, 16), (40 * i,) * 3).save(folder / f"{i}.png")
+    images = load_folder(folder, size=32, limit=3)
+    assert images.shape == (3, 32, 32, 3)
+    assert [int(image[0, 0, 0]) for image in images] == [0, 40, 80]
+
+
+def test_load_folder_of_only_bad_files_raises(tmp_path):
+    folder = tmp_path / "monet"
+    folder.mkdir()
+    (folder / "a.jpg").write_bytes(b"nope")
+    (folder / "b.txt").write_bytes(b"nope")
+    with pytest.warns(BadImageWarning), pytest.raises(DataNotFoundError, match="CYCLEGAN_LAB_DATA") as err:
+        load_folder(folder, size=32)
+    assert str(folder) in str(err.value)
+
+
+def test_load_folder_missing_folder_raises(tmp_path):
+    with pytest.raises(DataNotFoundError, match="does not exist"):
+        load_folder(tmp_path / "nowhere")
+
+
+# --------------------------------------------------------------------------- pipeline
+def test_normalize_and_to_uint8_round_trip_every_value():
+    values = np.arange(256, dtype=np.uint8)
+    scaled = normalize(values).numpy()
+    assert scaled.dtype == np.float32
+    assert scaled[0] == -1.0 and scaled[255] == 1.0
+    assert np.all(np.diff(scaled) > 0)
+    assert np.array_equal(to_uint8(scaled), values)
+
+
+def test_make_dataset_yields_monet_photo_batches_in_range():
+    config = TrainConfig(image_size=32, batch_size=2)
+    for monet, photo in batches(make_dataset(noise(5), noise(7, seed=1), config), 3):
+        for images in (monet, photo):
+            assert images.shape == (2, 32, 32, 3) and images.dtype == np.float32
+            assert images.min() >= -1.0 and images.max() <= 1.0
+
+
+def test_each_epoch_visits_every_image_once_in_a_new_order():
+    config = TrainConfig(image_size=32, seed=3)
+    dataset = make_dataset(constant_images(10), constant_images(10, offset=100), config)
+    monet = monet_indices(dataset, 20)
+    photo = photo_indices(dataset, 20, offset=100)
+    for order in (monet, photo):
+        assert sorted(order[:10]) == list(range(10)) and sorted(order[10:]) == list(range(10))
+        assert order[:10] != order[10:], "the second epoch must be reshuffled"
+    assert monet[:10] != photo[:10], "Monet paintings and photos are shuffled independently"
+
+
+def test_same_seed_same_order_other_seed_other_order():
+    monet, photo = constant_images(10), constant_images(10)
+
+    def order(seed):
+        return monet_indices(make_dataset(monet, photo, TrainConfig(image_size=32, seed=seed)), 10)
+
+    assert order(0) == order(0)
+    assert order(0) != order(1)
+
+
+@pytest.mark.parametrize("augment", [False, True], ids=["plain", "augment"])
+def test_start_step_resumes_the_exact_stream(augment):
+    """Starting at step k gives exactly batches k, k+1, ... of the uninterrupted run."""
+    config = TrainConfig(image_size=32, batch_size=2, seed=5, augment=augment)
+    monet, photo = noise(5), noise(7, seed=1)
+    full = batches(make_dataset(monet, photo, config), 9)
+    resumed = batches(make_dataset(monet, photo, config, start_step=4), 5)
+    for (m_full, p_full), (m_res, p_res) in zip(full[4:], resumed, strict=True):
+        assert np.array_equal(m_full, m_res) and np.array_equal(p_full, p_res)
+
+
+def test_augment_keeps_shape_and_range_but_changes_pixels():
+    config = TrainConfig(image_size=32, batch_size=2, seed=2)
+    monet, photo = noise(4), noise(4, seed=1)
+    plain = batches(make_dataset(monet, photo, config), 6)
+    augmented = batches(make_dataset(monet, photo, config.replace(augment=True)), 6)
+    for (m_aug, p_aug) in augmented:
+        for images in (m_aug, p_aug):
+            assert images.shape == (2, 32, 32, 3) and images.dtype == np.float32
+            assert images.min() >= -1.0 and images.max() <= 1.0
+    changed = [not np.array_equal(a[0], p[0]) for a, p in zip(augmented, plain)]
+    assert any(changed), "augmentation never changed an image"
+
+
+def test_steps_per_epoch_default_and_override():
+    data = LabData(monet=noise(7), photo=noise(12), folders=None)
+    assert steps_per_epoch(data, TrainConfig(image_size=32, batch_size=2)) == 3  # min(7, 12) // 2
+    assert steps_per_epoch(data, TrainConfig(image_size=32)) == 7
+    assert steps_per_epoch(data, TrainConfig(image_size=32, steps_per_epoch=5)) == 5
+
+
+# --------------------------------------------------------------------------- the real data
+def test_load_data_reads_real_images(real_data):
+    data = load_data(TrainConfig(max_images=8), path=real_data)
+    assert data.folders == DataFolders(real_data / "monet", real_data / "photo")
+    for images in (data.monet, data.photo):
+        assert images.shape == (8, 256, 256, 3) and images.dtype == np.uint8

@@ -1,0 +1,106 @@
+"""The lab's networks: exact sizes, shapes and ranges, and instance norm checked against numpy."""
+
+import keras
+import numpy as np
+import pytest
+
+from cyclegan_lab.models import build_discriminator, build_generator, downsample, instance_norm, upsample
+
+
+@pytest.fixture(scope="module")
+def generator():
+    keras.utils.set_random_seed(0)
+    return build_generator()
+
+
+@pytest.fixture(scope="module")
+def discriminator():
+    keras.utils.set_random_seed(0)
+    return build_discriminator()
+
+
+def test_generator_has_the_labs_parameter_count(generator):
+    assert generator.count_params() == 54_414_979
+
+
+def test_discriminator_has_the_labs_parameter_count(discriminator):
+    assert discriminator.count_params() == 2_765_569
+
+
+def test_generator_maps_images_to_images_in_tanh_range(generator):
+    photos = np.random.default_rng(0).uniform(-1, 1, (2, 256, 256, 3)).astype("float32")
+    out = keras.ops.convert_to_numpy(generator(photos, training=False))
+    assert out.shape == (2, 256, 256, 3)
+    assert out.min() >= -1.0 and out.max() <= 1.0
+    assert np.isfinite(out).all()
+
+
+def test_discriminator_gives_30x30_patch_logits(discriminator):
+    images = np.zeros((2, 256, 256, 3), "float32")
+    assert discriminator(images).shape == (2, 30, 30, 1)
+
+
+def test_generator_encoder_and_decoder_shapes(generator):
+    """The U-Net halves 256 down to 1 and doubles back, concatenating the mirrored skip."""
+    shapes = [layer.output.shape[1:] for layer in generator.layers[1:]]
+    downs = [(128, 128, 64), (64, 64, 128), (32, 32, 256), (16, 16, 512), (8, 8, 512), (4, 4, 512), (2, 2, 512), (1, 1, 512)]
+    assert [tuple(s) for s in shapes[:8]] == downs
+    concatenated = [tuple(layer.output.shape[1:]) for layer in generator.layers if isinstance(layer, keras.layers.Concatenate)]
+    assert concatenated == [(2, 2, 1024), (4, 4, 1024), (8, 8, 1024), (16, 16, 1024), (32, 32, 512), (64, 64, 256), (128, 128, 128)]
+
+
+def test_blocks_follow_the_lab():
+    down = downsample(128)
+    down.build((None, 64, 64, 3))
+    conv, norm, act = down.layers
+    assert (conv.filters, conv.kernel_size, conv.strides, conv.padding, conv.use_bias) == (128, (4, 4), (2, 2), "same", False)
+    assert isinstance(norm, keras.layers.GroupNormalization) and norm.groups == 128  # one group per channel
+    assert isinstance(act, keras.layers.LeakyReLU)
+    assert len(downsample(64, apply_norm=False).layers) == 2
+
+    up = upsample(256, apply_dropout=True)
+    up.build((None, 8, 8, 16))
+    kinds = [type(layer).__name__ for layer in up.layers]
+    assert kinds == ["Conv2DTranspose", "GroupNormalization", "Dropout", "ReLU"]
+    assert up.layers[2].rate == 0.5 and up.layers[0].use_bias is False
+
+
+def test_instance_norm_matches_a_per_image_per_channel_numpy_reference():
+    rng = np.random.default_rng(1)
+    x = rng.normal(3.0, 2.0, (2, 5, 7, 4)).astype("float32") * np.arange(1, 5, dtype="float32")
+    layer = instance_norm()
+    layer.build(x.shape)
+    gamma = rng.normal(1.0, 0.5, 4).astype("float32")
+    beta = rng.normal(0.0, 0.5, 4).astype("float32")
+    layer.set_weights([gamma, beta])
+
+    mean = x.mean(axis=(1, 2), keepdims=True)  # one mean per image and channel
+    var = x.var(axis=(1, 2), keepdims=True)
+    expected = (x - mean) / np.sqrt(var + 1e-3) * gamma + beta
+
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(layer(x)), expected, rtol=1e-4, atol=1e-4)
+
+
+def test_instance_norm_is_not_layer_norm():
+    """Channels are normalised separately: a channel's scale must not leak into another's."""
+    x = np.ones((1, 4, 4, 2), "float32")
+    x[..., 0] = np.arange(16).reshape(4, 4)
+    x[..., 1] = 100 * np.arange(16).reshape(4, 4)
+    layer = instance_norm()
+    layer.build(x.shape)
+    layer.set_weights([np.ones(2, "float32"), np.zeros(2, "float32")])
+    out = keras.ops.convert_to_numpy(layer(x))
+    np.testing.assert_allclose(out[..., 0], out[..., 1], atol=1e-3)
+
+
+def test_small_variants_keep_the_shape_and_scale_down():
+    small = build_generator(image_size=32, filters=8)
+    assert small.output_shape == (None, 32, 32, 3)
+    assert small.count_params() < 500_000
+    assert build_discriminator(image_size=32).output_shape == (None, 2, 2, 1)
+
+
+@pytest.mark.parametrize("size", [0, 16, 100, 257])
+def test_bad_image_sizes_are_refused(size):
+    with pytest.raises(ValueError, match="power of two"):
+        build_generator(image_size=size)

@@ -1,0 +1,154 @@
+"""Training: fit() reports the four losses, checkpoints are safe, and resume is exact.
+
+Most tests use a tiny variant of the lab's model (32x32 images, 8 generator
+filters) so they run in seconds; the CLI smoke test trains the real one.
+"""
+
+import keras
+import numpy as np
+import pytest
+
+from cyclegan_lab import checkpoints
+from cyclegan_lab.config import TrainConfig
+from cyclegan_lab.data import DataFolders, LabData, make_dataset
+from cyclegan_lab.training import LOSS_NAMES, LossHistory, build_cyclegan, train
+
+TINY = dict(image_size=32, generator_filters=8)
+
+
+@pytest.fixture(scope="module")
+def tiny_data():
+    rng = np.random.default_rng(0)
+    monet = rng.integers(0, 256, (6, 32, 32, 3), dtype=np.uint8)
+    photo = rng.integers(0, 256, (9, 32, 32, 3), dtype=np.uint8)
+    return LabData(monet, photo, DataFolders(None, None))
+
+
+def all_weights(cyclegan):
+    return [keras.ops.convert_to_numpy(v) for name in checkpoints.NETWORKS for v in getattr(cyclegan, name).weights]
+
+
+class StopAfter(keras.callbacks.Callback):
+    """Interrupts training after `steps` steps, like Ctrl-C would."""
+
+    def __init__(self, steps):
+        super().__init__()
+        self.steps, self.seen = steps, 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.seen += 1
+        if self.seen == self.steps:
+            raise KeyboardInterrupt
+
+
+RESUMABLE = TrainConfig(**TINY, epochs=2, steps_per_epoch=3, checkpoint_every=2, keep_checkpoints=2, augment=True)
+
+
+@pytest.fixture(scope="module")
+def straight_run(tiny_data, tmp_path_factory):
+    """2 epochs of 3 steps, never interrupted: checkpoints at steps 2, 3 (epoch end), 4, 6."""
+    folder = tmp_path_factory.mktemp("straight")
+    cyclegan, history = train(RESUMABLE, tiny_data, checkpoint_dir=folder, verbose=0)
+    return cyclegan, history, folder
+
+
+def test_fit_reports_the_four_losses_and_updates_all_four_networks(tiny_data):
+    config = TrainConfig(**TINY, steps_per_epoch=2)
+    cyclegan = build_cyclegan(config)
+    before = all_weights(cyclegan)
+    history = cyclegan.fit(make_dataset(tiny_data.monet, tiny_data.photo, config), epochs=1,
+                           steps_per_epoch=2, verbose=0)
+    assert set(history.history) == set(LOSS_NAMES)
+    assert all(np.isfinite(v[0]) for v in history.history.values())
+    after = all_weights(cyclegan)
+    for name in checkpoints.NETWORKS:
+        network = getattr(cyclegan, name)
+        assert int(getattr(cyclegan, name + "_optimizer").iterations) == 2, name
+        changed = [not np.array_equal(a, b) for a, b in zip(before, after)]
+        assert any(changed), f"{name} did not learn"
+        assert network.trainable_variables
+
+
+def test_loss_history_keeps_every_step_and_epoch_means(straight_run):
+    cyclegan, history, _ = straight_run
+    for name in LOSS_NAMES:
+        steps = history.steps[name]
+        assert len(steps) == 6 and np.isfinite(steps).all()
+        assert history.epochs[name] == pytest.approx([np.mean(steps[:3]), np.mean(steps[3:])])
+        # Keras' own History gets the epoch means too, not the last step.
+        assert cyclegan.history.history[name][-1] == pytest.approx(np.mean(steps[3:]))
+
+
+def test_interrupted_training_resumes_exactly(straight_run, tiny_data, tmp_path):
+    """Stopped after step 4 (mid-epoch 2) and resumed: the same as never stopping."""
+    straight, straight_history, _ = straight_run
+    with pytest.raises(KeyboardInterrupt):
+        train(RESUMABLE, tiny_data, checkpoint_dir=tmp_path, callbacks=[StopAfter(4)], verbose=0)
+    assert checkpoints.latest_checkpoint(tmp_path).name == "step-000004.npz"
+    resumed, resumed_history = train(RESUMABLE, tiny_data, checkpoint_dir=tmp_path, verbose=0)
+
+    assert int(resumed.monet_generator_optimizer.iterations) == 6
+    for name in LOSS_NAMES:
+        np.testing.assert_allclose(resumed_history.steps[name], straight_history.steps[name], rtol=1e-4)
+        np.testing.assert_allclose(resumed_history.epochs[name], straight_history.epochs[name], rtol=1e-4)
+    for a, b in zip(all_weights(resumed), all_weights(straight)):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_a_finished_run_is_not_trained_again(straight_run, tiny_data, capsys):
+    again, history = train(RESUMABLE, tiny_data, checkpoint_dir=straight_run[2], verbose=0)
+    assert "already finished" in capsys.readouterr().out
+    assert int(again.monet_generator_optimizer.iterations) == 6
+    assert len(history.steps["monet_gen_loss"]) == 6
+
+
+def test_checkpoints_keep_only_the_newest(straight_run):
+    assert [p.name for p in checkpoints.list_checkpoints(straight_run[2])] == ["step-000004.npz", "step-000006.npz"]
+
+
+def test_a_save_that_fails_midway_loses_nothing(tiny_data, tmp_path, monkeypatch):
+    config = TrainConfig(**TINY, steps_per_epoch=1)
+    cyclegan = build_cyclegan(config)
+    good = checkpoints.save_checkpoint(cyclegan, tmp_path, {"step": 1})
+    good_bytes = good.read_bytes()
+
+    def broken_savez(file, **arrays):
+        file.write(b"half a checkpoint")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(checkpoints.np, "savez", broken_savez)
+    with pytest.raises(OSError, match="disk full"):
+        checkpoints.save_checkpoint(cyclegan, tmp_path, {"step": 2})
+    assert [p.name for p in tmp_path.iterdir()] == ["step-000001.npz"]
+    assert good.read_bytes() == good_bytes
+
+
+def test_restore_refuses_a_checkpoint_of_another_model(tmp_path):
+    small = build_cyclegan(TrainConfig(**TINY))
+    path = checkpoints.save_checkpoint(small, tmp_path, {"step": 0})
+    other = build_cyclegan(TrainConfig(image_size=32, generator_filters=4))
+    with pytest.raises(ValueError, match="does not fit this model"):
+        checkpoints.restore_checkpoint(other, path)
+
+
+def test_restore_names_a_corrupt_checkpoint(tmp_path):
+    path = tmp_path / "step-000001.npz"
+    path.write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match="unreadable"):
+        checkpoints.restore_checkpoint(build_cyclegan(TrainConfig(**TINY)), path)
+
+
+def test_load_network_gives_back_the_trained_generator(straight_run):
+    from cyclegan_lab.models import build_generator
+
+    cyclegan, _, folder = straight_run
+    fresh = checkpoints.load_network(build_generator(image_size=32, filters=8), checkpoints.latest_checkpoint(folder))
+    photos = np.linspace(-1, 1, 2 * 32 * 32 * 3, dtype="float32").reshape(2, 32, 32, 3)
+    expected = keras.ops.convert_to_numpy(cyclegan.monet_generator(photos))
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(fresh(photos)), expected, atol=1e-6)
+
+
+def test_loss_history_round_trips_through_a_dict():
+    history = LossHistory(steps={"monet_gen_loss": [1.0, 2.0]}, epochs={"monet_gen_loss": [1.5]})
+    again = LossHistory(**history.to_dict())
+    assert again.steps["monet_gen_loss"] == [1.0, 2.0] and again.epochs["monet_gen_loss"] == [1.5]
