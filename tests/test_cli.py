@@ -1,0 +1,41 @@
+"""The command line: a smoke run of the lab's real model on real images, and clear errors."""
+
+import numpy as np
+
+from cyclegan_lab import checkpoints
+from cyclegan_lab.cli import main
+
+
+def test_smoke_training_of_the_labs_model_on_real_images(real_data, tmp_path, capsys):
+    """One step of the full 54M-parameter model: losses finite, a checkpoint written."""
+    assert main(["train", "--smoke", "--data", str(real_data), "--checkpoint-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "Training on 4 Monet paintings and 4 photos" in out
+    saved = checkpoints.latest_checkpoint(tmp_path)
+    assert saved is not None and saved.name == "step-000001.npz"
+    with np.load(saved) as stored:
+        import json
+
+        state = json.loads(str(stored["state"]))
+    assert state["step"] == 1 and state["config"]["steps_per_epoch"] == 1
+    assert all(np.isfinite(values).all() for values in state["history"]["steps"].values())
+
+
+def test_a_missing_data_folder_is_one_clear_error(tmp_path, capsys):
+    code = main(["train", "--smoke", "--data", str(tmp_path / "nowhere"), "--checkpoint-dir", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "does not exist" in err and "CYCLEGAN_LAB_DATA" in err
+    assert "Traceback" not in err
+
+
+def test_a_bad_parameter_is_one_clear_error(real_data, tmp_path, capsys):
+    code = main(["train", "--image-size", "100", "--data", str(real_data), "--checkpoint-dir", str(tmp_path)])
+    assert code == 2
+    assert "power of two" in capsys.readouterr().err
+
+
+def test_data_command_prints_the_folders(real_data, capsys):
+    assert main(["data", "--data", str(real_data)]) == 0
+    out = capsys.readouterr().out
+    assert str(real_data / "monet") in out and str(real_data / "photo") in out
