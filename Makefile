@@ -1,18 +1,25 @@
 # make lab   set everything up (once) and open the course in JupyterLab
 # make test  set everything up (once) and run the tests
+# make notebooks [PARAMS="-p SMOKE True"]  execute every notebook into build/notebooks
 # GPU=1      install TensorFlow with CUDA instead of the CPU build
 PYTHON ?= python3
 VENV ?= .venv
 EXTRAS = $(if $(GPU),gpu,cpu),lab,test
 BIN = $(VENV)/bin
 
-.PHONY: lab test install clean
+.PHONY: lab test notebooks install clean
 
 lab: $(VENV)/.installed
 	$(BIN)/jupyter lab
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+notebooks: $(VENV)/.installed
+	mkdir -p build/notebooks
+	for nb in notebooks/[0-9][0-9]_*.ipynb; do \
+	  $(BIN)/papermill "$$nb" "build/notebooks/$$(basename $$nb)" --cwd notebooks $(PARAMS) || exit 1; \
+	done
 
 install: $(VENV)/.installed
 

@@ -3,7 +3,8 @@
 One module per idea, in the order the notebooks teach them:
 `data` (find, load and feed the images), `models` (U-Net generator,
 PatchGAN discriminator), `losses`, `training` (the CycleGAN model and
-`train()`), `checkpoints` (save and resume), `plotting` (figures);
+`train()`), `checkpoints` (save and resume), `plotting` (figures), `architecture`
+(layer tables, diagrams, receptive fields);
 `config` holds the one `TrainConfig` they share and `download` fetches files safely.
 """
 
@@ -14,8 +15,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # keep TensorFlow's warnings
 from .config import TrainConfig  # noqa: E402
 from .data import find_data, load_data, load_folder, load_image, make_dataset, normalize, to_uint8  # noqa: E402
 from .models import build_discriminator, build_generator, downsample, upsample  # noqa: E402
-from .losses import cycle_loss, discriminator_loss, generator_loss, identity_loss  # noqa: E402
-from .training import CycleGAN, LossHistory, build_cyclegan, train  # noqa: E402
+from .losses import bce_from_logits, cycle_loss, discriminator_loss, generator_loss, identity_loss  # noqa: E402
+from .training import CycleGAN, LossHistory, SamplePreview, build_cyclegan, train  # noqa: E402
 from .checkpoints import latest_checkpoint, load_network, restore_checkpoint, save_checkpoint  # noqa: E402
 from .plotting import plot_losses, show_images  # noqa: E402
 
@@ -25,8 +26,8 @@ __all__ = [
     "TrainConfig",
     "find_data", "load_data", "load_folder", "load_image", "make_dataset", "normalize", "to_uint8",
     "build_discriminator", "build_generator", "downsample", "upsample",
-    "cycle_loss", "discriminator_loss", "generator_loss", "identity_loss",
-    "CycleGAN", "LossHistory", "build_cyclegan", "train",
+    "bce_from_logits", "cycle_loss", "discriminator_loss", "generator_loss", "identity_loss",
+    "CycleGAN", "LossHistory", "SamplePreview", "build_cyclegan", "train",
     "latest_checkpoint", "load_network", "restore_checkpoint", "save_checkpoint",
     "plot_losses", "show_images",
 ]

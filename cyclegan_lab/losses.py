@@ -6,8 +6,11 @@ BCE(target, logit) = -[target * log(sigmoid(logit)) + (1 - target) * log(1 - sig
 
 Each loss returns one scalar: the mean over the batch and over the
 discriminator's 30x30 patches. (The Kaggle notebook the lab copies kept the
-30x30 map unreduced, so its gradients were those of the *sum* over patches;
-we use the mean, as the CycleGAN paper's code does, and say so here.)
+30x30 map unreduced and added the scalar cycle and identity losses to it, so
+its gradients were those of the *sum* over the 900 patches: every term scaled
+by 900 alike. The balance between the terms is the same, and Adam ignores a
+constant factor, so both train alike; we use the mean, as the CycleGAN
+paper's code does.)
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ import tensorflow as tf
 LAMBDA = 10.0  # weight of the cycle-consistency loss in the lab
 
 
-def _bce(target: float, logits: tf.Tensor) -> tf.Tensor:
+def bce_from_logits(target: float, logits: tf.Tensor) -> tf.Tensor:
+    """mean BCE(target, logits) over all elements; target is 0 ("fake") or 1 ("real")."""
     labels = tf.fill(tf.shape(logits), tf.cast(target, logits.dtype))
     return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits))
 
@@ -25,15 +29,16 @@ def _bce(target: float, logits: tf.Tensor) -> tf.Tensor:
 def discriminator_loss(real_logits: tf.Tensor, fake_logits: tf.Tensor) -> tf.Tensor:
     """0.5 x (BCE(1, real) + BCE(0, fake)): call real images real and fakes fake.
 
-    Halving slows the discriminator down relative to the generator, which
-    keeps it from winning too early (the CycleGAN paper does the same).
+    The CycleGAN paper halves it to slow the discriminator down relative to
+    the generator. With Adam a constant factor mostly cancels out, so here it
+    chiefly puts the discriminator's loss on the generator's scale (log 2 at chance).
     """
-    return 0.5 * (_bce(1.0, real_logits) + _bce(0.0, fake_logits))
+    return 0.5 * (bce_from_logits(1.0, real_logits) + bce_from_logits(0.0, fake_logits))
 
 
 def generator_loss(fake_logits: tf.Tensor) -> tf.Tensor:
     """BCE(1, fake): the generator wins when the discriminator calls its fakes real."""
-    return _bce(1.0, fake_logits)
+    return bce_from_logits(1.0, fake_logits)
 
 
 def cycle_loss(real: tf.Tensor, cycled: tf.Tensor, lambda_cycle: float = LAMBDA) -> tf.Tensor:

@@ -15,7 +15,7 @@ import tensorflow as tf
 
 from . import checkpoints, losses
 from .config import TrainConfig
-from .data import LabData, make_dataset, steps_per_epoch
+from .data import LabData, make_dataset, normalize, steps_per_epoch
 from .models import build_discriminator, build_generator
 
 LOSS_NAMES = ["monet_gen_loss", "photo_gen_loss", "monet_disc_loss", "photo_disc_loss"]
@@ -147,6 +147,48 @@ class LossHistory(keras.callbacks.Callback):
 
     def to_dict(self) -> dict:
         return {"steps": self.steps, "epochs": self.epochs}
+
+
+class SamplePreview(keras.callbacks.Callback):
+    """Every `every` steps, show what the Monet generator makes of a few fixed photos.
+
+    `photos` is a (n, h, w, 3) uint8 array. `show` receives each figure
+    (default: display it in the notebook, or do nothing outside one).
+    """
+
+    def __init__(self, photos: np.ndarray, every: int = 50, show=None):
+        super().__init__()
+        self.photos = normalize(photos)
+        self.every = every
+        self.show = show or _display_figure
+        self.seen = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.seen += 1
+        if self.seen % self.every == 0:
+            self.show(self.figure())
+
+    def figure(self):
+        from .plotting import show_images
+
+        fakes = self.model.monet_generator(self.photos, training=False)
+        step = int(keras.ops.convert_to_numpy(self.model.monet_generator_optimizer.iterations))
+        n = len(self.photos)
+        titles = [f"photo {i + 1}" for i in range(n)] + [f"Monet {i + 1}, step {step}" for i in range(n)]
+        return show_images(list(self.photos) + list(keras.ops.convert_to_numpy(fakes)), titles, ncols=n)
+
+
+def _display_figure(figure) -> None:
+    import matplotlib.pyplot as plt
+
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:
+        get_ipython = None
+    if get_ipython is not None and get_ipython() is not None:
+        display(figure)
+    plt.close(figure)
 
 
 def train(config: TrainConfig, data: LabData, checkpoint_dir: str | os.PathLike | None = None,

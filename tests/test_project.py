@@ -36,3 +36,23 @@ def test_readme_quick_start_is_the_two_make_commands_and_ci_runs_the_test_one():
     assert re.search(r"^make test\b", ci, flags=re.M), ".ci/run must call the README's test command"
     makefile = (ROOT / "Makefile").read_text()
     assert re.search(r"^test: ", makefile, flags=re.M) and re.search(r"^lab: ", makefile, flags=re.M)
+
+
+def test_figure_script_draws_every_figure(tmp_path):
+    import subprocess
+    import sys
+
+    from PIL import Image
+
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "make_figures.py"), "--out", str(tmp_path)], check=True)
+    made = sorted(p.name for p in tmp_path.glob("*.png"))
+    assert made == sorted(p.name for p in (ROOT / "images").glob("*.png")), "images/ is out of date: run the script"
+    for name in made:
+        with Image.open(tmp_path / name) as image:
+            assert min(image.size) > 200
+
+
+def test_every_image_a_notebook_shows_is_in_images():
+    for notebook in (ROOT / "notebooks").glob("*.py"):
+        for name in re.findall(r"\.\./images/([\w.-]+)", notebook.read_text()):
+            assert (ROOT / "images" / name).exists(), f"{notebook.name} shows images/{name}, which is missing"

@@ -57,7 +57,7 @@ def test_fit_reports_the_four_losses_and_updates_all_four_networks(tiny_data):
     cyclegan = build_cyclegan(config)
     before = all_weights(cyclegan)
     history = cyclegan.fit(make_dataset(tiny_data.monet, tiny_data.photo, config), epochs=1,
-                           steps_per_epoch=2, verbose=0)
+                           steps_per_epoch=2, verbose=0, shuffle=False)
     assert set(history.history) == set(LOSS_NAMES)
     assert all(np.isfinite(v[0]) for v in history.history.values())
     after = all_weights(cyclegan)
@@ -146,6 +146,23 @@ def test_load_network_gives_back_the_trained_generator(straight_run):
     photos = np.linspace(-1, 1, 2 * 32 * 32 * 3, dtype="float32").reshape(2, 32, 32, 3)
     expected = keras.ops.convert_to_numpy(cyclegan.monet_generator(photos))
     np.testing.assert_allclose(keras.ops.convert_to_numpy(fresh(photos)), expected, atol=1e-6)
+
+
+def test_sample_preview_shows_the_generators_output_every_n_steps(straight_run):
+    from cyclegan_lab.training import SamplePreview
+
+    cyclegan, _, _ = straight_run
+    shown = []
+    preview = SamplePreview(np.zeros((2, 32, 32, 3), np.uint8), every=2, show=shown.append)
+    preview.set_model(cyclegan)
+    for batch in range(5):
+        preview.on_train_batch_end(batch)
+    assert len(shown) == 2
+    figure = shown[0]
+    assert len([ax for ax in figure.axes if ax.images]) == 4
+    assert figure.axes[2].get_title() == "Monet 1, step 6"
+    expected = keras.ops.convert_to_numpy(cyclegan.monet_generator(np.full((1, 32, 32, 3), -1.0, "float32")))[0]
+    np.testing.assert_array_equal(figure.axes[2].images[0].get_array(), np.round((expected + 1) * 127.5).clip(0, 255))
 
 
 def test_loss_history_round_trips_through_a_dict():

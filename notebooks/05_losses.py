@@ -1,0 +1,483 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 5. The losses
+#
+# This notebook computes each of the CycleGAN's four losses on real Monet paintings and photos,
+# passed through the lab's full (still untrained) model, and on hand-made discriminator outputs,
+# so that every formula comes with numbers.
+#
+# ## What you'll learn
+#
+# - The discriminator loss, the generator (adversarial) loss, the cycle-consistency loss and
+#   the identity loss: their formulas, their code, and their values on real images.
+# - What the adversarial losses say about a perfect, an unsure and a fooled discriminator.
+# - Why the discriminator's loss is halved, and why a constant factor on a loss barely matters
+#   to the Adam optimiser.
+# - How $\lambda$ (`LAMBDA`) trades the painting's style against the photo's content.
+# - Why the lab averages over the discriminator's 30x30 patches rather than summing.
+#
+# ## What you'll need
+#
+# - Notebook 1 (the objective), and ideally notebooks 3 and 4 (the generator and discriminator).
+# - About 5 minutes. A CPU is fine: the model is only evaluated, never trained; each image takes
+#   a few seconds through the four networks.
+# - The lab's data (300 Monet paintings and 300 photos, about 9 MB): it is downloaded for you
+#   the first time if you don't already have it.
+
+# %% tags=["parameters"]
+DATA_DIR = None  # folder with Monet and photo images; None: $CYCLEGAN_LAB_DATA, the cache, or the lab's download
+SMOKE = False  # True: the quick setting used by the tests (CYCLEGAN_LAB_SMOKE=1 also turns it on)
+SEED = 0  # fixes every random choice in this notebook
+
+# %% [markdown]
+# The quick setting uses one Monet and one photo; the full setting a batch of four of each.
+
+# %%
+import inspect
+import os
+
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+import tensorflow as tf
+from IPython.display import Code, Markdown, display
+
+from cyclegan_lab import (TrainConfig, build_cyclegan, cycle_loss, discriminator_loss, generator_loss,
+                          identity_loss, load_data, normalize, show_images)
+from cyclegan_lab import losses
+
+SMOKE = SMOKE or os.environ.get("CYCLEGAN_LAB_SMOKE") == "1"
+
+N_IMAGES = 1 if SMOKE else 4  # Monet paintings and photos in the batch
+LAMBDAS = [0, 1, 2, 5, 10, 20]  # values of LAMBDA compared below
+
+
+def table(header, rows):
+    """A small Markdown table, shown in the notebook."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    display(Markdown("\n".join(lines)))
+
+
+# %% [markdown]
+# ## Load real images and an untrained CycleGAN
+#
+# The images come in as `uint8` and are scaled to $[-1, 1]$, the range of the generators' `tanh`
+# output. `build_cyclegan` makes the lab's four networks with fresh, seeded weights.
+
+# %%
+data = load_data(TrainConfig(max_images=N_IMAGES, seed=SEED), DATA_DIR)
+real_monet = normalize(data.monet)  # (N_IMAGES, 256, 256, 3) in [-1, 1]
+real_photo = normalize(data.photo)
+cyclegan = build_cyclegan(TrainConfig(seed=SEED))
+print("batch:", real_monet.shape, real_photo.shape)
+print("networks:", ", ".join(net.name for net in [cyclegan.monet_generator, cyclegan.photo_generator,
+                                                  cyclegan.monet_discriminator, cyclegan.photo_discriminator]))
+
+# %% [markdown]
+# Now the passes of one training step (notebook 6 does the same inside `train_step`), with the
+# lab's names: the forward cycle photo -> Monet -> photo, the backward cycle Monet -> photo ->
+# Monet, each generator applied to its own domain, and each discriminator scoring a real and a
+# generated image. `training=False` turns the generators' dropout off, so the numbers are
+# repeatable.
+
+# %%
+monet_generator, photo_generator = cyclegan.monet_generator, cyclegan.photo_generator  # G, F
+monet_discriminator, photo_discriminator = cyclegan.monet_discriminator, cyclegan.photo_discriminator  # D_Y, D_X
+
+fake_monet = monet_generator(real_photo, training=False)  # G(x)
+cycled_photo = photo_generator(fake_monet, training=False)  # F(G(x))
+fake_photo = photo_generator(real_monet, training=False)  # F(y)
+cycled_monet = monet_generator(fake_photo, training=False)  # G(F(y))
+same_monet = monet_generator(real_monet, training=False)  # G(y)
+same_photo = photo_generator(real_photo, training=False)  # F(x)
+
+disc_real_monet = monet_discriminator(real_monet, training=False)  # (N, 30, 30, 1) logits
+disc_fake_monet = monet_discriminator(fake_monet, training=False)
+disc_real_photo = photo_discriminator(real_photo, training=False)
+disc_fake_photo = photo_discriminator(fake_photo, training=False)
+print("fake Monet:", fake_monet.shape, f"values {float(tf.reduce_min(fake_monet)):+.4f}..{float(tf.reduce_max(fake_monet)):+.4f}")
+print("logits:    ", disc_real_monet.shape, f"values {float(tf.reduce_min(disc_real_monet)):+.4f}..{float(tf.reduce_max(disc_real_monet)):+.4f}")
+
+
+# %% [markdown]
+# An untrained generator returns almost exactly 0, mid-grey: the scale of its normalisation
+# layers starts near 0 (drawn from $N(0, 0.02)$), so little signal gets through yet. Stretching
+# the contrast shows that the output does depend on the photo, faintly:
+
+# %%
+def stretch(image):
+    """Contrast-stretch a nearly flat image to [-1, 1] for display."""
+    image = np.asarray(image)
+    return np.clip((image - image.mean()) / (3 * image.std() + 1e-12), -1, 1)
+
+
+show_images([real_photo[0], fake_monet[0], stretch(fake_monet[0]), cycled_photo[0]],
+            titles=["real photo x", "fake Monet G(x)", "G(x), contrast stretched", "cycled photo F(G(x))"])
+plt.show()
+
+# %% [markdown]
+# So the model is where training starts: it neither paints nor copies. That makes its losses
+# easy to predict, which is a good check that we understand them.
+
+# %% [markdown]
+# ## Score real and fake: the discriminator loss
+#
+# A discriminator returns a 30x30 grid of logits per image, one per 70x70 patch. It should call
+# every patch of a real Monet real (target 1) and every patch of a generated one fake (target 0):
+#
+# $$\mathcal{L}_{D_Y} = \tfrac12\Big[\text{BCE}\big(1, D_Y(y)\big) + \text{BCE}\big(0, D_Y(G(x))\big)\Big],
+#   \qquad \text{BCE}(1, z) = \log(1 + e^{-z}),\; \text{BCE}(0, z) = \log(1 + e^{z}),$$
+#
+# each BCE averaged over the batch and the 900 patches. In code:
+
+# %%
+Code(inspect.getsource(discriminator_loss), language="python")
+
+# %%
+monet_disc_loss = discriminator_loss(disc_real_monet, disc_fake_monet)
+photo_disc_loss = discriminator_loss(disc_real_photo, disc_fake_photo)
+print(f"mean logit on real Monets {float(tf.reduce_mean(disc_real_monet)):+.5f}, "
+      f"on fake Monets {float(tf.reduce_mean(disc_fake_monet)):+.5f}")
+print(f"L_D_Y = 0.5 [BCE(1, D_Y(y)) + BCE(0, D_Y(G(x)))] = {float(monet_disc_loss):.5f}")
+print(f"L_D_X = 0.5 [BCE(1, D_X(x)) + BCE(0, D_X(F(y)))] = {float(photo_disc_loss):.5f}")
+print(f"log 2 = {np.log(2):.5f}")
+
+# %% [markdown]
+# The untrained discriminators return logits within a hair of 0 for real and fake alike: they
+# are guessing, $\sigma(0) = \tfrac12$, and their loss is $\tfrac12(\log 2 + \log 2) = \log 2$.
+# Here is what they see, patch by patch. The fakes, being almost flat grey, get logits even
+# closer to 0 than the real images:
+
+# %%
+maps = [disc_real_monet, disc_fake_monet, disc_real_photo, disc_fake_photo]
+titles = ["D_Y(real Monet)", "D_Y(fake Monet)", "D_X(real photo)", "D_X(fake photo)"]
+limit = max(float(tf.reduce_max(tf.abs(m[0]))) for m in maps)
+fig, axes = plt.subplots(1, 4, figsize=(14, 3.4))
+for ax, logit_map, title in zip(axes, maps, titles):
+    shown = ax.imshow(np.asarray(logit_map[0, :, :, 0]), cmap="RdBu", vmin=-limit, vmax=limit)
+    ax.set_title(title)
+    ax.axis("off")
+fig.colorbar(shown, ax=axes, label="logit (> 0: 'real')", shrink=0.9)
+fig.suptitle("An untrained discriminator's 30x30 patch logits: all close to 0")
+plt.show()
+
+# %% [markdown]
+# ## Try hand-made logits
+#
+# To see the losses at work we need discriminators with opinions. We make them up: every patch
+# of the real image gets logit $z_{\text{real}}$, every patch of the fake gets
+# $z_{\text{fake}}$. The generator's adversarial loss, $\text{BCE}(1, z_{\text{fake}})$, is in
+# the last column (next section).
+
+# %%
+CASES = [  # (situation, logit on every real patch, logit on every fake patch)
+    ("perfect discriminator", 6.0, -6.0),
+    ("right, but unsure", 1.0, -1.0),
+    ("guessing (untrained)", 0.0, 0.0),
+    ("calls everything real", 6.0, 6.0),
+    ("fooled: the generator wins", -6.0, 6.0),
+]
+rows = []
+for situation, z_real, z_fake in CASES:
+    real_logits = np.full((1, 30, 30, 1), z_real, np.float32)
+    fake_logits = np.full((1, 30, 30, 1), z_fake, np.float32)
+    rows.append([situation, f"{z_real:+.0f}", f"{z_fake:+.0f}",
+                 f"{1 / (1 + np.exp(-z_real)):.3f}", f"{1 / (1 + np.exp(-z_fake)):.3f}",
+                 f"{float(discriminator_loss(real_logits, fake_logits)):.4f}",
+                 f"{float(generator_loss(fake_logits)):.4f}"])
+table(["situation", "z real", "z fake", "D(real)", "D(fake)", "discriminator loss", "generator loss"], rows)
+
+# %% [markdown]
+# Read it row by row:
+#
+# - A **perfect** discriminator has a loss near 0, and the generator's loss is large (about 6):
+#   its fakes are spotted, and the gradient tells it so loudly.
+# - **Guessing** gives $\log 2 \approx 0.693$ to both. This is also the balance point a GAN
+#   hopes to oscillate around once the fakes are good.
+# - **Calling everything real** is half right, so the discriminator's loss is
+#   $\tfrac12(0 + 6) \approx 3$, and the generator, fooled or not, is content.
+# - A **fooled** discriminator has a large loss, the generator a tiny one.
+#
+# The two players want opposite things from the same fake logit, which is the minimax game of
+# notebook 1 in numbers.
+
+# %% [markdown]
+# ## Halve the discriminator's loss
+#
+# The $\tfrac12$ in front of the discriminator's loss comes from the CycleGAN paper: dividing
+# the discriminator's objective by 2 was meant to slow down how fast it learns relative to the
+# generators. A discriminator that wins too early gives the generators nothing useful to learn
+# from. It also puts the two losses on one scale: at chance level both read $\log 2$.
+#
+# Whether it actually slows anything down depends on the optimiser. With plain gradient descent
+# half the loss means half the step. Adam, which the lab uses for all four networks, divides
+# each gradient by a running estimate of its own size, so a constant factor on the loss cancels
+# out. Try both on a toy loss $c\,(w - 3)^2$ with $c = 1$ and $c = \tfrac12$:
+
+# %%
+def descend(optimizer, scale, steps=40):
+    """Minimise scale * (w - 3)^2 from w = 0; return w after each step."""
+    w = keras.Variable(0.0)
+    trail = []
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            loss = scale * (w - 3.0) ** 2
+        optimizer.apply_gradients([(tape.gradient(loss, w), w)])
+        trail.append(float(w.numpy()))
+    return np.array(trail)
+
+
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.4), sharey=True)
+for ax, (name, make) in zip(axes, [("plain gradient descent (SGD, lr 0.05)", lambda: keras.optimizers.SGD(0.05)),
+                                   ("Adam (lr 0.1, beta_1 0.5, as in the lab)",
+                                    lambda: keras.optimizers.Adam(0.1, beta_1=0.5))]):
+    full, half = descend(make(), 1.0), descend(make(), 0.5)
+    ax.plot(full, label="loss x 1", linewidth=3, alpha=0.6)
+    ax.plot(half, "--", label="loss x 0.5", linewidth=2)
+    ax.set_title(name)
+    ax.set_xlabel("step")
+    ax.legend()
+    print(f"{name}: largest difference in w between the two runs {np.abs(full - half).max():.2e}")
+axes[0].set_ylabel("w (target 3)")
+plt.show()
+
+# %% [markdown]
+# Under SGD the halved loss moves half as fast; under Adam the two runs are the same up to
+# rounding (Adam's tiny $\epsilon$ is all that notices the factor). So in the lab the halving
+# mostly changes the numbers you read, not the training; what does change the balance between
+# the players is their learning rates, the number of updates each gets, or the loss itself.
+# Keep the $\tfrac12$ anyway: it is the paper's and the lab's definition, and it makes the loss
+# curves comparable.
+
+# %% [markdown]
+# ## Fool the discriminator: the generator loss
+#
+# A generator is rewarded when the discriminator calls its fakes real:
+#
+# $$\mathcal{L}_{\text{adv}}(G) = \text{BCE}\big(1, D_Y(G(x))\big), \qquad
+#   \mathcal{L}_{\text{adv}}(F) = \text{BCE}\big(1, D_X(F(y))\big).$$
+
+# %%
+Code(inspect.getsource(generator_loss), language="python")
+
+# %%
+monet_adv = generator_loss(disc_fake_monet)
+photo_adv = generator_loss(disc_fake_photo)
+print(f"L_adv(G) = BCE(1, D_Y(G(x))) = {float(monet_adv):.5f}")
+print(f"L_adv(F) = BCE(1, D_X(F(y))) = {float(photo_adv):.5f}")
+
+# %% [markdown]
+# Again $\log 2$: an undecided judge gives the generators neither praise nor blame.
+
+# %% [markdown]
+# ## Bring the photo back: the cycle loss
+#
+# The round trip must return what it started from. The lab measures it as $\lambda$ times the
+# mean absolute difference over pixels and channels (all values in $[-1, 1]$):
+#
+# $$\mathcal{L}_{\text{cyc}} = \lambda\, \operatorname{mean}\big|x - F(G(x))\big|
+#   + \lambda\, \operatorname{mean}\big|y - G(F(y))\big|, \qquad \lambda = 10.$$
+#
+# `cycle_loss` computes one of the two terms; the training step adds both directions.
+
+# %%
+Code(inspect.getsource(cycle_loss), language="python")
+
+# %%
+photo_cycle = cycle_loss(real_photo, cycled_photo)
+monet_cycle = cycle_loss(real_monet, cycled_monet)
+total_cycle = photo_cycle + monet_cycle
+print(f"lambda mean|x - F(G(x))| = {float(photo_cycle):.4f}   (photo -> Monet -> photo)")
+print(f"lambda mean|y - G(F(y))| = {float(monet_cycle):.4f}   (Monet -> photo -> Monet)")
+print(f"both directions          = {float(total_cycle):.4f}")
+print(f"lambda mean|x| = {10 * float(tf.reduce_mean(tf.abs(real_photo))):.4f}, "
+      f"lambda mean|y| = {10 * float(tf.reduce_mean(tf.abs(real_monet))):.4f}")
+
+# %% [markdown]
+# Since the untrained generators return about 0, the round trip returns about 0, and the cycle
+# loss is about $\lambda\,\operatorname{mean}|x|$, the last line. Training has to shrink this.
+# To see what a *small* cycle loss looks like, compare with a stand-in for a good round trip:
+# the photo slightly blurred (a 3x3 average), close to the input but not quite it.
+
+# %%
+blurred_photo = tf.nn.avg_pool2d(real_photo, ksize=3, strides=1, padding="SAME")
+blur_cycle = cycle_loss(real_photo, blurred_photo)
+print(f"cycle loss of the blurred stand-in: {float(blur_cycle):.4f}   (untrained round trip: {float(photo_cycle):.4f})")
+
+rows = [("untrained round trip F(G(x))", cycled_photo, photo_cycle), ("stand-in: 3x3 blur", blurred_photo, blur_cycle)]
+fig, axes = plt.subplots(2, 3, figsize=(10.5, 7.4))
+for (name, cycled, loss), (ax_real, ax_cycled, ax_diff) in zip(rows, axes):
+    difference = np.abs(np.asarray(real_photo[0]) - np.asarray(cycled[0])).mean(axis=-1)  # in [0, 2]
+    ax_real.imshow(np.asarray((real_photo[0] + 1) / 2))
+    ax_real.set_title("real photo x")
+    ax_cycled.imshow(np.clip(np.asarray((cycled[0] + 1) / 2), 0, 1))
+    ax_cycled.set_title(name)
+    shown = ax_diff.imshow(difference, cmap="magma", vmin=0, vmax=1)
+    ax_diff.set_title(f"|x - cycled|, mean {difference.mean():.3f}\n(x lambda: {float(loss):.3f})")
+    fig.colorbar(shown, ax=ax_diff, fraction=0.046)
+    for ax in (ax_real, ax_cycled, ax_diff):
+        ax.axis("off")
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# The difference map is the cycle loss before averaging: bright where the round trip lost the
+# image. For the untrained model it is the photo itself (its distance from grey); for the
+# blurred stand-in only edges light up. The L1 distance charges every pixel in proportion to
+# its error, so a few badly wrong pixels cost less than they would under a squared error.
+
+# %% [markdown]
+# ## Leave Monets alone: the identity loss
+#
+# A Monet given to the Monet generator should come out as it went in, and a photo given to the
+# photo generator likewise. This keeps colours from drifting for no reason. It is weighted by
+# half of $\lambda$:
+#
+# $$\mathcal{L}_{\text{id}}(G) = 0.5\,\lambda\, \operatorname{mean}\big|y - G(y)\big|, \qquad
+#   \mathcal{L}_{\text{id}}(F) = 0.5\,\lambda\, \operatorname{mean}\big|x - F(x)\big|.$$
+
+# %%
+Code(inspect.getsource(identity_loss), language="python")
+
+# %%
+monet_identity = identity_loss(real_monet, same_monet)
+photo_identity = identity_loss(real_photo, same_photo)
+print(f"0.5 lambda mean|y - G(y)| = {float(monet_identity):.4f}   (Monet through monet_generator)")
+print(f"0.5 lambda mean|x - F(x)| = {float(photo_identity):.4f}   (photo through photo_generator)")
+
+# %% [markdown]
+# ## Add them up
+#
+# Each generator's loss is its own adversarial term, the cycle loss of *both* directions (both
+# generators take part in both round trips), and its identity term:
+#
+# $$\mathcal{L}_G = \mathcal{L}_{\text{adv}}(G) + \mathcal{L}_{\text{cyc}} + \mathcal{L}_{\text{id}}(G), \qquad
+#   \mathcal{L}_F = \mathcal{L}_{\text{adv}}(F) + \mathcal{L}_{\text{cyc}} + \mathcal{L}_{\text{id}}(F).$$
+#
+# These four numbers, `monet_gen_loss`, `photo_gen_loss`, `monet_disc_loss` and
+# `photo_disc_loss`, are what training reports at every step.
+
+# %%
+monet_gen_loss = monet_adv + total_cycle + monet_identity
+photo_gen_loss = photo_adv + total_cycle + photo_identity
+table(["loss", "adversarial", "cycle (both ways)", "identity", "total"], [
+    ["monet_gen_loss ($G$)", f"{float(monet_adv):.3f}", f"{float(total_cycle):.3f}",
+     f"{float(monet_identity):.3f}", f"**{float(monet_gen_loss):.3f}**"],
+    ["photo_gen_loss ($F$)", f"{float(photo_adv):.3f}", f"{float(total_cycle):.3f}",
+     f"{float(photo_identity):.3f}", f"**{float(photo_gen_loss):.3f}**"],
+    ["monet_disc_loss ($D_Y$)", f"{float(monet_disc_loss):.3f}", "", "", f"**{float(monet_disc_loss):.3f}**"],
+    ["photo_disc_loss ($D_X$)", f"{float(photo_disc_loss):.3f}", "", "", f"**{float(photo_disc_loss):.3f}**"],
+])
+
+# %% [markdown]
+# At the start, the content terms (cycle and identity) outweigh the adversarial term many times
+# over, so early training is mostly about reproducing the input.
+
+# %% [markdown]
+# ## Trade style against content with LAMBDA
+#
+# $\lambda$ sets the exchange rate between "look like a Monet" (adversarial) and "keep the photo"
+# (cycle and identity). Recompute $G$'s loss on the same images for several values:
+
+# %%
+components = {"adversarial": [], "cycle (both ways)": [], "identity": []}
+for lam in LAMBDAS:
+    components["adversarial"].append(float(monet_adv))  # does not depend on lambda
+    components["cycle (both ways)"].append(float(cycle_loss(real_photo, cycled_photo, lam)
+                                                 + cycle_loss(real_monet, cycled_monet, lam)))
+    components["identity"].append(float(identity_loss(real_monet, same_monet, lam)))
+totals = np.sum(list(components.values()), axis=0)
+adversarial_share = np.array(components["adversarial"]) / totals
+
+fig, (ax_parts, ax_share) = plt.subplots(1, 2, figsize=(11, 3.8))
+positions = np.arange(len(LAMBDAS))
+bottom = np.zeros(len(LAMBDAS))
+for name, values in components.items():
+    ax_parts.bar(positions, values, bottom=bottom, label=name)
+    bottom += values
+ax_parts.set_xticks(positions, [str(lam) for lam in LAMBDAS])
+ax_parts.set_xlabel("LAMBDA")
+ax_parts.set_ylabel("monet_gen_loss")
+ax_parts.set_title("G's loss on these images, by part")
+ax_parts.legend()
+ax_share.plot(LAMBDAS, 100 * adversarial_share, "o-")
+ax_share.set_xlabel("LAMBDA")
+ax_share.set_ylabel("% of the total")
+ax_share.set_title("share of the adversarial term ('look like a Monet')")
+fig.tight_layout()
+plt.show()
+for lam, total, share in zip(LAMBDAS, totals, adversarial_share):
+    print(f"LAMBDA = {lam:>2}: total {total:7.3f}, adversarial share {100 * share:5.1f}%")
+
+# %% [markdown]
+# - With $\lambda = 0$ only the adversarial term is left. Nothing ties the output to the input:
+#   any convincing Monet will do, and the unpaired problem of notebook 1 is back.
+# - As $\lambda$ grows, the content terms take over. Past some point the cheapest way to a low
+#   loss is to change the photo as little as possible; the result keeps every detail and has
+#   little of Monet's style. A U-Net, whose skip connections can pass the input straight
+#   through, is especially tempted.
+# - The lab's $\lambda = 10$, from the paper, sits in between. The gradients, not the loss
+#   values, decide what training does, so the share above is a guide to the balance, not a
+#   measurement of it; the adversarial term's share grows as training lowers the cycle loss.
+
+# %% [markdown]
+# ## Average, don't sum, over the patches
+#
+# All four losses reduce the 30x30 grid of patches, and the batch, with a *mean*. The module
+# says why it points this out:
+
+# %%
+print(losses.__doc__)
+
+# %% [markdown]
+# With the sum, the adversarial term would be $30 \times 30 = 900$ times larger:
+
+# %%
+print(f"adversarial term, mean over patches: {float(monet_adv):8.3f}")
+print(f"adversarial term, sum over patches:  {900 * float(monet_adv):8.3f}   vs cycle + identity {float(total_cycle + monet_identity):.3f}")
+
+# %% [markdown]
+# That looks as if it would drown the content terms, but in the original code the scalar cycle
+# and identity losses were added to the unreduced 30x30 map, so they were counted 900 times as
+# well: every term was scaled by the same 900. As we saw with the halving, Adam ignores a
+# constant factor, so the two versions train alike. The mean keeps the numbers readable
+# ($\log 2$ at chance, whatever the image size) and matches the paper's code.
+
+# %% [markdown]
+# ## On your own
+#
+# 1. Add a row to the hand-made table where the discriminator is right about real images but
+#    unsure about fakes ($z_{\text{real}} = 6$, $z_{\text{fake}} = 0$). Which player has the
+#    larger loss, and what does that say about who should learn next?
+# 2. Replace the 3x3 blur with a 5x5 blur, or with the photo shifted by one pixel
+#    (`tf.roll(real_photo, 1, axis=2)`). How large is the cycle loss of each? Which would you
+#    rather the model produced, and does the L1 loss agree?
+#
+# ## Further reading
+#
+# - Zhu et al., *Unpaired Image-to-Image Translation using Cycle-Consistent Adversarial
+#   Networks* (2017), sections 3 and 4 and appendix 7: [arXiv:1703.10593](https://arxiv.org/abs/1703.10593).
+# - Isola et al., *Image-to-Image Translation with Conditional Adversarial Networks* (pix2pix),
+#   for the PatchGAN and the L1 term: [arXiv:1611.07004](https://arxiv.org/abs/1611.07004).
+# - Mao et al., *Least Squares Generative Adversarial Networks* (2017), the loss the paper
+#   uses instead of BCE: [arXiv:1611.04076](https://arxiv.org/abs/1611.04076).
+# - Kingma and Ba, *Adam: A Method for Stochastic Optimization* (2014), on its scale
+#   invariance: [arXiv:1412.6980](https://arxiv.org/abs/1412.6980).
+# - TensorFlow: [`tf.nn.sigmoid_cross_entropy_with_logits`](https://www.tensorflow.org/api_docs/python/tf/nn/sigmoid_cross_entropy_with_logits);
+#   Keras: [optimizers](https://keras.io/api/optimizers/).

@@ -1,0 +1,60 @@
+"""Every notebook runs top to bottom through papermill in the smoke setting,
+and its executed copy shows what a learner should see. The .py and .ipynb of
+each pair hold the same cells."""
+
+import json
+from pathlib import Path
+
+import jupytext
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+# What each executed notebook must print (besides at least one figure).
+EXPECTED_TEXT = {
+    "03_generator": ["54,414,979"],
+    "04_discriminator": ["2,765,569", "(1, 30, 30, 1)"],
+}
+
+
+def outputs(notebook: dict) -> tuple[str, int]:
+    """All text the notebook printed, and how many PNG figures it shows."""
+    text, figures = [], 0
+    for cell in notebook["cells"]:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                pytest.fail(f"cell raised {out['ename']}: {out['evalue']}")
+            text.append("".join(out.get("text", "")))
+            data = out.get("data", {})
+            text.append("".join(data.get("text/plain", "")))
+            text.append("".join(data.get("text/html", "")))
+            text.append("".join(data.get("text/markdown", "")))
+            figures += "image/png" in data
+    return "\n".join(text), figures
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_runs_with_papermill_in_the_smoke_setting(path, real_data, tmp_path):
+    papermill = pytest.importorskip("papermill")
+    executed = tmp_path / path.name
+    papermill.execute_notebook(
+        str(path), str(executed), parameters={"SMOKE": True, "DATA_DIR": str(real_data)},
+        cwd=str(path.parent), kernel_name="python3", progress_bar=False,
+    )
+    text, figures = outputs(json.loads(executed.read_text()))
+    assert figures >= 1, "every notebook shows at least one figure"
+    for expected in EXPECTED_TEXT.get(path.stem, []):
+        assert expected in text, f"{path.name} should print {expected!r}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_pair_is_in_sync_and_stripped(path):
+    source = path.with_suffix(".py")
+    assert source.exists(), f"{path.name} has no paired {source.name}"
+    cells = lambda nb: [(c.cell_type, c.source.strip()) for c in nb.cells]  # noqa: E731
+    assert cells(jupytext.read(source)) == cells(jupytext.read(path)), f"run: jupytext --sync {source}"
+    raw = json.loads(path.read_text())
+    assert all(not cell.get("outputs") for cell in raw["cells"]), f"{path.name} is committed with outputs"
+    tagged = [c for c in raw["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1, f"{path.name} needs exactly one cell tagged 'parameters'"
