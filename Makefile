@@ -10,7 +10,7 @@ BIN = $(VENV)/bin
 .PHONY: lab test notebooks install clean
 
 lab: $(VENV)/.installed
-	$(BIN)/jupyter lab
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root)
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 import numpy as np
 
 from .data import to_uint8
@@ -68,6 +69,7 @@ def plot_losses(history, smooth: int = 20) -> plt.Figure:
                 line.set_marker("o")
                 line.set_label(name)
         ax.set_xlabel("training step")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel("loss")
         ax.legend()
     gen_ax.set_title("Generators: adversarial + cycle + identity")

@@ -36,7 +36,7 @@
 
 # %% tags=["parameters"]
 DATA_DIR = None  # folder with Monet and photo images; None: $CYCLEGAN_LAB_DATA, the cache, or the lab's download
-SMOKE = False  # True: the quick setting used by the tests (CYCLEGAN_LAB_SMOKE=1 also turns it on)
+SMOKE = False  # True: the quick setting the tests use; the variable CYCLEGAN_LAB_SMOKE also turns it on
 SEED = 0  # fixes every random choice in this notebook
 
 # %%
@@ -256,7 +256,10 @@ names = ["real Monet", "real photo", "fake Monet (untrained generator)"]
 
 
 def show_verdicts(logits, heading):
-    """The three patch maps side by side, and the mean verdict of each image."""
+    """The three patch maps side by side, and the range and mean verdict of each image."""
+    for name, logit in zip(names, logits):
+        print(f"{name:<34} logits from {logit.min():+.4f} to {logit.max():+.4f}, "
+              f"mean P(real) {tf.sigmoid(logit).numpy().mean():.3f}")
     figure, axes = plt.subplots(1, 3, figsize=(14, 4.3))
     for ax, picture, logit, name in zip(axes, judged, logits, names):
         show_patch_map(picture, logit, ax=ax, model=discriminator, limit=LIMIT, colorbar=ax is axes[-1],
@@ -267,9 +270,6 @@ def show_verdicts(logits, heading):
 
 
 untrained_logits = discriminator(judged).numpy()
-for name, logit in zip(names, untrained_logits):
-    print(f"{name:<34} logits from {logit.min():+.4f} to {logit.max():+.4f}, "
-          f"mean P(real) {tf.sigmoid(logit).numpy().mean():.3f}")
 show_verdicts(untrained_logits, "Untrained discriminator")
 
 # %% [markdown]
@@ -339,9 +339,6 @@ plt.show()
 
 # %%
 trained_logits = discriminator(judged).numpy()
-for name, logit in zip(names, trained_logits):
-    print(f"{name:<34} logits from {logit.min():+.4f} to {logit.max():+.4f}, "
-          f"mean P(real) {tf.sigmoid(logit).numpy().mean():.3f}")
 show_verdicts(trained_logits, f"After {TRAIN_STEPS} training steps")
 
 # %% [markdown]

@@ -41,7 +41,7 @@
 
 # %% tags=["parameters"]
 DATA_DIR = None  # folder with Monet and photo images; None: $CYCLEGAN_LAB_DATA, the cache, or the lab's download
-SMOKE = False  # True: the quick setting used by the tests (CYCLEGAN_LAB_SMOKE=1 also turns it on)
+SMOKE = False  # True: the quick setting the tests use; the variable CYCLEGAN_LAB_SMOKE also turns it on
 SEED = 0  # fixes every random choice in this notebook
 
 # %% [markdown]

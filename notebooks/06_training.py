@@ -33,7 +33,7 @@
 
 # %% tags=["parameters"]
 DATA_DIR = None  # folder with Monet and photo images; None: $CYCLEGAN_LAB_DATA, the cache, or the lab's download
-SMOKE = False  # True: one step on a few images (the tests' setting); the tests turn it on with CYCLEGAN_LAB_SMOKE=1
+SMOKE = False  # True: one step on a few images; the variable CYCLEGAN_LAB_SMOKE also turns it on
 EPOCHS = 1  # passes over the data
 STEPS_PER_EPOCH = None  # None: one pass over the smaller domain (300 steps for the lab's data)
 CHECKPOINT_DIR = None  # None: checkpoints/lab at the repository root (checkpoints/smoke in the smoke setting)

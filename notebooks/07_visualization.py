@@ -33,7 +33,7 @@
 
 # %% tags=["parameters"]
 DATA_DIR = None  # folder with Monet and photo images; None: $CYCLEGAN_LAB_DATA, the cache, or the lab's download
-SMOKE = False  # True: two photos only (the tests' setting); the tests turn it on with CYCLEGAN_LAB_SMOKE=1
+SMOKE = False  # True: two photos only; the variable CYCLEGAN_LAB_SMOKE also turns it on
 CHECKPOINT_DIR = None  # None: checkpoints/lab at the repository root (checkpoints/smoke in the smoke setting)
 N_PHOTOS = 8  # how many photos to stylise
 SEED = 0  # picks the photos

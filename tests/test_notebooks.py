@@ -13,8 +13,13 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 # What each executed notebook must print (besides at least one figure).
 EXPECTED_TEXT = {
+    "01_theory": ["lambda_cycle    = 10.0"],
+    "02_data": ["9,155,521 bytes", "stream resumed at step 7 == steps 7..11 of the original: True"],
     "03_generator": ["54,414,979"],
     "04_discriminator": ["2,765,569", "(1, 30, 30, 1)"],
+    "05_losses": ["log 2 = 0.69315"],
+    "06_training": ["1 steps recorded", "identical output: True"],
+    "07_visualization": ["Loaded the Monet generator from", "2 photos, array (2, 256, 256, 3) uint8"],
 }
 
 
@@ -34,12 +39,21 @@ def outputs(notebook: dict) -> tuple[str, int]:
     return "\n".join(text), figures
 
 
+@pytest.fixture(scope="module")
+def checkpoint_dir(tmp_path_factory):
+    """Where 06_training leaves its checkpoint for 07_visualization, as checkpoints/ does for a learner."""
+    return tmp_path_factory.mktemp("checkpoints")
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_runs_with_papermill_in_the_smoke_setting(path, real_data, tmp_path):
-    papermill = pytest.importorskip("papermill")
+def test_notebook_runs_with_papermill_in_the_smoke_setting(path, real_data, checkpoint_dir, tmp_path):
+    import papermill
+
+    wanted = {"SMOKE": True, "DATA_DIR": str(real_data), "CHECKPOINT_DIR": str(checkpoint_dir)}
+    declared = papermill.inspect_notebook(str(path))
     executed = tmp_path / path.name
     papermill.execute_notebook(
-        str(path), str(executed), parameters={"SMOKE": True, "DATA_DIR": str(real_data)},
+        str(path), str(executed), parameters={k: v for k, v in wanted.items() if k in declared},
         cwd=str(path.parent), kernel_name="python3", progress_bar=False,
     )
     text, figures = outputs(json.loads(executed.read_text()))
@@ -58,3 +72,16 @@ def test_notebook_pair_is_in_sync_and_stripped(path):
     assert all(not cell.get("outputs") for cell in raw["cells"]), f"{path.name} is committed with outputs"
     tagged = [c for c in raw["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
     assert len(tagged) == 1, f"{path.name} needs exactly one cell tagged 'parameters'"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_papermill_understands_every_parameter(path):
+    """A parameter papermill cannot parse is injected with a warning and is easy to get wrong."""
+    import re
+
+    import papermill
+
+    cell = next(c for c in json.loads(path.read_text())["cells"] if "parameters" in c["metadata"].get("tags", []))
+    assigned = re.findall(r"^(\w+) = ", "".join(cell["source"]), flags=re.M)
+    assert {"DATA_DIR", "SMOKE"} <= set(assigned)
+    assert list(papermill.inspect_notebook(str(path))) == assigned
