@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
+import secrets
 from pathlib import Path
 
 import keras
@@ -60,9 +60,9 @@ def save_checkpoint(cyclegan, folder: str | os.PathLike, state: dict, keep: int 
         for i, variable in enumerate(obj.variables):
             arrays[f"{name}/{i}"] = keras.ops.convert_to_numpy(variable)
     final = folder / f"step-{state['step']:06d}.npz"
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=final.name + ".part-")
+    temporary = folder / f"{final.name}.part-{secrets.token_hex(4)}"
     try:
-        with os.fdopen(handle, "wb") as file:
+        with open(temporary, "xb") as file:
             np.savez(file, **arrays)
             file.flush()
             os.fsync(file.fileno())

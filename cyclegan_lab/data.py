@@ -136,13 +136,13 @@ def to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def load_image(path: str | os.PathLike, size: int = 256) -> np.ndarray:
-    """Read one image as a (size, size, 3) uint8 array.
+def load_image(path, size: int = 256, name: str | None = None) -> np.ndarray:
+    """Read one image (a path, or an open binary file) as a (size, size, 3) uint8 array.
 
     The image is turned upright (EXIF orientation), converted to RGB, scaled
     so its shorter side is `size` and cropped to the centre square. A 256x256
-    RGB JPEG comes back pixel for pixel. Raises ValueError naming the file if
-    it is not a readable image.
+    RGB JPEG comes back pixel for pixel. Raises ValueError naming the file
+    (or `name`) if it is not a readable image.
     """
     try:
         with Image.open(path) as image:
@@ -151,7 +151,7 @@ def load_image(path: str | os.PathLike, size: int = 256) -> np.ndarray:
             image = ImageOps.fit(image, (size, size), method=Image.Resampling.BICUBIC)
             return np.asarray(image, dtype=np.uint8)
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
-        raise ValueError(f"{path} is not a readable image ({error})") from error
+        raise ValueError(f"{name or path} is not a readable image ({error})") from error
 
 
 def image_files(folder: str | os.PathLike) -> list[Path]:

@@ -152,15 +152,17 @@ class LossHistory(keras.callbacks.Callback):
 class SamplePreview(keras.callbacks.Callback):
     """Every `every` steps, show what the Monet generator makes of a few fixed photos.
 
-    `photos` is a (n, h, w, 3) uint8 array. `show` receives each figure
-    (default: display it in the notebook, or do nothing outside one).
+    `photos` is a (n, h, w, 3) uint8 array. `show` receives each figure; by
+    default the figure appears in the notebook and is replaced in place at
+    each update, so the preview stays one live picture (outside a notebook,
+    nothing is shown).
     """
 
     def __init__(self, photos: np.ndarray, every: int = 50, show=None):
         super().__init__()
         self.photos = normalize(photos)
         self.every = every
-        self.show = show or _display_figure
+        self.show = show or LiveFigure()
         self.seen = 0
 
     def on_train_batch_end(self, batch, logs=None):
@@ -178,17 +180,26 @@ class SamplePreview(keras.callbacks.Callback):
         return show_images(list(self.photos) + list(keras.ops.convert_to_numpy(fakes)), titles, ncols=n)
 
 
-def _display_figure(figure) -> None:
-    import matplotlib.pyplot as plt
+class LiveFigure:
+    """Show a matplotlib figure in the notebook, then replace it in place with each new one."""
 
-    try:
-        from IPython import get_ipython
-        from IPython.display import display
-    except ImportError:
-        get_ipython = None
-    if get_ipython is not None and get_ipython() is not None:
-        display(figure)
-    plt.close(figure)
+    def __init__(self):
+        self.handle = None
+
+    def __call__(self, figure) -> None:
+        import matplotlib.pyplot as plt
+
+        try:
+            from IPython import get_ipython
+            from IPython.display import display
+        except ImportError:
+            get_ipython = None
+        if get_ipython is not None and get_ipython() is not None:
+            if self.handle is None:
+                self.handle = display(figure, display_id=True)
+            else:
+                self.handle.update(figure)
+        plt.close(figure)
 
 
 def train(config: TrainConfig, data: LabData, checkpoint_dir: str | os.PathLike | None = None,

@@ -118,7 +118,8 @@ for name in ["monet_generator", "photo_generator", "monet_discriminator", "photo
 # longer than the others: TensorFlow traces `train_step` into a graph before running it.
 #
 # Every `PREVIEW_EVERY` steps, `SamplePreview` shows what the Monet generator currently makes of
-# two fixed photos, so you can watch the style appear (or not, yet).
+# two fixed photos, so you can watch the style appear (or not, yet). It is one picture, updated in
+# place while training runs.
 
 # %%
 preview = SamplePreview(data.photo[:2], every=preview_every)

@@ -23,7 +23,7 @@
 # ## What you'll learn
 # - how to load a generator from a training checkpoint and use it on its own;
 # - how to turn photos into Monets in batches, and back into ordinary images;
-# - how to judge the result: side by side, in detail, and by its colours.
+# - how to judge the result: side by side, interactively, in detail, and by its colours.
 #
 # ## What you'll need
 # - notebook 6, run at least once: its checkpoint (in `checkpoints/` at the repository root)
@@ -105,16 +105,22 @@ monets = stylise(photos)
 # %% [markdown]
 # ## Compare side by side
 #
-# Each photo above its Monet version.
+# In JupyterLab the cell below shows an interactive comparison: the **Photo** slider picks a
+# photo, **Before | after** slides a split across the picture to compare details, **Show all**
+# lays every pair out as a grid, and **Your photo** stylises an image of your own (JPEG or PNG,
+# any size or colour mode). Each Monet version is computed once and then cached, so the sliders
+# answer at once. Below the widget, the same comparison is drawn as a plain figure, which stays
+# visible wherever the notebook is read without a running kernel.
 
 # %%
-ncols = min(4, len(photos))
-for start in range(0, len(photos), ncols):
-    row = slice(start, start + ncols)
-    titles = [f"photo {i + 1}" for i in range(start, start + len(photos[row]))]
-    titles += [f"Monet ({source})" for _ in photos[row]]
-    show_images(list(photos[row]) + list(monets[row]), titles, ncols=ncols)
-    plt.show()
+from IPython.display import display
+
+from cyclegan_lab.widgets import MonetComparer
+
+comparer = MonetComparer(generator, photos, names=[files[i].name for i in chosen], monets=monets)
+display(comparer)
+comparer.figure(range(len(photos)))
+plt.show()
 
 # %% [markdown]
 # ## Look closer
@@ -149,8 +155,9 @@ plt.show()
 # %% [markdown]
 # ## On your own
 #
-# 1. Stylise a photo of your own: load it with `cyclegan_lab.load_image("my_photo.jpg")`
-#    (any size or colour mode) and pass `photo[None]` to `stylise`.
+# 1. Stylise a photo of your own: upload it in the widget above, or load it with
+#    `cyclegan_lab.load_image("my_photo.jpg")` (any size or colour mode) and pass `photo[None]`
+#    to `stylise`.
 # 2. The photo generator $F$ (`photo_generator`, in the same checkpoint: pass
 #    `name="photo_generator"` to `load_network`) turns paintings into photos. Try it on a few
 #    real Monets: does it look like a photograph?

@@ -165,6 +165,16 @@ def test_sample_preview_shows_the_generators_output_every_n_steps(straight_run):
     np.testing.assert_array_equal(figure.axes[2].images[0].get_array(), np.round((expected + 1) * 127.5).clip(0, 255))
 
 
+def test_live_figure_outside_a_notebook_only_closes_the_figure():
+    import matplotlib.pyplot as plt
+
+    from cyclegan_lab.training import LiveFigure
+
+    live = LiveFigure()
+    live(plt.figure())
+    assert live.handle is None and plt.get_fignums() == []
+
+
 def test_loss_history_round_trips_through_a_dict():
     history = LossHistory(steps={"monet_gen_loss": [1.0, 2.0]}, epochs={"monet_gen_loss": [1.5]})
     again = LossHistory(**history.to_dict())
