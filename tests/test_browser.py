@@ -95,7 +95,7 @@ def test_moving_the_slider_changes_the_picture_in_jupyterlab(jupyterlab):
             page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
 
             photo_slider = page.locator(".widget-hslider").first
-            photo_slider.wait_for(timeout=100_000)
+            photo_slider.wait_for(timeout=240_000)
             widget = page.locator(".widget-vbox").filter(has=photo_slider).first
             pictures = widget.locator("img")
             pictures.nth(1).wait_for(timeout=60_000)

@@ -171,8 +171,9 @@ def test_live_figure_outside_a_notebook_only_closes_the_figure():
     from cyclegan_lab.training import LiveFigure
 
     live = LiveFigure()
-    live(plt.figure())
-    assert live.handle is None and plt.get_fignums() == []
+    figure = plt.figure()
+    live(figure)
+    assert live.handle is None and figure.number not in plt.get_fignums()
 
 
 def test_loss_history_round_trips_through_a_dict():
