@@ -149,11 +149,11 @@ plt.show()
 # the original lab trained for 50 epochs, and notebook 7 shows what a longer run gives.
 
 # %%
-from cyclegan_lab.data import load_folder, normalize, to_uint8
+from cyclegan_lab.data import normalize, to_uint8
 
-unseen = load_folder(data.folders.photo, limit=None if not SMOKE else 8)[-2:]
-fakes = to_uint8(cyclegan.monet_generator(normalize(unseen), training=False))
-show_images(list(unseen) + list(fakes), ["photo", "photo", "Monet-style", "Monet-style"], ncols=2)
+last_photos = data.photo[-2:]
+fakes = to_uint8(cyclegan.monet_generator(normalize(last_photos), training=False))
+show_images(list(last_photos) + list(fakes), ["photo", "photo", "Monet-style", "Monet-style"], ncols=2)
 plt.show()
 
 # %% [markdown]
@@ -181,7 +181,7 @@ import numpy as np
 
 restored = build_cyclegan(config)
 state = restore_checkpoint(restored, list_checkpoints(checkpoint_dir)[-1])
-again = to_uint8(restored.monet_generator(normalize(unseen), training=False))
+again = to_uint8(restored.monet_generator(normalize(last_photos), training=False))
 print(f"restored step {state['step']}; identical output: {np.array_equal(again, fakes)}")
 
 # %% [markdown]
