@@ -2,7 +2,8 @@
 
 A checkpoint is one file, `step-000300.npz`, in a folder of your choice. It
 holds every variable of the four networks (including dropout's random-number
-state) and of the four optimisers (Adam's moments and step counter), plus the
+state), of the four optimisers (Adam's moments and step counter) and of the
+image pools, if any, plus the
 loss history and the configuration as JSON.
 
 It is written to a temporary file and renamed when complete, so a run killed
@@ -26,10 +27,12 @@ _NAME = re.compile(r"^step-(\d+)\.npz$")
 
 
 def _parts(cyclegan):
-    """(name, object) pairs of everything that has state: 4 networks, 4 optimisers."""
+    """(name, object) pairs of everything that has state: 4 networks, 4 optimisers (and image pools)."""
     for name in NETWORKS:
         yield name, getattr(cyclegan, name)
         yield name + "_optimizer", getattr(cyclegan, name + "_optimizer")
+    for pool in getattr(cyclegan, "pools", None) or []:
+        yield pool.name, pool
 
 
 def list_checkpoints(folder: str | os.PathLike) -> list[Path]:

@@ -16,7 +16,7 @@ import typing
 
 
 def _config_options(parser: argparse.ArgumentParser) -> None:
-    from .config import TrainConfig
+    from .config import CHOICES, TrainConfig
 
     hints = typing.get_type_hints(TrainConfig)
     for field in dataclasses.fields(TrainConfig):
@@ -24,6 +24,8 @@ def _config_options(parser: argparse.ArgumentParser) -> None:
         kind = hints[field.name]
         if kind is bool:
             parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=None)
+        elif kind is str:
+            parser.add_argument(flag, choices=CHOICES[field.name], default=None)
         else:
             base = float if float in typing.get_args(kind) or kind is float else int
             parser.add_argument(flag, type=base, default=None, metavar=base.__name__.upper())

@@ -16,10 +16,14 @@ class TrainConfig:
 
     The defaults reproduce the original lab: 256x256 images, batch size 1,
     LAMBDA = 10, four Adam(2e-4, beta_1=0.5) optimisers, one epoch = 300 steps.
+    The paper's recipe adds `adversarial_loss="lsgan"`, `pool_size=50`,
+    `augment=True` and `decay_epochs=epochs // 2`.
     """
 
     image_size: int = 256  # images are square, image_size x image_size x 3 (a power of two >= 32)
-    generator_filters: int = 64  # filters of the generator's first block; fewer make a faster, smaller model
+    generator: str = "unet"  # "unet": the lab's U-Net; "compact": the same U-Net with 16 filters (CPU, shipped model)
+    generator_filters: int | None = None  # filters of the generator's first block (None: 64 for unet, 16 for compact)
+    crop_size: int | None = None  # train on random crop_size x crop_size patches (None: whole images); faster
     batch_size: int = 1  # the lab trains on one Monet and one photo at a time
     epochs: int = 1  # passes over the data
     steps_per_epoch: int | None = None  # None: one pass over the smaller domain (300 for the lab's data)
@@ -29,13 +33,18 @@ class TrainConfig:
     beta_1: float = 0.5  # Adam's first-moment decay, lowered for GAN stability
     lambda_cycle: float = 10.0  # LAMBDA: weight of the cycle-consistency loss
     identity_weight: float = 0.5  # identity loss = identity_weight x LAMBDA x mean|y - G(y)|
+    adversarial_loss: str = "bce"  # "bce": the lab's cross-entropy; "lsgan": the paper's least squares
+    pool_size: int = 0  # discriminators also see up to this many past fakes (paper: 50; lab: 0, none)
+    decay_epochs: int = 0  # the learning rate falls linearly to 0 over the last decay_epochs (paper: half)
+    precision: str = "auto"  # "float32", "bfloat16" (mixed) or "auto": bfloat16 where the hardware has it
+    batch_passes: bool = True  # run independent generator/discriminator passes as one batch (faster, same maths)
     seed: int = 0  # fixes weights, data order, augmentation and dropout
     checkpoint_every: int | None = None  # also save a checkpoint every N steps (None: only at epoch ends)
     keep_checkpoints: int = 2  # how many recent checkpoints to keep on disk
 
     def __post_init__(self) -> None:
-        positive = ["image_size", "generator_filters", "batch_size", "epochs", "keep_checkpoints"]
-        optional_positive = ["steps_per_epoch", "max_images", "checkpoint_every"]
+        positive = ["image_size", "batch_size", "epochs", "keep_checkpoints"]
+        optional_positive = ["generator_filters", "crop_size", "steps_per_epoch", "max_images", "checkpoint_every"]
         for name in positive:
             _check_int(name, getattr(self, name), allow_none=False)
         for name in optional_positive:
@@ -49,6 +58,30 @@ class TrainConfig:
             raise ValueError(f"beta_1 must be in [0, 1), got {self.beta_1!r}")
         if not self.identity_weight >= 0:
             raise ValueError(f"identity_weight must be >= 0, got {self.identity_weight!r}")
+        for name, allowed in CHOICES.items():
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {getattr(self, name)!r}")
+        for name in ["pool_size", "decay_epochs"]:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")
+        if self.decay_epochs > self.epochs:
+            raise ValueError(f"decay_epochs ({self.decay_epochs}) cannot exceed epochs ({self.epochs})")
+        if self.crop_size is not None and (
+            self.crop_size > self.image_size or self.crop_size < 32 or self.crop_size & (self.crop_size - 1)
+        ):
+            raise ValueError(f"crop_size must be a power of two from 32 to image_size ({self.image_size}), "
+                             f"got {self.crop_size}")
+
+    @property
+    def filters(self) -> int:
+        """The generator's first-block filters: generator_filters, or the generator's default."""
+        return self.generator_filters or {"unet": 64, "compact": 16}[self.generator]
+
+    @property
+    def train_size(self) -> int:
+        """The side of the square images the networks train on: crop_size, or image_size."""
+        return self.crop_size or self.image_size
 
     @classmethod
     def smoke(cls, **overrides) -> "TrainConfig":
@@ -63,6 +96,13 @@ class TrainConfig:
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+
+CHOICES = {
+    "generator": ("unet", "compact"),
+    "adversarial_loss": ("bce", "lsgan"),
+    "precision": ("auto", "float32", "bfloat16"),
+}
 
 
 def _check_int(name: str, value, allow_none: bool) -> None:

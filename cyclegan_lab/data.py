@@ -225,12 +225,14 @@ def random_jitter(image: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
     return tf.image.stateless_random_flip_left_right(image, seed=flip_seed)
 
 
-def image_stream(images: np.ndarray, *, seed: int, domain: int, start: int = 0, augment: bool = False) -> tf.data.Dataset:
+def image_stream(images: np.ndarray, *, seed: int, domain: int, start: int = 0, augment: bool = False,
+                 crop_size: int | None = None) -> tf.data.Dataset:
     """An endless stream of float32 images in [-1, 1], each pass in a new shuffled order.
 
     Element g of the stream is image number shuffle(g mod n) of pass g // n:
     a function of (seed, domain, g) alone, so a resumed run that starts at
     `start` sees exactly what an uninterrupted run would have seen.
+    With `crop_size`, each image is a random crop_size x crop_size patch.
     """
     n = len(images)
     table = tf.constant(images)
@@ -241,13 +243,15 @@ def image_stream(images: np.ndarray, *, seed: int, domain: int, start: int = 0, 
         image = normalize(tf.gather(table, index))
         if augment:
             image = random_jitter(image, tf.stack([stream_seed, g]))
+        if crop_size:
+            image = tf.image.stateless_random_crop(image, [crop_size, crop_size, 3], tf.stack([stream_seed + 7919, g]))
         return image
 
     return tf.data.Dataset.counter(start, dtype=tf.int64).map(pick, num_parallel_calls=tf.data.AUTOTUNE)
 
 
 def make_dataset(monet: np.ndarray, photo: np.ndarray, config: TrainConfig, start_step: int = 0) -> tf.data.Dataset:
-    """Batches of (real_monet, real_photo), each (batch, size, size, 3) in [-1, 1].
+    """Batches of (real_monet, real_photo), each (batch, size, size, 3) in [-1, 1] (size: config.train_size).
 
     Monet paintings and photos are unpaired: each stream is shuffled on its
     own and the two are zipped. The stream never ends; `steps_per_epoch`
@@ -256,7 +260,8 @@ def make_dataset(monet: np.ndarray, photo: np.ndarray, config: TrainConfig, star
     """
     first = start_step * config.batch_size
     streams = [
-        image_stream(images, seed=config.seed, domain=domain, start=first, augment=config.augment)
+        image_stream(images, seed=config.seed, domain=domain, start=first, augment=config.augment,
+                     crop_size=config.crop_size)
         for domain, images in enumerate([monet, photo])
     ]
     dataset = tf.data.Dataset.zip(tuple(streams))

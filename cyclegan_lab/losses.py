@@ -26,19 +26,30 @@ def bce_from_logits(target: float, logits: tf.Tensor) -> tf.Tensor:
     return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits))
 
 
-def discriminator_loss(real_logits: tf.Tensor, fake_logits: tf.Tensor) -> tf.Tensor:
+def least_squares(target: float, logits: tf.Tensor) -> tf.Tensor:
+    """mean (logits - target)^2: the CycleGAN paper's LSGAN loss, gentler on confident mistakes than BCE."""
+    return tf.reduce_mean(tf.square(logits - target))
+
+
+ADVERSARIAL = {"bce": bce_from_logits, "lsgan": least_squares}
+
+
+def discriminator_loss(real_logits: tf.Tensor, fake_logits: tf.Tensor, kind: str = "bce") -> tf.Tensor:
     """0.5 x (BCE(1, real) + BCE(0, fake)): call real images real and fakes fake.
+
+    `kind="lsgan"` puts least squares in place of BCE (the paper's choice).
 
     The CycleGAN paper halves it to slow the discriminator down relative to
     the generator. With Adam a constant factor mostly cancels out, so here it
     chiefly puts the discriminator's loss on the generator's scale (log 2 at chance).
     """
-    return 0.5 * (bce_from_logits(1.0, real_logits) + bce_from_logits(0.0, fake_logits))
+    adversarial = ADVERSARIAL[kind]
+    return 0.5 * (adversarial(1.0, real_logits) + adversarial(0.0, fake_logits))
 
 
-def generator_loss(fake_logits: tf.Tensor) -> tf.Tensor:
-    """BCE(1, fake): the generator wins when the discriminator calls its fakes real."""
-    return bce_from_logits(1.0, fake_logits)
+def generator_loss(fake_logits: tf.Tensor, kind: str = "bce") -> tf.Tensor:
+    """BCE(1, fake): the generator wins when the discriminator calls its fakes real (or LSGAN's (fake - 1)^2)."""
+    return ADVERSARIAL[kind](1.0, fake_logits)
 
 
 def cycle_loss(real: tf.Tensor, cycled: tf.Tensor, lambda_cycle: float = LAMBDA) -> tf.Tensor:

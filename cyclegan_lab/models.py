@@ -67,7 +67,8 @@ def upsample(filters: int, size: int = 4, apply_dropout: bool = False, name: str
     return block
 
 
-def build_generator(name: str = "generator", image_size: int = 256, filters: int = 64) -> keras.Model:
+def build_generator(name: str = "generator", image_size: int = 256, filters: int = 64,
+                    any_size: bool = False) -> keras.Model:
     """The lab's U-Net generator: (b, 256, 256, 3) in [-1, 1] -> (b, 256, 256, 3) in [-1, 1].
 
     The encoder downsamples until the image is 1x1 (8 times for 256: 64, 128,
@@ -79,7 +80,9 @@ def build_generator(name: str = "generator", image_size: int = 256, filters: int
 
     `image_size` (a power of two, at least 32) and `filters` (of the first
     block; they double per level up to 8 x filters) make smaller variants for
-    tests and quick experiments; the defaults are the lab's.
+    tests and quick experiments; the defaults are the lab's. With
+    `any_size=True` the same network (same weights) accepts images whose
+    height and width are any multiples of `image_size`, e.g. 256x512.
     """
     levels = _levels(image_size)
     down_filters = [min(filters * 2**level, filters * 8) for level in range(levels)]
@@ -88,7 +91,8 @@ def build_generator(name: str = "generator", image_size: int = 256, filters: int
     up_stack = [upsample(f, apply_dropout=level < 3) for level, f in enumerate(up_filters)]
     last = layers.Conv2DTranspose(3, 4, strides=2, padding="same", kernel_initializer=weight_init(), activation="tanh")
 
-    inputs = keras.Input(shape=(image_size, image_size, 3))
+    side = None if any_size else image_size
+    inputs = keras.Input(shape=(side, side, 3))
     x = inputs
     skips = []
     for down in down_stack:  # 256 -> 128 -> ... -> 1

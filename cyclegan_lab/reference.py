@@ -1,0 +1,62 @@
+"""The original lab's training step, written as the lab writes it: the yardstick.
+
+`CycleGAN.compute_gradients` computes the same losses and gradients faster;
+a test checks that the two agree in float32, and `benchmarks/train_step.py`
+times one against the other.
+
+The lab records all ten network calls on one persistent tape and then asks
+it four times, once per network, for the gradient of that network's loss.
+Both generators' losses contain the cycle loss, so the backward pass through
+both cycles is done twice.
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from . import losses
+
+
+def lab_gradients(cyclegan, real_monet, real_photo):
+    """The four losses and each network's gradients (keyed by network name), as the lab computes them."""
+    G, F = cyclegan.monet_generator, cyclegan.photo_generator  # noqa: N806
+    D_Y, D_X = cyclegan.monet_discriminator, cyclegan.photo_discriminator  # noqa: N806
+    lam, weight = cyclegan.lambda_cycle, cyclegan.identity_weight
+    with tf.GradientTape(persistent=True) as tape:
+        fake_monet = G(real_photo, training=True)
+        cycled_photo = F(fake_monet, training=True)
+        fake_photo = F(real_monet, training=True)
+        cycled_monet = G(fake_photo, training=True)
+        same_monet = G(real_monet, training=True)
+        same_photo = F(real_photo, training=True)
+
+        disc_real_monet = D_Y(real_monet, training=True)
+        disc_fake_monet = D_Y(fake_monet, training=True)
+        disc_real_photo = D_X(real_photo, training=True)
+        disc_fake_photo = D_X(fake_photo, training=True)
+
+        total_cycle_loss = losses.cycle_loss(real_monet, cycled_monet, lam) + losses.cycle_loss(real_photo, cycled_photo, lam)
+        monet_gen_loss = (losses.generator_loss(disc_fake_monet) + total_cycle_loss
+                          + losses.identity_loss(real_monet, same_monet, lam, weight))
+        photo_gen_loss = (losses.generator_loss(disc_fake_photo) + total_cycle_loss
+                          + losses.identity_loss(real_photo, same_photo, lam, weight))
+        monet_disc_loss = losses.discriminator_loss(disc_real_monet, disc_fake_monet)
+        photo_disc_loss = losses.discriminator_loss(disc_real_photo, disc_fake_photo)
+
+    gradients = {
+        network.name: tape.gradient(loss, network.trainable_variables)
+        for loss, network in [(monet_gen_loss, G), (photo_gen_loss, F), (monet_disc_loss, D_Y), (photo_disc_loss, D_X)]
+    }
+    del tape
+    computed = {"monet_gen_loss": monet_gen_loss, "photo_gen_loss": photo_gen_loss,
+                "monet_disc_loss": monet_disc_loss, "photo_disc_loss": photo_disc_loss}
+    return computed, gradients
+
+
+def lab_train_step(cyclegan, real_monet, real_photo):
+    """The lab's step: `lab_gradients`, then each optimiser updates its network."""
+    computed, gradients = lab_gradients(cyclegan, real_monet, real_photo)
+    for name in ["monet_generator", "photo_generator", "monet_discriminator", "photo_discriminator"]:
+        network, optimizer = getattr(cyclegan, name), getattr(cyclegan, name + "_optimizer")
+        optimizer.apply_gradients(zip(gradients[network.name], network.trainable_variables))
+    return computed
