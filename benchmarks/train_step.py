@@ -1,13 +1,22 @@
-"""Time one training step of the lab's CycleGAN on this machine.
+"""How fast is one training step of the lab's CycleGAN on this machine, and why?
 
-Runs, alternately and on the same random 256x256 batch:
-  (a) a reference step written like the original lab (Kaggle's train_step,
-      per-patch losses left unreduced), in a plain tf.function;
-  (b) the project's step, `CycleGAN.train_step` in a tf.function, as `fit()` runs it,
-and prints the median and spread of each, their ratio, the one-off tracing
-time, and the process's peak memory.
+In one run, on the same random 256x256 batch, alternating step by step:
+  reference  the original lab's step (`cyclegan_lab.reference.lab_train_step`):
+             ten network calls on a persistent tape, then four `tape.gradient` calls;
+  exact      the project's step, passes one by one: the same losses and gradients
+             (tests/test_step.py checks this), one backward pass per network pair;
+  batched    the project's default: independent passes also run as one batch;
+  bfloat16   batched in bfloat16 mixed precision (only where the hardware has
+             bfloat16, or when asked with --modes);
+  xla        batched, compiled with XLA (`jit_compile=True`; only with --modes).
+It prints each mode's median step time, its speed-up over the reference, the
+floating-point operations of one step (counted from the graph's convolutions)
+and the GFLOP/s achieved, next to what this machine's matrix multiply reaches.
 
-    python benchmarks/train_step.py [--steps 5] [--image-size 256]
+    python benchmarks/train_step.py                 # lab's model, 5 timed steps per mode
+    python benchmarks/train_step.py --modes reference,batched,xla --steps 3
+    python benchmarks/train_step.py --epoch         # also: one 300-step epoch of notebook 06
+                                                    # (wall time and peak memory; ~35 min on 2 cores)
 """
 
 from __future__ import annotations
@@ -17,99 +26,156 @@ import os
 import platform
 import resource
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
+import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from cyclegan_lab import TrainConfig, build_cyclegan  # noqa: E402
+from cyclegan_lab.precision import cpu_has_bfloat16, resolve_precision  # noqa: E402
+from cyclegan_lab.reference import lab_train_step  # noqa: E402
 
-bce = keras.losses.BinaryCrossentropy(from_logits=True, reduction=None)
-
-
-def reference_step(gan, optimizers, real_monet, real_photo, lambda_cycle=10.0):
-    """The original lab's step, kept as close to its text as Keras 3 allows."""
-    with tf.GradientTape(persistent=True) as tape:
-        fake_monet = gan.monet_generator(real_photo, training=True)
-        cycled_photo = gan.photo_generator(fake_monet, training=True)
-        fake_photo = gan.photo_generator(real_monet, training=True)
-        cycled_monet = gan.monet_generator(fake_photo, training=True)
-        same_monet = gan.monet_generator(real_monet, training=True)
-        same_photo = gan.photo_generator(real_photo, training=True)
-        disc_real_monet = gan.monet_discriminator(real_monet, training=True)
-        disc_real_photo = gan.photo_discriminator(real_photo, training=True)
-        disc_fake_monet = gan.monet_discriminator(fake_monet, training=True)
-        disc_fake_photo = gan.photo_discriminator(fake_photo, training=True)
-
-        def gen_loss(fake):
-            return bce(tf.ones_like(fake), fake)
-
-        def disc_loss(real, fake):
-            return (bce(tf.ones_like(real), real) + bce(tf.zeros_like(fake), fake)) * 0.5
-
-        def cycle(real, cycled):
-            return lambda_cycle * tf.reduce_mean(tf.abs(real - cycled))
-
-        def identity(real, same):
-            return lambda_cycle * 0.5 * tf.reduce_mean(tf.abs(real - same))
-
-        total_cycle = cycle(real_monet, cycled_monet) + cycle(real_photo, cycled_photo)
-        monet_gen = gen_loss(disc_fake_monet) + total_cycle + identity(real_monet, same_monet)
-        photo_gen = gen_loss(disc_fake_photo) + total_cycle + identity(real_photo, same_photo)
-        monet_disc = disc_loss(disc_real_monet, disc_fake_monet)
-        photo_disc = disc_loss(disc_real_photo, disc_fake_photo)
-    pairs = [(monet_gen, gan.monet_generator), (photo_gen, gan.photo_generator),
-             (monet_disc, gan.monet_discriminator), (photo_disc, gan.photo_discriminator)]
-    for (loss, net), optimizer in zip(pairs, optimizers):
-        grads = tape.gradient(loss, net.trainable_variables)
-        optimizer.apply_gradients(zip(grads, net.trainable_variables))
-    return tf.reduce_mean(monet_gen)
+ROOT = Path(__file__).resolve().parent.parent
+MODES = {  # mode -> (TrainConfig changes, XLA)
+    "reference": (dict(precision="float32", batch_passes=False), False),
+    "exact": (dict(precision="float32", batch_passes=False), False),
+    "batched": (dict(precision="float32"), False),
+    "bfloat16": (dict(precision="bfloat16"), False),
+    "xla": (dict(precision="float32"), True),
+}
 
 
-def timed(fn, *args):
+def step_function(mode: str, config: TrainConfig):
+    changes, xla = MODES[mode]
+    cyclegan = build_cyclegan(config.replace(**changes))
+    if mode == "reference":
+        return cyclegan, tf.function(lambda batch: lab_train_step(cyclegan, *batch))
+    return cyclegan, tf.function(cyclegan.train_step, jit_compile=xla)
+
+
+def convolution_flops(graph) -> int:
+    """Floating-point operations of the convolutions in a traced step (2 per multiply-add).
+
+    Conv2D, Conv2DBackpropInput (also the transposed convolutions' forward
+    pass) and Conv2DBackpropFilter each cost one multiply-add per
+    (output position, output channel, kernel tap, input channel). Everything
+    else in a step (norms, activations, Adam) is well under 1% of this.
+    """
+    total = 0
+    for op in graph.get_operations():
+        if op.type == "Conv2D":
+            grid, kernel = op.outputs[0].shape, op.inputs[1].shape
+        elif op.type == "Conv2DBackpropInput":
+            grid, kernel = op.inputs[2].shape, op.inputs[1].shape
+        elif op.type == "Conv2DBackpropFilter":
+            grid, kernel = op.inputs[2].shape, op.outputs[0].shape
+        else:
+            continue
+        kh, kw, channels_in, _ = kernel
+        total += 2 * int(np.prod(grid)) * kh * kw * channels_in
+    return total
+
+
+def matmul_gflops(n: int = 2048, repeats: int = 5) -> float:
+    """What this machine reaches on a large float32 matrix multiply: a practical ceiling."""
+    a = tf.random.uniform((n, n))
+    matmul = tf.function(lambda x: tf.matmul(x, x))
+    matmul(a).numpy()
+    best = min(timed(matmul, a) for _ in range(repeats))
+    return 2 * n**3 / best / 1e9
+
+
+def timed(fn, *args) -> float:
     start = time.perf_counter()
     result = fn(*args)
-    tf.nest.map_structure(lambda t: t.numpy(), result)  # wait for the step to finish
+    tf.nest.map_structure(lambda t: t.numpy(), result)  # wait until the step has finished
     return time.perf_counter() - start
+
+
+def notebook_epoch(data: str | None) -> None:
+    """Run notebooks/06_training.ipynb for one full epoch with papermill; print wall time and peak memory."""
+    out = Path(tempfile.mkdtemp()) / "06_training.ipynb"
+    env = dict(os.environ, CYCLEGAN_LAB_SMOKE="0")
+    if data:
+        env["CYCLEGAN_LAB_DATA"] = data
+    command = [sys.executable, "-m", "papermill", "--cwd", str(ROOT / "notebooks"), "-p", "SMOKE", "False",
+               "-p", "CHECKPOINT_DIR", str(out.parent / "checkpoints"),
+               str(ROOT / "notebooks" / "06_training.ipynb"), str(out)]
+    print(f"\nOne 300-step epoch of notebooks/06_training (papermill, checkpoints in {out.parent}) ...", flush=True)
+    start = time.perf_counter()
+    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
+    minutes = (time.perf_counter() - start) / 60
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2  # the largest child: the kernel
+    print(f"Notebook 06, one epoch: {minutes:.1f} min wall time, peak memory of its kernel {peak:.2f} GiB")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--steps", type=int, default=5, help="timed steps of each kind (default 5)")
+    parser.add_argument("--steps", type=int, default=5, help="timed steps per mode (default 5)")
     parser.add_argument("--image-size", type=int, default=256)
+    parser.add_argument("--filters", type=int, default=64, help="generator filters (default: the lab's 64)")
+    parser.add_argument("--modes", help="comma-separated, from " + ", ".join(MODES) +
+                        " (default: reference, exact, batched, and bfloat16 where the CPU has it)")
+    parser.add_argument("--epoch", action="store_true", help="also time one 300-step epoch of notebook 06")
+    parser.add_argument("--data", help="image folder for --epoch (default: the notebooks' own lookup)")
     args = parser.parse_args()
 
-    config = TrainConfig(image_size=args.image_size)
-    gan = build_cyclegan(config)
-    optimizers = [keras.optimizers.Adam(2e-4, beta_1=0.5) for _ in range(4)]
-    batch = tf.random.uniform((2, 1, args.image_size, args.image_size, 3), -1, 1, seed=0)
-    real_monet, real_photo = batch[0], batch[1]
+    modes = args.modes.split(",") if args.modes else ["reference", "exact", "batched"]
+    if not args.modes and resolve_precision("auto") == "bfloat16":
+        modes.append("bfloat16")
+    unknown = set(modes) - set(MODES)
+    if unknown:
+        parser.error(f"unknown modes {sorted(unknown)}; choose from {', '.join(MODES)}")
+    config = TrainConfig(image_size=args.image_size, generator_filters=args.filters)
+    batch = tuple(tf.unstack(tf.random.stateless_uniform((2, 1, args.image_size, args.image_size, 3), (0, 0), -1, 1)))
 
-    reference = tf.function(lambda m, p: reference_step(gan, optimizers, m, p))
-    project = tf.function(gan.train_step)  # what fit() runs each step
+    print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+          f"bfloat16 in hardware: {'yes' if cpu_has_bfloat16() else 'no'}; "
+          f"TensorFlow {tf.__version__}, Keras {keras.__version__}; "
+          f"threads intra {tf.config.threading.get_intra_op_parallelism_threads() or 'auto'}, "
+          f"inter {tf.config.threading.get_inter_op_parallelism_threads() or 'auto'}")
+    steps, flops, first = {}, {}, {}
+    for mode in modes:
+        cyclegan, step = step_function(mode, config)
+        flops[mode] = convolution_flops(step.get_concrete_function(batch).graph)
+        first[mode] = timed(step, batch)
+        steps[mode] = (cyclegan, step)
+    print(f"Model: generator {cyclegan.monet_generator.count_params():,} + discriminator "
+          f"{cyclegan.monet_discriminator.count_params():,} parameters, "
+          f"{args.image_size}x{args.image_size}, batch 1")
+    for _ in range(2):  # warm-up rounds: the first calls after other modes were built are slow too
+        for mode in modes:
+            timed(steps[mode][1], batch)
+    times = {mode: [] for mode in modes}
+    for _ in range(args.steps):  # alternate, so a slow spell of the machine hits every mode alike
+        for mode in modes:
+            times[mode].append(timed(steps[mode][1], batch))
 
-    trace_ref = timed(reference, real_monet, real_photo)
-    trace_project = timed(project, (real_monet, real_photo))
-    times = {"reference": [], "project": []}
-    for _ in range(args.steps):
-        times["reference"].append(timed(reference, real_monet, real_photo))
-        times["project"].append(timed(project, (real_monet, real_photo)))
-
-    print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; "
-          f"TensorFlow {tf.__version__}, Keras {keras.__version__}")
-    print(f"Model: generator {gan.monet_generator.count_params():,} + discriminator "
-          f"{gan.monet_discriminator.count_params():,} parameters, {args.image_size}x{args.image_size}, batch 1")
-    print(f"First step (tracing + step): reference {trace_ref:.1f} s, project {trace_project:.1f} s")
-    for name, values in times.items():
-        print(f"{name:>9}: median {statistics.median(values):.2f} s/step "
-              f"(min {min(values):.2f}, max {max(values):.2f}, {len(values)} steps)")
-    ratio = statistics.median(times["reference"]) / statistics.median(times["project"])
-    print(f"Speed-up of the project's step over the reference: {ratio:.2f}x")
-    print(f"300-step epoch at the project's median: {300 * statistics.median(times['project']) / 60:.1f} min")
+    ceiling = matmul_gflops()
+    print(f"This machine's float32 matrix multiply: {ceiling:.0f} GFLOP/s (a practical ceiling)")
+    base = statistics.median(times[modes[0]])
+    print(f"{'mode':>9} | {'median s/step':>13} | {'min-max':>11} | {'vs ' + modes[0]:>13} | "
+          f"{'GFLOP/step':>10} | {'GFLOP/s':>7} | {'first step':>10}")
+    for mode in modes:
+        median = statistics.median(times[mode])
+        print(f"{mode:>9} | {median:13.2f} | {min(times[mode]):5.2f}-{max(times[mode]):<5.2f} | "
+              f"{base / median:12.2f}x | {flops[mode] / 1e9:10.0f} | {flops[mode] / median / 1e9:7.0f} | "
+              f"{first[mode]:9.1f}s")
+    fastest = min(modes, key=lambda m: statistics.median(times[m]))
+    print(f"Fastest: {fastest}; a 300-step epoch at its median: "
+          f"{300 * statistics.median(times[fastest]) / 60:.1f} min")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-    print(f"Peak memory of this process: {peak:.2f} GiB")
+    print(f"Peak memory of this process ({len(modes)} models side by side): {peak:.2f} GiB")
+    if args.epoch:
+        del steps
+        notebook_epoch(args.data)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ One module per idea, in the order the notebooks teach them:
 `data` (find, load and feed the images), `models` (U-Net generator,
 PatchGAN discriminator), `losses`, `training` (the CycleGAN model and
 `train()`), `checkpoints` (save and resume), `plotting` (figures), `architecture`
-(layer tables, diagrams, receptive fields);
+(layer tables, diagrams, receptive fields), `pretrained` and `inference` (a trained
+Monet generator, ready to use), `scores` (how Monet-like images are);
 `config` holds the one `TrainConfig` they share and `download` fetches files safely.
 """
 
@@ -19,6 +20,8 @@ from .losses import bce_from_logits, cycle_loss, discriminator_loss, generator_l
 from .training import CycleGAN, LossHistory, SamplePreview, build_cyclegan, train  # noqa: E402
 from .checkpoints import latest_checkpoint, load_network, restore_checkpoint, save_checkpoint  # noqa: E402
 from .plotting import plot_losses, show_images  # noqa: E402
+from .pretrained import load_pretrained  # noqa: E402
+from .inference import stylize  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -30,4 +33,5 @@ __all__ = [
     "CycleGAN", "LossHistory", "SamplePreview", "build_cyclegan", "train",
     "latest_checkpoint", "load_network", "restore_checkpoint", "save_checkpoint",
     "plot_losses", "show_images",
+    "load_pretrained", "stylize",
 ]

@@ -88,16 +88,36 @@ print(f"{len(data.photo)} photos from {data.folders.photo}")
 #
 # and the same with the roles of photos and Monets swapped for $F$ and $D_X$. Here $G$ is
 # `monet_generator`, $F$ is `photo_generator`, $D_Y$ is `monet_discriminator` and $D_X$ is
-# `photo_discriminator`. This is the library's `train_step`, which `fit()` calls once per batch:
+# `photo_discriminator`. This is the library's `CycleGAN.compute_gradients`; `train_step`, which
+# `fit()` calls once per batch, then lets each network's Adam optimiser apply its gradients:
 
 # %%
-Code(inspect.getsource(CycleGAN.train_step), language="python")
+Code(inspect.getsource(CycleGAN.compute_gradients), language="python")
 
 # %% [markdown]
-# One `tf.GradientTape(persistent=True)` records all ten passes, so each of the four losses can
-# be differentiated with respect to its own network's weights. The generators' losses share the
-# cycle term: each generator is responsible for both round trips it takes part in.
+# One `tf.GradientTape` records all ten passes. The generators' losses share the cycle term: each
+# generator is responsible for both round trips it takes part in. The original lab asks the tape
+# four times, once per network, so the backward pass through the two round trips is done twice;
+# here both generators get their gradients from one backward pass of the sum of their losses,
+# which is exactly the same numbers (`tests/test_step.py` checks it against the lab's step,
+# kept in `cyclegan_lab.reference`).
 #
+# Two more settings of `TrainConfig` decide how fast a step runs:
+#
+# - `batch_passes=True` runs passes that do not depend on each other as one batch (the Monet
+#   generator on the photo and on the Monet together, for instance). Instance norm treats each
+#   image on its own, so the losses are the same; only the dropout masks drawn differ.
+# - `precision="auto"` trains in bfloat16 mixed precision where the hardware computes bfloat16
+#   (recent GPUs, TPUs, CPUs with AVX512_BF16 or AMX), and in float32 everywhere else.
+#
+# `python benchmarks/train_step.py` times each mode against the lab's step on your machine.
+
+# %%
+from cyclegan_lab.training import describe_mode
+
+print("This run's training step:", describe_mode(config))
+
+# %% [markdown]
 # ## Build the CycleGAN
 #
 # `build_cyclegan` seeds Keras, builds the four networks of notebooks 3 and 4 and compiles the

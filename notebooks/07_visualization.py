@@ -21,20 +21,24 @@
 # photo with its Monet version side by side.
 #
 # ## What you'll learn
-# - how to load a generator from a training checkpoint and use it on its own;
+# - how to load a generator: the one shipped with the library, or your own from a training
+#   checkpoint, and use it on its own;
 # - how to turn photos into Monets in batches, and back into ordinary images;
 # - how to judge the result: side by side, interactively, in detail, and by its colours.
 #
 # ## What you'll need
-# - notebook 6, run at least once: its checkpoint (in `checkpoints/` at the repository root)
-#   holds the generator. Without one, this notebook still runs, with an untrained generator,
-#   and says so;
+# - nothing more by default: the library ships a trained generator (`load_pretrained("monet")`,
+#   a compact U-Net trained by the project on the lab's images; its model card is
+#   `cyclegan_lab/pretrained/MODEL_CARD.md`);
+# - for your own generator, notebook 6 run at least once (set `MODEL = "checkpoint"`); its
+#   checkpoint is in `checkpoints/` at the repository root;
 # - a minute or two on a CPU.
 
 # %% tags=["parameters"]
 DATA_DIR = None  # folder with Monet and photo images; None: $CYCLEGAN_LAB_DATA, the cache, or the lab's download
 SMOKE = False  # True: two photos only; the variable CYCLEGAN_LAB_SMOKE also turns it on
-CHECKPOINT_DIR = None  # None: checkpoints/lab at the repository root (checkpoints/smoke in the smoke setting)
+MODEL = "monet"  # "monet": shipped with the library; "checkpoint": notebook 6's; "original-50-epochs": the lab's (193 MiB)
+CHECKPOINT_DIR = None  # for MODEL = "checkpoint"; None: checkpoints/lab at the repository root (smoke: checkpoints/smoke)
 N_PHOTOS = 8  # how many photos to stylise
 SEED = 0  # picks the photos
 
@@ -48,6 +52,7 @@ import numpy as np
 from cyclegan_lab import build_generator, find_data, load_folder, load_image, show_images
 from cyclegan_lab.checkpoints import latest_checkpoint, load_network
 from cyclegan_lab.data import image_files, normalize, to_uint8
+from cyclegan_lab.pretrained import load_pretrained
 
 SMOKE = SMOKE or os.environ.get("CYCLEGAN_LAB_SMOKE") == "1"
 checkpoint_dir = Path(CHECKPOINT_DIR or ("../checkpoints/smoke" if SMOKE else "../checkpoints/lab"))
@@ -57,20 +62,30 @@ n_photos = 2 if SMOKE else N_PHOTOS
 # ## Load the generator
 #
 # Only the photo-to-Monet generator $G$ (`monet_generator`) is needed now: the other three
-# networks existed to train it. A checkpoint of notebook 6 holds all four; `load_network` copies
-# the generator's weights into a freshly built U-Net.
+# networks existed to train it.
+#
+# - `load_pretrained("monet")` gives the generator shipped with the library: the lab's U-Net with
+#   16 filters instead of 64 (3.4 million weights instead of 54 million), trained by the project
+#   on the lab's Monet paintings and photos. It accepts images whose sides are multiples of 128.
+# - A checkpoint of notebook 6 holds all four networks; `load_network` copies the generator's
+#   weights into a freshly built U-Net.
 
 # %%
-generator = build_generator("monet_generator")
-checkpoint = latest_checkpoint(checkpoint_dir)
-if checkpoint is not None:
-    load_network(generator, checkpoint)
-    source = f"checkpoint {checkpoint.name}"
-    print(f"Loaded the Monet generator from {checkpoint}.")
+if MODEL == "checkpoint":
+    generator = build_generator("monet_generator")
+    checkpoint = latest_checkpoint(checkpoint_dir)
+    if checkpoint is not None:
+        load_network(generator, checkpoint)
+        source = f"checkpoint {checkpoint.name}"
+        print(f"Loaded the Monet generator from {checkpoint}.")
+    else:
+        source = "untrained generator"
+        print(f"No checkpoint in {checkpoint_dir}: run notebook 6 first. "
+              "Until then, this is an untrained generator, so expect grey noise.")
 else:
-    source = "untrained generator"
-    print(f"No checkpoint in {checkpoint_dir}: run notebook 6 first. "
-          "Until then, this is an untrained generator, so expect grey noise.")
+    generator = load_pretrained(MODEL)
+    source = f"pretrained {MODEL!r}"
+    print(f"Loaded the pretrained {MODEL!r} generator: {generator.count_params():,} weights.")
 
 # %% [markdown]
 # ## Pick some photos

@@ -1,0 +1,102 @@
+"""Time how long the generators take to paint one 256x256 photo on this machine.
+
+Times, in one run and on the same random photos:
+  (a) the shipped model, `load_pretrained("monet")` (or, if its weights file is
+      missing, an untrained generator of the same compact shape: the time
+      depends on the shape, not on the weights);
+  (b) the lab's full U-Net, `build_generator()` with 64 filters, untrained,
+      as the baseline;
+each through `predict_on_batch` (a compiled tf.function call, traced once per
+shape during the warm-up), and prints the median milliseconds per photo at
+batch 1, the throughput at batch 8, and the process's peak memory.
+
+    python benchmarks/inference.py [--images 20]
+
+Other work on the machine (a training run) slows every number; the load
+average printed first says how busy it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import statistics
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from cyclegan_lab.models import build_generator  # noqa: E402
+from cyclegan_lab.pretrained import PretrainedNotFoundError, load_pretrained  # noqa: E402
+
+SIZE = 256
+WARM_UP = 2
+
+
+def shipped_model() -> tuple[keras.Model, str]:
+    """The shipped model, or a stand-in of its shape (and a line saying so) if its files are missing."""
+    try:
+        return load_pretrained("monet"), "shipped monet"
+    except PretrainedNotFoundError as error:
+        print(f"Note: {error}\n      Timing an untrained compact generator "
+              "(build_generator(image_size=128, filters=16, any_size=True)) instead.")
+        return build_generator("compact", image_size=128, filters=16, any_size=True), "compact (untrained)"
+
+
+def seconds(model: keras.Model, batch: np.ndarray) -> float:
+    start = time.perf_counter()
+    model.predict_on_batch(batch)  # returns NumPy arrays, so the work is finished when it returns
+    return time.perf_counter() - start
+
+
+def measure(model: keras.Model, photos: np.ndarray, batch8_runs: int) -> tuple[list[float], list[float]]:
+    """Seconds per batch-1 call (one per photo) and per batch-8 call, after warm-up calls of each shape."""
+    batch8 = np.concatenate([photos] * (8 // len(photos) + 1))[:8]
+    for _ in range(WARM_UP):
+        seconds(model, photos[:1])
+        seconds(model, batch8)
+    singles = [seconds(model, photos[i:i + 1]) for i in range(len(photos))]
+    eights = [seconds(model, batch8) for _ in range(batch8_runs)]
+    return singles, eights
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--images", type=int, default=20, help="timed batch-1 calls per model (default 20)")
+    args = parser.parse_args()
+
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
+    print(f"Machine: {platform.processor() or platform.machine()}, {cpus} CPUs usable of {os.cpu_count()}, "
+          f"load average {load}; TensorFlow {tf.__version__}, Keras {keras.__version__}, "
+          f"GPUs: {len(tf.config.list_physical_devices('GPU'))}")
+
+    shipped, shipped_name = shipped_model()
+    models = {shipped_name: shipped, "lab U-Net (64 filters, untrained)": build_generator()}
+    photos = np.random.default_rng(0).uniform(-1, 1, (max(1, args.images), SIZE, SIZE, 3)).astype(np.float32)
+    batch8_runs = max(2, args.images // 8)
+
+    print(f"{SIZE}x{SIZE} photos, predict_on_batch, {WARM_UP} warm-up calls per shape, "
+          f"{len(photos)} timed batch-1 calls, {batch8_runs} timed batch-8 calls")
+    medians = {}
+    for name, model in models.items():
+        singles, eights = measure(model, photos, batch8_runs)
+        medians[name] = statistics.median(singles)
+        per_image8 = statistics.median(eights) / 8
+        print(f"{name:>34}: {model.count_params():>10,} parameters | batch 1: median "
+              f"{1000 * medians[name]:7.1f} ms/photo (min {1000 * min(singles):.1f}, max {1000 * max(singles):.1f}) "
+              f"| batch 8: {1000 * per_image8:7.1f} ms/photo, {1 / per_image8:5.1f} photos/s")
+    lab = medians["lab U-Net (64 filters, untrained)"]
+    print(f"The {shipped_name} model paints a photo {lab / medians[shipped_name]:.1f}x faster than the lab's U-Net "
+          "at batch 1.")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    print(f"Peak memory of this process: {peak:.2f} GiB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,207 @@
+"""Use a trained generator: turn photos of any size into Monet paintings.
+
+A U-Net halves the image once per encoder level and doubles it back, then
+joins each decoder output to the encoder output of the same size. That only
+lines up when the height and width divide by 2 once per level: by 128 for
+the shipped model (7 levels), by 256 for the lab's. So each image is padded
+by reflection (mirroring its own border, which looks like more of the photo,
+unlike a black frame) up to the next multiple, run through the network, and
+cropped back. A model whose saved signature takes one fixed size only (the
+original lab's generator) gets the padded image in tiles of that size.
+
+    from cyclegan_lab.pretrained import load_pretrained
+    from cyclegan_lab.inference import stylize, stylize_file
+
+    model = load_pretrained("monet")
+    stylize_file("holiday.jpg", model).save("holiday_monet.png")
+    paintings = stylize(photos, model)  # uint8 in, uint8 out, same shapes
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+import keras
+import numpy as np
+from PIL import Image, ImageOps
+
+from .data import normalize, to_rgb, to_uint8
+from .pretrained import load_pretrained
+
+KEEP = ("aspect", "size", "square")
+UNKNOWN_MULTIPLE = 256  # for a SavedModel of unknown depth that takes any size: safe for the lab's 8 levels
+
+
+def stylize(images, model: keras.Model | None = None, size: int | None = 256, batch_size: int = 8):
+    """Monet versions of uint8 RGB images, each the same shape as its photo.
+
+    `images` is one (h, w, 3) array, an (n, h, w, 3) array, or a list of
+    (h, w, 3) arrays of different sizes; you get back the same kind.
+    `model` defaults to ``load_pretrained("monet")`` (pass it in when calling
+    often: loading takes a moment).
+
+    `size` is the scale the network works at: each image is resized so its
+    shorter side is `size` (the generators learnt brush strokes on 256x256
+    images), stylised, and resized back. ``size=None`` works at each image's
+    own size: sharper for big photos, but memory and time grow with the
+    pixel count. Images of the same shape go through the network
+    `batch_size` at a time.
+    """
+    items, kind = _as_list(images)
+    model = model if model is not None else load_pretrained("monet")
+    work = [_resize_shorter(image, size) if size else image for image in items]
+    multiple, fixed = network_grid(model)
+    pieces, layouts = [], []  # what goes through the network, and how to put each image back together
+    for image in work:
+        padded, box = _reflect_pad(image, multiple)
+        tiles = _to_tiles(padded, multiple) if fixed else [padded]
+        layouts.append((box, padded.shape, len(tiles)))
+        pieces.extend(tiles)
+    outputs = iter(_run(model, pieces, batch_size))
+    results = []
+    for (box, padded_shape, n_tiles), original in zip(layouts, items):
+        tiles = [next(outputs) for _ in range(n_tiles)]
+        full = _from_tiles(tiles, padded_shape) if fixed else tiles[0]
+        (top, bottom), (left, right) = box
+        painted = full[top:bottom, left:right]
+        if painted.shape != original.shape:  # worked at another scale: back to the photo's size
+            painted = np.asarray(Image.fromarray(painted).resize(original.shape[1::-1], Image.Resampling.BICUBIC))
+        results.append(painted)
+    return results[0] if kind == "one" else np.stack(results) if kind == "array" else results
+
+
+def stylize_file(path, model: keras.Model | None = None, size: int = 256, keep: str = "aspect") -> Image.Image:
+    """Read any image file and return its Monet version as an RGB PIL image.
+
+    The file is turned upright (EXIF orientation) and converted to RGB
+    (grayscale, palette, CMYK, 16-bit; transparency laid over white).
+    `keep` chooses the output's size:
+
+    * ``"aspect"`` (default): shorter side `size`, aspect ratio kept;
+    * ``"size"``: the file's own size; the network runs at full resolution,
+      so a 12-megapixel photo needs several GB of memory and many seconds
+      (minutes on a small CPU), where "aspect" at 256 takes a fraction of a second;
+    * ``"square"``: the centre `size` x `size` square, as the training data was cut.
+
+    Raises ValueError naming the file when it is not a readable image.
+    """
+    if keep not in KEEP:
+        raise ValueError(f"keep must be one of {', '.join(KEEP)}, got {keep!r}")
+    try:
+        with Image.open(path) as opened:
+            image = to_rgb(ImageOps.exif_transpose(opened))
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+        raise ValueError(f"{path} is not a readable image ({error})") from error
+    if keep == "aspect":
+        image = _resize_pil(image, size)
+    elif keep == "square":
+        image = ImageOps.fit(image, (size, size), method=Image.Resampling.BICUBIC)
+    painted = stylize(np.asarray(image, dtype=np.uint8), model, size=None, batch_size=1)
+    return Image.fromarray(painted, "RGB")
+
+
+def network_grid(model: keras.Model) -> tuple[int, bool]:
+    """(multiple, fixed): the side lengths `model` accepts.
+
+    fixed=False: any height and width that are multiples of `multiple`;
+    fixed=True: exactly `multiple` x `multiple` (a saved signature of one size).
+    For a Keras U-Net, `multiple` is 2 to the number of stride-2 convolutions.
+    """
+    if hasattr(model, "image_shape"):  # a SavedModelGenerator: its signature says
+        shape = model.image_shape
+        if shape is None:
+            return UNKNOWN_MULTIPLE, False
+    else:
+        inputs = getattr(model, "inputs", None) or []
+        shape = tuple(inputs[0].shape[1:3]) if inputs else (None, None)
+        shape = None if None in shape else shape
+    if shape is not None:
+        if shape[0] != shape[1]:
+            raise ValueError(f"Models with a fixed non-square input {shape} are not supported")
+        return int(shape[0]), True
+    halvings = sum(1 for layer in _all_layers(model)
+                   if isinstance(layer, keras.layers.Conv2D) and max(layer.strides) == 2)
+    return 2**halvings, False
+
+
+def _all_layers(layer):
+    yield layer
+    for inner in getattr(layer, "layers", None) or []:
+        yield from _all_layers(inner)
+
+
+def _as_list(images) -> tuple[list[np.ndarray], str]:
+    """The images as a list of (h, w, 3) uint8 arrays, and what kind of input they came as."""
+    if isinstance(images, np.ndarray) and images.ndim in (3, 4):
+        kind, items = ("one", [images]) if images.ndim == 3 else ("array", list(images))
+    elif isinstance(images, (list, tuple)):
+        kind, items = "list", [np.asarray(image) for image in images]
+    else:
+        raise ValueError(f"images must be an (h, w, 3) or (n, h, w, 3) uint8 array or a list of (h, w, 3) arrays, "
+                         f"got {type(images).__name__} {getattr(images, 'shape', '')}")
+    for i, image in enumerate(items):
+        if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3 or 0 in image.shape:
+            raise ValueError(f"image {i} is {image.dtype} {image.shape}; expected uint8 RGB (h, w, 3) "
+                             "(convert others with data.to_rgb, or data.to_uint8 for [-1, 1] floats)")
+    return items, kind
+
+
+def _resize_pil(image: Image.Image, size: int) -> Image.Image:
+    """`image` scaled so its shorter side is `size`, aspect ratio kept."""
+    width, height = image.size
+    scale = size / min(width, height)
+    new = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return image if new == image.size else image.resize(new, Image.Resampling.BICUBIC)
+
+
+def _resize_shorter(image: np.ndarray, size: int) -> np.ndarray:
+    return np.asarray(_resize_pil(Image.fromarray(image), size))
+
+
+def _reflect_pad(image: np.ndarray, multiple: int) -> tuple[np.ndarray, tuple]:
+    """Pad to the next multiple on each side (half before, half after) by mirroring.
+
+    Returns the padded image and ((top, bottom), (left, right)), where the
+    original sits in it.
+    """
+    pads = []
+    for side in image.shape[:2]:
+        extra = math.ceil(side / multiple) * multiple - side
+        pads.append((extra // 2, extra - extra // 2))
+    mode = "reflect" if min(image.shape[:2]) > 1 else "edge"  # a 1-pixel line has nothing to mirror
+    padded = np.pad(image, pads + [(0, 0)], mode=mode)
+    box = tuple((before, before + side) for (before, _), side in zip(pads, image.shape[:2]))
+    return padded, box
+
+
+def _to_tiles(image: np.ndarray, tile: int) -> list[np.ndarray]:
+    rows, cols = image.shape[0] // tile, image.shape[1] // tile
+    grid = image.reshape(rows, tile, cols, tile, 3).swapaxes(1, 2)
+    return list(grid.reshape(rows * cols, tile, tile, 3))
+
+
+def _from_tiles(tiles: list[np.ndarray], shape: tuple) -> np.ndarray:
+    tile = tiles[0].shape[0]
+    rows, cols = shape[0] // tile, shape[1] // tile
+    return np.stack(tiles).reshape(rows, cols, tile, tile, 3).swapaxes(1, 2).reshape(shape)
+
+
+def _run(model: keras.Model, pieces: list[np.ndarray], batch_size: int) -> list[np.ndarray]:
+    """The network's uint8 output for each piece, in order; pieces of one shape share batches.
+
+    `predict_on_batch` runs a compiled (tf.function) call, traced once per
+    new shape, not the slow layer-by-layer eager call.
+    """
+    by_shape = defaultdict(list)
+    for index, piece in enumerate(pieces):
+        by_shape[piece.shape].append(index)
+    outputs: list[np.ndarray | None] = [None] * len(pieces)
+    for indices in by_shape.values():
+        for start in range(0, len(indices), max(1, batch_size)):
+            chunk = indices[start:start + max(1, batch_size)]
+            batch = normalize(np.stack([pieces[i] for i in chunk]))
+            painted = to_uint8(model.predict_on_batch(batch))
+            for i, image in zip(chunk, painted):
+                outputs[i] = image
+    return outputs

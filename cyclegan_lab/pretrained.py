@@ -1,0 +1,259 @@
+"""Ready-trained photo -> Monet generators, so you can stylise photos without training.
+
+Two models, by name:
+
+``"monet"`` (the default, shipped with the package, works offline)
+    A compact version of the lab's U-Net (`models.build_generator` with
+    `image_size` 128 and 16 filters instead of 256 and 64: 2.6 million
+    weights instead of 54 million, and on a CPU over ten times faster; see
+    benchmarks/inference.py), trained with this library. It lives in the
+    package folder ``cyclegan_lab/pretrained/`` as two files: ``monet.weights.h5`` (the
+    weights, Keras 3 `save_weights` format) and ``monet.json`` (the
+    architecture: ``{"image_size": 128, "filters": 16, ...}``, plus notes on
+    how it was trained). It is rebuilt with ``any_size=True``, so it accepts
+    images whose height and width are multiples of 128 (`stylize` pads the
+    others).
+
+``"original-50-epochs"`` (downloaded once, 193 MiB, then cached)
+    The original lab's generator: the full 54-million-weight U-Net, trained
+    for 50 epochs by the course authors and saved by Keras 2 as a TensorFlow
+    SavedModel. We cannot rebuild it from code, so we run its saved
+    ``serving_default`` signature through `keras.layers.TFSMLayer`, wrapped in
+    `SavedModelGenerator` so it is called like ours. Its signature may fix the
+    input size (the lab built it for 256x256 only); `stylize` then works in
+    tiles of that size.
+
+Both map a batch of photos (b, h, w, 3), float32 in [-1, 1], to Monet-style
+images of the same shape and range: ``model(images)`` or
+``model(images, training=False)`` gives one tensor.
+
+Where the shipped files are looked for, in this order: the ``folder=`` argument
+of `load_pretrained`; the folder named by the ``CYCLEGAN_LAB_PRETRAINED``
+environment variable (for tests and for trying your own export; not needed
+in normal use); the package's ``pretrained/`` folder.
+`export_generator` writes such a pair of files from any generator built by
+`models.build_generator`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import pathlib
+import secrets
+import shutil
+import zlib
+
+import keras
+
+from .download import DownloadError, Remote, cache_dir, download, extract_tar
+from .models import build_generator
+
+PRETRAINED_ENV = "CYCLEGAN_LAB_PRETRAINED"
+PACKAGE_FOLDER = pathlib.Path(__file__).resolve().parent / "pretrained"
+ORIGINAL = Remote(
+    url="https://cf-courses-data.s3.us.cloud-object-storage.appdomain.cloud/"
+    "IBMDeveloperSkillsNetwork-ML311-Coursera/LargeData/monet_generator_50_epochs.tgz",
+    size=202_293_808,  # no SHA-256 is published, so the size is all we can check
+)
+MODELS = {
+    "monet": "compact U-Net trained with this library, shipped with the package (offline)",
+    "original-50-epochs": "the original lab's full U-Net after 50 epochs (downloads 193 MiB once)",
+}
+REQUIRED_INFO = ("image_size", "filters")
+
+
+class PretrainedNotFoundError(FileNotFoundError):
+    """The files of a shipped model are not where we looked."""
+
+
+# --- Writing the shipped files ----------------------------------------------
+
+
+def export_generator(generator: keras.Model, folder, name: str, info: dict) -> pathlib.Path:
+    """Save `generator` as ``folder/<name>.weights.h5`` + ``folder/<name>.json``; return the weights path.
+
+    `info` must hold the `build_generator` arguments that rebuild the
+    network, ``image_size`` and ``filters``; any other keys (epochs, data,
+    date...) are kept in the JSON as notes. It is checked against the
+    generator's weights, so a wrong description fails here, not at loading.
+    Each file is written under a temporary name and renamed when complete, so
+    a crash never leaves a half-written file under the final name.
+    """
+    missing = [key for key in REQUIRED_INFO if key not in info]
+    if missing:
+        raise ValueError(f"info needs {', '.join(missing)} (the build_generator arguments), got {sorted(info)}")
+    expected = build_generator("check", info["image_size"], info["filters"], any_size=True)
+    if [tuple(w.shape) for w in expected.weights] != [tuple(w.shape) for w in generator.weights]:
+        raise ValueError(f"The generator's weights do not match build_generator(image_size={info['image_size']}, "
+                         f"filters={info['filters']}); fix info so load_pretrained can rebuild it.")
+    folder = pathlib.Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    weights = folder / f"{name}.weights.h5"
+    with _replaced(weights, ".weights.h5") as tmp:  # Keras insists on the .weights.h5 ending
+        generator.save_weights(tmp)
+    with _replaced(folder / f"{name}.json", ".json") as tmp:
+        tmp.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+    return weights
+
+
+class _replaced:
+    """A temporary sibling path that replaces `final` (os.replace) if the block succeeds."""
+
+    def __init__(self, final: pathlib.Path, suffix: str):
+        self.final = final
+        self.tmp = final.with_name(f".{final.name}.tmp-{secrets.token_hex(4)}{suffix}")
+
+    def __enter__(self) -> pathlib.Path:
+        return self.tmp
+
+    def __exit__(self, kind, error, traceback) -> None:
+        try:
+            if kind is None:
+                os.replace(self.tmp, self.final)
+        finally:
+            self.tmp.unlink(missing_ok=True)
+
+
+# --- Loading ----------------------------------------------------------------
+
+
+def load_pretrained(name: str = "monet", *, folder=None, remote: Remote | None = None,
+                    progress: bool = True) -> keras.Model:
+    """A trained photo -> Monet generator: (b, h, w, 3) in [-1, 1] -> same shape in [-1, 1].
+
+    `name` is one of `MODELS` (see the module docstring). ``"monet"`` reads the
+    shipped files from `folder` (default: ``$CYCLEGAN_LAB_PRETRAINED``, else the
+    package's ``pretrained/`` folder) and raises PretrainedNotFoundError naming
+    the missing file. ``"original-50-epochs"`` downloads the lab's archive
+    into the cache once (`download.cache_dir()`; `remote` replaces where it
+    comes from, for tests), unpacks it, and later calls reuse it without the
+    network; failures raise `download.DownloadError`. `progress` shows that
+    download's progress bar.
+    """
+    if name == "monet":
+        return _load_shipped(name, folder)
+    if name == "original-50-epochs":
+        return _load_original(remote or ORIGINAL, progress)
+    raise ValueError(f"Unknown pretrained model {name!r}; choose one of: {', '.join(MODELS)}")
+
+
+def shipped_folder(folder=None) -> pathlib.Path:
+    """Where the shipped model files are looked for: `folder`, $CYCLEGAN_LAB_PRETRAINED, or the package's."""
+    if folder is not None:
+        return pathlib.Path(folder)
+    return pathlib.Path(os.environ[PRETRAINED_ENV]) if os.environ.get(PRETRAINED_ENV) else PACKAGE_FOLDER
+
+
+def _load_shipped(name: str, folder) -> keras.Model:
+    folder = shipped_folder(folder)
+    weights, description = folder / f"{name}.weights.h5", folder / f"{name}.json"
+    for path in (weights, description):
+        if not path.is_file():
+            raise PretrainedNotFoundError(
+                f"The pretrained {name!r} model is incomplete: {path} not found. Reinstall cyclegan-lab, "
+                f"set {PRETRAINED_ENV} to a folder holding {weights.name} and {description.name}, "
+                "or use load_pretrained('original-50-epochs') (downloads 193 MiB once).")
+    try:
+        info = json.loads(description.read_text(encoding="utf-8"))
+        image_size, filters = int(info["image_size"]), int(info["filters"])
+    except (ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"{description} does not describe a generator "
+                         f"(needs image_size and filters): {error!r}") from error
+    model = build_generator(f"{name}_generator", image_size, filters, any_size=True)
+    try:
+        model.load_weights(weights)
+    except (ValueError, OSError) as error:
+        raise ValueError(f"{weights} does not fit the network {description} describes "
+                         f"(image_size={image_size}, filters={filters}): {error}") from error
+    return model
+
+
+def _load_original(remote: Remote, progress: bool) -> keras.Model:
+    """Download (once) and unpack the lab's SavedModel into the cache, and wrap it."""
+    root = cache_dir() / "pretrained"
+    archive_name = remote.filename or remote.url.rsplit("/", 1)[-1]
+    stem = archive_name.removesuffix(".tgz").removesuffix(".tar.gz").removesuffix(".tar")
+    unpacked = root / stem  # monet_generator_50_epochs.tgz -> monet_generator_50_epochs/
+    if not unpacked.is_dir():  # only ever created complete (see _unpack), so present means usable
+        archive = download(remote, root, progress=progress,
+                           hint="Check your connection, or use the shipped model: load_pretrained('monet').")
+        _unpack(archive, unpacked, remote.url)
+    saved = _find_saved_model(unpacked)
+    if saved is None:
+        raise DownloadError(f"No saved_model.pb under {unpacked}. Delete {unpacked} so it is downloaded again.")
+    try:
+        return SavedModelGenerator(saved, name="original_50_epochs_generator")
+    except Exception as error:  # a damaged graph fails in TF, protobuf or Keras, each its own way
+        raise DownloadError(f"Could not load the SavedModel in {saved} ({error}). "
+                            f"Delete {unpacked} so it is downloaded again.") from error
+
+
+def _unpack(archive: pathlib.Path, unpacked: pathlib.Path, url: str) -> None:
+    """Check and unpack `archive` into `unpacked`, all or nothing, then delete the archive.
+
+    There is no SHA-256 to check, so the whole gzip stream is read first: its
+    CRC catches a damaged file. A bad archive is deleted, so the next run
+    downloads it again instead of failing on the same bytes.
+    """
+    staging = unpacked.with_name(f"{unpacked.name}.unpack-{secrets.token_hex(4)}")
+    try:
+        _check_gzip(archive)
+        extract_tar(archive, staging)
+        if _find_saved_model(staging) is None:
+            raise DownloadError(f"The archive from {url} holds no saved_model.pb; it is not the lab's generator.")
+        os.replace(staging, unpacked)
+    except DownloadError as error:
+        raise DownloadError(f"{error} The downloaded file was removed; run again to download it again.") from error
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        archive.unlink(missing_ok=True)  # unpacked (or useless): keep 193 MiB off the disk
+
+
+def _check_gzip(archive: pathlib.Path) -> None:
+    """Read a gzip file to the end so its checksum is verified; DownloadError if it is damaged."""
+    with archive.open("rb") as f:
+        if f.read(2) != b"\x1f\x8b":
+            return  # not gzip (a plain .tar): extract_tar checks what it can
+    try:
+        with gzip.open(archive, "rb") as f:
+            while f.read(1 << 20):
+                pass
+    except (OSError, EOFError, zlib.error) as error:
+        raise DownloadError(f"{archive} is damaged ({error}).") from error
+
+
+def _find_saved_model(folder: pathlib.Path) -> pathlib.Path | None:
+    """The folder holding saved_model.pb, at any depth under `folder` (the shallowest), or None."""
+    found = sorted(folder.rglob("saved_model.pb"), key=lambda p: (len(p.parts), str(p)))
+    return found[0].parent if found else None
+
+
+class SavedModelGenerator(keras.Model):
+    """A TensorFlow SavedModel's ``serving_default`` signature, called like our generators.
+
+    The signature takes one image batch and returns a dict with one entry
+    (named after the original's last layer); ``model(images)`` returns that
+    one tensor. `image_shape` is the (height, width) the signature requires,
+    or None when it takes any size; `saved_model_path` is the folder it came
+    from. It is for inference only: ``training`` is accepted and ignored.
+    """
+
+    def __init__(self, path, **kwargs):
+        super().__init__(**kwargs)
+        self.saved_model_path = str(path)
+        self.saved = keras.layers.TFSMLayer(self.saved_model_path, call_endpoint="serving_default", trainable=False)
+        args, kwargs_spec = self.saved.call_endpoint_fn.structured_input_signature
+        specs = list(args) + list(kwargs_spec.values())
+        outputs = self.saved.call_endpoint_fn.structured_outputs
+        if len(specs) != 1 or (isinstance(outputs, dict) and len(outputs) != 1):
+            raise ValueError(f"expected one image batch in and one out, got inputs {specs} and outputs {outputs}")
+        height, width = (list(specs[0].shape) + [None] * 4)[1:3]
+        self.image_shape = (height, width) if height and width else None
+
+    def call(self, images, training=False):
+        outputs = self.saved(images)
+        if isinstance(outputs, dict):
+            (outputs,) = outputs.values()
+        return outputs

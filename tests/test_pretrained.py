@@ -1,0 +1,178 @@
+"""Tests for cyclegan_lab.pretrained: the shipped model and the original lab's download.
+
+Tiny untrained generators (32x32, 4 filters) stand in for the real ones: the
+shipped files are written with `export_generator` to a temporary folder, and
+the original's .tgz is built from a Keras SavedModel and served by the local
+HTTP server (the `server` fixture from conftest.py).
+"""
+from __future__ import annotations
+
+import io
+import pathlib
+import shutil
+import socket
+import tarfile
+
+import numpy as np
+import pytest
+
+from cyclegan_lab.download import DownloadError, Remote
+from cyclegan_lab.models import build_generator
+from cyclegan_lab.pretrained import (
+    PRETRAINED_ENV,
+    PretrainedNotFoundError,
+    SavedModelGenerator,
+    export_generator,
+    load_pretrained,
+)
+from cyclegan_lab.inference import stylize
+
+ARCHIVE_PATH = "/LargeData/monet_generator_50_epochs.tgz"
+
+
+def photos(*shape: int, seed: int = 0) -> np.ndarray:
+    """Random float32 images in [-1, 1]."""
+    return np.random.default_rng(seed).uniform(-1, 1, shape).astype(np.float32)
+
+
+def same(a, b) -> None:
+    np.testing.assert_allclose(np.asarray(a), np.asarray(b), atol=1e-5)
+
+
+# --------------------------------------------------------------------------- the shipped model
+@pytest.fixture(scope="module")
+def shipped(tmp_path_factory):
+    """(generator, folder): a tiny generator exported as monet.weights.h5 + monet.json."""
+    generator = build_generator("tiny", image_size=32, filters=4, any_size=True)
+    folder = tmp_path_factory.mktemp("shipped")
+    export_generator(generator, folder, "monet", {"image_size": 32, "filters": 4, "epochs": 0})
+    return generator, folder
+
+
+def test_export_writes_the_two_files_and_nothing_else(shipped):
+    _, folder = shipped
+    assert sorted(p.name for p in folder.iterdir()) == ["monet.json", "monet.weights.h5"]
+    assert '"epochs": 0' in (folder / "monet.json").read_text()
+
+
+def test_loaded_model_paints_like_the_exported_one(shipped):
+    generator, folder = shipped
+    model = load_pretrained("monet", folder=folder)
+    square, wide = photos(2, 32, 32, 3), photos(1, 32, 64, 3, seed=1)
+    same(model(square, training=False), generator(square, training=False))
+    same(model(wide), generator(wide, training=False))  # any multiple of image_size, not only squares
+    assert model(wide).shape == (1, 32, 64, 3)
+
+
+def test_the_environment_variable_points_at_another_folder(shipped, monkeypatch):
+    generator, folder = shipped
+    monkeypatch.setenv(PRETRAINED_ENV, str(folder))
+    x = photos(1, 32, 32, 3)
+    same(load_pretrained()(x), generator(x, training=False))
+
+
+@pytest.mark.parametrize("missing", ["monet.weights.h5", "monet.json"])
+def test_a_missing_file_is_named(shipped, tmp_path, missing):
+    shutil.copytree(shipped[1], tmp_path / "partial")
+    (tmp_path / "partial" / missing).unlink()
+    with pytest.raises(PretrainedNotFoundError) as err:
+        load_pretrained("monet", folder=tmp_path / "partial")
+    assert str(tmp_path / "partial" / missing) in str(err.value)
+    assert isinstance(err.value, FileNotFoundError)
+
+
+def test_an_unknown_name_lists_the_choices():
+    with pytest.raises(ValueError, match="monet.*original-50-epochs"):
+        load_pretrained("van-gogh")
+
+
+def test_export_refuses_a_wrong_description(tmp_path):
+    generator = build_generator("tiny", image_size=32, filters=4)
+    with pytest.raises(ValueError, match="filters=8"):
+        export_generator(generator, tmp_path, "monet", {"image_size": 32, "filters": 8})
+    with pytest.raises(ValueError, match="image_size"):
+        export_generator(generator, tmp_path, "monet", {"filters": 4})
+    assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- the original lab's download
+@pytest.fixture(scope="module")
+def original(tmp_path_factory):
+    """(generator, archive bytes): a tiny 32x32-only generator as the lab ships its own,
+    a SavedModel in monet_generator_50_epochs/ inside a .tgz."""
+    generator = build_generator("tiny_original", image_size=32, filters=4)  # fixed input size, like the lab's
+    export = tmp_path_factory.mktemp("export") / "saved"
+    generator.export(export, verbose=False)
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        tar.add(export, arcname="monet_generator_50_epochs")
+    return generator, buffer.getvalue()
+
+
+def _closed_port_url() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}{ARCHIVE_PATH}"  # nothing listens once closed
+
+
+def cache_files(cache: pathlib.Path) -> list[str]:
+    return sorted(str(p.relative_to(cache)) for p in cache.rglob("*") if not p.is_dir())
+
+
+def test_original_downloads_once_then_works_offline(original, server, lab_cache):
+    generator, archive = original
+    server.files[ARCHIVE_PATH] = archive
+    model = load_pretrained("original-50-epochs", remote=Remote(server.url(ARCHIVE_PATH), len(archive)),
+                            progress=False)
+
+    assert isinstance(model, SavedModelGenerator) and model.image_shape == (32, 32)
+    x = photos(2, 32, 32, 3)
+    out = model(x)
+    assert not isinstance(out, dict), "one tensor, like our generators"
+    same(out, generator(x, training=False))
+    same(model(x, training=False), out)
+    assert len(server.requests) == 1
+    assert not any(name.endswith(".tgz") for name in cache_files(lab_cache)), "the archive is deleted once unpacked"
+
+    offline = load_pretrained("original-50-epochs", remote=Remote(_closed_port_url(), len(archive)), progress=False)
+    same(offline(x), out)
+    assert len(server.requests) == 1
+
+
+def test_original_is_used_in_tiles_of_its_fixed_size(original, server):
+    generator, archive = original
+    server.files[ARCHIVE_PATH] = archive
+    model = load_pretrained("original-50-epochs", remote=Remote(server.url(ARCHIVE_PATH), len(archive)),
+                            progress=False)
+    image = np.random.default_rng(0).integers(0, 256, (50, 70, 3), dtype=np.uint8)
+    painted = stylize(image, model, size=None)
+    assert painted.shape == (50, 70, 3) and painted.dtype == np.uint8
+    tile = np.random.default_rng(1).integers(0, 256, (2, 32, 32, 3), dtype=np.uint8)  # exactly one tile each
+    expected = np.clip(np.round((generator(tile / 127.5 - 1.0, training=False).numpy() + 1) * 127.5), 0, 255)
+    assert np.abs(stylize(tile, model, size=None).astype(int) - expected).max() <= 1
+
+
+@pytest.mark.parametrize("fault", ["wrong-size", "truncated", "tampered"])
+def test_a_bad_download_fails_cleanly_and_the_next_try_works(original, server, lab_cache, fault):
+    generator, archive = original
+    size = len(archive) + 1 if fault == "wrong-size" else len(archive)
+    if fault == "tampered":  # right size, damaged bytes: only gzip's checksum can tell
+        damaged = bytearray(archive)
+        damaged[len(damaged) // 2] ^= 0xFF
+        server.files[ARCHIVE_PATH] = bytes(damaged)
+    else:
+        server.files[ARCHIVE_PATH] = archive
+    if fault == "truncated":
+        server.truncated.add(ARCHIVE_PATH)
+
+    with pytest.raises(DownloadError):
+        load_pretrained("original-50-epochs", remote=Remote(server.url(ARCHIVE_PATH), size), progress=False)
+    assert cache_files(lab_cache) == [], "nothing half-downloaded or half-extracted may stay in the cache"
+    assert not list(lab_cache.rglob("monet_generator_50_epochs*"))
+
+    server.files[ARCHIVE_PATH] = archive
+    server.truncated.clear()
+    model = load_pretrained("original-50-epochs", remote=Remote(server.url(ARCHIVE_PATH), len(archive)),
+                            progress=False)
+    x = photos(1, 32, 32, 3)
+    same(model(x), generator(x, training=False))

@@ -1,0 +1,127 @@
+"""The fast training step computes what the lab's step computes, and its faster modes stay sane.
+
+`CycleGAN.compute_gradients` takes one backward pass for both generators and
+one for both discriminators; `reference.lab_gradients` is the lab's step as
+the lab writes it (four `tape.gradient` calls). In float32 they must agree.
+"""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from cyclegan_lab import checkpoints, precision
+from cyclegan_lab.config import TrainConfig
+from cyclegan_lab.reference import lab_gradients
+from cyclegan_lab.training import LOSS_NAMES, build_cyclegan, describe_mode
+
+TINY = dict(image_size=32, generator_filters=8, precision="float32")
+
+
+def a_batch(size=32, seed=0):
+    real_monet, real_photo = tf.unstack(tf.random.stateless_uniform((2, 1, size, size, 3), (seed, 1), -1, 1))
+    return real_monet, real_photo
+
+
+def snapshot(cyclegan):
+    """Every variable, including dropout's random-number state, to replay a step exactly."""
+    return [(v, keras.ops.convert_to_numpy(v)) for name in checkpoints.NETWORKS for v in getattr(cyclegan, name).variables]
+
+
+def restore(saved):
+    for variable, value in saved:
+        variable.assign(value)
+
+
+def assert_same(losses_a, grads_a, losses_b, grads_b):
+    for name in LOSS_NAMES:
+        np.testing.assert_allclose(float(losses_a[name]), float(losses_b[name]), rtol=1e-5, err_msg=name)
+    assert grads_a.keys() == grads_b.keys()
+    for network in grads_a:
+        assert len(grads_a[network]) == len(grads_b[network])
+        for a, b in zip(grads_a[network], grads_b[network]):
+            a, b = keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b)
+            scale = max(np.abs(b).max(), 1e-12)
+            np.testing.assert_allclose(a / scale, b / scale, atol=1e-4, err_msg=network)
+
+
+def test_exact_float32_step_gives_the_labs_losses_and_gradients():
+    cyclegan = build_cyclegan(TrainConfig(**TINY, batch_passes=False))
+    real_monet, real_photo = a_batch()
+    saved = snapshot(cyclegan)
+    lab_losses, lab_grads = tf.function(lambda m, p: lab_gradients(cyclegan, m, p))(real_monet, real_photo)
+    restore(saved)  # same weights and same dropout masks
+    losses, grads = tf.function(cyclegan.compute_gradients)(real_monet, real_photo)
+    assert_same(losses, grads, lab_losses, lab_grads)
+    # The gradients are real ones: every network gets a non-zero gradient.
+    for network in grads:
+        assert any(np.abs(keras.ops.convert_to_numpy(g)).max() > 0 for g in grads[network]), network
+
+
+def test_batched_passes_compute_the_same_maths_as_passes_one_by_one():
+    """Batching changes only which dropout masks are drawn; without dropout the step is the same."""
+    config = TrainConfig(**TINY)
+    one_by_one = build_cyclegan(config.replace(batch_passes=False))
+    batched = build_cyclegan(config)  # same seed, same initial weights
+    for cyclegan in (one_by_one, batched):
+        for name in ["monet_generator", "photo_generator"]:
+            for layer in getattr(cyclegan, name)._flatten_layers():
+                if isinstance(layer, keras.layers.Dropout):
+                    layer.rate = 0.0
+    real_monet, real_photo = a_batch(seed=3)
+    expected = tf.function(one_by_one.compute_gradients)(real_monet, real_photo)
+    got = tf.function(batched.compute_gradients)(real_monet, real_photo)
+    assert_same(*got, *expected)
+
+
+def test_batched_passes_with_a_pool_and_lsgan_train_sanely():
+    config = TrainConfig(**TINY, pool_size=2, adversarial_loss="lsgan", batch_size=2)
+    cyclegan = build_cyclegan(config)
+    real_monet, real_photo = tf.unstack(tf.random.stateless_uniform((2, 2, 32, 32, 3), (5, 5), -1, 1))
+    step = tf.function(cyclegan.train_step)
+    before = keras.ops.convert_to_numpy(cyclegan.monet_generator.trainable_variables[0])
+    for _ in range(3):
+        losses = step((real_monet, real_photo))
+    assert all(np.isfinite(float(losses[name])) for name in LOSS_NAMES)
+    assert not np.allclose(before, keras.ops.convert_to_numpy(cyclegan.monet_generator.trainable_variables[0]))
+
+
+def test_bfloat16_mixed_precision_trains_and_its_checkpoint_loads_in_float32(tmp_path):
+    """bfloat16 is emulated (slow) on CPUs without it, but must give the same kind of result."""
+    cyclegan = build_cyclegan(TrainConfig(**{**TINY, "precision": "bfloat16"}))
+    assert cyclegan.monet_generator.layers[1].layers[0].compute_dtype == "bfloat16"
+    assert cyclegan.monet_generator.trainable_variables[0].dtype == "float32"  # weights stay float32
+    real_monet, real_photo = a_batch(seed=7)
+    losses = tf.function(cyclegan.train_step)((real_monet, real_photo))
+    assert all(np.isfinite(float(losses[name])) for name in LOSS_NAMES)
+    fakes = keras.ops.convert_to_numpy(tf.cast(cyclegan.monet_generator(real_photo), tf.float32))
+    assert fakes.shape == (1, 32, 32, 3) and np.abs(fakes).max() <= 1.0
+    assert keras.config.dtype_policy().name == "float32"  # building did not change the global policy
+
+    path = checkpoints.save_checkpoint(cyclegan, tmp_path, {"step": 1})
+    float32 = build_cyclegan(TrainConfig(**TINY))
+    checkpoints.restore_checkpoint(float32, path)
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(float32.monet_generator.trainable_variables[0]),
+                                  keras.ops.convert_to_numpy(cyclegan.monet_generator.trainable_variables[0]))
+
+
+@pytest.mark.parametrize("flags, expected", [
+    ("fpu sse avx2 fma", False),
+    ("fpu avx2 avx512f avx512_bf16 amx_tile", True),
+    ("fpu avx2 amx_bf16 amx_tile", True),
+    ("fpu avx512f avx512_bf16x", False),
+])
+def test_bfloat16_is_detected_from_the_cpu_flags(flags, expected):
+    assert precision.cpu_has_bfloat16(f"processor : 0\nflags : {flags}\n") is expected
+
+
+def test_auto_precision_falls_back_to_float32_without_bfloat16_hardware(monkeypatch):
+    monkeypatch.setattr(precision, "cpu_has_bfloat16", lambda cpuinfo=None: False)
+    monkeypatch.setattr(precision.tf.config, "list_physical_devices", lambda kind=None: [])
+    assert precision.resolve_precision("auto") == "float32"
+    assert describe_mode(TrainConfig()) == "float32, independent passes batched"
+    monkeypatch.setattr(precision, "cpu_has_bfloat16", lambda cpuinfo=None: True)
+    assert precision.resolve_precision("auto") == "bfloat16"
+    assert precision.resolve_precision("float32") == "float32"
+    with pytest.raises(ValueError, match="precision"):
+        precision.resolve_precision("float16")
