@@ -5,7 +5,8 @@ One module per idea, in the order the notebooks teach them:
 PatchGAN discriminator), `losses`, `training` (the CycleGAN model and
 `train()`), `checkpoints` (save and resume), `plotting` (figures), `architecture`
 (layer tables, diagrams, receptive fields), `pretrained` and `inference` (a trained
-Monet generator, ready to use), `scores` (how Monet-like images are);
+Monet generator, ready to use), `scores` (how Monet-like images are), `reference` (the lab's training step),
+`precision` and `distribute` (number formats and devices);
 `config` holds the one `TrainConfig` they share and `download` fetches files safely.
 """
 

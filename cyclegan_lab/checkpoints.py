@@ -9,6 +9,11 @@ loss history and the configuration as JSON.
 It is written to a temporary file and renamed when complete, so a run killed
 while saving leaves the previous checkpoint untouched. Only the newest
 `keep` checkpoints are kept.
+
+A model trained with a `tf.distribute` strategy holds one copy of each
+variable per replica, all equal; a checkpoint stores the values once, so it
+loads into a model on one device, or under any other strategy. In a cluster
+only the chief writes checkpoints (`distribute.is_chief`).
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from pathlib import Path
 
 import keras
 import numpy as np
+
+from . import distribute
 
 NETWORKS = ["monet_generator", "photo_generator", "monet_discriminator", "photo_discriminator"]
 _NAME = re.compile(r"^step-(\d+)\.npz$")
@@ -129,6 +136,7 @@ class Checkpointer(keras.callbacks.Callback):
 
     `state` is called at each save and returns the extra JSON state (loss
     history, configuration); the step is read from the optimiser's counter.
+    In a multi-worker cluster only the chief saves; on the others it does nothing.
     """
 
     def __init__(self, folder, state=lambda: {}, every: int | None = None, keep: int = 2):
@@ -140,6 +148,8 @@ class Checkpointer(keras.callbacks.Callback):
         return int(keras.ops.convert_to_numpy(self.model.monet_generator_optimizer.iterations))
 
     def save(self) -> None:
+        if not distribute.is_chief(self.model.distribute_strategy):
+            return
         step = self.step()
         if step != self.saved_step:
             save_checkpoint(self.model, self.folder, {**self.state(), "step": step}, keep=self.keep)

@@ -3,6 +3,7 @@
     cyclegan-lab data                      # find or download the lab's images, print where they are
     cyclegan-lab train --epochs 1 --checkpoint-dir checkpoints
     cyclegan-lab train --smoke             # one step on a few images, to check an install
+    cyclegan-lab train --strategy mirrored # all GPUs of this machine (also: tpu, multiworker)
     cyclegan-lab stylize photos/ -o paintings/   # Monet versions of your photos, no training needed
 
 Every `TrainConfig` field is an option (`--steps-per-epoch`, `--lambda-cycle`, ...).
@@ -146,6 +147,9 @@ def _stylize_command(args: argparse.Namespace) -> int:
     return 0
 
 
+STRATEGIES = ("default", "mirrored", "tpu", "multiworker")  # distribute.STRATEGIES, without importing TensorFlow
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cyclegan-lab", description="Turn photos into Monet paintings with a CycleGAN.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -157,6 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--data", help="folder with the images (default: $CYCLEGAN_LAB_DATA, the cache, or download)")
     train.add_argument("--checkpoint-dir", default="checkpoints", help="where checkpoints go (default: %(default)s)")
     train.add_argument("--smoke", action="store_true", help="one step on 4 images per domain, to check an install")
+    train.add_argument("--strategy", choices=STRATEGIES, default="default",
+                       help="default: one device; mirrored: all GPUs of this machine; tpu: a TPU; multiworker: "
+                            "several machines, as TF_CONFIG says. --batch-size is per replica (default: %(default)s)")
     _config_options(train)
 
     stylize = commands.add_parser("stylize", help="paint photos in Monet's style with a pretrained generator")
@@ -174,15 +181,18 @@ def main(argv: list[str] | None = None) -> int:
             folders = data_module.find_data(args.data)
             print(f"Monet paintings: {folders.monet}\nPhotos:          {folders.photo}")
             return 0
+        from .distribute import describe, make_strategy
         from .training import train as run_training
 
         fields = {f.name for f in dataclasses.fields(TrainConfig)}
         overrides = {k: v for k, v in vars(args).items() if k in fields and v is not None}
         config = TrainConfig.smoke(**overrides) if args.smoke else TrainConfig(**overrides)
+        strategy = make_strategy(args.strategy)  # first: a cluster's strategy must exist before other TF work
         lab_data = data_module.load_data(config, args.data)
         print(f"Training on {len(lab_data.monet)} Monet paintings and {len(lab_data.photo)} photos; "
               f"checkpoints in {args.checkpoint_dir}.")
-        run_training(config, lab_data, checkpoint_dir=args.checkpoint_dir)
+        print(f"Strategy: {args.strategy} ({describe(strategy)}).")
+        run_training(config, lab_data, checkpoint_dir=args.checkpoint_dir, strategy=strategy)
         return 0
     except (data_module.DataNotFoundError, DownloadError, ValueError) as error:
         print(f"cyclegan-lab: error: {error}", file=sys.stderr)

@@ -24,7 +24,7 @@ class TrainConfig:
     generator: str = "unet"  # "unet": the lab's U-Net; "compact": the same U-Net with 16 filters (CPU, shipped model)
     generator_filters: int | None = None  # filters of the generator's first block (None: 64 for unet, 16 for compact)
     crop_size: int | None = None  # train on random crop_size x crop_size patches (None: whole images); faster
-    batch_size: int = 1  # the lab trains on one Monet and one photo at a time
+    batch_size: int = 1  # images per domain per step on each replica (lab: 1); global batch = batch_size x replicas
     epochs: int = 1  # passes over the data
     steps_per_epoch: int | None = None  # None: one pass over the smaller domain (300 for the lab's data)
     max_images: int | None = None  # use at most this many images per domain (None: all)

@@ -73,6 +73,6 @@ def plot_losses(history, smooth: int = 20) -> plt.Figure:
         ax.set_ylabel("loss")
         ax.legend()
     gen_ax.set_title("Generators: adversarial + cycle + identity")
-    disc_ax.set_title("Discriminators: 0.5 x (real + fake) BCE")
+    disc_ax.set_title("Discriminators: 0.5 x (real + fake) loss")
     figure.tight_layout()
     return figure

@@ -2,6 +2,8 @@
 
 `CycleGAN` holds the four networks and teaches Keras one training step;
 `train()` wires data, checkpoints, resume and loss history around `fit()`.
+Both accept a `tf.distribute.Strategy` to train on several devices (see
+`distribute.py`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from . import checkpoints, losses, precision
+from . import checkpoints, distribute, losses, precision
 from .config import TrainConfig
 from .data import LabData, make_dataset, normalize, steps_per_epoch
 from .models import build_discriminator, build_generator
@@ -64,6 +66,15 @@ class CycleGAN(keras.Model):
     def call(self, photos, training=False):
         return self.monet_generator(photos, training=training)
 
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        """Skip Keras' build-before-training: `build_cyclegan` has built networks and optimisers.
+
+        Keras 3 runs it only for models built in a strategy's scope, and first
+        averages a batch over the replicas with `strategy.reduce`, which under
+        MultiWorkerMirroredStrategy fails on a (monet, photo) pair ("Attempt
+        to convert a value (PerReplica ...)"). On one device Keras skips it too.
+        """
+
     def compute_gradients(self, real_monet, real_photo):
         """The four losses and the gradients of each network's loss with respect to its weights.
 
@@ -73,6 +84,13 @@ class CycleGAN(keras.Model):
         4. Losses: adversarial + cycle (both directions) + identity for each generator;
            halved real/fake loss for each discriminator.
         5. Gradients, with one backward pass for both generators and one for both discriminators.
+
+        Under a strategy of n replicas, this runs on each replica with its
+        share of the global batch, and the optimiser then sums the n
+        replicas' gradients (an all-reduce with SUM). So the gradients are
+        taken of each loss divided by n: their sum is then the gradient of
+        the mean over the global batch, as on one device with the whole batch.
+        The losses returned are not divided: the means over the local batch.
 
         Step 5 is where this is faster than the lab's four `tape.gradient`
         calls yet exact: each generator's weights reach only its own terms of
@@ -131,6 +149,11 @@ class CycleGAN(keras.Model):
 
             generators_loss = monet_adversarial + photo_adversarial + total_cycle_loss + monet_identity + photo_identity
             discriminators_loss = monet_disc_loss + photo_disc_loss
+            # Keras' optimiser all-reduces gradients with SUM (keras/src/backend/tensorflow/optimizer.py,
+            # `_all_reduce_sum_gradients`), as Keras' own losses expect: they divide by n the same way.
+            replicas = tf.distribute.get_strategy().num_replicas_in_sync
+            if replicas > 1:  # one device: no division at all, so the maths stays the lab's
+                generators_loss, discriminators_loss = generators_loss / replicas, discriminators_loss / replicas
 
         gradients = {}
         for loss, networks in [(generators_loss, generators), (discriminators_loss, discriminators)]:
@@ -144,17 +167,39 @@ class CycleGAN(keras.Model):
 
     def train_step(self, batch):
         """One step on a batch (real_monet, real_photo), each (b, size, size, 3) in [-1, 1]:
-        `compute_gradients`, then one Adam update for each of the four networks."""
+        `compute_gradients`, then one Adam update for each of the four networks.
+
+        Returns the four losses, means over the global batch (under a
+        strategy, `batch` is this replica's share of it)."""
         real_monet, real_photo = batch
         computed, gradients = self.compute_gradients(real_monet, real_photo)
         for name in checkpoints.NETWORKS:
             network, optimizer = getattr(self, name), getattr(self, name + "_optimizer")
             optimizer.apply_gradients(zip(gradients[network.name], network.trainable_variables))
-        return computed
+        return _global_means(computed)
 
 
 def _halves(images):
     return tf.split(images, 2)
+
+
+def _global_means(computed: dict) -> dict:
+    """Average each replica's losses over all replicas: the means over the global batch.
+
+    Every replica holds the same number of images, so the mean of the
+    replicas' local means is the global mean. After this every replica holds
+    the same values, so whatever `fit()` does with them (the mean over
+    replicas, or replica 0's on a TPU) it reports the global means.
+    """
+    context = tf.distribute.get_replica_context()
+    if context is None or context.num_replicas_in_sync == 1:
+        return computed
+    means = context.all_reduce(tf.distribute.ReduceOp.MEAN, computed)
+    if distribute.workers() > 1:
+        # Keras 3 averages a cluster's step results with strategy.reduce("MEAN", value, axis=0), which
+        # fails on a number without an axis: give each loss an axis of length 1 (Keras reduces it away).
+        means = {name: value[None] for name, value in means.items()}
+    return means
 
 
 class ImagePool(keras.layers.Layer):
@@ -212,33 +257,45 @@ class LinearDecay(keras.optimizers.schedules.LearningRateSchedule):
         return {"learning_rate": self.learning_rate, "total_steps": self.total_steps, "decay_steps": self.decay_steps}
 
 
-def build_cyclegan(config: TrainConfig | None = None, steps_per_epoch: int | None = None) -> CycleGAN:
+def build_cyclegan(config: TrainConfig | None = None, steps_per_epoch: int | None = None,
+                   strategy: tf.distribute.Strategy | None = None) -> CycleGAN:
     """Four fresh networks, seeded by config.seed, compiled with four Adam optimisers.
 
     `steps_per_epoch` (default: config.steps_per_epoch, else the lab's 300)
-    places the learning-rate decay of `config.decay_epochs`.
+    places the learning-rate decay of `config.decay_epochs`. With a
+    `strategy` (default: the current one), networks and optimisers are built
+    inside `strategy.scope()`, so each variable lives on every replica.
     """
     config = config or TrainConfig()
+    strategy = strategy or tf.distribute.get_strategy()
+    replicas = strategy.num_replicas_in_sync
+    if config.pool_size and replicas > 1:
+        raise ValueError(f"pool_size needs a single replica: the image pool updates its stored fakes inside the "
+                         f"step, which {replicas} replicas cannot share. Use pool_size=0, or train on one device.")
     keras.utils.set_random_seed(config.seed)
     size, filters = config.train_size, config.filters
-    with precision.dtype_policy(config.precision):
-        networks = [
-            build_generator("monet_generator", size, filters),
-            build_generator("photo_generator", size, filters),
-            build_discriminator("monet_discriminator", size),
-            build_discriminator("photo_discriminator", size),
-        ]
-    cyclegan = CycleGAN(
-        *networks,
-        lambda_cycle=config.lambda_cycle,
-        identity_weight=config.identity_weight,
-        adversarial_loss=config.adversarial_loss,
-        pool_size=config.pool_size,
-        batch_passes=config.batch_passes,
-    )
-    per_epoch = steps_per_epoch or config.steps_per_epoch or 300
-    schedule = LinearDecay(config.learning_rate, config.epochs * per_epoch, config.decay_epochs * per_epoch)
-    cyclegan.compile(*[keras.optimizers.Adam(schedule, beta_1=config.beta_1) for _ in range(4)])
+    with strategy.scope():
+        with precision.dtype_policy(config.precision):
+            networks = [
+                build_generator("monet_generator", size, filters),
+                build_generator("photo_generator", size, filters),
+                build_discriminator("monet_discriminator", size),
+                build_discriminator("photo_discriminator", size),
+            ]
+        cyclegan = CycleGAN(
+            *networks,
+            lambda_cycle=config.lambda_cycle,
+            identity_weight=config.identity_weight,
+            adversarial_loss=config.adversarial_loss,
+            pool_size=config.pool_size,
+            batch_passes=config.batch_passes,
+        )
+        per_epoch = steps_per_epoch or config.steps_per_epoch or 300
+        schedule = LinearDecay(config.learning_rate, config.epochs * per_epoch, config.decay_epochs * per_epoch)
+        cyclegan.compile(*[keras.optimizers.Adam(schedule, beta_1=config.beta_1) for _ in range(4)])
+        if tf.distribute.has_strategy():  # a real strategy: create Adam's variables now, in its scope, so they
+            for name in checkpoints.NETWORKS:  # are mirrored like the weights (not lazily inside a replica's step)
+                getattr(cyclegan, name + "_optimizer").build(getattr(cyclegan, name).trainable_variables)
     return cyclegan
 
 
@@ -336,16 +393,26 @@ class LiveFigure:
 
 
 def train(config: TrainConfig, data: LabData, checkpoint_dir: str | os.PathLike | None = None,
-          callbacks=(), verbose: int | str = "auto") -> tuple[CycleGAN, LossHistory]:
+          callbacks=(), verbose: int | str = "auto",
+          strategy: tf.distribute.Strategy | None = None) -> tuple[CycleGAN, LossHistory]:
     """Train a CycleGAN on `data` for config.epochs epochs and return it with its loss history.
 
     With a `checkpoint_dir`, a checkpoint is written at every epoch's end
     (and every config.checkpoint_every steps), and a run that finds one there
     resumes from the newest: same weights, optimiser state, data order and
     random numbers as if it had never stopped.
+
+    With a `strategy` (see `distribute.make_strategy`), every replica trains
+    on config.batch_size images per domain, so a step takes a global batch of
+    batch_size x replicas, and an epoch has that many times fewer steps. In a
+    cluster every machine reads checkpoints from `checkpoint_dir` (a shared
+    folder), and only the chief writes them.
     """
-    per_epoch = steps_per_epoch(data, config)
-    cyclegan = build_cyclegan(config, per_epoch)
+    strategy = strategy or tf.distribute.get_strategy()
+    replicas = strategy.num_replicas_in_sync
+    global_config = config.replace(batch_size=config.batch_size * replicas)  # what the data pipeline batches
+    per_epoch = steps_per_epoch(data, global_config)
+    cyclegan = build_cyclegan(config, per_epoch, strategy)
     history = LossHistory()
     step = 0
     latest = checkpoints.latest_checkpoint(checkpoint_dir) if checkpoint_dir else None
@@ -354,12 +421,19 @@ def train(config: TrainConfig, data: LabData, checkpoint_dir: str | os.PathLike 
         step = state["step"]
         history = LossHistory(**state.get("history", {}), epoch_start=step - step % per_epoch)
         print(f"Resuming from {latest} (step {step}).")
+        if state.get("replicas", 1) != replicas:
+            print(f"Note: that run had {state.get('replicas', 1)} replicas, this one {replicas}: "
+                  "training goes on, but not on the images an uninterrupted run would have seen.")
 
     print(f"Training step: {describe_mode(config)}.")
+    print(f"Devices: {distribute.describe(strategy)}; global batch {global_config.batch_size} "
+          f"= batch_size {config.batch_size} per replica x {replicas} replica{'s' * (replicas != 1)}.")
     own = [history]  # ours run first, so a checkpoint is safe before any user callback runs
-    if checkpoint_dir is not None:
-        state = lambda: {"history": history.to_dict(), "config": config.to_dict()}  # noqa: E731
+    if checkpoint_dir is not None and distribute.is_chief(strategy):
+        state = lambda: {"history": history.to_dict(), "config": config.to_dict(), "replicas": replicas}  # noqa: E731
         own.append(checkpoints.Checkpointer(checkpoint_dir, state, config.checkpoint_every, config.keep_checkpoints))
+    elif checkpoint_dir is not None:
+        print(f"This worker is not the chief: the chief writes the checkpoints to {checkpoint_dir}.")
     callbacks = own + list(callbacks)
 
     total = config.epochs * per_epoch
@@ -368,10 +442,24 @@ def train(config: TrainConfig, data: LabData, checkpoint_dir: str | os.PathLike 
         return cyclegan, history
     epoch, done = divmod(step, per_epoch)
     if done:  # finish the interrupted epoch first
-        cyclegan.fit(make_dataset(data.monet, data.photo, config, step), epochs=epoch + 1, initial_epoch=epoch,
+        cyclegan.fit(_global_batches(data, global_config, step), epochs=epoch + 1, initial_epoch=epoch,
                      steps_per_epoch=per_epoch - done, callbacks=callbacks, verbose=verbose, shuffle=False)
         epoch, step = epoch + 1, (epoch + 1) * per_epoch
     if epoch < config.epochs:
-        cyclegan.fit(make_dataset(data.monet, data.photo, config, step), epochs=config.epochs, initial_epoch=epoch,
+        cyclegan.fit(_global_batches(data, global_config, step), epochs=config.epochs, initial_epoch=epoch,
                      steps_per_epoch=per_epoch, callbacks=callbacks, verbose=verbose, shuffle=False)
     return cyclegan, history
+
+
+def _global_batches(data: LabData, global_config: TrainConfig, step: int) -> tf.data.Dataset:
+    """The data set of global batches, from `step` on.
+
+    `fit()` itself hands it to `strategy.experimental_distribute_dataset`
+    (the model was built in the strategy's scope), which cuts each global
+    batch into one share per replica. In a cluster each machine builds the
+    same stream (it depends on the seed and step alone) and keeps its
+    replicas' shares ("DATA" sharding; there are no files to share out).
+    """
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return make_dataset(data.monet, data.photo, global_config, step).with_options(options)

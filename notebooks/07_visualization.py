@@ -65,7 +65,7 @@ n_photos = 2 if SMOKE else N_PHOTOS
 # networks existed to train it.
 #
 # - `load_pretrained("monet")` gives the generator shipped with the library: the lab's U-Net with
-#   16 filters instead of 64 (3.4 million weights instead of 54 million), trained by the project
+#   16 filters instead of 64 (2.6 million weights instead of 54 million), trained by the project
 #   on the lab's Monet paintings and photos. It accepts images whose sides are multiples of 128.
 # - A checkpoint of notebook 6 holds all four networks; `load_network` copies the generator's
 #   weights into a freshly built U-Net.

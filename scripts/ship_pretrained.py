@@ -8,7 +8,8 @@
    --held-out-from on; train with --max-images of that value) with the style
    KID proxy of cyclegan_lab.scores, against all Monet paintings, next to the
    photos themselves and an untrained generator of the same shape.
-3. Draws images/pretrained_monet.png: 8 unseen photos above their Monet versions.
+3. Draws cyclegan_lab/pretrained/unseen_photos.png (8 unseen photos above their
+   Monet versions) and training_losses.png (the run's four losses).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import numpy as np  # noqa: E402
 from cyclegan_lab.checkpoints import latest_checkpoint, load_network  # noqa: E402
 from cyclegan_lab.data import find_data, image_files, load_folder, load_image  # noqa: E402
 from cyclegan_lab.models import build_generator  # noqa: E402
-from cyclegan_lab.plotting import show_images  # noqa: E402
+from cyclegan_lab.plotting import plot_losses, show_images  # noqa: E402
 from cyclegan_lab.pretrained import PACKAGE_FOLDER, export_generator, load_pretrained  # noqa: E402
 from cyclegan_lab.scores import style_kid  # noqa: E402
 from cyclegan_lab.inference import stylize  # noqa: E402
@@ -80,9 +81,11 @@ def main() -> None:
     titles = ["unseen photo"] * 8 + ["its Monet version"] * 8
     figure = show_images(list(photos[pick]) + list(monets[pick]), titles, ncols=8, size=2.2)
     figure.suptitle(f"The shipped generator (step {state['step']}) on photos it never saw", y=1.04)
-    out = ROOT / "images" / "pretrained_monet.png"
+    out = PACKAGE_FOLDER / "unseen_photos.png"
     figure.savefig(out, dpi=80, bbox_inches="tight")
     print(f"Figure: {out.relative_to(ROOT)}")
+    losses = plot_losses(state["history"]["steps"], smooth=150)
+    losses.savefig(PACKAGE_FOLDER / "training_losses.png", dpi=80, bbox_inches="tight")
 
 
 if __name__ == "__main__":

@@ -176,3 +176,20 @@ def test_a_bad_download_fails_cleanly_and_the_next_try_works(original, server, l
                             progress=False)
     x = photos(1, 32, 32, 3)
     same(model(x), generator(x, training=False))
+
+
+def test_the_shipped_model_works_offline_and_paints_unseen_photos_more_like_monet(real_data):
+    """The generator in the package: loads with no network and no cache, and moves photos it never
+    saw in training (photos 1,201 on, see MODEL_CARD.md) towards the Monet paintings' style."""
+    from cyclegan_lab import load_pretrained, stylize
+    from cyclegan_lab.data import image_files, load_folder, load_image
+    from cyclegan_lab.scores import style_kid
+
+    model = load_pretrained("monet")
+    photos = np.stack([load_image(path) for path in image_files(real_data / "photo")[1200:1300]])
+    paintings = load_folder(real_data / "monet", limit=100)
+    monets = stylize(photos, model)
+    assert monets.shape == photos.shape and monets.dtype == np.uint8
+    before, _ = style_kid(photos, paintings, subset_size=60)
+    after, _ = style_kid(monets, paintings, subset_size=60)
+    assert after < 0.6 * before, f"style KID {before:.2f} -> {after:.2f}"
