@@ -60,8 +60,24 @@ def step_function(mode: str, config: TrainConfig):
     return cyclegan, tf.function(cyclegan.train_step, jit_compile=xla)
 
 
+def live_operations(graph) -> list:
+    """The operations a run of `graph` executes: those its outputs or its stateful operations
+    (variable updates, random numbers) depend on. TensorFlow prunes the rest before running,
+    for example the gradient with respect to an input image, which the gradient code emits."""
+    roots = [t.op for t in graph.outputs] + [op for op in graph.get_operations() if op._is_stateful]
+    live, todo = set(), list(roots)
+    while todo:
+        op = todo.pop()
+        if op.name in live:
+            continue
+        live.add(op.name)
+        todo.extend(t.op for t in op.inputs)
+        todo.extend(op.control_inputs)
+    return [op for op in graph.get_operations() if op.name in live]
+
+
 def convolution_flops(graph) -> int:
-    """Floating-point operations of the convolutions in a traced step (2 per multiply-add).
+    """Floating-point operations of the convolutions a traced step runs (2 per multiply-add).
 
     Conv2D, Conv2DBackpropInput (also the transposed convolutions' forward
     pass) and Conv2DBackpropFilter each cost one multiply-add per
@@ -69,7 +85,7 @@ def convolution_flops(graph) -> int:
     else in a step (norms, activations, Adam) is well under 1% of this.
     """
     total = 0
-    for op in graph.get_operations():
+    for op in live_operations(graph):
         if op.type == "Conv2D":
             grid, kernel = op.outputs[0].shape, op.inputs[1].shape
         elif op.type == "Conv2DBackpropInput":

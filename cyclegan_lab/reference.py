@@ -6,8 +6,9 @@ times one against the other.
 
 The lab records all ten network calls on one persistent tape and then asks
 it four times, once per network, for the gradient of that network's loss.
-Both generators' losses contain the cycle loss, so the backward pass through
-both cycles is done twice.
+Both generators' losses contain the cycle loss, so each call builds part of
+the backward pass through both cycles; TensorFlow then prunes what no call
+needs, so the convolutions run are about the same as in the fast step.
 """
 
 from __future__ import annotations

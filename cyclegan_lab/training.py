@@ -92,12 +92,15 @@ class CycleGAN(keras.Model):
         the mean over the global batch, as on one device with the whole batch.
         The losses returned are not divided: the means over the local batch.
 
-        Step 5 is where this is faster than the lab's four `tape.gradient`
-        calls yet exact: each generator's weights reach only its own terms of
+        Step 5 is exact: each generator's weights reach only its own terms of
         `monet_gen_loss + photo_gen_loss - total_cycle_loss` (the cycle loss,
         which both share, counted once), so the gradient of that one sum is
-        both networks' gradients, and the backward pass through the cycle is
-        not done twice. The same holds for the two discriminators.
+        both networks' gradients. The same holds for the two discriminators.
+        It saves less than one might think: TensorFlow prunes, from the lab's
+        four `tape.gradient` calls, the backward work no requested gradient
+        needs, so both ways run about the same convolutions
+        (`benchmarks/train_step.py` counts them); two calls mean fewer
+        operations to schedule and a tape that is freed sooner.
         """
         generators = [self.monet_generator, self.photo_generator]
         discriminators = [self.monet_discriminator, self.photo_discriminator]

@@ -51,7 +51,7 @@ class MonetComparer:
     """Photos and their Monet versions, side by side, for a notebook.
 
     `generator` is a Keras model mapping (b, s, s, 3) in [-1, 1] to the same
-    shape (the lab's `monet_generator`); `photos` is a (n, s, s, 3) uint8 array and `names`
+    shape (the lab's `monet_generator`, or `load_pretrained("monet")`); `photos` is a (n, s, s, 3) uint8 array and `names`
     their labels (default "photo 1", "photo 2", ...). `monets`, if given,
     are their Monet versions already computed.
     """
@@ -61,7 +61,8 @@ class MonetComparer:
         if len(photos) == 0:
             raise ValueError("MonetComparer needs at least one photo")
         self.generator = generator
-        self.size = int(generator.input_shape[1])
+        # Uploads are loaded at the generator's input size, or, for one that takes any size, the photos' size.
+        self.size = int(generator.input_shape[1] or np.asarray(photos[0]).shape[0])
         self.photos = [np.asarray(p, dtype=np.uint8) for p in photos]
         self.names = list(names) if names is not None else [f"photo {i + 1}" for i in range(len(photos))]
         self.grid_size = grid_size

@@ -151,3 +151,16 @@ def test_png_bytes_round_trips():
 def test_no_photos_is_a_clear_error():
     with pytest.raises(ValueError, match="at least one photo"):
         MonetComparer(CountingGenerator(), np.zeros((0, 32, 32, 3), np.uint8))
+
+
+def test_a_generator_of_any_size_works_at_the_photos_size():
+    """The shipped generator (`load_pretrained("monet")`) takes any size: uploads come at the photos' size."""
+    generator = build_generator(image_size=32, filters=4, any_size=True)
+    photos = np.random.default_rng(1).integers(0, 256, (2, 64, 64, 3), dtype=np.uint8)
+    comparer = MonetComparer(generator, photos)
+    assert decode(comparer.monet_view.value).shape == (64, 64, 3)
+    buffer = io.BytesIO()
+    Image.new("L", (90, 60), 128).save(buffer, format="PNG")
+    comparer.upload.value = upload_value("grey.png", buffer.getvalue())
+    assert decode(comparer.photo_view.value).shape == (64, 64, 3)
+    assert decode(comparer.monet_view.value).shape == (64, 64, 3)
