@@ -102,7 +102,7 @@ Code(inspect.getsource(CycleGAN.compute_gradients), language="python")
 # same numbers: `tests/test_step.py` checks it against the lab's step, kept in
 # `cyclegan_lab.reference`. It is not much faster: TensorFlow already skips the backward work
 # that none of the lab's four calls needs, and a step of the lab's model is bound by the
-# arithmetic of its convolutions, about 0.4 TFLOP on the CPU.
+# arithmetic of its convolutions, about 0.3 TFLOP per step.
 #
 # Two more settings of `TrainConfig` decide how fast a step runs:
 #

@@ -38,7 +38,7 @@
 DATA_DIR = None  # folder with Monet and photo images; None: $CYCLEGAN_LAB_DATA, the cache, or the lab's download
 SMOKE = False  # True: two photos only; the variable CYCLEGAN_LAB_SMOKE also turns it on
 MODEL = "monet"  # "monet": shipped with the library; "checkpoint": notebook 6's; "original-50-epochs": the lab's (193 MiB)
-CHECKPOINT_DIR = None  # for MODEL = "checkpoint"; None: checkpoints/lab at the repository root (smoke: checkpoints/smoke)
+CHECKPOINT_DIR = None  # where notebook 6 saved, for MODEL "checkpoint"; None: checkpoints/lab at the root (smoke: checkpoints/smoke)
 N_PHOTOS = 8  # how many photos to stylise
 SEED = 0  # picks the photos
 
