@@ -294,7 +294,9 @@ def build_cyclegan(config: TrainConfig | None = None, steps_per_epoch: int | Non
             batch_passes=config.batch_passes,
         )
         per_epoch = steps_per_epoch or config.steps_per_epoch or 300
-        schedule = LinearDecay(config.learning_rate, config.epochs * per_epoch, config.decay_epochs * per_epoch)
+        schedule = config.learning_rate  # the lab's constant rate (a plain number: its checkpoints stay compatible)
+        if config.decay_epochs:
+            schedule = LinearDecay(config.learning_rate, config.epochs * per_epoch, config.decay_epochs * per_epoch)
         cyclegan.compile(*[keras.optimizers.Adam(schedule, beta_1=config.beta_1) for _ in range(4)])
         if tf.distribute.has_strategy():  # a real strategy: create Adam's variables now, in its scope, so they
             for name in checkpoints.NETWORKS:  # are mirrored like the weights (not lazily inside a replica's step)
