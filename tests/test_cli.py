@@ -4,6 +4,8 @@ import numpy as np
 
 from cyclegan_lab import checkpoints
 from cyclegan_lab.cli import main
+from cyclegan_lab.config import TrainConfig
+from cyclegan_lab.training import describe_mode
 
 
 def test_smoke_training_of_the_labs_model_on_real_images(real_data, tmp_path, capsys):
@@ -11,6 +13,7 @@ def test_smoke_training_of_the_labs_model_on_real_images(real_data, tmp_path, ca
     assert main(["train", "--smoke", "--data", str(real_data), "--checkpoint-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "Training on 4 Monet paintings and 4 photos" in out
+    assert f"Training step: {describe_mode(TrainConfig())}." in out  # says which mode: the fastest for this machine
     saved = checkpoints.latest_checkpoint(tmp_path)
     assert saved is not None and saved.name == "step-000001.npz"
     with np.load(saved) as stored:
@@ -33,6 +36,14 @@ def test_a_bad_parameter_is_one_clear_error(real_data, tmp_path, capsys):
     code = main(["train", "--image-size", "100", "--data", str(real_data), "--checkpoint-dir", str(tmp_path)])
     assert code == 2
     assert "power of two" in capsys.readouterr().err
+
+
+def test_a_bad_recipe_option_is_refused_by_the_parser(tmp_path, capsys):
+    import pytest
+
+    with pytest.raises(SystemExit):
+        main(["train", "--adversarial-loss", "wgan", "--checkpoint-dir", str(tmp_path)])
+    assert "lsgan" in capsys.readouterr().err
 
 
 def test_data_command_prints_the_folders(real_data, capsys):
