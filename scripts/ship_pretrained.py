@@ -25,6 +25,7 @@ matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
 
+from cyclegan_lab import TrainConfig  # noqa: E402
 from cyclegan_lab.checkpoints import latest_checkpoint, load_network  # noqa: E402
 from cyclegan_lab.data import find_data, image_files, load_folder, load_image  # noqa: E402
 from cyclegan_lab.models import build_generator  # noqa: E402
@@ -49,14 +50,13 @@ def main() -> None:
         parser.error(f"no checkpoint in {args.checkpoint_dir}")
     with np.load(checkpoint) as stored:
         state = json.loads(str(stored["state"]))
-    config = state["config"]
-    size = config["crop_size"] or config["image_size"]
-    filters = config["generator_filters"] or {"unet": 64, "compact": 16}[config["generator"]]
+    config = TrainConfig(**state["config"])
+    size, filters = config.train_size, config.filters
     trained = load_network(build_generator("monet_generator", size, filters, any_size=True), checkpoint)
     print(f"{checkpoint}: step {state['step']}, generator {trained.count_params():,} weights")
 
     if not args.no_export:
-        info = {"image_size": size, "filters": filters, "step": state["step"], "config": config}
+        info = {"image_size": size, "filters": filters, "step": state["step"], "config": config.to_dict()}
         export_generator(trained, PACKAGE_FOLDER, "monet", info)
         trained = load_pretrained("monet")  # score what users will load
         print(f"Exported to {PACKAGE_FOLDER / 'monet.weights.h5'} "

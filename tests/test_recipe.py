@@ -14,6 +14,7 @@ from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.data import DataFolders, LabData, make_dataset
 from cyclegan_lab.losses import discriminator_loss, generator_loss
 from cyclegan_lab.training import ImagePool, LinearDecay, build_cyclegan, train
+from test_training import StopAfter
 
 
 def test_defaults_are_the_labs_recipe():
@@ -82,17 +83,6 @@ def test_crops_are_random_patches_of_the_requested_size():
 
 PAPER = TrainConfig(image_size=64, crop_size=32, generator_filters=4, adversarial_loss="lsgan", pool_size=3,
                     augment=True, epochs=2, decay_epochs=1, steps_per_epoch=3, checkpoint_every=2)
-
-
-class StopAfter(keras.callbacks.Callback):
-    def __init__(self, steps):
-        super().__init__()
-        self.steps, self.seen = steps, 0
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.seen += 1
-        if self.seen == self.steps:
-            raise KeyboardInterrupt
 
 
 def test_the_papers_recipe_resumes_exactly_pool_and_schedule_included(tmp_path):
