@@ -89,7 +89,8 @@ def build_generator(name: str = "generator", image_size: int = 256, filters: int
     down_stack = [downsample(f, apply_norm=level > 0) for level, f in enumerate(down_filters)]
     up_filters = down_filters[-2::-1]  # mirror of the encoder, without the bottleneck
     up_stack = [upsample(f, apply_dropout=level < 3) for level, f in enumerate(up_filters)]
-    last = layers.Conv2DTranspose(3, 4, strides=2, padding="same", kernel_initializer=weight_init(), activation="tanh")
+    last = layers.Conv2DTranspose(3, 4, strides=2, padding="same", kernel_initializer=weight_init(), activation="tanh",
+                                  dtype="float32")  # float32 output under any precision (see precision.py)
 
     side = None if any_size else image_size
     inputs = keras.Input(shape=(side, side, 3))
@@ -130,5 +131,6 @@ def build_discriminator(name: str = "discriminator", image_size: int = 256) -> k
     x = instance_norm()(x)
     x = layers.LeakyReLU(negative_slope=0.3)(x)
     x = layers.ZeroPadding2D()(x)  # (b, 33, 33, 512)
-    outputs = layers.Conv2D(1, 4, strides=1, kernel_initializer=weight_init())(x)  # (b, 30, 30, 1)
+    last = layers.Conv2D(1, 4, strides=1, kernel_initializer=weight_init(), dtype="float32")  # float32 logits
+    outputs = last(x)  # (b, 30, 30, 1)
     return keras.Model(inputs=inputs, outputs=outputs, name=name)

@@ -3,19 +3,30 @@
 Mixed precision computes convolutions in bfloat16 (16-bit numbers with
 float32's range) while the weights, the optimiser and the losses stay in
 float32. Where the hardware computes bfloat16 natively (NVIDIA GPUs from
-Ampere on, TPUs, CPUs with AVX512_BF16 or AMX) a step takes about half the
-time; elsewhere bfloat16 is emulated and slower, so "auto" keeps float32.
+Ampere on, TPUs, CPUs with AVX512_BF16 or AMX) a step takes less time;
+elsewhere bfloat16 is emulated and several times slower, so "auto" keeps
+float32 there.
+
+Whatever the precision, every network of this project returns float32: its
+last layer computes in float32 (as Keras' mixed-precision guide advises), so
+images, losses and scores never meet a bfloat16 tensor.
+
+The variable CYCLEGAN_LAB_PRECISION=bfloat16 (or float32) decides what
+"auto" means on this machine; tests use it to run the bfloat16 path on a CPU
+that lacks it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 
 import keras
 import tensorflow as tf
 
 POLICIES = {"float32": "float32", "bfloat16": "mixed_bfloat16"}
+ENVIRONMENT_VARIABLE = "CYCLEGAN_LAB_PRECISION"
 
 
 def cpu_has_bfloat16(cpuinfo: str | None = None) -> bool:
@@ -38,17 +49,35 @@ def gpu_has_bfloat16() -> bool:
     return all(tuple(c) >= (8, 0) for c in capabilities)
 
 
+def choose_precision(precision: str = "auto") -> tuple[str, str]:
+    """("float32" or "bfloat16", why): `precision` itself, or for "auto" the faster one here.
+
+    >>> choose_precision("float32")
+    ('float32', 'asked for')
+    """
+    if precision not in ("auto", *POLICIES):
+        raise ValueError(f"precision must be auto, float32 or bfloat16; got {precision!r}")
+    if precision != "auto":
+        return precision, "asked for"
+    forced = os.environ.get(ENVIRONMENT_VARIABLE, "").strip()
+    if forced and forced != "auto":
+        if forced not in POLICIES:
+            raise ValueError(f"{ENVIRONMENT_VARIABLE} must be auto, float32 or bfloat16; got {forced!r}")
+        return forced, f"set by {ENVIRONMENT_VARIABLE}"
+    if tf.config.list_physical_devices("TPU"):
+        return "bfloat16", "TPUs compute bfloat16 natively"
+    if tf.config.list_physical_devices("GPU"):
+        if gpu_has_bfloat16():
+            return "bfloat16", "this GPU computes bfloat16 natively (Ampere or newer)"
+        return "float32", "this GPU has no fast bfloat16 (older than Ampere)"
+    if cpu_has_bfloat16():
+        return "bfloat16", "this CPU computes bfloat16 natively (AVX512_BF16 or AMX)"
+    return "float32", "this CPU has no bfloat16 instructions; emulating them would be several times slower"
+
+
 def resolve_precision(precision: str = "auto") -> str:
     """"float32" or "bfloat16": `precision` itself, or for "auto" the faster one on this machine."""
-    if precision == "auto":
-        if tf.config.list_physical_devices("TPU"):
-            return "bfloat16"
-        if tf.config.list_physical_devices("GPU"):
-            return "bfloat16" if gpu_has_bfloat16() else "float32"
-        return "bfloat16" if cpu_has_bfloat16() else "float32"
-    if precision not in POLICIES:
-        raise ValueError(f"precision must be auto, float32 or bfloat16; got {precision!r}")
-    return precision
+    return choose_precision(precision)[0]
 
 
 @contextlib.contextmanager

@@ -119,9 +119,6 @@ class CycleGAN(keras.Model):
                 cycled_monet = G(fake_photo, training=True)
                 same_monet = G(real_monet, training=True)
                 same_photo = F(real_photo, training=True)
-            fake_monet, fake_photo, cycled_photo, cycled_monet, same_monet, same_photo = [
-                tf.cast(x, tf.float32) for x in (fake_monet, fake_photo, cycled_photo, cycled_monet, same_monet, same_photo)
-            ]
 
             # The discriminators judge real images, the fakes (for the generators' loss) and, with a
             # pool, older fakes (for their own loss).
@@ -135,7 +132,6 @@ class CycleGAN(keras.Model):
                     verdicts.append(tf.split(discriminator(tf.concat(images, 0), training=True), len(images)))
                 else:
                     verdicts.append([discriminator(x, training=True) for x in images])
-            verdicts = [[tf.cast(v, tf.float32) for v in pair] for pair in verdicts]
             (disc_real_monet, disc_fake_monet, *pooled_monet), (disc_real_photo, disc_fake_photo, *pooled_photo) = verdicts
 
             kind, lam, weight = self.adversarial_loss, self.lambda_cycle, self.identity_weight
@@ -305,9 +301,11 @@ def build_cyclegan(config: TrainConfig | None = None, steps_per_epoch: int | Non
 
 
 def describe_mode(config: TrainConfig) -> str:
-    """One line saying how a step computes, e.g. "float32, independent passes batched"."""
+    """One line saying how a step computes and why, e.g.
+    "float32 (asked for), independent passes batched"."""
     passes = "independent passes batched" if config.batch_passes else "passes one by one, as in the lab"
-    return f"{precision.resolve_precision(config.precision)}, {passes}"
+    chosen, reason = precision.choose_precision(config.precision)
+    return f"{chosen} ({reason}), {passes}"
 
 
 class LossHistory(keras.callbacks.Callback):

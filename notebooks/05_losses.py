@@ -78,13 +78,14 @@ def table(header, rows):
 # ## Load real images and an untrained CycleGAN
 #
 # The images come in as `uint8` and are scaled to $[-1, 1]$, the range of the generators' `tanh`
-# output. `build_cyclegan` makes the lab's four networks with fresh, seeded weights.
+# output. `build_cyclegan` makes the lab's four networks with fresh, seeded weights, here in
+# float32, so every machine prints the same numbers (notebook 6 explains the faster bfloat16).
 
 # %%
 data = load_data(TrainConfig(max_images=N_IMAGES, seed=SEED), DATA_DIR)
 real_monet = normalize(data.monet)  # (N_IMAGES, 256, 256, 3) in [-1, 1]
 real_photo = normalize(data.photo)
-cyclegan = build_cyclegan(TrainConfig(seed=SEED))
+cyclegan = build_cyclegan(TrainConfig(seed=SEED, precision="float32"))
 print("batch:", real_monet.shape, real_photo.shape)
 print("networks:", ", ".join(net.name for net in [cyclegan.monet_generator, cyclegan.photo_generator,
                                                   cyclegan.monet_discriminator, cyclegan.photo_discriminator]))

@@ -110,9 +110,14 @@ Code(inspect.getsource(CycleGAN.compute_gradients), language="python")
 #   generator on the photo and on the Monet together, for instance). Instance norm treats each
 #   image on its own, so the losses are the same; only the dropout masks drawn differ.
 # - `precision="auto"` trains in bfloat16 mixed precision where the hardware computes bfloat16
-#   (recent GPUs, TPUs, CPUs with AVX512_BF16 or AMX), and in float32 everywhere else.
+#   (recent GPUs, TPUs, CPUs with AVX512_BF16 or AMX), and in float32 everywhere else, where
+#   bfloat16 would only be emulated, several times slower. bfloat16 keeps float32's range with
+#   fewer significant digits: convolutions run in it, while the weights, the optimiser, the last
+#   layer of every network and the losses stay float32. The variable `CYCLEGAN_LAB_PRECISION`
+#   (`float32` or `bfloat16`) overrides what `auto` picks.
 #
-# `python benchmarks/train_step.py` times each mode against the lab's step on your machine.
+# `python benchmarks/train_step.py` times each mode against the lab's step on your machine. The
+# cell below says which mode this run uses, and why:
 
 # %%
 from cyclegan_lab.training import describe_mode

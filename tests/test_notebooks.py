@@ -75,6 +75,21 @@ def test_visualization_shows_the_generator_notebook_6_trained(real_data, checkpo
     assert "Loaded the Monet generator from" in text
 
 
+def test_losses_training_and_visualization_run_with_bfloat16_forced(real_data, tmp_path, monkeypatch):
+    """CYCLEGAN_LAB_PRECISION=bfloat16 takes the bfloat16 path even on a CPU without it (emulated):
+    notebook 5 keeps its float32 numbers, notebook 6 trains in bfloat16 and says why, and notebook 7
+    paints with that checkpoint. The kernels papermill starts inherit the variable."""
+    monkeypatch.setenv("CYCLEGAN_LAB_PRECISION", "bfloat16")
+    parameters = {"SMOKE": True, "DATA_DIR": str(real_data), "CHECKPOINT_DIR": str(tmp_path / "checkpoints")}
+    text, _ = run(ROOT / "notebooks" / "05_losses.ipynb", parameters, tmp_path)
+    assert all(expected in text for expected in EXPECTED_TEXT["05_losses"])
+    text, _ = run(ROOT / "notebooks" / "06_training.ipynb", parameters, tmp_path)
+    assert "bfloat16 (set by CYCLEGAN_LAB_PRECISION)" in text
+    assert all(expected in text for expected in EXPECTED_TEXT["06_training"])
+    text, _ = run(ROOT / "notebooks" / "07_visualization.ipynb", {**parameters, "MODEL": "checkpoint"}, tmp_path)
+    assert "Loaded the Monet generator from" in text
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_pair_is_in_sync_and_stripped(path):
     source = path.with_suffix(".py")

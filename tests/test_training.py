@@ -44,11 +44,17 @@ class StopAfter(keras.callbacks.Callback):
 RESUMABLE = TrainConfig(**TINY, epochs=2, steps_per_epoch=3, checkpoint_every=2, keep_checkpoints=2, augment=True)
 
 
+@pytest.fixture(scope="module", params=["float32", "bfloat16"])
+def resumable(request):
+    """The run below in each precision: bfloat16 is emulated where the CPU lacks it, but must behave alike."""
+    return RESUMABLE.replace(precision=request.param)
+
+
 @pytest.fixture(scope="module")
-def straight_run(tiny_data, tmp_path_factory):
+def straight_run(resumable, tiny_data, tmp_path_factory):
     """2 epochs of 3 steps, never interrupted: checkpoints at steps 2, 3 (epoch end), 4, 6."""
     folder = tmp_path_factory.mktemp("straight")
-    cyclegan, history = train(RESUMABLE, tiny_data, checkpoint_dir=folder, verbose=0)
+    cyclegan, history = train(resumable, tiny_data, checkpoint_dir=folder, verbose=0)
     return cyclegan, history, folder
 
 
@@ -79,13 +85,13 @@ def test_loss_history_keeps_every_step_and_epoch_means(straight_run):
         assert cyclegan.history.history[name][-1] == pytest.approx(np.mean(steps[3:]))
 
 
-def test_interrupted_training_resumes_exactly(straight_run, tiny_data, tmp_path):
+def test_interrupted_training_resumes_exactly(straight_run, resumable, tiny_data, tmp_path):
     """Stopped after step 4 (mid-epoch 2) and resumed: the same as never stopping."""
     straight, straight_history, _ = straight_run
     with pytest.raises(KeyboardInterrupt):
-        train(RESUMABLE, tiny_data, checkpoint_dir=tmp_path, callbacks=[StopAfter(4)], verbose=0)
+        train(resumable, tiny_data, checkpoint_dir=tmp_path, callbacks=[StopAfter(4)], verbose=0)
     assert checkpoints.latest_checkpoint(tmp_path).name == "step-000004.npz"
-    resumed, resumed_history = train(RESUMABLE, tiny_data, checkpoint_dir=tmp_path, verbose=0)
+    resumed, resumed_history = train(resumable, tiny_data, checkpoint_dir=tmp_path, verbose=0)
 
     assert int(resumed.monet_generator_optimizer.iterations) == 6
     for name in LOSS_NAMES:
@@ -95,8 +101,8 @@ def test_interrupted_training_resumes_exactly(straight_run, tiny_data, tmp_path)
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
 
-def test_a_finished_run_is_not_trained_again(straight_run, tiny_data, capsys):
-    again, history = train(RESUMABLE, tiny_data, checkpoint_dir=straight_run[2], verbose=0)
+def test_a_finished_run_is_not_trained_again(straight_run, resumable, tiny_data, capsys):
+    again, history = train(resumable, tiny_data, checkpoint_dir=straight_run[2], verbose=0)
     assert "already finished" in capsys.readouterr().out
     assert int(again.monet_generator_optimizer.iterations) == 6
     assert len(history.steps["monet_gen_loss"]) == 6
@@ -138,14 +144,20 @@ def test_restore_names_a_corrupt_checkpoint(tmp_path):
         checkpoints.restore_checkpoint(build_cyclegan(TrainConfig(**TINY)), path)
 
 
-def test_load_network_gives_back_the_trained_generator(straight_run):
+def test_load_network_gives_back_the_trained_generator(straight_run, resumable):
+    """A generator rebuilt in the run's precision and loaded from its checkpoint computes the same images."""
     from cyclegan_lab.models import build_generator
+    from cyclegan_lab.precision import dtype_policy
 
     cyclegan, _, folder = straight_run
-    fresh = checkpoints.load_network(build_generator(image_size=32, filters=8), checkpoints.latest_checkpoint(folder))
+    with dtype_policy(resumable.precision):
+        fresh = build_generator(image_size=32, filters=8)
+    checkpoints.load_network(fresh, checkpoints.latest_checkpoint(folder))
     photos = np.linspace(-1, 1, 2 * 32 * 32 * 3, dtype="float32").reshape(2, 32, 32, 3)
-    expected = keras.ops.convert_to_numpy(cyclegan.monet_generator(photos))
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(fresh(photos)), expected, atol=1e-6)
+    expected = cyclegan.monet_generator(photos)
+    got = fresh(photos)
+    assert got.dtype == expected.dtype == "float32"  # whatever the precision, images come back as float32
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(got), keras.ops.convert_to_numpy(expected))
 
 
 def test_sample_preview_shows_the_generators_output_every_n_steps(straight_run):
@@ -161,7 +173,8 @@ def test_sample_preview_shows_the_generators_output_every_n_steps(straight_run):
     figure = shown[0]
     assert len([ax for ax in figure.axes if ax.images]) == 4
     assert figure.axes[2].get_title() == "Monet 1, step 6"
-    expected = keras.ops.convert_to_numpy(cyclegan.monet_generator(np.full((1, 32, 32, 3), -1.0, "float32")))[0]
+    # The same batch of two black photos (pixel value 0 is -1 in [-1, 1]) that the preview shows.
+    expected = keras.ops.convert_to_numpy(cyclegan.monet_generator(np.full((2, 32, 32, 3), -1.0, "float32")))[0]
     np.testing.assert_array_equal(figure.axes[2].images[0].get_array(), np.round((expected + 1) * 127.5).clip(0, 255))
 
 
