@@ -12,8 +12,18 @@ In one run, on the same random 256x256 batch, alternating step by step:
 It prints each mode's median step time, its speed-up over the reference, the
 floating-point operations of one step (counted from the graph's convolutions)
 and the GFLOP/s achieved, next to what this machine's matrix multiply reaches.
+The reference uses Keras' own Adam, as the lab does; the project's modes use
+`cyclegan_lab.optimizers.FusedAdam` (the same update in one pass over memory).
+
+With --profile it also traces two steps of each mode with TensorFlow's
+profiler and prints where the time goes, op by op (the 10 op types that take
+longest, and the time by kind: convolutions, instance norm, casts between
+bfloat16 and float32, concatenation, dropout, the optimiser update). The
+shares are of the op time summed over TensorFlow's threads, which run ops
+side by side, so the sum exceeds the step's wall time.
 
     python benchmarks/train_step.py                 # lab's model, 5 timed steps per mode
+    python benchmarks/train_step.py --modes reference,batched,bfloat16 --profile
     python benchmarks/train_step.py --modes reference,batched,xla --steps 3
     python benchmarks/train_step.py --epoch         # also: one 300-step epoch of notebook 06
                                                     # (wall time and peak memory; ~35 min on 2 cores)
@@ -22,6 +32,8 @@ and the GFLOP/s achieved, next to what this machine's matrix multiply reaches.
 from __future__ import annotations
 
 import argparse
+import collections
+import glob
 import os
 import platform
 import resource
@@ -55,7 +67,8 @@ MODES = {  # mode -> (TrainConfig changes, XLA)
 def step_function(mode: str, config: TrainConfig):
     changes, xla = MODES[mode]
     cyclegan = build_cyclegan(config.replace(**changes))
-    if mode == "reference":
+    if mode == "reference":  # the lab's step with the lab's optimisers
+        cyclegan.compile(*[keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1) for _ in range(4)])
         return cyclegan, tf.function(lambda batch: lab_train_step(cyclegan, *batch))
     return cyclegan, tf.function(cyclegan.train_step, jit_compile=xla)
 
@@ -115,6 +128,58 @@ def timed(fn, *args) -> float:
     return time.perf_counter() - start
 
 
+def kind_of_op(name: str, op_type: str) -> str:
+    """Which part of a step an operation belongs to, from its type and its Keras name scope."""
+    lowered = name.lower()
+    if "Conv" in op_type:
+        return "convolutions"
+    if "group_normalization" in lowered:
+        return "instance norm"
+    if op_type == "Cast":
+        return "casts"
+    if "concat" in lowered or "split" in lowered or op_type in ("ConcatV2", "Slice", "Split", "SplitV"):
+        return "concatenate/split"
+    if "dropout" in lowered:
+        return "dropout"
+    if "adam" in lowered or op_type.startswith(("ResourceApply", "Assign")):
+        return "optimiser update"
+    return "other"
+
+
+def profile(step, batch, steps: int = 2) -> tuple[float, collections.Counter, collections.Counter]:
+    """Trace `steps` steps with TensorFlow's profiler: (wall s/step, op-type seconds, kind seconds) per step."""
+    from tensorflow.tsl.profiler.protobuf import xplane_pb2
+
+    folder = tempfile.mkdtemp()
+    tf.profiler.experimental.start(folder)
+    wall = sum(timed(step, batch) for _ in range(steps)) / steps
+    tf.profiler.experimental.stop()
+    space = xplane_pb2.XSpace()
+    space.ParseFromString(Path(glob.glob(f"{folder}/**/*.xplane.pb", recursive=True)[0]).read_bytes())
+    by_type, by_kind = collections.Counter(), collections.Counter()
+    for plane in space.planes:
+        for line in plane.lines:
+            if not line.name.startswith("tf_Compute"):  # the threads that run TensorFlow's ops
+                continue
+            for event in line.events:
+                label = plane.event_metadata[event.metadata_id].name  # "scope/name:Type"
+                if ":" not in label or label.startswith("ExecutorState"):
+                    continue
+                name, op_type = label.rsplit(":", 1)
+                seconds = event.duration_ps / 1e12 / steps
+                by_type[op_type] += seconds
+                by_kind[kind_of_op(name, op_type)] += seconds
+    return wall, by_type, by_kind
+
+
+def print_profile(mode: str, wall: float, by_type: collections.Counter, by_kind: collections.Counter) -> None:
+    total = sum(by_type.values())
+    print(f"\nProfile of {mode}: {wall:.2f} s/step under the profiler, {total:.2f} s of op time")
+    print("  top 10 op types:" + "".join(f"\n    {t:<32} {v:6.3f} s {100 * v / total:5.1f}%"
+                                            for t, v in by_type.most_common(10)))
+    print("  by kind:" + "".join(f"\n    {k:<32} {v:6.3f} s {100 * v / total:5.1f}%" for k, v in by_kind.most_common()))
+
+
 def notebook_epoch(data: str | None) -> None:
     """Run notebooks/06_training.ipynb for one full epoch with papermill; print wall time and peak memory."""
     out = Path(tempfile.mkdtemp()) / "06_training.ipynb"
@@ -139,6 +204,7 @@ def main() -> None:
     parser.add_argument("--filters", type=int, default=64, help="generator filters (default: the lab's 64)")
     parser.add_argument("--modes", help="comma-separated, from " + ", ".join(MODES) +
                         " (default: reference, exact, batched, and bfloat16 where the CPU has it)")
+    parser.add_argument("--profile", action="store_true", help="also print each mode's op-by-op profile")
     parser.add_argument("--epoch", action="store_true", help="also time one 300-step epoch of notebook 06")
     parser.add_argument("--data", help="image folder for --epoch (default: the notebooks' own lookup)")
     args = parser.parse_args()
@@ -191,6 +257,9 @@ def main() -> None:
           f"{300 * statistics.median(times[fastest]) / 60:.1f} min")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     print(f"Peak memory of this process ({len(modes)} models side by side): {peak:.2f} GiB")
+    if args.profile:
+        for mode in modes:
+            print_profile(mode, *profile(steps[mode][1], batch))
     if args.epoch:
         del steps
         notebook_epoch(args.data)

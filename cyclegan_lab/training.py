@@ -16,6 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from . import checkpoints, distribute, losses, precision
+from .optimizers import FusedAdam
 from .config import TrainConfig
 from .data import LabData, make_dataset, normalize, steps_per_epoch
 from .models import build_discriminator, build_generator
@@ -293,7 +294,7 @@ def build_cyclegan(config: TrainConfig | None = None, steps_per_epoch: int | Non
         schedule = config.learning_rate  # the lab's constant rate (a plain number: its checkpoints stay compatible)
         if config.decay_epochs:
             schedule = LinearDecay(config.learning_rate, config.epochs * per_epoch, config.decay_epochs * per_epoch)
-        cyclegan.compile(*[keras.optimizers.Adam(schedule, beta_1=config.beta_1) for _ in range(4)])
+        cyclegan.compile(*[FusedAdam(schedule, beta_1=config.beta_1) for _ in range(4)])
         if tf.distribute.has_strategy():  # a real strategy: create Adam's variables now, in its scope, so they
             for name in checkpoints.NETWORKS:  # are mirrored like the weights (not lazily inside a replica's step)
                 getattr(cyclegan, name + "_optimizer").build(getattr(cyclegan, name).trainable_variables)

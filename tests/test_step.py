@@ -14,7 +14,7 @@ from cyclegan_lab import checkpoints, precision
 from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.losses import cycle_loss, generator_loss
 from cyclegan_lab.reference import lab_gradients
-from cyclegan_lab.training import LOSS_NAMES, build_cyclegan, describe_mode
+from cyclegan_lab.training import LOSS_NAMES, LinearDecay, build_cyclegan, describe_mode
 
 TINY = dict(image_size=32, generator_filters=8, precision="float32")
 
@@ -174,3 +174,24 @@ def test_the_environment_decides_what_auto_means(monkeypatch):
     monkeypatch.setenv(precision.ENVIRONMENT_VARIABLE, "fp16")
     with pytest.raises(ValueError, match="CYCLEGAN_LAB_PRECISION must be auto, float32 or bfloat16; got 'fp16'"):
         precision.resolve_precision("auto")
+
+
+def test_fused_adam_makes_keras_adams_update():
+    """FusedAdam runs Adam's update as one kernel; weights and moments follow Keras' Adam to the last bits."""
+    from cyclegan_lab.optimizers import FusedAdam
+
+    rng = np.random.default_rng(0)
+    start = rng.normal(size=(40, 7)).astype("float32")
+    gradients = rng.normal(size=(6, 40, 7)).astype("float32")
+    results = []
+    for kind in (keras.optimizers.Adam, FusedAdam):
+        weight = keras.Variable(start)
+        optimizer = kind(LinearDecay(2e-3, 6, 3), beta_1=0.5)
+        apply = tf.function(lambda g: optimizer.apply_gradients([(g, weight)]))
+        for g in gradients:
+            apply(tf.constant(g))
+        results.append([keras.ops.convert_to_numpy(v) for v in [weight, *optimizer.variables]])
+    keras_adam, fused = results
+    assert np.abs(keras_adam[0] - start).max() > 1e-3  # the weights moved
+    for a, b in zip(keras_adam, fused):
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-7)
