@@ -47,7 +47,7 @@ def draw_cycle(ax, start, other, generators, disc):
     arrow(ax, (5.9, 3), (8.1, 3), f"{f_name}\n(${f}$)", label_xy=(7, 3.75))
     arrow(ax, (5, 3.5), (5, 4.7), colour="dimgrey")
     arrow(ax, (9, 2.5), (1, 2.5), rad=-0.35, colour="tab:red",
-          label=f"cycle loss  $\\lambda\\,\\Vert {f}({g}({a})) - {a}\\Vert_1$", label_xy=(5, 0.45))
+          label=f"cycle loss  $\\lambda\\,\\mathrm{{mean}}\\,|{a} - {f}({g}({a}))|$", label_xy=(5, 0.45))
     ax.set_xlim(-0.5, 10.5)
     ax.set_ylim(-0.2, 6)
     ax.axis("off")
@@ -66,6 +66,30 @@ def cycle_consistency_figure() -> plt.Figure:
     return fig
 
 
+def gan_figure() -> plt.Figure:
+    """One GAN: a generator makes fakes from photos, a discriminator tells them from real paintings."""
+    fig, ax = plt.subplots(figsize=(10, 4.6))
+    box(ax, (1, 3), "photo\n$x$", "photo")
+    box(ax, (5, 3), "fake Monet\n$G(x)$", "monet")
+    box(ax, (5, 0.9), "real Monet\n$y$", "monet")
+    box(ax, (8.6, 2), "discriminator $D_Y$\nlogit per patch:\n> 0 'real', < 0 'fake'", "judge")
+    arrow(ax, (1.9, 3), (4.1, 3), "generator $G$", label_xy=(3, 3.6))
+    arrow(ax, (5.9, 2.9), (7.3, 2.3), colour="dimgrey")
+    arrow(ax, (5.9, 1.0), (7.3, 1.7), colour="dimgrey")
+    ax.text(8.6, 4.5, "$D_Y$ learns: real $y$ -> 1, fake $G(x)$ -> 0", ha="center", fontsize=10, color="tab:blue")
+    ax.text(3.0, 4.5, "$G$ learns: make $D_Y$ say 1 for $G(x)$", ha="center", fontsize=10, color="tab:red")
+    ax.annotate("", xy=(3.0, 4.2), xytext=(8.6, 3.2),
+                arrowprops=dict(arrowstyle="-|>", color="tab:red", linewidth=1.5, linestyle="--",
+                                connectionstyle="arc3,rad=0.25", shrinkA=6, shrinkB=6))
+    ax.text(6.2, 4.05, "gradient of $D_Y$'s verdict", fontsize=9, color="tab:red", ha="center")
+    ax.set_xlim(-0.3, 10.6)
+    ax.set_ylim(-0.1, 5)
+    ax.axis("off")
+    ax.set_title("A GAN: two networks trained against each other", fontsize=13)
+    fig.tight_layout()
+    return fig
+
+
 def unet_figure() -> plt.Figure:
     """The lab's U-Net generator, feature map by feature map."""
     from cyclegan_lab.architecture import draw_unet
@@ -75,6 +99,7 @@ def unet_figure() -> plt.Figure:
 
 
 FIGURES = {
+    "gan.png": gan_figure,
     "cycle_consistency.png": cycle_consistency_figure,
     "unet_generator.png": unet_figure,
 }
