@@ -50,3 +50,53 @@ def test_data_command_prints_the_folders(real_data, capsys):
     assert main(["data", "--data", str(real_data)]) == 0
     out = capsys.readouterr().out
     assert str(real_data / "monet") in out and str(real_data / "photo") in out
+
+
+# --------------------------------------------------------------------------- issue 14
+def test_the_data_not_found_message_names_the_notebooks_parameter(tmp_path):
+    """Case 7: the message in the notebooks did not name their DATA_DIR parameter."""
+    import pytest
+
+    from cyclegan_lab.data import DataNotFoundError, find_data
+
+    with pytest.raises(DataNotFoundError, match="DATA_DIR") as error:
+        find_data(tmp_path / "nowhere")
+    assert "--data" in str(error.value) and "CYCLEGAN_LAB_DATA" in str(error.value)
+
+
+def test_ctrl_c_while_tensorflow_loads_exits_quietly(monkeypatch, capsys):
+    """Case 7: a Ctrl-C during the TensorFlow import printed a raw traceback."""
+    import builtins
+
+    real_import = builtins.__import__
+
+    def interrupted(name, globals=None, locals=None, fromlist=(), level=0):
+        if name in ("pretrained", "tensorflow") or "data" in (fromlist or ()):  # what pulls TensorFlow in
+            raise KeyboardInterrupt
+        return real_import(name, globals, locals, fromlist, level)
+
+    monkeypatch.setattr(builtins, "__import__", interrupted)
+    assert main(["stylize", "a.jpg", "-o", "out"]) == 130
+    assert main(["data"]) == 130
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "Interrupted" in err
+
+
+def test_a_busy_checkpoint_folder_is_one_clear_error_before_loading_data(tmp_path, capsys, monkeypatch):
+    from cyclegan_lab import data, files
+
+    monkeypatch.setattr(data, "load_data", lambda *a, **k: (_ for _ in ()).throw(AssertionError("data loaded")))
+    with files.FolderLock(tmp_path):
+        code = main(["train", "--smoke", "--checkpoint-dir", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and "in use" in err and "PID" in err and "Traceback" not in err
+
+
+def test_allow_config_change_reaches_train(tmp_path, monkeypatch, real_data):
+    from cyclegan_lab import training
+
+    seen = {}
+    monkeypatch.setattr(training, "train", lambda *a, **k: seen.update(k))
+    assert main(["train", "--smoke", "--data", str(real_data), "--checkpoint-dir", str(tmp_path),
+                 "--allow-config-change"]) == 0
+    assert seen["allow_config_change"] is True

@@ -153,10 +153,11 @@ def test_cli_keeps_size_and_never_overwrites_an_input(tiny_shipped, tmp_path, ca
     code = main(["stylize", str(tmp_path / "boat.png"), str(tmp_path / "boat_monet.png"),
                  "-o", str(tmp_path), "--keep", "size"])
 
-    assert code == 1 and "overwrite" in capsys.readouterr().err
+    assert code == 0 and "Wrote 2 paintings" in capsys.readouterr().out
     assert (tmp_path / "boat_monet.png").read_bytes() == original
-    with Image.open(tmp_path / "boat_monet_monet.png") as painted:
+    with Image.open(tmp_path / "boat_monet-2.png") as painted:  # its usual name was taken: the next free one
         assert painted.size == (60, 40)
+    assert (tmp_path / "boat_monet_monet.png").exists()
 
 
 def test_cli_all_good_is_exit_code_0(tiny_shipped, tmp_path, capsys):
@@ -182,3 +183,132 @@ def test_cli_without_the_shipped_model_says_which_file_is_missing(tmp_path, monk
     monkeypatch.setenv(PRETRAINED_ENV, str(tmp_path / "no-model"))
     assert main(["stylize", str(tmp_path / "a.png"), "-o", str(tmp_path / "out")]) == 2
     assert "monet.weights.h5" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- issue 14
+def save_photo(path, seed=0):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(photo(40, 60, seed)).save(path)
+    return path
+
+
+def test_output_names_never_clash_and_the_summary_counts_real_files(tiny_shipped, tmp_path, capsys):
+    """Case 1: a/a-2 in one folder and a in another gave 2 files and 'Wrote 3'."""
+    inputs = [save_photo(tmp_path / "d1" / "a.png"), save_photo(tmp_path / "d1" / "a-2.png", 1),
+              save_photo(tmp_path / "d2" / "a.png", 2), save_photo(tmp_path / "d3" / "A.png", 3)]
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a_monet-2.png").write_bytes(b"a painting from yesterday")
+
+    code = main(["stylize", *map(str, inputs), "-o", str(out), "--size", "32"])
+
+    assert code == 0 and "Wrote 4 paintings" in capsys.readouterr().out
+    names = sorted(p.name for p in out.iterdir())
+    assert len(names) == 5 and len({name.lower() for name in names}) == 5, names  # distinct on any file system
+    assert (out / "a_monet-2.png").read_bytes() == b"a painting from yesterday"
+
+
+def test_planned_names_skip_taken_ones():
+    from pathlib import Path
+
+    from cyclegan_lab.inference import painting_names
+
+    files = [Path("d1/a.jpg"), Path("d1/a-2.jpg"), Path("d2/a.jpg"), Path("d2/a_monet.jpg")]
+    names = painting_names(files, Path("out"), taken={"a_monet-2.png"})
+    assert [n.name for n in names] == ["a_monet.png", "a-2_monet.png", "a_monet-3.png", "a_monet_monet.png"]
+
+
+def test_an_unwritable_output_folder_stops_before_painting(tiny_shipped, tmp_path, capsys, monkeypatch):
+    """Case 4: stylize -o a read-only folder painted every image before failing on each."""
+    import cyclegan_lab.inference as inference
+
+    save_photo(tmp_path / "a.png")
+    (tmp_path / "out").write_text("a file, not a folder")
+    painted = []
+    monkeypatch.setattr(inference, "stylize_file", lambda *a, **k: painted.append(a))
+    assert main(["stylize", str(tmp_path / "a.png"), "-o", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "is a file" in err and str(tmp_path / "out") in err and "Traceback" not in err
+    assert painted == []
+
+
+@pytest.mark.parametrize("size", [-5, 0, 10**6, 2.5, True, "256"])
+def test_sizes_are_checked_in_the_python_api(model, tmp_path, size):
+    """Case 5: size=-5 gave one flat colour, size=0 a 1x1 image."""
+    with pytest.raises(ValueError, match="size must be a whole number from 16 to 4096"):
+        stylize(photo(40, 60), model, size=size)
+    path = save_photo(tmp_path / "a.png")
+    with pytest.raises(ValueError, match="size must be a whole number from 16 to 4096"):
+        stylize_file(path, model, size=size)
+
+
+def test_batch_size_is_checked(model):
+    with pytest.raises(ValueError, match="batch_size must be a whole number from 1"):
+        stylize(photo(40, 60), model, batch_size=0)
+
+
+@pytest.mark.parametrize("size", ["20000", "0", "-5", "big"])
+def test_cli_size_uses_the_same_check(tmp_path, capsys, size):
+    with pytest.raises(SystemExit) as exit_:
+        main(["stylize", str(tmp_path), "-o", str(tmp_path / "out"), "--size", size])
+    assert exit_.value.code == 2
+    assert "--size" in capsys.readouterr().err
+
+
+def test_stylize_leftovers_are_removed_from_the_output_folder(tiny_shipped, tmp_path):
+    """Case 6: a kill while saving left .NAME.tmp-*.png files that nothing removed."""
+    save_photo(tmp_path / "a.png")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".b_monet.tmp-1a2b3c4d.png").write_bytes(b"half a png")
+    (out / ".keep-me.png").write_bytes(b"not ours")
+    assert main(["stylize", str(tmp_path / "a.png"), "-o", str(out), "--size", "32"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == [".keep-me.png", "a_monet.png"]
+
+
+def test_a_missing_input_is_named_and_skipped(tiny_shipped, tmp_path, capsys):
+    """Case 7: one missing path aborted the whole batch."""
+    save_photo(tmp_path / "a.png")
+    code = main(["stylize", str(tmp_path / "a.png"), str(tmp_path / "nowhere.jpg"), "-o", str(tmp_path / "out"),
+                 "--size", "32"])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "nowhere.jpg" in captured.err and "no such file or folder" in captured.err
+    assert "Wrote 1 painting " in captured.out
+    assert (tmp_path / "out" / "a_monet.png").exists()
+
+
+def test_images_in_subfolders_are_reported(tiny_shipped, tmp_path, capsys):
+    """Case 7: images in subfolders were skipped without a word."""
+    save_photo(tmp_path / "photos" / "a.png")
+    save_photo(tmp_path / "photos" / "summer" / "b.png")
+    assert main(["stylize", str(tmp_path / "photos"), "-o", str(tmp_path / "out"), "--size", "32"]) == 0
+    err = capsys.readouterr().err
+    assert "summer" in err and "not searched" in err
+
+
+def test_an_empty_batch_is_a_clear_error(model):
+    """Case 7: stylize([]) said 'need at least one array to stack'."""
+    with pytest.raises(ValueError, match="no images"):
+        stylize([], model)
+    with pytest.raises(ValueError, match="no images"):
+        stylize(np.zeros((0, 32, 32, 3), np.uint8), model)
+
+
+def test_a_model_name_is_loaded_and_a_wrong_model_is_a_clear_error(tiny_shipped, model):
+    """Case 7: stylize(image, model="monet") raised AttributeError ... predict_on_batch."""
+    image = photo(32, 48)
+    assert np.array_equal(stylize(image, "monet", size=None), stylize(image, model, size=None))
+    with pytest.raises(ValueError, match="model must be"):
+        stylize(image, 5)
+
+
+def test_stylize_files_returns_what_was_written(tiny_shipped, tmp_path):
+    from cyclegan_lab.inference import stylize_files
+
+    save_photo(tmp_path / "a.png")
+    (tmp_path / "bad.png").write_bytes(b"not an image")
+    result = stylize_files([tmp_path / "a.png", tmp_path / "bad.png", tmp_path / "gone.png"], tmp_path / "out",
+                           size=32, progress=False)
+    assert [p.name for p in result.written] == ["a_monet.png"]
+    assert [p.name for p, _ in result.failed] == ["bad.png", "gone.png"]

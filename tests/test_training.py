@@ -193,3 +193,178 @@ def test_loss_history_round_trips_through_a_dict():
     history = LossHistory(steps={"monet_gen_loss": [1.0, 2.0]}, epochs={"monet_gen_loss": [1.5]})
     again = LossHistory(**history.to_dict())
     assert again.steps["monet_gen_loss"] == [1.0, 2.0] and again.epochs["monet_gen_loss"] == [1.5]
+
+
+# --------------------------------------------------------------------------- issue 14: faults named, nothing lost
+import os  # noqa: E402
+import shutil  # noqa: E402
+
+from cyclegan_lab import files  # noqa: E402
+
+FAST = RESUMABLE.replace(precision="float32")  # 2 epochs of 3 steps; checkpoints at steps 2, 3, 4, 6
+
+
+class CountSteps(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.steps = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.steps += 1
+
+
+@pytest.fixture(scope="module")
+def finished_run(tiny_data, tmp_path_factory):
+    """FAST run to its end: its folder holds step-000004.npz and step-000006.npz."""
+    folder = tmp_path_factory.mktemp("finished")
+    cyclegan, _ = train(FAST, tiny_data, checkpoint_dir=folder, verbose=0)
+    return all_weights(cyclegan), folder
+
+
+def copy_of(folder, tmp_path):
+    return shutil.copytree(folder, tmp_path / "copy")
+
+
+def test_a_second_run_into_a_busy_folder_stops_at_once(tiny_data, tmp_path):
+    """Case 2: two trainings into one folder destroyed each other silently."""
+    counter = CountSteps()
+    with files.FolderLock(tmp_path):
+        with pytest.raises(files.FolderInUseError, match=f"PID {os.getpid()}"):
+            train(FAST, tiny_data, checkpoint_dir=tmp_path, callbacks=[counter], verbose=0)
+    assert counter.steps == 0
+    assert checkpoints.list_checkpoints(tmp_path) == []
+
+
+def test_a_run_holds_the_lock_while_it_trains_and_gives_it_back(tiny_data, tmp_path):
+    seen = []
+
+    class LookAtLock(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            seen.append(files.lock_holder(tmp_path))
+
+    train(FAST.replace(epochs=1, steps_per_epoch=1), tiny_data, checkpoint_dir=tmp_path, callbacks=[LookAtLock()],
+          verbose=0)
+    assert seen and seen[0]["pid"] == os.getpid()
+    assert files.lock_holder(tmp_path) is None and not (tmp_path / files.LOCK_NAME).exists()
+
+
+def test_resuming_with_another_configuration_stops_and_lists_the_differences(finished_run, tiny_data, tmp_path, capsys):
+    """Case 2: resuming with another seed or learning rate carried on with no warning."""
+    folder = copy_of(finished_run[1], tmp_path)
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    changed = FAST.replace(seed=1, learning_rate=1e-3, epochs=3)
+    with pytest.raises(checkpoints.ConfigChangedError) as error:
+        train(changed, tiny_data, checkpoint_dir=folder, verbose=0)
+    message = str(error.value)
+    assert "seed 0 -> 1" in message and "learning_rate 0.0002 -> 0.001" in message
+    assert "epochs" not in message.split(":", 1)[1], "the run length may change"
+    assert "allow_config_change" in message and "\n" not in message
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before, "nothing touched"
+
+    cyclegan, _ = train(changed, tiny_data, checkpoint_dir=folder, verbose=0, allow_config_change=True)
+    assert "seed 0 -> 1" in capsys.readouterr().out
+    assert int(cyclegan.monet_generator_optimizer.iterations) == 9
+
+
+def test_a_longer_run_resumes_without_a_question(finished_run, tiny_data, tmp_path):
+    folder = copy_of(finished_run[1], tmp_path)
+    longer = FAST.replace(epochs=3, checkpoint_every=None, keep_checkpoints=3)
+    cyclegan, _ = train(longer, tiny_data, checkpoint_dir=folder, verbose=0)
+    assert int(cyclegan.monet_generator_optimizer.iterations) == 9
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip"])
+def test_a_damaged_newest_checkpoint_falls_back_to_the_older_one(finished_run, tiny_data, tmp_path, capsys, damage):
+    """Case 3: a damaged newest checkpoint raised zipfile.BadZipFile; the older one was not tried."""
+    weights, original = finished_run
+    folder = copy_of(original, tmp_path)
+    newest = folder / "step-000006.npz"
+    data = bytearray(newest.read_bytes())
+    if damage == "truncate":
+        data = data[: len(data) // 2]
+    else:
+        middle = len(data) // 2
+        data[middle:middle + 64] = bytes(b ^ 0xFF for b in data[middle:middle + 64])
+    newest.write_bytes(bytes(data))
+
+    resumed, _ = train(FAST, tiny_data, checkpoint_dir=folder, verbose=0)
+
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if "step-000006.npz" in line and "damaged" in line]
+    assert len(lines) == 1 and "step-000004.npz" in out, out
+    assert (folder / "step-000006.npz.damaged").read_bytes() == bytes(data), "kept, not deleted"
+    for a, b in zip(all_weights(resumed), weights):  # steps 5 and 6 trained again: the same weights
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    assert [p.name for p in checkpoints.list_checkpoints(folder)] == ["step-000004.npz", "step-000006.npz"]
+
+
+def test_only_damaged_checkpoints_is_one_clear_error(tiny_data, tmp_path):
+    (tmp_path / "step-000002.npz").write_bytes(b"")
+    (tmp_path / "step-000004.npz").write_bytes(b"PK\x03\x04 broken")
+    with pytest.raises(checkpoints.DamagedCheckpointError, match="No readable checkpoint") as error:
+        train(FAST, tiny_data, checkpoint_dir=tmp_path, verbose=0)
+    assert "step-000004.npz" in str(error.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["step-000002.npz", "step-000004.npz"]
+
+
+def test_a_checkpoint_folder_that_is_a_file_stops_before_training(tiny_data, tmp_path):
+    """Case 4: the error came only at the first save, and those steps were lost."""
+    (tmp_path / "checkpoints").write_text("a file")
+    counter = CountSteps()
+    with pytest.raises(files.FolderNotWritableError, match="is a file"):
+        train(FAST, tiny_data, checkpoint_dir=tmp_path / "checkpoints", callbacks=[counter], verbose=0)
+    assert counter.steps == 0
+
+
+def test_too_little_disk_for_one_checkpoint_stops_before_training(tiny_data, tmp_path, monkeypatch):
+    monkeypatch.setattr(files.shutil, "disk_usage", lambda path: (10**6, 10**6 - 1000, 1000))
+    counter = CountSteps()
+    with pytest.raises(files.FolderNotWritableError, match="one checkpoint"):
+        train(FAST, tiny_data, checkpoint_dir=tmp_path, callbacks=[counter], verbose=0)
+    assert counter.steps == 0
+
+
+def test_checkpoint_size_is_what_a_checkpoint_takes(finished_run):
+    cyclegan = build_cyclegan(FAST)
+    size = checkpoints.checkpoint_size(cyclegan)
+    written = (finished_run[1] / "step-000006.npz").stat().st_size
+    assert size <= written < size * 1.05 + 100_000
+
+
+def test_a_save_that_fails_mid_run_keeps_training_and_tries_again(tiny_data, tmp_path, monkeypatch, capsys):
+    """Case 4: a full disk mid-run ended the run with a raw OSError."""
+    real_write = files.atomic_write
+    failures = []
+
+    def full_disk_twice(path, write, **kwargs):
+        if len(failures) < 2:
+            failures.append(path.name)
+            raise OSError(28, "No space left on device")
+        return real_write(path, write, **kwargs)
+
+    monkeypatch.setattr(files, "atomic_write", full_disk_twice)
+    counter = CountSteps()
+    cyclegan, _ = train(FAST, tiny_data, checkpoint_dir=tmp_path, callbacks=[counter], verbose=0)
+    out = capsys.readouterr().out
+    assert counter.steps == 6
+    assert failures == ["step-000002.npz", "step-000003.npz"]
+    assert out.count("No space left on device") == 1, out
+    assert [p.name for p in checkpoints.list_checkpoints(tmp_path)] == ["step-000004.npz", "step-000006.npz"]
+
+
+def test_leftovers_of_a_killed_save_are_removed_from_the_checkpoint_folder(tiny_data, tmp_path, capsys):
+    """Case 6: a kill during a save left step-*.npz.part-* files (1.37 GB each for the lab's model)."""
+    (tmp_path / "step-000002.npz.part-1a2b3c4d").write_bytes(b"half a checkpoint")
+    (tmp_path / "my-notes.part-1").write_text("not ours")
+    train(FAST.replace(epochs=1, steps_per_epoch=1), tiny_data, checkpoint_dir=tmp_path, verbose=0)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["my-notes.part-1", "step-000001.npz"]
+    assert "step-000002.npz.part-1a2b3c4d" in capsys.readouterr().out
+
+
+def test_a_negative_seed_is_refused():
+    """Case 7: notebook 2 with -p SEED -1 failed deep inside numpy."""
+    with pytest.raises(ValueError, match="seed must be a whole number from 0 to 4294967295, got -1"):
+        TrainConfig(seed=-1)
+    with pytest.raises(ValueError, match="seed"):
+        TrainConfig(seed=2**32)
+    TrainConfig(seed=2**32 - 1)

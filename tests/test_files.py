@@ -1,0 +1,145 @@
+"""cyclegan_lab.files: atomic writes, the folder lock, leftovers and the checks before work.
+
+No TensorFlow here: these are plain file operations, so the tests take milliseconds.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from cyclegan_lab import files
+
+
+def dead_pid() -> int:
+    """The id of a process that has already ended."""
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+# --------------------------------------------------------------------------- atomic_write
+def test_atomic_write_leaves_the_whole_file_or_nothing(tmp_path):
+    target = tmp_path / "a.txt"
+    files.atomic_write(target, lambda file: file.write(b"complete"))
+    assert target.read_bytes() == b"complete"
+
+    def half(file):
+        file.write(b"half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        files.atomic_write(target, half)
+    assert target.read_bytes() == b"complete"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.txt"], "the temporary file is removed"
+
+
+def test_atomic_write_without_overwrite_refuses_an_existing_name(tmp_path):
+    target = tmp_path / "painting.png"
+    target.write_bytes(b"someone's painting")
+    with pytest.raises(FileExistsError):
+        files.atomic_write(target, lambda file: file.write(b"new"), overwrite=False)
+    assert target.read_bytes() == b"someone's painting"
+    assert [p.name for p in tmp_path.iterdir()] == ["painting.png"]
+
+
+def test_temporary_names_are_hidden_and_name_their_writer(tmp_path):
+    temporary = files.temporary_path(tmp_path / "step-000300.npz")
+    assert temporary.parent == tmp_path and temporary.name.startswith(".step-000300.npz.tmp-")
+    assert f"-{os.getpid()}-" in temporary.name
+
+
+# --------------------------------------------------------------------------- leftovers (issue 14, case 6)
+def test_leftovers_of_a_killed_save_are_removed_and_nothing_else(tmp_path):
+    gone = dead_pid()
+    ours = [
+        "step-000300.npz.part-1a2b3c4d",  # a checkpoint of earlier versions
+        ".lake_monet.tmp-1a2b3c4d.png",  # a painting of earlier versions
+        f".step-000300.npz.tmp-{gone}-1a2b3c4d",  # this version, its writer dead
+    ]
+    kept = [
+        "step-000300.npz", "notes.part-1", ".lake.png", "lake_monet.png", "step-1.npz.part-mine",
+        f".step-000400.npz.tmp-{os.getpid()}-1a2b3c4d",  # being written right now, by a running process
+    ]
+    for name in ours + kept:
+        (tmp_path / name).write_bytes(b"x")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "step-000300.npz.part-1a2b3c4d").write_bytes(b"x")
+
+    removed = files.remove_leftovers(tmp_path)
+
+    assert sorted(p.name for p in removed) == sorted(ours)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(kept + ["sub"])
+    assert (tmp_path / "sub" / "step-000300.npz.part-1a2b3c4d").exists(), "only the folder being written"
+
+
+# --------------------------------------------------------------------------- checks before work (case 4)
+def test_a_file_where_a_folder_should_be_is_one_clear_error(tmp_path):
+    (tmp_path / "checkpoints").write_text("I am a file")
+    with pytest.raises(files.FolderNotWritableError, match="is a file") as error:
+        files.check_writable(tmp_path / "checkpoints", "checkpoint folder")
+    assert str(tmp_path / "checkpoints") in str(error.value) and "\n" not in str(error.value)
+
+
+def test_an_unwritable_folder_is_found_before_any_work(tmp_path, monkeypatch):
+    def refuse(path, flags, mode=0o777):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(files.os, "open", refuse)
+    with pytest.raises(files.FolderNotWritableError, match="Permission denied"):
+        files.check_writable(tmp_path, "checkpoint folder")
+
+
+def test_check_writable_creates_the_folder_and_leaves_nothing(tmp_path):
+    folder = files.check_writable(tmp_path / "new" / "deeper", "output folder")
+    assert folder.is_dir() and list(folder.iterdir()) == []
+
+
+def test_too_little_free_disk_is_one_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(files.shutil, "disk_usage", lambda path: (10**9, 10**9 - 2_000_000, 2_000_000))
+    with pytest.raises(files.FolderNotWritableError, match=r"needs about 1\.4 GB, 2 MB free"):
+        files.check_free_space(tmp_path, 1_370_000_000, "one checkpoint")
+    files.check_free_space(tmp_path, 1_000_000, "one checkpoint")  # enough: no error
+
+
+# --------------------------------------------------------------------------- the lock (case 2)
+def test_a_second_lock_on_a_folder_names_the_run_that_holds_it(tmp_path):
+    with files.FolderLock(tmp_path):
+        with pytest.raises(files.FolderInUseError) as error:
+            files.FolderLock(tmp_path).acquire()
+        message = str(error.value)
+        assert f"PID {os.getpid()}" in message and str(tmp_path) in message and "\n" not in message
+        assert files.lock_holder(tmp_path)["pid"] == os.getpid()
+    assert not (tmp_path / files.LOCK_NAME).exists(), "released: the lock file is gone"
+    assert files.lock_holder(tmp_path) is None
+    with files.FolderLock(tmp_path):  # and can be taken again
+        pass
+
+
+def test_a_lock_held_by_another_process_stops_this_one(tmp_path):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from cyclegan_lab.files import FolderLock\n"
+         f"with FolderLock({str(tmp_path)!r}):\n    print('locked', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(files.FolderInUseError, match=f"PID {holder.pid}"):
+            files.FolderLock(tmp_path).acquire()
+    finally:
+        holder.kill()
+        holder.wait()
+    with files.FolderLock(tmp_path) as lock:  # its process was killed: the lock is stale and taken over
+        assert lock.took_over["pid"] == holder.pid
+
+
+def test_a_stale_lock_of_a_dead_process_is_taken_over(tmp_path, capsys):
+    gone = dead_pid()
+    (tmp_path / files.LOCK_NAME).write_text(json.dumps(
+        {"pid": gone, "host": files.socket.gethostname(), "started": "2024-01-01 12:00:00"}))
+    with files.FolderLock(tmp_path) as lock:
+        assert lock.took_over["pid"] == gone
+        assert json.loads((tmp_path / files.LOCK_NAME).read_text())["pid"] == os.getpid()
+    assert f"PID {gone}" in capsys.readouterr().out
