@@ -23,13 +23,10 @@
 #
 # ## What you'll learn
 #
-# - How style transfer can be seen as *image-to-image translation*: a function from one image
-#   domain (photos) to another (Monet paintings).
-# - How a GAN learns: a generator against a discriminator, the minimax objective, and binary
-#   cross-entropy computed from logits.
-# - Why paired data (pix2pix) is easy to learn from, and why unpaired data needs something more.
-# - What the CycleGAN adds: two generators, two discriminators, and the *cycle consistency*
-#   that ties them together, with the full objective the lab trains.
+# - How style transfer can be seen as *image-to-image translation* between two image domains.
+# - How a GAN learns: a generator against a discriminator, scored with binary cross-entropy from logits.
+# - Why unpaired data needs something more than a GAN, and how *cycle consistency* supplies it.
+# - The four losses the lab trains, in the notation every notebook of this course uses.
 #
 # ## What you'll need
 #
@@ -37,6 +34,19 @@
 # - About 10 minutes. A CPU is fine: nothing here trains a network.
 # - The lab's data (300 Monet paintings and 300 photos, about 9 MB): it is downloaded for you
 #   the first time if you don't already have it.
+#
+# ## How to run this course
+#
+# 1. **Install.** In a copy of the repository, `make lab` creates a virtual environment, installs
+#    the library and its dependencies, and opens JupyterLab (`make lab GPU=1` for an NVIDIA GPU).
+# 2. **Open** `notebooks/01_theory.ipynb` in JupyterLab's file browser, then the notebooks in order.
+# 3. **Run a cell** with Shift+Enter; *Run > Run All Cells* runs a whole notebook. Run cells from
+#    the top: later cells use what earlier ones computed.
+# 4. **The quick setting.** Each notebook's first code cell holds its parameters. `SMOKE = True`
+#    (or the environment variable `CYCLEGAN_LAB_SMOKE=1`) runs it on a few images and, in
+#    notebook 6, one training step: the setting the tests use, to try things out fast.
+# 5. **Practise.** Each notebook ends with exercises: replace a `None` with your answer and run
+#    the check cell below it. Solutions are hidden: click *Solution*, or the dots of a collapsed cell.
 
 # %% tags=["parameters"]
 DATA_DIR = None  # folder with Monet and photo images; None: $CYCLEGAN_LAB_DATA, the cache, or the lab's download
@@ -64,6 +74,23 @@ N_SHOW = 3  # images shown per domain
 MAX_IMAGES = N_SHOW if SMOKE else 300  # images read per domain
 rng = np.random.default_rng(SEED)
 
+
+def check(answer, expected, hint="", tolerance=1e-3):
+    """Say whether `answer` matches `expected` (numbers within `tolerance`, relative); None: not answered yet."""
+    if answer is None:
+        print("Not answered yet: set your answer in the cell above, run it, then run this cell again.")
+        return
+    try:
+        if isinstance(expected, str):
+            right = str(answer).strip().lower() == expected.lower()
+        elif isinstance(expected, (tuple, list)):
+            right = tuple(answer) == tuple(expected)
+        else:
+            right = abs(float(answer) - float(expected)) <= tolerance * max(1.0, abs(float(expected)))
+    except (TypeError, ValueError):
+        right = False
+    print("Correct!" if right else f"Not quite: you answered {answer!r}. {hint}")
+
 # %% [markdown]
 # ## Look at the two domains
 #
@@ -88,62 +115,46 @@ plt.show()
 # ## Frame style transfer as translation
 #
 # Call the set of photos $X$ and the set of Monet paintings $Y$. "Paint this photo like Monet"
-# asks for a function
-#
-# $$G: X \to Y,$$
-#
-# that keeps *what* the photo shows (the river, the trees, the horizon) and changes *how* it is
-# shown (colour palette, brush strokes, soft light). Many vision tasks have this shape:
-# day to night, map to aerial view, sketch to photo, horse to zebra. They are all called
-# **image-to-image translation**, and a single recipe, a generative adversarial network with an
-# image as its input, covers them.
-#
-# Here $G$ is a neural network that takes a 256x256x3 image with values in $[-1, 1]$ and returns
-# one of the same shape. Notebooks 3 and 4 build the networks; this one is about what they are
-# trained to do.
+# asks for a function $G: X \to Y$ that keeps *what* the photo shows (the river, the trees, the
+# horizon) and changes *how* it is shown (palette, brush strokes, soft light). Day to night, map
+# to aerial view, horse to zebra have the same shape: **image-to-image translation**. Here $G$ is
+# a neural network from a 256x256x3 image with values in $[-1, 1]$ to another one; notebooks 3
+# and 4 build the networks, this one says what they are trained to do.
 
 # %% [markdown]
 # ## Recall how a GAN learns
 #
-# A generative adversarial network (Goodfellow et al., 2014) trains two networks against each
-# other:
+# A generative adversarial network (Goodfellow et al., 2014) trains two networks against each other:
 #
-# - the **generator** $G$ produces images (here: from a photo $x$, a would-be painting $G(x)$);
-# - the **discriminator** $D$ looks at an image and says how likely it is to be a real one
-#   (here: a real Monet rather than a generated one).
+# - the **generator** $G$ makes images (here: from a photo $x$, a would-be painting $G(x)$);
+# - the **discriminator** $D$ looks at an image and says whether it is real (a real Monet) or
+#   generated.
 #
-# $D$ is rewarded for telling real from fake, $G$ for fooling $D$. Written as one objective,
-# $D$ maximises and $G$ minimises
+# ![A GAN: the generator makes fakes, the discriminator tells them from real paintings](../images/gan.png)
 #
-# $$\min_G \max_D \; \mathcal{L}_{\text{GAN}}(G, D) =
-#   \mathbb{E}_{y \sim p_Y}\big[\log D(y)\big] + \mathbb{E}_{x \sim p_X}\big[\log\big(1 - D(G(x))\big)\big].$$
+# $D$ is rewarded for telling real from fake, $G$ for fooling $D$: a two-player game, which
+# Goodfellow et al. write as $\min_G \max_D\, \mathbb{E}_y[\log D(y)] + \mathbb{E}_x[\log(1 - D(G(x)))]$.
+# When neither player can improve, the fakes are distributed like the real images and $D$ is left
+# guessing.
 #
-# When neither can improve, the generated images are distributed like the real ones: $D$ is left
-# guessing, $D = \tfrac12$ everywhere.
-#
-# In code the discriminator does not return a probability but a **logit** $z$, any real number,
-# with $D = \sigma(z) = 1 / (1 + e^{-z})$: above 0 means "real", below 0 "fake". Both players'
-# losses are then **binary cross-entropy from logits** against a target $t$ (1 for real, 0 for
-# fake):
+# In code the discriminator returns a **logit** $z$, any real number, with
+# $P(\text{real}) = \sigma(z) = 1 / (1 + e^{-z})$: above 0 means "real". Both players are scored
+# with **binary cross-entropy from logits** against a target $t$ (1 for real, 0 for fake):
 #
 # $$\text{BCE}(t, z) = -\big[t \log \sigma(z) + (1 - t) \log\big(1 - \sigma(z)\big)\big], \qquad
 #   \text{BCE}(1, z) = \log(1 + e^{-z}), \quad \text{BCE}(0, z) = \log(1 + e^{z}).$$
 #
-# Working from logits avoids taking the log of a probability that has rounded to 0. The
-# discriminator minimises $\text{BCE}(1, z_{\text{real}}) + \text{BCE}(0, z_{\text{fake}})$. The
-# generator, rather than minimising $\log(1 - D(G(x)))$, which is flat exactly when $D$ easily
-# spots its fakes, minimises $\text{BCE}(1, z_{\text{fake}})$: "make $D$ call my fakes real". That
-# is the *non-saturating* form every practical GAN uses, the lab included.
-#
-# The lab's helper is three lines:
+# The discriminator minimises $\tfrac12\big[\text{BCE}(1, z_{\text{real}}) + \text{BCE}(0, z_{\text{fake}})\big]$;
+# the generator minimises $\text{BCE}(1, z_{\text{fake}})$, "make $D$ call my fakes real" (the
+# *non-saturating* form, whose gradient stays large when $D$ easily spots the fakes). The lab's helper:
 
 # %%
 Code(inspect.getsource(losses.bce_from_logits), language="python")
 
 # %% [markdown]
-# Let's plot both targets against the logit with the library's own loss. `generator_loss` is
-# $\text{BCE}(1, z)$ averaged over whatever it is given; since $1 - \sigma(z) = \sigma(-z)$, the
-# same function at $-z$ gives $\text{BCE}(0, z)$. We check both against the closed forms above.
+# `generator_loss` is $\text{BCE}(1, z)$ averaged over whatever it is given, and since
+# $1 - \sigma(z) = \sigma(-z)$, the same function at $-z$ gives $\text{BCE}(0, z)$. We check both
+# against the closed forms and plot them:
 
 # %%
 logits = np.linspace(-6, 6, 121, dtype=np.float32)
@@ -166,36 +177,28 @@ ax.legend()
 plt.show()
 
 # %% [markdown]
-# Each curve is near 0 on the side where the discriminator is right and grows almost linearly on
-# the side where it is confidently wrong, so a confident mistake is punished hard and the
-# gradient never vanishes.
+# A confident mistake is punished hard, almost linearly, and the gradient never vanishes.
 
 # %% [markdown]
 # ## Compare paired and unpaired data
 #
-# **Paired data.** pix2pix (Isola et al., 2017) learns from pairs $(x_i, y_i)$: the same scene as
-# input and as desired output. Besides the adversarial loss it can simply ask that the output be
-# close to the known answer, $\lVert G(x_i) - y_i \rVert_1$. The pairs say exactly what to keep
-# and what to change.
+# **Paired data.** pix2pix (Isola et al., 2017) learns from pairs $(x_i, y_i)$, the same scene as
+# input and as desired output, and can ask that $G(x_i)$ be close to the known answer $y_i$.
 #
-# **Unpaired data.** Nobody has Monet's painting of a given photo. All we have is a pile of
-# photos and a pile of paintings. The adversarial loss alone only asks that the *set* of outputs
-# $\{G(x)\}$ look like the set of paintings. That pins down the distribution of the outputs, not
-# which painting a given photo should become. Infinitely many functions send the photo
-# distribution onto the painting distribution, and most of them throw the photo's content away:
-# a generator could ignore its input and paint any plausible Monet, or send many photos to the
-# same few paintings (*mode collapse*).
+# **Unpaired data.** Nobody has Monet's painting of a given photo. The adversarial loss alone only
+# asks that the *set* of outputs look like the set of paintings: it pins down the distribution of
+# the outputs, not which painting a given photo should become. A generator could ignore its input
+# and paint any plausible Monet.
 #
-# A toy shows the problem. Take two "domains" of points in the plane: $X$, points spread evenly
-# round a unit circle, and $Y$, points spread evenly round a second circle, twice as large. Each
-# point's colour is its angle on $X$, so we can see where every point goes. Here are four
-# candidate mappings $G: X \to Y$, each with the best inverse $F: Y \to X$ we can write for it:
+# A toy shows the problem. $X$ is points spread evenly round a unit circle, $Y$ points round a
+# circle twice as large; each point's colour is its angle on $X$. Four candidate mappings
+# $G: X \to Y$, each with the best inverse $F: Y \to X$ we can write for it:
 #
 # | mapping | $G$ sends angle $\theta$ to | $F$ sends angle $\varphi$ back to |
 # |---|---|---|
 # | turn | $\theta + 1$ | $\varphi - 1$ |
 # | mirror | $-\theta$ | $-\varphi$ |
-# | fold | $2\theta$ | $\varphi / 2$ (half the points have two sources; $F$ picks one) |
+# | fold | $2\theta$ | $\varphi / 2$: every output has two sources, $\theta$ and $\theta + \pi$, and $F$ can return only one |
 # | collapse | the nearest of three fixed angles | $\varphi$ |
 
 # %%
@@ -217,6 +220,18 @@ def angle_of(points, centre=(0.0, 0.0)):
     return np.arctan2(d[:, 1], d[:, 0]) % (2 * np.pi)
 
 
+def distance_from_y(angles_on_y):
+    """Kolmogorov-Smirnov distance between output angles and evenly spread ones: 0 means spread exactly like Y."""
+    phi = np.sort(np.asarray(angles_on_y) % (2 * np.pi))
+    return np.abs(np.arange(1, len(phi) + 1) / len(phi) - phi / (2 * np.pi)).max()
+
+
+def cycle_error(g, f):
+    """Mean distance |x - F(G(x))| over the points of X."""
+    x = on_x(theta)
+    return np.linalg.norm(x - on_x(f(angle_of(on_y(g(theta)), Y_CENTRE))), axis=1).mean()
+
+
 MODES = np.array([0.0, 2 * np.pi / 3, 4 * np.pi / 3])  # where "collapse" sends everything
 MAPPINGS = {  # name: (G: angle on X -> angle on Y, F: angle on Y -> angle on X)
     "turn": (lambda t: t + 1.0, lambda p: p - 1.0),
@@ -226,20 +241,14 @@ MAPPINGS = {  # name: (G: angle on X -> angle on Y, F: angle on Y -> angle on X)
                  lambda p: p),
 }
 
-x = on_x(theta)
 fig, axes = plt.subplots(1, 1 + len(MAPPINGS), figsize=(16, 3.6))
-axes[0].scatter(*x.T, c=theta, cmap="hsv", s=8)
+axes[0].scatter(*on_x(theta).T, c=theta, cmap="hsv", s=8)
 axes[0].set_title("domain X (colour = angle)")
-outputs, cycle_errors, gaps = {}, {}, {}
+cycle_errors, gaps = {}, {}
 ring = on_y(np.linspace(0, 2 * np.pi, 200))
 for ax, (name, (g, f)) in zip(axes[1:], MAPPINGS.items()):
     y = on_y(g(theta))  # G(x)
-    x_back = on_x(f(angle_of(y, Y_CENTRE)))  # F(G(x))
-    cycle_errors[name] = np.linalg.norm(x - x_back, axis=1).mean()
-    # Kolmogorov-Smirnov distance between the output angles and the evenly spread angles of Y:
-    # 0 means G(X) is spread exactly like Y, which is all a discriminator can check.
-    phi = np.sort(angle_of(y, Y_CENTRE))
-    gaps[name] = np.abs(np.arange(1, N_POINTS + 1) / N_POINTS - phi / (2 * np.pi)).max()
+    cycle_errors[name], gaps[name] = cycle_error(g, f), distance_from_y(g(theta))
     ax.plot(*ring.T, color="lightgrey", linewidth=6, zorder=0)
     jitter = 0.08 * rng.normal(size=y.shape) if name == "collapse" else 0  # so stacked points show
     ax.scatter(*(y + jitter).T, c=theta, cmap="hsv", s=8)
@@ -255,11 +264,9 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# Turn, mirror and fold all spread the points evenly round $Y$: judged only by where the points
-# land, the way a discriminator judges, they are perfect. Collapse is not (all points pile up on
-# three spots), and a discriminator would catch it. Now measure both things for each mapping:
-# how far the outputs are from $Y$'s spread, and the **cycle error**, the mean distance
-# $\lVert F(G(x)) - x \rVert$ between a point and its round trip.
+# Measure two things for each mapping: the distance of the outputs from $Y$'s even spread (all a
+# discriminator can judge), and the **cycle error**, the mean distance $|x - F(G(x))|$ between a
+# point and its round trip.
 
 # %%
 names = list(MAPPINGS)
@@ -267,30 +274,32 @@ fig, (ax_gap, ax_cycle) = plt.subplots(1, 2, figsize=(10, 3.4))
 ax_gap.bar(names, [gaps[n] for n in names], color="tab:blue")
 ax_gap.set_title("distance of G(X) from Y's spread\n(what a discriminator can see)")
 ax_cycle.bar(names, [cycle_errors[n] for n in names], color="tab:orange")
-ax_cycle.set_title("cycle error  mean |F(G(x)) - x|\n(what cycle consistency sees)")
+ax_cycle.set_title("cycle error  mean |x - F(G(x))|\n(what cycle consistency sees)")
 fig.tight_layout()
 plt.show()
 for name in names:
     print(f"{name:>8}: distance from Y {gaps[name]:.3f}   cycle error {cycle_errors[name]:.3f}")
+looks_right = [n for n in names if gaps[n] < 0.1]
+round_trips = [n for n in names if cycle_errors[n] < 0.01]
+print("spread like Y (distance < 0.1), so a discriminator is satisfied:", ", ".join(looks_right))
+print("come back where they started (cycle error < 0.01):             ", ", ".join(round_trips))
+print("pass the discriminator but fail the round trip:                ",
+      ", ".join(n for n in looks_right if n not in round_trips))
 
 # %% [markdown]
-# The adversarial view cannot tell *fold* from *turn*, yet fold has lost half the
-# information: two points with angles $\theta$ and $\theta + \pi$ land on the same spot, and no
-# $F$ can tell them apart again. The cycle error exposes it (and collapse, which fails both
-# tests). So asking for $F(G(x)) \approx x$ rules out mappings that merge or scramble inputs.
+# The adversarial view cannot tell *fold* from *turn*, yet fold has lost information: $\theta$ and
+# $\theta + \pi$ land on the same spot, so whatever $F$ returns, half the inputs come back on the
+# wrong side of the circle. The cycle error exposes it (and collapse, which fails both tests).
+# Asking for $F(G(x)) \approx x$ rules out mappings that merge or scramble their inputs.
 #
-# It does not make the answer unique: *mirror* has zero cycle error too. Among the mappings that
-# survive, what a trained CycleGAN picks depends on the network itself. Convolutional networks
-# find small, local, smooth changes easiest to learn, and the identity loss below adds a nudge
-# towards changing as little as possible. In practice that is enough to keep the river where it
-# was.
+# It does not make the answer unique: *mirror* passes both tests. Among the survivors, what a
+# CycleGAN picks depends on the network: convolutions find small, local changes easiest to learn.
 
 # %% [markdown]
 # ## Meet the four networks
 #
 # CycleGAN (Zhu, Park, Isola and Efros, 2017) learns both directions at once, each with its own
-# discriminator. The paper calls them $G$, $F$, $D_Y$, $D_X$; the lab, and this course, use names
-# that say what they do:
+# discriminator. The paper's letters and the lab's names:
 #
 # | paper | lab | what it does |
 # |---|---|---|
@@ -298,53 +307,50 @@ for name in names:
 # | $F: Y \to X$ | `photo_generator` | turns a Monet into a photo |
 # | $D_Y$ | `monet_discriminator` | real Monet, or one made by `monet_generator`? |
 # | $D_X$ | `photo_discriminator` | real photo, or one made by `photo_generator`? |
-#
-# The formulas below keep the paper's short letters; the code uses the lab's names.
 
 # %% [markdown]
 # ## Close the loop with cycle consistency
 #
-# The two generators check each other. Translating a photo to a painting and back must give the
-# photo again, and the same for a painting:
+# Think of translating a sentence from English to French and then back to English: if you get
+# your original sentence back, the translation kept its meaning, even though nobody gave you a
+# French reference to compare with. CycleGAN asks the same of its two generators:
 #
 # $$\text{forward cycle: } x \to G(x) \to F(G(x)) \approx x, \qquad
 #   \text{backward cycle: } y \to F(y) \to G(F(y)) \approx y.$$
 #
-# The **cycle-consistency loss** measures both with the mean absolute difference (the L1 norm),
-# which tolerates a few large differences better than a squared error and blurs less:
-#
-# $$\mathcal{L}_{\text{cyc}}(G, F) =
-#   \mathbb{E}_{x}\big[\lVert F(G(x)) - x \rVert_1\big] + \mathbb{E}_{y}\big[\lVert G(F(y)) - y \rVert_1\big].$$
-#
-# The two loops, drawn out (`scripts/make_figures.py` draws this diagram):
-#
 # ![The forward and backward cycles of a CycleGAN](../images/cycle_consistency.png)
 #
 # Each fake is judged by the discriminator of its domain (grey), which pushes it to *look* like
-# that domain; each round trip is compared with where it started (red), which pushes it to
-# *keep* the content.
+# that domain; each round trip is compared with where it started (red), which pushes it to *keep*
+# the content.
 
 # %% [markdown]
-# ## Write down the full objective
+# ## Write down the four losses
 #
-# Two adversarial games, one per direction, plus the cycle term, plus an **identity** term:
-# a Monet given to the Monet generator should come out unchanged, and a photo given to the photo
-# generator likewise,
+# One notation, used in every notebook and matching `cyclegan_lab/losses.py`: $\operatorname{mean}$
+# averages over the batch and every pixel and channel (or, for a discriminator's output, its
+# 30x30 grid of patch logits), and $\lambda$ appears where the code multiplies by it.
 #
-# $$\mathcal{L}_{\text{identity}}(G, F) =
-#   \mathbb{E}_{y}\big[\lVert G(y) - y \rVert_1\big] + \mathbb{E}_{x}\big[\lVert F(x) - x \rVert_1\big].$$
+# $$
+# \begin{aligned}
+# \text{discriminator:}\quad & \mathcal{L}_{D_Y} = \tfrac12\big[\operatorname{mean}\text{BCE}\big(1, D_Y(y)\big) + \operatorname{mean}\text{BCE}\big(0, D_Y(G(x))\big)\big] \\
+# \text{adversarial:}\quad & \mathcal{L}_{\text{adv}}(G) = \operatorname{mean}\text{BCE}\big(1, D_Y(G(x))\big) \\
+# \text{cycle:}\quad & \mathcal{L}_{\text{cyc}} = \lambda\,\operatorname{mean}\big|x - F(G(x))\big| + \lambda\,\operatorname{mean}\big|y - G(F(y))\big| \\
+# \text{identity:}\quad & \mathcal{L}_{\text{id}}(G) = 0.5\,\lambda\,\operatorname{mean}\big|y - G(y)\big|
+# \end{aligned}
+# $$
 #
-# Without it the generators are free to shift colours (a sunny photo turned into a dusky
-# painting, say), since the cycle can shift them back. The paper added it for paintings and
-# photos for exactly that reason. All together:
+# and the same with $x \leftrightarrow y$, $G \leftrightarrow F$, $D_Y \to D_X$ for the other
+# direction. In code: `discriminator_loss`, `generator_loss`, `cycle_loss` (one of the two
+# terms) and `identity_loss`. The **identity** term asks that a Monet given to the Monet
+# generator come out unchanged; without it the generators are free to shift colours, since the
+# cycle can shift them back. Each generator minimises its own total,
 #
-# $$\mathcal{L}(G, F, D_X, D_Y) = \mathcal{L}_{\text{GAN}}(G, D_Y, X, Y) + \mathcal{L}_{\text{GAN}}(F, D_X, Y, X)
-#   + \lambda\, \mathcal{L}_{\text{cyc}}(G, F) + 0.5\,\lambda\, \mathcal{L}_{\text{identity}}(G, F),$$
+# $$\mathcal{L}_G = \mathcal{L}_{\text{adv}}(G) + \mathcal{L}_{\text{cyc}} + \mathcal{L}_{\text{id}}(G), \qquad
+#   \mathcal{L}_F = \mathcal{L}_{\text{adv}}(F) + \mathcal{L}_{\text{cyc}} + \mathcal{L}_{\text{id}}(F),$$
 #
-# with $\lambda = 10$: the generators minimise it, the discriminators maximise their adversarial
-# parts. With $\lambda = 10$ the content terms carry far more weight than the adversarial ones;
-# notebook 5 puts numbers on that. The lab's defaults, in the one configuration every notebook
-# shares:
+# and each discriminator its own $\mathcal{L}_{D_Y}$ or $\mathcal{L}_{D_X}$. Notebook 5 puts
+# numbers on each term. The lab's values, in the configuration every notebook shares:
 
 # %%
 defaults = TrainConfig()
@@ -353,23 +359,87 @@ print(f"identity_weight = {defaults.identity_weight}    (identity term = {defaul
       f"= {defaults.identity_weight * defaults.lambda_cycle})")
 
 # %% [markdown]
-# Two details of the lab differ from the paper, and later notebooks come back to them: the lab
-# scores its discriminators with binary cross-entropy as above (the paper switched to a
-# least-squares loss for stability), and its discriminators judge 70x70 *patches*, 30x30 of them
-# per image, rather than the whole image at once.
+# ## Compare the lab with the paper
 #
-# The rest of the course builds this piece by piece: the data (notebook 2), the U-Net generator
-# (3), the PatchGAN discriminator (4), these losses in code (5), training (6) and the results (7).
+# The lab keeps the paper's batch size (1), optimiser (Adam, $2 \cdot 10^{-4}$, $\beta_1 = 0.5$),
+# $\lambda = 10$, identity weight and $70 \times 70$ PatchGAN discriminators. It differs in five
+# ways, which later notebooks come back to:
+#
+# | | CycleGAN paper | the lab |
+# |---|---|---|
+# | generator | ResNet with 9 residual blocks | U-Net (from pix2pix), notebook 3 |
+# | adversarial loss | least squares | binary cross-entropy, notebook 5 |
+# | discriminator's fakes | a pool of the last 50 fakes | only the newest fake |
+# | learning rate | constant for 100 epochs, then linear decay to 0 over 100 more | constant |
+# | augmentation | random jitter: resize to 286, crop 256, flip | none (notebook 2 shows jitter) |
+#
+# The rest of the course builds the lab piece by piece: the data (notebook 2), the generator (3),
+# the discriminator (4), the losses in code (5), training (6) and the results (7).
 
 # %% [markdown]
 # ## On your own
 #
-# 1. In the toy, add a mapping "shuffle" that sends each point to the angle of a *random* other
-#    point of $Y$ (`rng.permutation`). Where does it land on the two bar charts? What would a
-#    discriminator and a cycle loss say about it?
-# 2. For the *fold* mapping, try $F(\varphi) = \varphi / 2 + \pi$ instead. Does any choice of $F$
-#    bring the cycle error to zero? Why not?
+# Each exercise has a cell for your answer, a hidden solution, and a check cell.
 #
+# **Exercise 1 (predict, then run).** Add a mapping "shuffle" that sends each point to the angle
+# of a *random other* point (`rng.permutation(theta)`), with $F$ the identity. Before you run
+# anything, predict: is its distance from $Y$ `"small"` or `"large"`? Its cycle error?
+
+# %%
+shuffle_distance = None  # "small" or "large"
+shuffle_cycle = None  # "small" or "large"
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution: shuffling only reorders the points, so the *set* of outputs is still spread evenly
+# round Y (a discriminator is satisfied), but F cannot know where each point came from.
+shuffle_distance, shuffle_cycle = "small", "large"
+
+# %%
+shuffled = rng.permutation(theta)
+measured_distance = distance_from_y(shuffled)
+measured_cycle = cycle_error(lambda t: shuffled, lambda p: p)
+print(f"shuffle: distance from Y {measured_distance:.3f}, cycle error {measured_cycle:.3f}")
+check(shuffle_distance, "small" if measured_distance < 0.1 else "large", "Compare with turn and collapse.")
+check(shuffle_cycle, "small" if measured_cycle < 0.01 else "large", "Can any F undo a random permutation?")
+
+# %% [markdown]
+# **Exercise 2.** A discriminator gives logit $z_{\text{real}} = 2$ on every patch of a real
+# painting and $z_{\text{fake}} = -2$ on every patch of a fake. What is its loss
+# $\tfrac12\big[\text{BCE}(1, 2) + \text{BCE}(0, -2)\big]$? Work it out from the closed forms, to
+# three decimals.
+
+# %%
+disc_loss_answer = None  # a number
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution: BCE(1, 2) = log(1 + e^-2) and BCE(0, -2) = log(1 + e^-2): the same number, so the
+# half-sum is log(1 + e^-2) = 0.127.
+disc_loss_answer = np.log(1 + np.exp(-2.0))
+
+# %%
+check(disc_loss_answer, float(losses.discriminator_loss(np.full((1, 30, 30, 1), 2.0, np.float32),
+                                                        np.full((1, 30, 30, 1), -2.0, np.float32))),
+      "BCE(1, z) = log(1 + e^-z), BCE(0, z) = log(1 + e^z).")
+
+# %% [markdown]
+# **Exercise 3.** For the *fold* mapping, try $F(\varphi) = \varphi / 2 + \pi$ instead. What is
+# its cycle error (two decimals)? Could any $F$ bring it to zero?
+
+# %%
+fold_cycle_answer = None  # a number
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution: now the *other* half of the inputs comes back exact, and the first half lands on the
+# opposite side of the circle, at distance 2: the mean is again about 0.5 x 2 = 1. No F does better,
+# because F(G(theta)) = F(G(theta + pi)): one of the two always comes back wrong.
+fold_cycle_answer = cycle_error(lambda t: 2 * t, lambda p: p / 2 + np.pi)
+
+# %%
+check(fold_cycle_answer, cycle_error(lambda t: 2 * t, lambda p: p / 2 + np.pi), tolerance=0.01)
+print(f"cycle error of fold with F = phi/2: {cycle_errors['fold']:.3f}; with F = phi/2 + pi: "
+      f"{cycle_error(lambda t: 2 * t, lambda p: p / 2 + np.pi):.3f}")
+
+# %% [markdown]
 # ## Further reading
 #
 # - Zhu, Park, Isola, Efros, *Unpaired Image-to-Image Translation using Cycle-Consistent
