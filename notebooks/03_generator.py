@@ -25,8 +25,7 @@
 #
 # - How a strided convolution halves an image and a transposed convolution doubles it.
 # - What instance normalisation computes, why Keras 3 spells it `GroupNormalization(groups=-1)`,
-#   and why `groups=1` would be a different layer (layer normalisation).
-# - Why the convolutions have no bias, and what the dropout in the decoder is for.
+#   and why the convolutions before it need no bias.
 # - How the U-Net's skip connections join the encoder to the decoder, and where its 54 million
 #   parameters sit.
 # - Why an untrained generator paints a flat grey image.
@@ -60,23 +59,38 @@ N_LOADED = 4 if SMOKE else 32  # photos read from disk; two of them are shown
 keras.utils.set_random_seed(SEED)  # the weights of every layer built below
 rng = np.random.default_rng(SEED)
 
+
+def check(answer, expected, hint="", tolerance=1e-3):
+    """Say whether `answer` matches `expected` (numbers within `tolerance`, relative); None: not answered yet."""
+    if answer is None:
+        print("Not answered yet: set your answer in the cell above, run it, then run this cell again.")
+        return
+    try:
+        if isinstance(expected, str):
+            right = str(answer).strip().lower() == expected.lower()
+        elif isinstance(expected, (tuple, list)):
+            right = tuple(answer) == tuple(expected)
+        else:
+            right = abs(float(answer) - float(expected)) <= tolerance * max(1.0, abs(float(expected)))
+    except (TypeError, ValueError):
+        right = False
+    print("Correct!" if right else f"Not quite: you answered {answer!r}. {hint}")
+
 # %% [markdown]
 # ## Look at the plan
 #
 # The generator takes a $256 \times 256$ RGB image with values in $[-1, 1]$ and returns another
 # image of the same size and range. Inside, it has the shape of a **U**:
 #
-# - the **encoder** (left arm of the U) applies 8 *downsampling* blocks; each halves the height
-#   and width, so $256 \to 128 \to \dots \to 1$, while the number of channels grows from 3 to 512.
-#   The deeper a block, the larger the part of the image each of its values summarises;
-# - the **decoder** (right arm) applies 7 *upsampling* blocks that double the size back,
-#   $1 \to 2 \to \dots \to 128$, and a last layer that returns to $256 \times 256 \times 3$;
-# - **skip connections** (the horizontal bars of the U) hand each encoder output straight to the
-#   decoder step of the same size, so that fine detail, like the outline of a roof, does not have to
-#   squeeze through the $1 \times 1$ bottleneck.
+# - the **encoder** (left arm) applies 8 *downsampling* blocks; each halves the height and width,
+#   $256 \to 128 \to \dots \to 1$, while the channels grow from 3 to 512;
+# - the **decoder** (right arm) applies 7 *upsampling* blocks that double the size back to 128, and
+#   a last layer that returns to $256 \times 256 \times 3$;
+# - **skip connections** (the bars of the U) hand each encoder output straight to the decoder step
+#   of the same size, so fine detail does not have to squeeze through the $1 \times 1$ bottleneck.
 #
-# This design comes from U-Net (Ronneberger et al., 2015) by way of pix2pix (Isola et al., 2017),
-# whose generator the lab reuses. The CycleGAN paper itself used a ResNet generator; both work.
+# This design comes from U-Net (Ronneberger et al., 2015) by way of pix2pix (Isola et al., 2017).
+# The CycleGAN paper used a ResNet generator instead.
 
 # %% [markdown]
 # ## Build the downsampling block
@@ -87,27 +101,18 @@ rng = np.random.default_rng(SEED)
 Code(inspect.getsource(downsample), language="python")
 
 # %% [markdown]
-# **A convolution with stride 2.** A `Conv2D` with `filters` output channels slides a $4 \times 4$
-# window over the image, but moves it 2 pixels at a time instead of 1, so it produces one output per
-# $2 \times 2$ block of input: with `padding="same"` an $n \times n$ map becomes
-# $\lceil n/2 \rceil \times \lceil n/2 \rceil$. Learning to shrink (instead of a fixed max-pooling)
-# is the DCGAN recipe that GANs have used since 2015. The weights start as small random numbers,
-# $w \sim \mathcal{N}(0, 0.02^2)$.
+# **A convolution with stride 2.** A `Conv2D` slides a $4 \times 4$ window over the image 2 pixels
+# at a time, so with `padding="same"` an $n \times n$ map becomes $\lceil n/2 \rceil \times \lceil n/2 \rceil$:
+# the network learns how to shrink (the DCGAN recipe). The weights start as $\mathcal{N}(0, 0.02^2)$.
 #
-# **No bias.** A convolution normally adds a learned constant $b_c$ to every value of channel $c$.
-# The instance normalisation that follows subtracts each channel's mean, which removes any such
-# constant, so a bias would be a parameter that can never matter. We check that below.
+# **No bias.** The instance normalisation that follows subtracts each channel's mean, which
+# removes any constant a bias would add: a bias could never matter. We check that below.
 #
-# **LeakyReLU.** $\mathrm{LeakyReLU}(x) = x$ for $x > 0$ and $0.3\,x$ otherwise (0.3 is the
-# slope the lab uses). Unlike ReLU it lets a little signal, and gradient, through for negative
-# inputs, which helps GAN training.
+# **LeakyReLU.** $x$ for $x > 0$ and $0.3\,x$ otherwise: unlike ReLU it lets a little signal, and
+# gradient, through for negative inputs.
 #
-# The first block of the encoder has no normalisation (`apply_norm=False`), as in pix2pix:
-# normalising right at the start would wipe out each photo's overall brightness and colour before
-# the network has had a chance to use them.
-#
-# A block is a small `keras.Sequential`; call it on a batch of one random image to see it halve the
-# size and widen the channels:
+# The first block has no normalisation (`apply_norm=False`), as in pix2pix, so the photo's overall
+# brightness and colour survive into the network. Call a block on one random image:
 
 # %%
 block = downsample(64)
@@ -132,19 +137,16 @@ for layer in block.layers:
 #
 # $$y_{bhwc} = \gamma_c \, \frac{x_{bhwc} - \mu_{bc}}{\sqrt{\sigma^2_{bc} + \epsilon}} + \beta_c .$$
 #
-# After it, each channel of each image has mean $\beta_c$ and standard deviation about $|\gamma_c|$;
-# $\gamma$ and $\beta$ are learned, one pair per channel, and $\epsilon = 10^{-3}$ guards against
-# dividing by zero. Unlike batch normalisation, nothing is averaged over the batch, so the
-# layer behaves the same in training and in use, with a batch of one image: the setting of the lab.
-# For style transfer it also removes each image's overall contrast and brightness per channel,
-# which are exactly the things a new style should decide (Ulyanov et al., 2016).
+# After it, each channel of each image has mean $\beta_c$ and standard deviation about $|\gamma_c|$,
+# both learned; $\epsilon = 10^{-3}$ guards against dividing by zero. Nothing is averaged over the
+# batch, so the layer behaves the same with a batch of one image, the lab's setting. For style
+# transfer it also removes each image's own contrast and brightness per channel, which a new
+# style should decide (Ulyanov et al., 2016).
 #
-# Keras 3 has no `InstanceNormalization` layer (it lived in TensorFlow Addons, which is no longer
-# maintained). `GroupNormalization` splits the channels into groups and normalises over the pixels
-# *and* the channels of each group. With one group per channel, `groups=-1`, that is instance
-# normalisation. With `groups=1`, one group holding every channel, it is **layer normalisation**:
-# one mean and one variance per image, shared by all its channels. Ports of this lab that wrote
-# `groups=1` built a different network without noticing. The lab's layer:
+# Keras 3 has no `InstanceNormalization` layer (it lived in the dead TensorFlow Addons).
+# `GroupNormalization` normalises over the pixels *and* the channels of each group of channels:
+# with one group per channel, `groups=-1`, that is instance normalisation; with `groups=1` it is
+# **layer normalisation**, one mean and variance per image, a bug seen in ports of this lab:
 
 # %%
 Code(inspect.getsource(instance_norm), language="python")
@@ -174,12 +176,17 @@ def per_channel_stats(name, values):
 per_channel_stats("input", x)
 per_channel_stats("instance norm (groups=-1)", as_instance(x))
 per_channel_stats("layer norm (groups=1)", as_layer(x))
+for name, layer in [("instance norm", as_instance), ("layer norm", as_layer)]:
+    out = np.asarray(layer(x))
+    means, stds = out.mean(axis=(1, 2)), out.std(axis=(1, 2))  # per image and channel
+    print(f"{name}: every (image, channel) has mean 0 and std 1 (to 0.01): "
+          f"{bool(np.all(np.abs(means) < 0.01) and np.all(np.abs(stds - 1) < 0.01))}; "
+          f"channel means {means.min():+.2f}..{means.max():+.2f}, stds {stds.min():.2f}..{stds.max():.2f}")
 
 # %% [markdown]
-# After instance normalisation every (image, channel) pair has mean 0 and standard deviation 1
-# (a hair under 1 for the channel with the smallest spread, because of $\epsilon$). After layer
-# normalisation only the image as a whole does: its channels keep their differences, with means
-# on both sides of zero and spreads from under 0.1 to about 1.5.
+# The last two lines sum it up: instance normalisation puts every channel of every image on the
+# same footing; layer normalisation only the image as a whole, so its channels keep their
+# differences.
 #
 # The same computation in plain NumPy, from the formula, gives the same numbers:
 
@@ -199,9 +206,10 @@ change = np.abs(np.asarray(as_instance(x + bias)) - np.asarray(as_instance(x))).
 print(f"largest change after adding a bias: {change:.1e}")
 
 # %% [markdown]
-# The lab's layer differs from these in one detail: its scale $\gamma$ does not start at 1 but is
-# drawn from $\mathcal{N}(0, 0.02^2)$, like the convolution weights. Remember this for the end of
-# the notebook.
+# The lab's layer differs from these in one detail: its scale $\gamma$ starts not at 1 but drawn
+# from $\mathcal{N}(0, 0.02^2)$, like the convolution weights. This is a quirk of the Kaggle
+# notebook the lab copies; TensorFlow's CycleGAN tutorial starts $\gamma$ at $\mathcal{N}(1, 0.02^2)$,
+# and Keras' default is 1. Remember it for the end of the notebook.
 
 # %%
 norm = instance_norm()
@@ -219,10 +227,9 @@ Code(inspect.getsource(upsample), language="python")
 
 # %% [markdown]
 # **A transposed convolution with stride 2.** `Conv2DTranspose` runs the strided convolution
-# backwards: each input value *stamps* a copy of the $4 \times 4$ kernel, scaled by the value, onto
-# the output, and the stamps of neighbouring inputs, placed 2 pixels apart, overlap and add up. An
-# $n \times n$ map becomes $2n \times 2n$. With a kernel of ones, a single 1 in a $2 \times 2$ input
-# shows the stamp (`"same"` padding crops its edges to fit the $4 \times 4$ output):
+# backwards: each input value *stamps* the $4 \times 4$ kernel, scaled by the value, onto the
+# output; stamps of neighbouring inputs, 2 pixels apart, overlap and add up, and an $n \times n$
+# map becomes $2n \times 2n$. With a kernel of ones:
 
 # %%
 stamp = keras.layers.Conv2DTranspose(1, 4, strides=2, padding="same", kernel_initializer="ones", use_bias=False)
@@ -232,13 +239,11 @@ for inputs in ([[1, 0], [0, 0]], [[1, 1], [0, 0]]):
     print(np.asarray(stamp(single))[0, :, :, 0].astype(int))
 
 # %% [markdown]
-# Where two stamps overlap the values add up (the 2s above): the kernel of a trained network learns
-# to blend them smoothly.
+# Where two stamps overlap the values add up (the 2s above).
 #
-# **Dropout(0.5), in the first three decoder blocks.** During training, each value is set to zero
-# with probability 0.5 and the others are doubled. pix2pix introduced this in place of the random
-# noise vector a GAN generator usually gets: it makes the generator a little random, and keeps it
-# from leaning on any single channel. Outside training, dropout does nothing:
+# **Dropout(0.5), in the first three decoder blocks.** In training each value is zeroed with
+# probability 0.5 and the others doubled: pix2pix's stand-in for the random noise a GAN generator
+# usually gets. Outside training, dropout does nothing:
 
 # %%
 up = upsample(512, apply_dropout=True)
@@ -256,9 +261,8 @@ print("two calls with training=False give the same output:", np.array_equal(use_
 # ## Assemble the U-Net
 #
 # `build_generator` stacks the blocks. The encoder keeps every output in `skips`; the decoder walks
-# them in reverse (without the $1 \times 1$ bottleneck) and after each upsampling step concatenates
-# the encoder output of the same size along the channel axis. A last `Conv2DTranspose` to 3 channels
-# with a $\tanh$ activation gives an image in $[-1, 1]$.
+# them in reverse and after each upsampling step concatenates the encoder output of the same size.
+# A last `Conv2DTranspose` to 3 channels with a $\tanh$ gives an image in $[-1, 1]$.
 
 # %%
 Code(inspect.getsource(build_generator), language="python")
@@ -266,11 +270,11 @@ Code(inspect.getsource(build_generator), language="python")
 # %%
 generator = build_generator(name="monet_generator")
 print(f"{generator.count_params():,}")
+print("the original lab's generator has 54,414,979 parameters:", generator.count_params() == 54_414_979)
 
 # %% [markdown]
-# 54,414,979 parameters, the same number as the original lab's generator. In the CycleGAN there are
-# two of these: `monet_generator` (photo to Monet, the paper's $G$) and `photo_generator` (Monet to
-# photo, the paper's $F$).
+# The CycleGAN has two of these: `monet_generator` (photo to Monet, the paper's $G$) and
+# `photo_generator` (Monet to photo, $F$).
 
 # %% [markdown]
 # ## Follow the shapes through the network
@@ -284,17 +288,13 @@ print(layer_table(generator))
 
 # %% [markdown]
 # Read it as the letter U. Going down, each block halves the size and (up to 512) doubles the
-# channels. Coming up, each up block outputs 512, 256, 128 or 64 channels, and the concatenation
-# then doubles that with the encoder's copy: 512 + 512 = 1024 channels at $2 \times 2$, ...,
-# 64 + 64 = 128 at $128 \times 128$. So the next up block reads twice as many channels as the
-# previous one produced.
+# channels. Coming up, each concatenation doubles the channels with the encoder's copy, so the next
+# up block reads twice as many channels as the previous one produced.
 #
 # ## Draw the architecture
 #
-# The same network as a picture: one box per feature map, input on the left. A box's height is
-# $1 + \log_2$ of its size ($256 \to 9$, $1 \to 1$), its width grows with the number of channels.
-# In the decoder, the orange part of a box is what the up block made and the light blue part the
-# copy that the skip connection (the arrow) brought over.
+# One box per feature map, input on the left; a box's height grows with its size, its width with
+# its channels. In the decoder, orange is what the up block made, light blue the skip's copy.
 
 # %%
 draw_unet(generator)
@@ -328,14 +328,11 @@ figure.tight_layout()
 plt.show()
 
 # %% [markdown]
-# Almost all the parameters are convolution kernels; the normalisation's $\gamma$ and $\beta$ add
-# about 0.02%, and only the last layer has a bias (3 numbers). The four $512 \to 512$ encoder blocks
-# have $4^2 \times 512 \times 512 = 4{,}194{,}304$ weights each. The decoder blocks up 2 to up 4 read
-# the 1024 concatenated channels, twice as many, so they weigh twice as much: the decoder holds
-# about 64% of the network. The cost in computation is the other way round, since a convolution's
-# work is its weights times the number of places its kernel is applied: the six blocks around the
-# bottleneck (down 6 to up 3) hold 62% of the parameters but do only about 4% of the roughly 6 billion
-# multiply-adds per image, while up 5 to up 7, with 10% of the parameters, do about half of them.
+# Almost all the parameters are convolution kernels. A $512 \to 512$ encoder block has
+# $4^2 \times 512 \times 512 = 4{,}194{,}304$ weights; the decoder blocks that read 1024
+# concatenated channels weigh twice as much. The cost in computation is the other way round: a
+# convolution's work is its weights times the number of places it is applied, so the big blocks
+# around the $1 \times 1$ bottleneck are cheap and the thin blocks at full size are expensive.
 
 # %% [markdown]
 # ## Run the untrained generator
@@ -352,10 +349,13 @@ print("input: ", real_photo.shape, "values from", float(np.min(real_photo)), "to
 print("output:", fake_monet.shape, f"values from {fake_monet.min():.4f} to {fake_monet.max():.4f},"
       f" standard deviation {fake_monet.std():.4f}")
 
+# %%
+print(f"largest |output| {np.abs(fake_monet).max():.4f}: as a colour, at most "
+      f"{np.abs(fake_monet).max() * 127.5:.1f} steps of 255 away from the middle grey 128")
+
 # %% [markdown]
-# The output stays within a few hundredths of 0 everywhere, and `show_images` maps 0 to the grey
-# value 128. To see what little structure there is, the third column stretches each output so that
-# its largest value reaches the end of the range.
+# `show_images` maps 0 to the grey value 128, so an output this close to 0 looks flat grey. The
+# third column stretches each output so that its largest value reaches the end of the range.
 
 # %%
 stretched = fake_monet / np.abs(fake_monet).max(axis=(1, 2, 3), keepdims=True)
@@ -364,26 +364,20 @@ show_images([real_photo[0], fake_monet[0], stretched[0], real_photo[1], fake_mon
 plt.show()
 
 # %% [markdown]
-# Why grey? Follow the scale of the signal. Every normalisation's scale $\gamma$ starts near
-# $\mathcal{N}(0, 0.02^2)$, so every normalised block hands on values about 50 times smaller than 1;
-# and every convolution's weights are $\mathcal{N}(0, 0.02^2)$ too. By the last layer the values are
-# tiny, $\tanh(\text{tiny}) \approx \text{tiny}$, and an output of 0 is the middle of $[-1, 1]$:
-# grey. The photo still shows through faintly in the stretched column: the first block is not
-# normalised, and the skip connections carry its output (and those of the other encoder blocks)
-# straight across to the decoder. The fine grid over everything is the *checkerboard* pattern of
-# transposed convolutions: an output pixel is made by one of four different quarters of the
-# kernel's weights, depending on whether its row and its column are even or odd (look at the stamps
-# above). With random weights the four quarters disagree, and the pattern repeats every 2 pixels;
-# training mostly, though not always, learns kernels that agree.
-#
-# This quiet start does no harm: the generator begins by making almost nothing, and the losses of
-# notebooks 5 and 6 pull structure into it, instead of having to undo large random outputs first.
+# Why grey? Every normalisation's $\gamma$ starts near $\mathcal{N}(0, 0.02^2)$, so each normalised
+# block hands on values about 50 times smaller than 1, and the convolution weights are small too.
+# By the last layer the values are tiny, $\tanh(\text{tiny}) \approx \text{tiny}$, and 0 is the
+# middle of $[-1, 1]$: grey. The photo shows through faintly in the stretched column because the
+# first block is not normalised and the skip connections carry its output across. The fine grid
+# is the *checkerboard* of transposed convolutions: an output pixel is made by one of four
+# quarters of the kernel, depending on whether its row and column are even or odd (see the stamps
+# above), and with random weights the quarters disagree. The losses of notebooks 5 and 6 pull
+# structure into this quiet start.
 
 # %% [markdown]
 # ## Look inside the first block
 #
-# The first downsampling block turns the $256 \times 256 \times 3$ photo into 64 feature maps of
-# $128 \times 128$. Here are 8 of them for the first photo, each with its own colour scale:
+# The first block turns the photo into 64 feature maps of $128 \times 128$. Eight of them:
 
 # %%
 first_block = generator.layers[1]  # "down 1" in the table: Conv2D(64) and LeakyReLU
@@ -399,21 +393,91 @@ figure.tight_layout()
 plt.show()
 
 # %% [markdown]
-# Each channel is one random $4 \times 4 \times 3$ filter applied every 2 pixels: some respond to
-# brightness, some to a colour, some to edges in one direction. They already show the photo at half
-# size, because this block is not normalised and random filters still pass the image through.
-# Training will turn these 64 filters into the detectors the generator needs.
+# Each channel is one random $4 \times 4 \times 3$ filter applied every 2 pixels. They show the photo
+# at half size, because this block is not normalised; training turns them into useful detectors.
 
 # %% [markdown]
 # ## On your own
 #
-# 1. Build `build_generator(image_size=64, filters=16)`. How many down blocks does it have, how many
-#    parameters, and which rows of `layer_table` changed? (The test suite uses small variants like
-#    this one.)
-# 2. Set every normalisation's $\gamma$ of `generator` to 1 (loop over `generator.layers`, then
-#    over each block's `layers`, and call `layer.gamma.assign(np.ones(...))` on each
-#    `GroupNormalization`) and run the two photos again. How does the untrained output look now?
-#
+# **Exercise 1 (predict, then run).** What shape does `downsample(128)` return for a batch of
+# shape `(1, 64, 64, 32)`?
+
+# %%
+down_shape_answer = None  # a tuple
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution: stride 2 halves height and width (64 -> 32); the output has `filters` = 128 channels,
+# whatever the input had.
+down_shape_answer = (1, 32, 32, 128)
+
+# %%
+computed_shape = tuple(downsample(128)(np.zeros((1, 64, 64, 32), "float32")).shape)
+check(down_shape_answer, computed_shape, "Stride 2 halves the size; the channels are the block's filters.")
+
+# %% [markdown]
+# **Exercise 2.** How many weights has a `Conv2D(512, 4, use_bias=False)` that reads 256 channels?
+
+# %%
+weights_answer = None  # a whole number
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution: k x k x C_in x C_out = 4 x 4 x 256 x 512.
+weights_answer = 4 * 4 * 256 * 512
+
+# %%
+conv = keras.layers.Conv2D(512, 4, use_bias=False)
+conv.build((None, 8, 8, 256))
+check(weights_answer, conv.count_params(), "k^2 C_in C_out, and no bias.")
+
+# %% [markdown]
+# **Exercise 3.** `build_generator(image_size=64, filters=16)` is a small variant the tests use.
+# How many downsampling blocks does it have?
+
+# %%
+down_blocks_answer = None  # a whole number
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution: the encoder halves the size down to 1x1: 64 -> 32 -> 16 -> 8 -> 4 -> 2 -> 1,
+# six halvings, so log2(64) = 6 blocks.
+down_blocks_answer = 6
+
+# %%
+small_generator = build_generator(image_size=64, filters=16)
+rows = layer_rows(small_generator)
+print(layer_table(small_generator))
+check(down_blocks_answer, sum(row.name.startswith("down") for row in rows), "How often can 64 be halved?")
+
+# %% [markdown]
+# **Exercise 4 (predict, then run).** Set every normalisation's $\gamma$ of `generator` to 1, as
+# Keras' default would, and run the two photos again. Will the output's standard deviation be
+# `"larger"` or `"smaller"` than with the lab's $\gamma$?
+
+# %%
+gamma_answer = None  # "larger" or "smaller"
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution: with gamma = 1 each normalised block passes its signal on at full strength instead of
+# shrinking it about 50 times, so the output is much less flat.
+gamma_answer = "larger"
+
+
+# %%
+def norm_layers(model):
+    return [layer for layer in model._flatten_layers() if isinstance(layer, keras.layers.GroupNormalization)]
+
+
+saved = [np.asarray(layer.gamma) for layer in norm_layers(generator)]
+for layer in norm_layers(generator):
+    layer.gamma.assign(np.ones(layer.gamma.shape, "float32"))
+with_ones = np.asarray(generator(real_photo, training=False))
+for layer, gamma in zip(norm_layers(generator), saved):  # put the lab's gamma back
+    layer.gamma.assign(gamma)
+print(f"output std: lab's gamma {fake_monet.std():.4f}, gamma = 1: {with_ones.std():.4f}")
+check(gamma_answer, "larger" if with_ones.std() > fake_monet.std() else "smaller")
+show_images([real_photo[0], with_ones[0]], ["photo", "untrained output, gamma = 1"])
+plt.show()
+
+# %% [markdown]
 # ## Further reading
 #
 # - Zhu et al., *Unpaired Image-to-Image Translation using Cycle-Consistent Adversarial Networks*
