@@ -18,19 +18,47 @@ only the chief writes checkpoints (`distribute.is_chief`).
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
 import os
 import re
-import secrets
+import zipfile
+import zlib
 from pathlib import Path
 
 import keras
 import numpy as np
 
-from . import distribute
+from . import distribute, files
 
 NETWORKS = ["monet_generator", "photo_generator", "monet_discriminator", "photo_discriminator"]
 _NAME = re.compile(r"^step-(\d+)\.npz$")
+# Settings that only say how long a run is, or how it keeps its checkpoints: a resumed run may change them.
+RUN_LENGTH = ("epochs", "steps_per_epoch", "checkpoint_every", "keep_checkpoints")
+# What a damaged .npz raises while it is read: a cut-off or overwritten zip, a broken array header, a missing state.
+_DAMAGE = (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error)
+
+
+class DamagedCheckpointError(ValueError):
+    """A checkpoint file that cannot be read: cut off, overwritten, or not a checkpoint."""
+
+
+class CheckpointMismatchError(ValueError):
+    """A checkpoint of another model: its variables do not fit this one."""
+
+
+class ConfigChangedError(ValueError):
+    """A run would resume from checkpoints made with other settings."""
+
+
+@dataclasses.dataclass
+class Checkpoint:
+    """A checkpoint read into memory: its file, its arrays and its state (step, history, config)."""
+
+    path: Path
+    arrays: dict
+    state: dict
 
 
 def _parts(cyclegan):
@@ -69,40 +97,141 @@ def save_checkpoint(cyclegan, folder: str | os.PathLike, state: dict, keep: int 
         _build_optimizer(cyclegan, name, obj)
         for i, variable in enumerate(obj.variables):
             arrays[f"{name}/{i}"] = keras.ops.convert_to_numpy(variable)
-    final = folder / f"step-{state['step']:06d}.npz"
-    temporary = folder / f"{final.name}.part-{secrets.token_hex(4)}"
-    try:
-        with open(temporary, "xb") as file:
-            np.savez(file, **arrays)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, final)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    final = files.atomic_write(folder / f"step-{state['step']:06d}.npz", lambda file: np.savez(file, **arrays))
     for old in list_checkpoints(folder)[:-keep]:
         old.unlink(missing_ok=True)
     return final
 
 
-def restore_checkpoint(cyclegan, path: str | os.PathLike) -> dict:
-    """Load a checkpoint into a CycleGAN built with the same configuration; returns its state."""
+def checkpoint_size(cyclegan) -> int:
+    """About how many bytes one checkpoint of `cyclegan` takes: the sum of its variables' sizes."""
+    total = 0
+    for name, obj in _parts(cyclegan):
+        _build_optimizer(cyclegan, name, obj)
+        total += sum(int(np.prod(v.shape)) * np.dtype(v.dtype).itemsize for v in obj.variables)
+    return total
+
+
+def read_checkpoint(path: str | os.PathLike) -> Checkpoint:
+    """Read a checkpoint file whole; DamagedCheckpointError (saying why) if it cannot be read."""
     path = Path(path)
     try:
         with np.load(path) as stored:
-            arrays = dict(stored)
-    except (OSError, ValueError, EOFError) as error:
-        raise ValueError(f"Checkpoint {path} is unreadable ({error}). Delete it to resume from an older one.") from error
+            arrays = dict(stored)  # reads every array: a damaged one fails here, before any is used
+        state = json.loads(str(arrays["state"]))
+    except _DAMAGE as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise DamagedCheckpointError(f"Checkpoint {path} is unreadable ({reason}). "
+                                     "Delete it to resume from an older one.") from error
+    return Checkpoint(path, arrays, state)
+
+
+def restore_checkpoint(cyclegan, path: str | os.PathLike | Checkpoint) -> dict:
+    """Load a checkpoint (a path, or one already read) into a CycleGAN built with the same
+    configuration; returns its state."""
+    checkpoint = path if isinstance(path, Checkpoint) else read_checkpoint(path)
     for name, obj in _parts(cyclegan):
         _build_optimizer(cyclegan, name, obj)
-        _assign(obj, name, arrays, path)
-    return json.loads(str(arrays["state"]))
+        _assign(obj, name, checkpoint.arrays, checkpoint.path)
+    return checkpoint.state
+
+
+def newest_readable_checkpoint(folder: str | os.PathLike, set_aside: bool = True) -> Checkpoint | None:
+    """The newest checkpoint in `folder` that reads whole, or None when there is none.
+
+    Each damaged newer one gets one line naming it and why; with `set_aside`
+    it is renamed `step-NNNNNN.npz.damaged`: kept for you to look at, but out
+    of the way, so neither the next save nor the rotation of old
+    checkpoints mistakes it for a good one. When every checkpoint is
+    damaged, DamagedCheckpointError: nothing is set aside or started afresh.
+    """
+    found = list_checkpoints(folder)
+    damaged = []
+    for path in reversed(found):
+        try:
+            checkpoint = read_checkpoint(path)
+        except DamagedCheckpointError as error:
+            damaged.append((path, error.__cause__))
+            continue
+        for bad, why in damaged:
+            where = bad.with_name(bad.name + ".damaged")
+            if set_aside:
+                bad.rename(where)
+            reason = str(why).splitlines()[0] if str(why) else type(why).__name__
+            print(f"Checkpoint {bad.name} is damaged ({reason}); "
+                  f"{'kept as ' + where.name + ', ' if set_aside else ''}resuming from {path.name} instead.")
+        return checkpoint
+    if damaged:
+        newest, why = damaged[0]
+        raise DamagedCheckpointError(
+            f"No readable checkpoint in {folder}: all {len(damaged)} are damaged (the newest, {newest.name}: {why}). "
+            "Move them out of the folder to start afresh, or choose another checkpoint folder.")
+    return None
+
+
+def changed_settings(stored: dict, config) -> list[str]:
+    """The settings in which `config` differs from a checkpoint's `stored` config, as "seed 0 -> 1".
+
+    The run length (RUN_LENGTH) may change freely. A setting that the
+    stored config lacks (saved by an earlier version) counts as its default.
+    """
+    changes = []
+    for field in dataclasses.fields(config):
+        if field.name in RUN_LENGTH:
+            continue
+        default = field.default if field.default is not dataclasses.MISSING else None
+        old, new = stored.get(field.name, default), getattr(config, field.name)
+        if old != new:
+            changes.append(f"{field.name} {old!r} -> {new!r}")
+    return changes
+
+
+def check_same_config(checkpoint: Checkpoint, config, allow_change: bool = False) -> None:
+    """Stop (ConfigChangedError) if `config` differs from the checkpoint's in more than the run
+    length; with `allow_change`, say what changed and go on."""
+    changes = changed_settings(checkpoint.state.get("config") or {}, config)
+    if not changes:
+        return
+    if not allow_change:
+        raise ConfigChangedError(
+            f"The checkpoints in {checkpoint.path.parent} were made with other settings: {', '.join(changes)}. "
+            "Use the same settings, choose another checkpoint folder, or pass allow_config_change=True "
+            "(--allow-config-change) to go on with the new ones.")
+    print(f"Note: resuming {checkpoint.path.name} with changed settings: {', '.join(changes)}.")
+
+
+def check_room_for(cyclegan, folder: str | os.PathLike) -> None:
+    """FolderNotWritableError unless `folder`'s disk has room for one more checkpoint of `cyclegan`."""
+    files.check_free_space(folder, checkpoint_size(cyclegan), "one checkpoint")
+
+
+@contextlib.contextmanager
+def claim_folder(folder: str | os.PathLike | None):
+    """Make `folder` this run's for the `with` block: checked writable, locked, leftovers removed.
+
+    Raises FolderNotWritableError or FolderInUseError (see `files`) before any
+    work is done. With folder None, it does nothing.
+    """
+    if folder is None:
+        yield None
+        return
+    files.check_writable(folder, "checkpoint folder")
+    with files.FolderLock(folder):
+        for leftover in files.remove_leftovers(folder):
+            print(f"Removed {leftover.name}, the leftover of a save that was interrupted.")
+        yield Path(folder)
 
 
 def load_network(network: keras.Model, path: str | os.PathLike, name: str = "monet_generator") -> keras.Model:
     """Load one network (by default the photo -> Monet generator) from a checkpoint."""
-    with np.load(Path(path)) as stored:
-        _assign(network, name, stored, path)
+    try:
+        with np.load(Path(path)) as stored:
+            _assign(network, name, stored, path)
+    except _DAMAGE as error:
+        if isinstance(error, CheckpointMismatchError):
+            raise
+        raise DamagedCheckpointError(f"Checkpoint {path} is unreadable ({error}). "
+                                     "Use another checkpoint of that run.") from error
     return network
 
 
@@ -110,14 +239,14 @@ def _assign(obj, name, arrays, path) -> None:
     variables = obj.variables
     stored = [k for k in arrays if k.startswith(name + "/")]
     if len(stored) != len(variables):
-        raise ValueError(
+        raise CheckpointMismatchError(
             f"Checkpoint {path} does not fit this model: {name} has {len(variables)} variables, "
             f"the checkpoint {len(stored)}. Was it made with another configuration?"
         )
     for i, variable in enumerate(variables):
         value = arrays[f"{name}/{i}"]
         if tuple(value.shape) != tuple(variable.shape):
-            raise ValueError(
+            raise CheckpointMismatchError(
                 f"Checkpoint {path} does not fit this model: {name} variable {i} has shape "
                 f"{tuple(variable.shape)}, the checkpoint {tuple(value.shape)}."
             )
@@ -143,17 +272,29 @@ class Checkpointer(keras.callbacks.Callback):
         super().__init__()
         self.folder, self.state, self.every, self.keep = Path(folder), state, every, keep
         self.saved_step = None
+        self.failure: OSError | None = None  # why the last save failed, until one succeeds
 
     def step(self) -> int:
         return int(keras.ops.convert_to_numpy(self.model.monet_generator_optimizer.iterations))
 
     def save(self) -> None:
+        """Save now; if that fails (a full disk), say so once and go on training: the next save point tries again."""
         if not distribute.is_chief(self.model.distribute_strategy):
             return
         step = self.step()
-        if step != self.saved_step:
+        if step == self.saved_step:
+            return
+        try:
             save_checkpoint(self.model, self.folder, {**self.state(), "step": step}, keep=self.keep)
-            self.saved_step = step
+        except OSError as error:
+            if self.failure is None:
+                print(f"Could not save the checkpoint of step {step} in {self.folder} "
+                      f"({error.strerror or error}); training goes on and the next save point tries again.")
+            self.failure = error
+            return
+        if self.failure is not None:
+            print(f"Saved the checkpoint of step {step}: saving works again.")
+        self.saved_step, self.failure = step, None
 
     def on_train_batch_end(self, batch, logs=None):
         if self.every and self.step() % self.every == 0:
@@ -161,3 +302,11 @@ class Checkpointer(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.save()
+
+    def on_train_end(self, logs=None):
+        if self.failure is not None:  # one more try, then say plainly what is not on disk
+            self.save()
+        if self.failure is not None:
+            print(f"Warning: the newest steps are not saved ({self.failure.strerror or self.failure}): they exist "
+                  f"only in this process. Free space in {self.folder} and call checkpoints.save_checkpoint, "
+                  "or train again to repeat them from the last checkpoint.")

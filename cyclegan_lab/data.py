@@ -41,7 +41,8 @@ LAYOUTS = [  # (Monet folder, photo folder)
     ("monet", "photo"),  # plain folders
 ]
 HOW_TO_GET_DATA = (
-    f"Set {DATA_ENV} (or pass path=) to a folder holding Monet and photo images "
+    "Point the notebook's DATA_DIR parameter (or --data on the command line, path= in Python, "
+    f"or the {DATA_ENV} variable) at a folder holding Monet and photo images "
     "as monet/ + photo/, monet_jpg/ + photo_jpg/ or trainA/ + trainB/, "
     "or allow the download of the lab's data."
 )

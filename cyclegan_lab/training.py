@@ -398,13 +398,22 @@ class LiveFigure:
 
 def train(config: TrainConfig, data: LabData, checkpoint_dir: str | os.PathLike | None = None,
           callbacks=(), verbose: int | str = "auto",
-          strategy: tf.distribute.Strategy | None = None) -> tuple[CycleGAN, LossHistory]:
+          strategy: tf.distribute.Strategy | None = None,
+          allow_config_change: bool = False) -> tuple[CycleGAN, LossHistory]:
     """Train a CycleGAN on `data` for config.epochs epochs and return it with its loss history.
 
     With a `checkpoint_dir`, a checkpoint is written at every epoch's end
     (and every config.checkpoint_every steps), and a run that finds one there
     resumes from the newest: same weights, optimiser state, data order and
     random numbers as if it had never stopped.
+
+    Before the first step the folder is checked (writable, room for one
+    checkpoint) and locked for this run, so a second run into it stops at
+    once (see `checkpoints.claim_folder`). A damaged newest checkpoint is
+    named and set aside, and the newest readable one used. Resuming with
+    settings that differ from the checkpoint's in more than the run length
+    (`checkpoints.RUN_LENGTH`: epochs, steps_per_epoch, ...) stops with the
+    list of differences, unless `allow_config_change=True`.
 
     With a `strategy` (see `distribute.make_strategy`), every replica trains
     on config.batch_size images per domain, so a step takes a global batch of
@@ -413,46 +422,53 @@ def train(config: TrainConfig, data: LabData, checkpoint_dir: str | os.PathLike 
     folder), and only the chief writes them.
     """
     strategy = strategy or tf.distribute.get_strategy()
-    replicas = strategy.num_replicas_in_sync
-    global_config = config.replace(batch_size=config.batch_size * replicas)  # what the data pipeline batches
-    per_epoch = steps_per_epoch(data, global_config)
-    cyclegan = build_cyclegan(config, per_epoch, strategy)
-    history = LossHistory()
-    step = 0
-    latest = checkpoints.latest_checkpoint(checkpoint_dir) if checkpoint_dir else None
-    if latest is not None:
-        state = checkpoints.restore_checkpoint(cyclegan, latest)
-        step = state["step"]
-        history = LossHistory(**state.get("history", {}), epoch_start=step - step % per_epoch)
-        print(f"Resuming from {latest} (step {step}).")
-        if state.get("replicas", 1) != replicas:
-            print(f"Note: that run had {state.get('replicas', 1)} replicas, this one {replicas}: "
-                  "training goes on, but not on the images an uninterrupted run would have seen.")
+    writes = checkpoint_dir is not None and distribute.is_chief(strategy)
+    with checkpoints.claim_folder(checkpoint_dir if writes else None):
+        replicas = strategy.num_replicas_in_sync
+        global_config = config.replace(batch_size=config.batch_size * replicas)  # what the data pipeline batches
+        per_epoch = steps_per_epoch(data, global_config)
+        latest = checkpoints.newest_readable_checkpoint(checkpoint_dir, set_aside=writes) if checkpoint_dir else None
+        if latest is not None:
+            checkpoints.check_same_config(latest, config, allow_config_change)
+        cyclegan = build_cyclegan(config, per_epoch, strategy)
+        if writes:
+            checkpoints.check_room_for(cyclegan, checkpoint_dir)
+        history = LossHistory()
+        step = 0
+        if latest is not None:
+            state = checkpoints.restore_checkpoint(cyclegan, latest)
+            step = state["step"]
+            history = LossHistory(**state.get("history", {}), epoch_start=step - step % per_epoch)
+            print(f"Resuming from {latest.path} (step {step}).")
+            if state.get("replicas", 1) != replicas:
+                print(f"Note: that run had {state.get('replicas', 1)} replicas, this one {replicas}: "
+                      "training goes on, but not on the images an uninterrupted run would have seen.")
 
-    print(f"Training step: {describe_mode(config)}.")
-    print(f"Devices: {distribute.describe(strategy)}; global batch {global_config.batch_size} "
-          f"= batch_size {config.batch_size} per replica x {replicas} replica{'s' * (replicas != 1)}.")
-    own = [history]  # ours run first, so a checkpoint is safe before any user callback runs
-    if checkpoint_dir is not None and distribute.is_chief(strategy):
-        state = lambda: {"history": history.to_dict(), "config": config.to_dict(), "replicas": replicas}  # noqa: E731
-        own.append(checkpoints.Checkpointer(checkpoint_dir, state, config.checkpoint_every, config.keep_checkpoints))
-    elif checkpoint_dir is not None:
-        print(f"This worker is not the chief: the chief writes the checkpoints to {checkpoint_dir}.")
-    callbacks = own + list(callbacks)
+        print(f"Training step: {describe_mode(config)}.")
+        print(f"Devices: {distribute.describe(strategy)}; global batch {global_config.batch_size} "
+              f"= batch_size {config.batch_size} per replica x {replicas} replica{'s' * (replicas != 1)}.")
+        own = [history]  # ours run first, so a checkpoint is safe before any user callback runs
+        if writes:
+            state = lambda: {"history": history.to_dict(), "config": config.to_dict(), "replicas": replicas}  # noqa: E731
+            own.append(checkpoints.Checkpointer(checkpoint_dir, state, config.checkpoint_every,
+                                                config.keep_checkpoints))
+        elif checkpoint_dir is not None:
+            print(f"This worker is not the chief: the chief writes the checkpoints to {checkpoint_dir}.")
+        callbacks = own + list(callbacks)
 
-    total = config.epochs * per_epoch
-    if step >= total:
-        print(f"Training already finished: {step} of {total} steps done.")
+        total = config.epochs * per_epoch
+        if step >= total:
+            print(f"Training already finished: {step} of {total} steps done.")
+            return cyclegan, history
+        epoch, done = divmod(step, per_epoch)
+        if done:  # finish the interrupted epoch first
+            cyclegan.fit(_global_batches(data, global_config, step), epochs=epoch + 1, initial_epoch=epoch,
+                         steps_per_epoch=per_epoch - done, callbacks=callbacks, verbose=verbose, shuffle=False)
+            epoch, step = epoch + 1, (epoch + 1) * per_epoch
+        if epoch < config.epochs:
+            cyclegan.fit(_global_batches(data, global_config, step), epochs=config.epochs, initial_epoch=epoch,
+                         steps_per_epoch=per_epoch, callbacks=callbacks, verbose=verbose, shuffle=False)
         return cyclegan, history
-    epoch, done = divmod(step, per_epoch)
-    if done:  # finish the interrupted epoch first
-        cyclegan.fit(_global_batches(data, global_config, step), epochs=epoch + 1, initial_epoch=epoch,
-                     steps_per_epoch=per_epoch - done, callbacks=callbacks, verbose=verbose, shuffle=False)
-        epoch, step = epoch + 1, (epoch + 1) * per_epoch
-    if epoch < config.epochs:
-        cyclegan.fit(_global_batches(data, global_config, step), epochs=config.epochs, initial_epoch=epoch,
-                     steps_per_epoch=per_epoch, callbacks=callbacks, verbose=verbose, shuffle=False)
-    return cyclegan, history
 
 
 def _global_batches(data: LabData, global_config: TrainConfig, step: int) -> tf.data.Dataset:

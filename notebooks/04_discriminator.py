@@ -62,6 +62,23 @@ N_TRAIN = 2 if SMOKE else 10  # images per domain to train on; one more of each 
 keras.utils.set_random_seed(SEED)  # the weights of the networks built below
 rng = np.random.default_rng(SEED)
 
+
+def check(answer, expected, hint="", tolerance=1e-3):
+    """Say whether `answer` matches `expected` (numbers within `tolerance`, relative); None: not answered yet."""
+    if answer is None:
+        print("Not answered yet: set your answer in the cell above, run it, then run this cell again.")
+        return
+    try:
+        if isinstance(expected, str):
+            right = str(answer).strip().lower() == expected.lower()
+        elif isinstance(expected, (tuple, list)):
+            right = tuple(answer) == tuple(expected)
+        else:
+            right = abs(float(answer) - float(expected)) <= tolerance * max(1.0, abs(float(expected)))
+    except (TypeError, ValueError):
+        right = False
+    print("Correct!" if right else f"Not quite: you answered {answer!r}. {hint}")
+
 # %% [markdown]
 # ## Build the discriminator
 #
@@ -73,21 +90,19 @@ rng = np.random.default_rng(SEED)
 Code(inspect.getsource(build_discriminator), language="python")
 
 # %% [markdown]
-# It starts like the generator's encoder, with the same `downsample` block from notebook 3: three
-# stride-2 steps take the image from $256 \times 256 \times 3$ to $32 \times 32 \times 256$ (the
-# first, again, without normalisation). Then, instead of shrinking further, two convolutions with
-# stride 1 look around a little more: one to 512 channels, with instance norm and LeakyReLU, and a
-# last one to a single channel. Each gets one pixel of zeros around its input first
-# (`ZeroPadding2D`). The last convolution has no normalisation and no activation, so it keeps its
-# bias, and its output is a *logit*: any real number, above 0 for "real", below 0 for "fake".
+# It starts like the generator's encoder, with notebook 3's `downsample` block: three stride-2
+# steps take the image from $256 \times 256 \times 3$ to $32 \times 32 \times 256$. Then two
+# convolutions with stride 1, each after one pixel of zero padding: one to 512 channels, with
+# instance norm and LeakyReLU, and a last one to a single channel. That last one keeps its bias and
+# has no activation: its output is a *logit*, above 0 for "real", below 0 for "fake".
 
 # %%
 discriminator = build_discriminator(name="monet_discriminator")
 print(f"{discriminator.count_params():,}")
+print("the original lab's discriminator has 2,765,569 parameters:", discriminator.count_params() == 2_765_569)
 
 # %% [markdown]
-# 2,765,569 parameters, as in the original lab: twenty times fewer than the generator. Block by
-# block:
+# About twenty times fewer than the generator. Block by block:
 
 # %%
 print(layer_table(discriminator))
@@ -98,8 +113,8 @@ for part, count in params_by_part(discriminator).items():
     print(f"{part:<8} {count:>10,}  {count / total:6.1%}")
 
 # %% [markdown]
-# ("encoder" is the three down blocks.) Three quarters of the parameters sit in one layer, the
-# stride-1 convolution from 256 to 512 channels: $4 \times 4 \times 256 \times 512 = 2{,}097{,}152$ weights.
+# ("encoder" is the three down blocks.) The largest layer is the stride-1 convolution from 256 to
+# 512 channels: $4 \times 4 \times 256 \times 512 = 2{,}097{,}152$ weights.
 
 # %% [markdown]
 # ## Judge patches, not images
@@ -122,16 +137,11 @@ print(discriminator(batch).shape)
 # $32 \to 34$; the $4 \times 4$ convolution with stride 1 takes $34 \to 31$; padding again,
 # $31 \to 33$; the last convolution, $33 \to 30$.
 #
-# Each of the 900 numbers is the verdict on one region of the image, and the discriminator's loss
-# averages over all of them. This design is called a **PatchGAN** (pix2pix, Isola et al., 2017). It
-# suits style: what makes a painting look like a Monet (brush strokes, colour, texture) can be
-# judged from a small piece of it, while the overall layout of the scene is what the generator
-# must *keep* from the photo, and the cycle-consistency loss (notebook 5) watches over that. A
-# patch discriminator also needs far fewer parameters than one that looks at the whole image, and
-# its weights work on images of any size (`build_discriminator(image_size=...)`).
-#
-# A logit $\ell$ becomes a probability of "real" with the sigmoid,
-# $P(\text{real}) = \sigma(\ell) = 1 / (1 + e^{-\ell})$: $\ell = 0$ is 50%, undecided.
+# Each of the 900 numbers is the verdict on one region of the image, and the loss averages over
+# them. This is a **PatchGAN** (pix2pix, Isola et al., 2017). It suits style: brush strokes,
+# colour and texture can be judged from a small piece of a painting, while the layout of the scene
+# is what the generator must *keep*, which the cycle loss watches over. Its weights also work on
+# images of any size. A logit $\ell$ becomes $P(\text{real}) = \sigma(\ell) = 1 / (1 + e^{-\ell})$.
 
 # %% [markdown]
 # ## Compute the receptive field
@@ -144,11 +154,10 @@ print(discriminator(batch).shape)
 #
 # $$r_\text{out} = r_\text{in} + (k - 1)\, j_\text{in}, \qquad j_\text{out} = j_\text{in} \, s .$$
 #
-# A kernel of size $k$ reaches $k - 1$ neighbours further, and neighbours of the current map are
-# $j_\text{in}$ input pixels apart; the stride spaces the next map's values $s$ times further.
-# Layers that work pixel by pixel (normalisation, activations) have $k = s = 1$ and change
-# nothing. We also track where the field of the top-left value starts: zero padding of $p$ pixels
-# moves it $p \, j_\text{in}$ pixels up and to the left, over the edge of the image.
+# A kernel of size $k$ reaches $k - 1$ neighbours further, which are $j_\text{in}$ input pixels
+# apart; the stride spaces the next map's values $s$ times further. Pixel-wise layers
+# (normalisation, activations) change nothing. Zero padding of $p$ pixels moves the start of the
+# top-left field $p \, j_\text{in}$ pixels over the edge of the image.
 #
 # `receptive_field_steps` does this walk:
 
@@ -165,13 +174,29 @@ for step in steps:
 print("receptive field:", receptive_field(discriminator))
 
 # %% [markdown]
-# By hand: $r = 1 \to 1 + 3 \cdot 1 = 4 \to 4 + 3 \cdot 2 = 10 \to 10 + 3 \cdot 4 = 22$ after the
-# three blocks (and $j = 8$), then $22 + 3 \cdot 8 = 46$ and $46 + 3 \cdot 8 = 70$ after the two
-# stride-1 convolutions. **Each verdict is about a $70 \times 70$ patch**, the size the CycleGAN
-# paper uses, and neighbouring verdicts are 8 pixels apart. So the patches overlap a lot: a pixel
-# in the middle of the image lies in $9 \times 9 = 81$ or $8 \times 8 = 64$ of them. The first
-# patch starts 23 pixels outside the image (in the padding) and the last ends 23 pixels outside, so
-# the 30 patches of a row cover $-23$ to $279$ symmetrically.
+# By hand: $r = 1 \to 4 \to 10 \to 22$ after the three blocks (and $j = 8$), then
+# $22 + 3 \cdot 8 = 46$ and $46 + 3 \cdot 8 = 70$. **Each verdict is about a $70 \times 70$ patch**,
+# the size the CycleGAN paper uses, and neighbouring verdicts are 8 pixels apart, so the patches
+# overlap a lot. How many patches contain each pixel? Count them:
+
+# %%
+top0, left0, size = patch_box(discriminator, 0, 0)
+jump, n_verdicts = steps[-1].jump, discriminator.output.shape[1]
+coverage = np.zeros((256, 256), int)
+for r in range(n_verdicts):
+    for c in range(n_verdicts):
+        t, l = top0 + r * jump, left0 + c * jump
+        coverage[max(t, 0):t + size, max(l, 0):l + size] += 1
+middle = coverage[70:186, 70:186]  # away from the border
+counts, pixels = np.unique(middle, return_counts=True)
+print(f"patches of a row cover pixels {top0} to {top0 + (n_verdicts - 1) * jump + size - 1}")
+print("a pixel away from the border lies in", " or ".join(f"{k} ({n / middle.size:.0%} of them)"
+                                                          for k, n in zip(counts, pixels)), "patches")
+
+# %% [markdown]
+# A pixel lies in 8 or 9 verdict rows times 8 or 9 verdict columns of patches, so in
+# $8 \times 8$, $8 \times 9$ or $9 \times 9$ of them. The patches reach 23 pixels past each edge,
+# into the padding, symmetrically.
 #
 # Here is the patch of one verdict, the one in row 12 and column 17, and of its right-hand
 # neighbour, on a real painting:
@@ -212,8 +237,11 @@ with tf.GradientTape() as tape:
 influence = np.abs(tape.gradient(verdict, image).numpy()[0]).sum(axis=-1)  # (256, 256)
 in_patch = np.zeros(influence.shape, bool)
 in_patch[max(top, 0):top + size, max(left, 0):left + size] = True
-print(f"share of the gradient inside the 70x70 patch: {influence[in_patch].sum() / influence.sum():.1%}")
-print(f"average per pixel, inside / outside: {influence[in_patch].mean() / influence[~in_patch].mean():.0f}")
+share_inside = influence[in_patch].sum() / influence.sum()
+ratio = influence[in_patch].mean() / influence[~in_patch].mean()
+print(f"share of the gradient inside the 70x70 patch: {share_inside:.1%}")
+print(f"a pixel inside matters {ratio:.0f} times more than one outside, on average; "
+      f"the {int((~in_patch).sum()):,} pixels outside together carry {1 - share_inside:.1%}")
 
 figure, ax = plt.subplots(figsize=(5, 4.6))
 shown = ax.imshow(np.log10(influence + 1e-12), cmap="magma", vmin=np.log10(influence.max()) - 4)
@@ -224,17 +252,15 @@ ax.axis("off")
 plt.show()
 
 # %% [markdown]
-# Inside the square a pixel matters nearly a hundred times more than outside, and most near the
-# centre: the pixels in the middle of a patch reach the verdict through more paths than those at its
-# edge. Outside, the gradient is small but not zero: that is the normalisation. There are so many
-# pixels outside, though, that together they still carry a noticeable share.
+# The printed ratio says how much more a pixel inside the square matters than one outside. Inside,
+# pixels near the centre matter most: they reach the verdict through more paths. Outside, the
+# gradient is small but not zero: that is the normalisation.
 
 # %% [markdown]
 # ## Read the verdicts of an untrained discriminator
 #
-# For a CycleGAN's `monet_discriminator`, the images to judge are real Monet paintings and the
-# fakes the Monet generator makes from photos. We build a generator as in notebook 3, untrained, and
-# let it make its grey fakes from our photos:
+# `monet_discriminator` judges real Monet paintings and the Monet generator's fakes. An untrained
+# generator, as in notebook 3, makes its grey fakes from our photos:
 
 # %%
 monet_generator = build_generator(name="monet_generator")
@@ -244,10 +270,8 @@ print("fakes:", fake_monet.shape)
 
 # %% [markdown]
 # Three images the discriminator will not be trained on: a real painting, a real photo, and the
-# generator's fake made from that photo. `show_patch_map` lays the 30 x 30 verdicts over each
-# image, each at the centre of its patch: red for "real", blue for "fake", fading to clear where
-# the verdict is undecided (a strip along the border, closer to the edge than any patch centre,
-# stays clear too). The same colour scale is used for every map in this notebook.
+# fake made from that photo. `show_patch_map` lays the 30 x 30 verdicts over each image, each at
+# the centre of its patch: red for "real", blue for "fake", clear where undecided.
 
 # %%
 LIMIT = 0.5  # colour scale of the maps: logits from -0.5 (P = 0.38) to 0.5 (P = 0.62)
@@ -271,29 +295,26 @@ def show_verdicts(logits, heading):
 
 untrained_logits = discriminator(judged).numpy()
 show_verdicts(untrained_logits, "Untrained discriminator")
+print(f"largest |logit| on any patch: {np.abs(untrained_logits).max():.4f}, "
+      f"so P(real) is within {float(tf.sigmoid(np.abs(untrained_logits).max())) - 0.5:.4f} of 0.5 everywhere")
 
 # %% [markdown]
-# Every verdict is within a hundredth or so of 0, $P(\text{real}) \approx 0.5$: undecided,
-# everywhere, on every image. The reason is the one from notebook 3: the weights start as
-# $\mathcal{N}(0, 0.02^2)$ and so do the normalisation's scales $\gamma$, so the signal shrinks
-# layer after layer. What little variation there is comes from the random weights and means nothing.
+# Undecided everywhere, for the reason of notebook 3: the weights and the normalisation's scales
+# $\gamma$ start as $\mathcal{N}(0, 0.02^2)$, so the signal shrinks layer after layer.
 
 # %% [markdown]
 # ## Train the discriminator for a few steps
 #
 # Training teaches `monet_discriminator` to answer "real" (1) for Monet paintings $y$ and "fake" (0)
-# for anything else $\hat{y}$. Its loss, `discriminator_loss`, is the binary cross-entropy of each
-# verdict against its target, averaged over the 900 patches, and halved:
+# for the fakes $G(x)$. Its loss, `discriminator_loss`, in the notation of notebook 1:
 #
-# $$\mathcal{L}_D = \tfrac{1}{2}\left[\mathrm{BCE}\big(1, D(y)\big) + \mathrm{BCE}\big(0, D(\hat{y})\big)\right],
-# \qquad \mathrm{BCE}(t, \ell) = -\big[t \log \sigma(\ell) + (1 - t) \log\big(1 - \sigma(\ell)\big)\big].$$
+# $$\mathcal{L}_{D_Y} = \tfrac12\big[\operatorname{mean}\text{BCE}\big(1, D_Y(y)\big) + \operatorname{mean}\text{BCE}\big(0, D_Y(G(x))\big)\big],$$
 #
-# An undecided discriminator ($\ell = 0$) scores $\log 2 \approx 0.693$. Notebook 5 looks at the
-# losses in detail. Here we train for a few steps with the lab's optimiser, Adam with learning rate
-# $2 \cdot 10^{-4}$ and $\beta_1 = 0.5$, on one painting as "real" and, as "fake", one photo and
-# the generator's fake of it. (In the CycleGAN it only ever sees the generator's fakes; we add the
-# photo to find out whether it learns what a Monet looks like, or only what a fake looks like.) Each
-# step also records the mean verdict on the three images set aside.
+# each mean over the batch and the 900 patches. An undecided discriminator ($\ell = 0$) scores
+# $\log 2 \approx 0.693$. We train a few steps with the lab's optimiser, Adam($2 \cdot 10^{-4}$,
+# $\beta_1 = 0.5$), on one painting as "real" and, as "fake", one photo and the fake made from it.
+# (In the CycleGAN it only sees fakes; the photo shows whether it learns what a Monet looks like,
+# or only what a fake looks like.) Each step records the mean verdict on the three images set aside.
 
 # %%
 optimizer = keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
@@ -340,29 +361,94 @@ plt.show()
 # %%
 trained_logits = discriminator(judged).numpy()
 show_verdicts(trained_logits, f"After {TRAIN_STEPS} training steps")
+mean_logit = dict(zip(["painting", "photo", "fake"], trained_logits.mean(axis=(1, 2, 3))))
+spread = trained_logits.std(axis=(1, 2, 3))
+print(f"after {TRAIN_STEPS} steps: last loss {losses[-1]:.4f} ({'below' if losses[-1] < np.log(2) else 'not below'}"
+      f" log 2 = {np.log(2):.4f})")
+print(f"mean logit: painting {mean_logit['painting']:+.4f}, photo {mean_logit['photo']:+.4f}, "
+      f"fake {mean_logit['fake']:+.4f}")
+print("fake judged more 'fake' than the painting:", bool(mean_logit["fake"] < mean_logit["painting"]))
+print("photo judged 'real' (mean logit > 0):", bool(mean_logit["photo"] > 0),
+      "| photo judged more 'real' than the fake:", bool(mean_logit["photo"] > mean_logit["fake"]))
+print("spread of the 900 verdicts per image:", np.round(spread, 4))
 
 # %% [markdown]
-# In the full setting (20 steps; the quick setting's 2 steps barely move anything) the loss has
-# started to fall below $\log 2$ and the verdicts have split: the fake's patches drift towards
-# "fake", the painting's towards "real". But look at the photo: the discriminator calls it real
-# too, about as confidently as the painting, sometimes more. In a few steps it has learnt the
-# easiest difference in what it was shown, an image with structure against a flat grey one, and not
-# yet what makes a Monet a Monet. Nor is its confidence spread evenly: some patches convinced it
-# sooner than others, which is exactly the freedom a grid of verdicts gives it.
+# The last lines say what this run's discriminator learnt (the quick setting's 2 steps barely move
+# anything). If it calls the photo real while it rejects the fake, it has learnt the easiest
+# difference in what it was shown, structure against flat grey, and not yet what makes a Monet a
+# Monet; the spread says how unevenly its 900 verdicts moved.
 #
-# The same happens at the start of a CycleGAN's training. The discriminator first rejects the
-# generator's grey fakes, and that hands the generator its first useful gradient: make something
-# with structure. As the fakes improve, the easy differences disappear and the discriminator has to
-# find subtler ones, brush strokes and colour, which takes hundreds of steps. Notebook 5 writes down
-# the losses of this game, and notebook 6 plays it.
-#
+# A CycleGAN's training starts the same way. The discriminator first rejects the grey fakes, which
+# hands the generator its first useful gradient: make something with structure. As the fakes
+# improve, the discriminator has to find subtler differences, brush strokes and colour. Notebook 5
+# writes down the losses of this game, and notebook 6 plays it.
+
+# %% [markdown]
 # ## On your own
 #
-# 1. Build `build_discriminator(image_size=128)`. How large is its grid of verdicts, and how large
-#    is each patch? Check with `receptive_field_steps`.
-# 2. Train for longer (`TRAIN_STEPS = 100`), once as above and once with only photos as the
-#    "fake" images. When, if ever, does the photo stop looking real to the discriminator?
+# **Exercise 1 (predict, then run).** What shape is the output of `build_discriminator(image_size=128)`
+# for one image? Use the size rule above.
+
+# %%
+grid_answer = None  # a tuple, e.g. (1, 2, 2, 1)
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution: three halvings 128 -> 64 -> 32 -> 16; padding 16 -> 18; a 4x4 convolution with stride 1
+# 18 -> 15; padding 15 -> 17; the last convolution 17 -> 14. The patches are still 70x70: the
+# receptive field depends on the layers, not on the image size.
+grid_answer = (1, 14, 14, 1)
+
+# %%
+small_discriminator = build_discriminator(image_size=128)
+small_grid = tuple(small_discriminator(np.zeros((1, 128, 128, 3), "float32")).shape)
+print("grid:", small_grid, " patch side:", receptive_field(small_discriminator))
+check(grid_answer, small_grid, "n_out = floor((n_in + p - k) / s) + 1, layer by layer.")
+
+# %% [markdown]
+# **Exercise 2.** Suppose the discriminator had one more $4 \times 4$ convolution with stride 1 at the
+# end. How large would each patch be?
+
+# %%
+field_answer = None  # a whole number
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution: r_out = r_in + (k - 1) j_in = 70 + 3 x 8 = 94 (a stride-1 layer keeps j = 8).
+field_answer = 70 + 3 * 8
+
+# %%
+last = steps[-1]
+check(field_answer, last.field + (4 - 1) * last.jump, "r_out = r_in + (k - 1) j_in, with the last row's r and j.")
+
+# %% [markdown]
+# **Exercise 3.** How many of the 900 patches contain the pixel in row 128, column 128?
+
+# %%
+covering_answer = None  # a whole number
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution: verdict row r covers image rows -23 + 8r to 46 + 8r. It contains row 128 when
+# -23 + 8r <= 128 <= 46 + 8r, that is r = 11..18: 8 rows. The same for columns: 8 x 8 = 64.
+covering_answer = 8 * 8
+
+# %%
+check(covering_answer, int(coverage[128, 128]), "Which verdict rows r have -23 + 8r <= 128 <= 46 + 8r?")
+
+# %% [markdown]
+# **Exercise 4.** Train for longer (`TRAIN_STEPS = 100`), once as above and once with only photos
+# as the "fake" images. When does the photo stop looking real to the discriminator?
 #
+# <details><summary>Solution</summary>
+#
+# Make the second run's `not_monet` a batch of two photos, e.g. `photo[[i, (i + 1) % N_TRAIN]]`,
+# and rebuild `discriminator` and `optimizer` first so both runs start alike. With grey fakes among
+# the negatives, the easy difference (structure against flat grey) is learnt first and the photo
+# can stay "real" for long; with only photos as negatives, the only thing left to learn is what
+# separates a Monet from a photo, so the photo's mean logit should fall below 0 sooner. Read it off
+# the right-hand plot, not from this text: with ten images of each, it can vary from seed to seed.
+#
+# </details>
+
+# %% [markdown]
 # ## Further reading
 #
 # - Isola et al., *Image-to-Image Translation with Conditional Adversarial Networks* (pix2pix; the

@@ -311,4 +311,4 @@ def test_stylize_files_returns_what_was_written(tiny_shipped, tmp_path):
     result = stylize_files([tmp_path / "a.png", tmp_path / "bad.png", tmp_path / "gone.png"], tmp_path / "out",
                            size=32, progress=False)
     assert [p.name for p in result.written] == ["a_monet.png"]
-    assert [p.name for p, _ in result.failed] == ["bad.png", "gone.png"]
+    assert sorted(p.name for p, _ in result.failed) == ["bad.png", "gone.png"]  # missing ones are named first
