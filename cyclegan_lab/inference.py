@@ -25,7 +25,6 @@ painted is named and skipped; the others are painted.
 from __future__ import annotations
 
 import math
-import os
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from pathlib import Path
 
 import keras
 import numpy as np
+import tensorflow as tf
 from PIL import Image, ImageOps
 
 from . import files as file_tools
@@ -238,7 +238,7 @@ def stylize_files(inputs, out_dir, model: keras.Model | str | None = "monet", si
                 target = _write_new(painting, file, out_dir, used)
                 result.written.append(target)
                 result.renamed += target.name.lower() != f"{file.stem}_monet.png".lower()
-            except (ValueError, OSError, MemoryError) + _resource_errors() as error:
+            except (ValueError, OSError, MemoryError, tf.errors.ResourceExhaustedError) as error:
                 reason = str(error).splitlines()[0] if str(error) else type(error).__name__
                 result.failed.append((file, reason))
                 say(f"skipped: {reason if str(file) in reason else f'{file}: {reason}'}")
@@ -254,12 +254,6 @@ def _write_new(painting: Image.Image, file: Path, out_dir: Path, used: set) -> P
             return file_tools.atomic_write(target, lambda out: painting.save(out, format="PNG"), overwrite=False)
         except FileExistsError:  # appeared since we looked (another program): take the next name
             continue
-
-
-def _resource_errors() -> tuple:
-    import tensorflow as tf
-
-    return (tf.errors.ResourceExhaustedError,)
 
 
 def network_grid(model: keras.Model) -> tuple[int, bool]:
