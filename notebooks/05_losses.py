@@ -23,13 +23,11 @@
 #
 # ## What you'll learn
 #
-# - The discriminator loss, the generator (adversarial) loss, the cycle-consistency loss and
-#   the identity loss: their formulas, their code, and their values on real images.
+# - The four losses (discriminator, adversarial, cycle, identity): formulas, code, and values on
+#   real images.
 # - What the adversarial losses say about a perfect, an unsure and a fooled discriminator.
-# - Why the discriminator's loss is halved, and why a constant factor on a loss barely matters
-#   to the Adam optimiser.
+# - Why a constant factor on a loss (the discriminator's $\tfrac12$) barely matters to Adam.
 # - How $\lambda$ (`LAMBDA`) trades the painting's style against the photo's content.
-# - Why the lab averages over the discriminator's 30x30 patches rather than summing.
 #
 # ## What you'll need
 #
@@ -74,12 +72,29 @@ def table(header, rows):
     display(Markdown("\n".join(lines)))
 
 
+
+def check(answer, expected, hint="", tolerance=1e-3):
+    """Say whether `answer` matches `expected` (numbers within `tolerance`, relative); None: not answered yet."""
+    if answer is None:
+        print("Not answered yet: set your answer in the cell above, run it, then run this cell again.")
+        return
+    try:
+        if isinstance(expected, str):
+            right = str(answer).strip().lower() == expected.lower()
+        elif isinstance(expected, (tuple, list)):
+            right = tuple(answer) == tuple(expected)
+        else:
+            right = abs(float(answer) - float(expected)) <= tolerance * max(1.0, abs(float(expected)))
+    except (TypeError, ValueError):
+        right = False
+    print("Correct!" if right else f"Not quite: you answered {answer!r}. {hint}")
+
+
 # %% [markdown]
 # ## Load real images and an untrained CycleGAN
 #
-# The images come in as `uint8` and are scaled to $[-1, 1]$, the range of the generators' `tanh`
-# output. `build_cyclegan` makes the lab's four networks with fresh, seeded weights, here in
-# float32, so every machine prints the same numbers (notebook 6 explains the faster bfloat16).
+# The images are scaled to $[-1, 1]$. `build_cyclegan` makes the lab's four networks with fresh,
+# seeded weights, here in float32 so every machine prints the same numbers.
 
 # %%
 data = load_data(TrainConfig(max_images=N_IMAGES, seed=SEED), DATA_DIR)
@@ -91,11 +106,9 @@ print("networks:", ", ".join(net.name for net in [cyclegan.monet_generator, cycl
                                                   cyclegan.monet_discriminator, cyclegan.photo_discriminator]))
 
 # %% [markdown]
-# Now the passes of one training step (notebook 6 does the same inside `train_step`), with the
-# lab's names: the forward cycle photo -> Monet -> photo, the backward cycle Monet -> photo ->
-# Monet, each generator applied to its own domain, and each discriminator scoring a real and a
-# generated image. `training=False` turns the generators' dropout off, so the numbers are
-# repeatable.
+# Now the passes of one training step, with the lab's names: both cycles, each generator on its own
+# domain, each discriminator on a real and a generated image. `training=False` turns dropout off,
+# so the numbers are repeatable.
 
 # %%
 monet_generator, photo_generator = cyclegan.monet_generator, cyclegan.photo_generator  # G, F
@@ -117,9 +130,8 @@ print("logits:    ", disc_real_monet.shape, f"values {float(tf.reduce_min(disc_r
 
 
 # %% [markdown]
-# An untrained generator returns almost exactly 0, mid-grey: the scale of its normalisation
-# layers starts near 0 (drawn from $N(0, 0.02)$), so little signal gets through yet. Stretching
-# the contrast shows that the output does depend on the photo, faintly:
+# An untrained generator returns almost exactly 0, mid-grey (notebook 3 says why). Stretching the
+# contrast shows that the output does depend on the photo, faintly:
 
 # %%
 def stretch(image):
@@ -133,19 +145,18 @@ show_images([real_photo[0], fake_monet[0], stretch(fake_monet[0]), cycled_photo[
 plt.show()
 
 # %% [markdown]
-# So the model is where training starts: it neither paints nor copies. That makes its losses
-# easy to predict, which is a good check that we understand them.
+# The model neither paints nor copies yet, which makes its losses easy to predict: a good check
+# that we understand them.
 
 # %% [markdown]
 # ## Score real and fake: the discriminator loss
 #
-# A discriminator returns a 30x30 grid of logits per image, one per 70x70 patch. It should call
-# every patch of a real Monet real (target 1) and every patch of a generated one fake (target 0):
+# A discriminator returns a 30x30 grid of logits per image. It should call every patch of a real
+# Monet real (target 1) and every patch of a generated one fake (target 0). In the notation of
+# notebook 1, with each mean over the batch and the 900 patches:
 #
-# $$\mathcal{L}_{D_Y} = \tfrac12\Big[\text{BCE}\big(1, D_Y(y)\big) + \text{BCE}\big(0, D_Y(G(x))\big)\Big],
-#   \qquad \text{BCE}(1, z) = \log(1 + e^{-z}),\; \text{BCE}(0, z) = \log(1 + e^{z}),$$
-#
-# each BCE averaged over the batch and the 900 patches. In code:
+# $$\mathcal{L}_{D_Y} = \tfrac12\big[\operatorname{mean}\text{BCE}\big(1, D_Y(y)\big) + \operatorname{mean}\text{BCE}\big(0, D_Y(G(x))\big)\big],
+#   \qquad \text{BCE}(1, z) = \log(1 + e^{-z}),\; \text{BCE}(0, z) = \log(1 + e^{z}).$$
 
 # %%
 Code(inspect.getsource(discriminator_loss), language="python")
@@ -155,15 +166,14 @@ monet_disc_loss = discriminator_loss(disc_real_monet, disc_fake_monet)
 photo_disc_loss = discriminator_loss(disc_real_photo, disc_fake_photo)
 print(f"mean logit on real Monets {float(tf.reduce_mean(disc_real_monet)):+.5f}, "
       f"on fake Monets {float(tf.reduce_mean(disc_fake_monet)):+.5f}")
-print(f"L_D_Y = 0.5 [BCE(1, D_Y(y)) + BCE(0, D_Y(G(x)))] = {float(monet_disc_loss):.5f}")
-print(f"L_D_X = 0.5 [BCE(1, D_X(x)) + BCE(0, D_X(F(y)))] = {float(photo_disc_loss):.5f}")
+print(f"L_D_Y = 0.5 [mean BCE(1, D_Y(y)) + mean BCE(0, D_Y(G(x)))] = {float(monet_disc_loss):.5f}")
+print(f"L_D_X = 0.5 [mean BCE(1, D_X(x)) + mean BCE(0, D_X(F(y)))] = {float(photo_disc_loss):.5f}")
 print(f"log 2 = {np.log(2):.5f}")
+print("both within 0.001 of log 2:", all(abs(float(v) - np.log(2)) < 1e-3 for v in [monet_disc_loss, photo_disc_loss]))
 
 # %% [markdown]
-# The untrained discriminators return logits within a hair of 0 for real and fake alike: they
-# are guessing, $\sigma(0) = \tfrac12$, and their loss is $\tfrac12(\log 2 + \log 2) = \log 2$.
-# Here is what they see, patch by patch. The fakes, being almost flat grey, get logits even
-# closer to 0 than the real images:
+# Logits near 0 mean guessing, $\sigma(0) = \tfrac12$, and a loss of $\tfrac12(\log 2 + \log 2) = \log 2$.
+# Here is what the discriminators see, patch by patch:
 
 # %%
 maps = [disc_real_monet, disc_fake_monet, disc_real_photo, disc_fake_photo]
@@ -175,16 +185,19 @@ for ax, logit_map, title in zip(axes, maps, titles):
     ax.set_title(title)
     ax.axis("off")
 fig.colorbar(shown, ax=axes, label="logit (> 0: 'real')", shrink=0.9)
-fig.suptitle("An untrained discriminator's 30x30 patch logits: all close to 0")
+fig.suptitle("An untrained discriminator's 30x30 patch logits")
 plt.show()
+spreads = [float(tf.math.reduce_std(m[0])) for m in maps]
+for title, spread in zip(titles, spreads):
+    print(f"{title:<16} logits spread (std) {spread:.5f}")
+print("fakes' logits closer to 0 than the real images':", spreads[1] < spreads[0] and spreads[3] < spreads[2])
 
 # %% [markdown]
 # ## Try hand-made logits
 #
 # To see the losses at work we need discriminators with opinions. We make them up: every patch
-# of the real image gets logit $z_{\text{real}}$, every patch of the fake gets
-# $z_{\text{fake}}$. The generator's adversarial loss, $\text{BCE}(1, z_{\text{fake}})$, is in
-# the last column (next section).
+# of the real image gets logit $z_{\text{real}}$, every patch of the fake $z_{\text{fake}}$. The
+# last column is the generator's adversarial loss (next section).
 
 # %%
 CASES = [  # (situation, logit on every real patch, logit on every fake patch)
@@ -205,31 +218,22 @@ for situation, z_real, z_fake in CASES:
 table(["situation", "z real", "z fake", "D(real)", "D(fake)", "discriminator loss", "generator loss"], rows)
 
 # %% [markdown]
-# Read it row by row:
-#
-# - A **perfect** discriminator has a loss near 0, and the generator's loss is large (about 6):
-#   its fakes are spotted, and the gradient tells it so loudly.
-# - **Guessing** gives $\log 2 \approx 0.693$ to both. This is also the balance point a GAN
-#   hopes to oscillate around once the fakes are good.
-# - **Calling everything real** is half right, so the discriminator's loss is
-#   $\tfrac12(0 + 6) \approx 3$, and the generator, fooled or not, is content.
-# - A **fooled** discriminator has a large loss, the generator a tiny one.
-#
-# The two players want opposite things from the same fake logit, which is the minimax game of
-# notebook 1 in numbers.
+# Read it row by row: a **perfect** discriminator has a loss near 0 and the generator's is about 6,
+# its fakes spotted; **guessing** gives $\log 2$ to both, the balance a GAN hopes to hover around;
+# **calling everything real** is half right, $\tfrac12(0 + 6) \approx 3$; a **fooled**
+# discriminator has a large loss, the generator a tiny one. The two players want opposite things
+# from the same fake logit: the game of notebook 1, in numbers.
 
 # %% [markdown]
 # ## Halve the discriminator's loss
 #
-# The $\tfrac12$ in front of the discriminator's loss comes from the CycleGAN paper: dividing
-# the discriminator's objective by 2 was meant to slow down how fast it learns relative to the
-# generators. A discriminator that wins too early gives the generators nothing useful to learn
-# from. It also puts the two losses on one scale: at chance level both read $\log 2$.
+# The $\tfrac12$ in front of the discriminator's loss comes from the CycleGAN paper, to slow the
+# discriminator down relative to the generators: one that wins too early gives them nothing to
+# learn from. It also puts both losses on one scale: at chance both read $\log 2$.
 #
-# Whether it actually slows anything down depends on the optimiser. With plain gradient descent
-# half the loss means half the step. Adam, which the lab uses for all four networks, divides
-# each gradient by a running estimate of its own size, so a constant factor on the loss cancels
-# out. Try both on a toy loss $c\,(w - 3)^2$ with $c = 1$ and $c = \tfrac12$:
+# Whether it slows anything down depends on the optimiser. With plain gradient descent half the
+# loss means half the step; Adam divides each gradient by a running estimate of its own size, so
+# a constant factor should cancel out. Try both on $c\,(w - 3)^2$ with $c = 1$ and $c = \tfrac12$:
 
 # %%
 def descend(optimizer, scale, steps=40):
@@ -255,24 +259,23 @@ for ax, (name, make) in zip(axes, [("plain gradient descent (SGD, lr 0.05)", lam
     ax.set_xlabel("step")
     ax.legend()
     print(f"{name}: largest difference in w between the two runs {np.abs(full - half).max():.2e}")
+    print(f"  after the first step w = {full[0]:.4f} (loss x 1) and {half[0]:.4f} (loss x 0.5): "
+          f"ratio {half[0] / full[0]:.3f}")
 axes[0].set_ylabel("w (target 3)")
 plt.show()
 
 # %% [markdown]
-# Under SGD the halved loss moves half as fast; under Adam the two runs are the same up to
-# rounding (Adam's tiny $\epsilon$ is all that notices the factor). So in the lab the halving
-# mostly changes the numbers you read, not the training; what does change the balance between
-# the players is their learning rates, the number of updates each gets, or the loss itself.
-# Keep the $\tfrac12$ anyway: it is the paper's and the lab's definition, and it makes the loss
-# curves comparable.
+# The printed ratios compare the first steps: about 0.5 under SGD, about 1 under Adam (whose tiny
+# $\epsilon$ is all that notices the factor). So in the lab the halving mostly changes the numbers
+# you read, not the training; learning rates, update counts or the loss itself change the balance.
 
 # %% [markdown]
 # ## Fool the discriminator: the generator loss
 #
 # A generator is rewarded when the discriminator calls its fakes real:
 #
-# $$\mathcal{L}_{\text{adv}}(G) = \text{BCE}\big(1, D_Y(G(x))\big), \qquad
-#   \mathcal{L}_{\text{adv}}(F) = \text{BCE}\big(1, D_X(F(y))\big).$$
+# $$\mathcal{L}_{\text{adv}}(G) = \operatorname{mean}\text{BCE}\big(1, D_Y(G(x))\big), \qquad
+#   \mathcal{L}_{\text{adv}}(F) = \operatorname{mean}\text{BCE}\big(1, D_X(F(y))\big).$$
 
 # %%
 Code(inspect.getsource(generator_loss), language="python")
@@ -280,17 +283,18 @@ Code(inspect.getsource(generator_loss), language="python")
 # %%
 monet_adv = generator_loss(disc_fake_monet)
 photo_adv = generator_loss(disc_fake_photo)
-print(f"L_adv(G) = BCE(1, D_Y(G(x))) = {float(monet_adv):.5f}")
-print(f"L_adv(F) = BCE(1, D_X(F(y))) = {float(photo_adv):.5f}")
+print(f"L_adv(G) = mean BCE(1, D_Y(G(x))) = {float(monet_adv):.5f}")
+print(f"L_adv(F) = mean BCE(1, D_X(F(y))) = {float(photo_adv):.5f}")
+print("both within 0.001 of log 2:", all(abs(float(v) - np.log(2)) < 1e-3 for v in [monet_adv, photo_adv]))
 
 # %% [markdown]
-# Again $\log 2$: an undecided judge gives the generators neither praise nor blame.
+# An undecided judge gives the generators neither praise nor blame.
 
 # %% [markdown]
 # ## Bring the photo back: the cycle loss
 #
-# The round trip must return what it started from. The lab measures it as $\lambda$ times the
-# mean absolute difference over pixels and channels (all values in $[-1, 1]$):
+# The round trip must return what it started from, measured as $\lambda$ times the mean absolute
+# difference over the batch, pixels and channels:
 #
 # $$\mathcal{L}_{\text{cyc}} = \lambda\, \operatorname{mean}\big|x - F(G(x))\big|
 #   + \lambda\, \operatorname{mean}\big|y - G(F(y))\big|, \qquad \lambda = 10.$$
@@ -311,10 +315,9 @@ print(f"lambda mean|x| = {10 * float(tf.reduce_mean(tf.abs(real_photo))):.4f}, "
       f"lambda mean|y| = {10 * float(tf.reduce_mean(tf.abs(real_monet))):.4f}")
 
 # %% [markdown]
-# Since the untrained generators return about 0, the round trip returns about 0, and the cycle
-# loss is about $\lambda\,\operatorname{mean}|x|$, the last line. Training has to shrink this.
-# To see what a *small* cycle loss looks like, compare with a stand-in for a good round trip:
-# the photo slightly blurred (a 3x3 average), close to the input but not quite it.
+# The untrained round trip returns about 0, so the cycle loss is about $\lambda\,\operatorname{mean}|x|$
+# (compare the last line with the first). To see what a *small* cycle loss looks like, take a
+# stand-in for a good round trip: the photo blurred with a 3x3 average.
 
 # %%
 blurred_photo = tf.nn.avg_pool2d(real_photo, ksize=3, strides=1, padding="SAME")
@@ -338,17 +341,15 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# The difference map is the cycle loss before averaging: bright where the round trip lost the
-# image. For the untrained model it is the photo itself (its distance from grey); for the
-# blurred stand-in only edges light up. The L1 distance charges every pixel in proportion to
-# its error, so a few badly wrong pixels cost less than they would under a squared error.
+# The difference map is the cycle loss before averaging: for the untrained model it is the photo's
+# distance from grey; for the blurred stand-in only edges light up. The absolute difference charges
+# every pixel in proportion to its error, so a few badly wrong pixels cost less than under a squared error.
 
 # %% [markdown]
 # ## Leave Monets alone: the identity loss
 #
 # A Monet given to the Monet generator should come out as it went in, and a photo given to the
-# photo generator likewise. This keeps colours from drifting for no reason. It is weighted by
-# half of $\lambda$:
+# photo generator likewise, which keeps colours from drifting. It is weighted by half of $\lambda$:
 #
 # $$\mathcal{L}_{\text{id}}(G) = 0.5\,\lambda\, \operatorname{mean}\big|y - G(y)\big|, \qquad
 #   \mathcal{L}_{\text{id}}(F) = 0.5\,\lambda\, \operatorname{mean}\big|x - F(x)\big|.$$
@@ -386,9 +387,14 @@ table(["loss", "adversarial", "cycle (both ways)", "identity", "total"], [
     ["photo_disc_loss ($D_X$)", f"{float(photo_disc_loss):.3f}", "", "", f"**{float(photo_disc_loss):.3f}**"],
 ])
 
+# %%
+content = float(total_cycle + monet_identity)
+print(f"monet_gen_loss: content terms (cycle + identity) {content:.3f} = {content / float(monet_adv):.1f} x "
+      f"the adversarial term {float(monet_adv):.3f}")
+
 # %% [markdown]
-# At the start, the content terms (cycle and identity) outweigh the adversarial term many times
-# over, so early training is mostly about reproducing the input.
+# At the start the content terms outweigh the adversarial term by the factor printed above, so
+# early training is mostly about reproducing the input.
 
 # %% [markdown]
 # ## Trade style against content with LAMBDA
@@ -427,21 +433,17 @@ for lam, total, share in zip(LAMBDAS, totals, adversarial_share):
     print(f"LAMBDA = {lam:>2}: total {total:7.3f}, adversarial share {100 * share:5.1f}%")
 
 # %% [markdown]
-# - With $\lambda = 0$ only the adversarial term is left. Nothing ties the output to the input:
-#   any convincing Monet will do, and the unpaired problem of notebook 1 is back.
-# - As $\lambda$ grows, the content terms take over. Past some point the cheapest way to a low
-#   loss is to change the photo as little as possible; the result keeps every detail and has
-#   little of Monet's style. A U-Net, whose skip connections can pass the input straight
+# - With $\lambda = 0$ nothing ties the output to the input: the unpaired problem of notebook 1.
+# - As $\lambda$ grows, the cheapest way to a low loss is to change the photo as little as
+#   possible: every detail kept, little of Monet. A U-Net, whose skips can pass the input straight
 #   through, is especially tempted.
-# - The lab's $\lambda = 10$, from the paper, sits in between. The gradients, not the loss
-#   values, decide what training does, so the share above is a guide to the balance, not a
-#   measurement of it; the adversarial term's share grows as training lowers the cycle loss.
+# - The lab's $\lambda = 10$, from the paper, sits in between. The gradients, not the loss values,
+#   decide what training does, so the share is a guide to the balance, not a measurement of it.
 
 # %% [markdown]
 # ## Average, don't sum, over the patches
 #
-# All four losses reduce the 30x30 grid of patches, and the batch, with a *mean*. The module
-# says why it points this out:
+# All four losses reduce with a *mean*. The module says why it points this out:
 
 # %%
 print(losses.__doc__)
@@ -454,22 +456,69 @@ print(f"adversarial term, mean over patches: {float(monet_adv):8.3f}")
 print(f"adversarial term, sum over patches:  {900 * float(monet_adv):8.3f}   vs cycle + identity {float(total_cycle + monet_identity):.3f}")
 
 # %% [markdown]
-# That looks as if it would drown the content terms, but in the original code the scalar cycle
-# and identity losses were added to the unreduced 30x30 map, so they were counted 900 times as
-# well: every term was scaled by the same 900. As we saw with the halving, Adam ignores a
-# constant factor, so the two versions train alike. The mean keeps the numbers readable
-# ($\log 2$ at chance, whatever the image size) and matches the paper's code.
+# That looks as if it would drown the content terms, but the original code added the scalar cycle
+# and identity losses to the unreduced 30x30 map, so every term was scaled by the same 900, which
+# Adam ignores. The mean keeps the numbers readable and matches the paper's code.
 
 # %% [markdown]
 # ## On your own
 #
-# 1. Add a row to the hand-made table where the discriminator is right about real images but
-#    unsure about fakes ($z_{\text{real}} = 6$, $z_{\text{fake}} = 0$). Which player has the
-#    larger loss, and what does that say about who should learn next?
-# 2. Replace the 3x3 blur with a 5x5 blur, or with the photo shifted by one pixel
-#    (`tf.roll(real_photo, 1, axis=2)`). How large is the cycle loss of each? Which would you
-#    rather the model produced, and does the L1 loss agree?
-#
+# **Exercise 1 (predict, then run).** A discriminator is sure about real images but unsure about
+# fakes: $z_{\text{real}} = 6$, $z_{\text{fake}} = 0$ on every patch. Which player has the larger
+# loss, the `"generator"` or the `"discriminator"`?
+
+# %%
+larger_loss_answer = None  # "generator" or "discriminator"
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution: the discriminator's loss is 0.5 [log(1 + e^-6) + log 2] = 0.5 (0.0025 + 0.693) = 0.348;
+# the generator's is BCE(1, 0) = log 2 = 0.693. The generator has more to gain: its fakes are not
+# yet convincing, and the discriminator's half-uncertainty gives it a clear gradient to follow.
+larger_loss_answer = "generator"
+
+# %%
+real6, fake0 = np.full((1, 30, 30, 1), 6.0, np.float32), np.zeros((1, 30, 30, 1), np.float32)
+d_loss, g_loss = float(discriminator_loss(real6, fake0)), float(generator_loss(fake0))
+print(f"discriminator loss {d_loss:.4f}, generator loss {g_loss:.4f}")
+check(larger_loss_answer, "generator" if g_loss > d_loss else "discriminator")
+
+# %% [markdown]
+# **Exercise 2.** A Monet generator that adds 0.1 to every value of a Monet painting (a slight
+# brightening). What is its identity loss, with the lab's $\lambda$ and weight?
+
+# %%
+identity_answer = None  # a number
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution: mean|y - (y + 0.1)| = 0.1, times 0.5 x lambda = 5: 0.5.
+identity_answer = 0.5 * 10 * 0.1
+
+# %%
+check(identity_answer, float(identity_loss(real_monet, real_monet + 0.1)), "0.5 x lambda x mean|y - G(y)|")
+
+# %% [markdown]
+# **Exercise 3 (predict, then run).** Two stand-ins for a round trip: the photo blurred with a
+# 5x5 average, and the photo shifted right by one pixel (`tf.roll(real_photo, 1, axis=2)`). Which
+# has the larger cycle loss, `"blur"` or `"shift"`? And which would you rather the model produced?
+
+# %%
+larger_cycle_answer = None  # "blur" or "shift"
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution: compute both. A shift moves every edge by one pixel; a 5x5 blur smears every edge over
+# five. Which costs more depends on the photo's detail, so measure: the L1 loss charges each pixel
+# its own error, and sees neither "still sharp" nor "in the right place".
+blur5_loss = float(cycle_loss(real_photo, tf.nn.avg_pool2d(real_photo, ksize=5, strides=1, padding="SAME")))
+shift_loss = float(cycle_loss(real_photo, tf.roll(real_photo, 1, axis=2)))
+larger_cycle_answer = "blur" if blur5_loss > shift_loss else "shift"
+
+# %%
+blur5 = float(cycle_loss(real_photo, tf.nn.avg_pool2d(real_photo, ksize=5, strides=1, padding="SAME")))
+shift = float(cycle_loss(real_photo, tf.roll(real_photo, 1, axis=2)))
+print(f"cycle loss of the 5x5 blur {blur5:.4f}, of the one-pixel shift {shift:.4f}")
+check(larger_cycle_answer, "blur" if blur5 > shift else "shift")
+
+# %% [markdown]
 # ## Further reading
 #
 # - Zhu et al., *Unpaired Image-to-Image Translation using Cycle-Consistent Adversarial
