@@ -62,12 +62,12 @@ class Checkpoint:
 
 
 def _parts(cyclegan):
-    """(name, object) pairs of everything that has state: 4 networks, 4 optimisers (and image pools)."""
+    """(name, object) pairs of everything that has state: 4 networks, 4 optimisers, and the recipe's parts."""
     for name in NETWORKS:
         yield name, getattr(cyclegan, name)
         yield name + "_optimizer", getattr(cyclegan, name + "_optimizer")
-    for pool in getattr(cyclegan, "pools", None) or []:
-        yield pool.name, pool
+    for part in cyclegan.recipe_parts():  # image pools, augmentation's random state, moving average
+        yield part.name, part
 
 
 def list_checkpoints(folder: str | os.PathLike) -> list[Path]:

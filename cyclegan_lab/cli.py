@@ -27,7 +27,7 @@ def _config_options(parser: argparse.ArgumentParser) -> None:
         if kind is bool:
             parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=None)
         elif kind is str:
-            parser.add_argument(flag, choices=CHOICES[field.name], default=None)
+            parser.add_argument(flag, choices=CHOICES.get(field.name), default=None)
         else:
             base = float if float in typing.get_args(kind) or kind is float else int
             parser.add_argument(flag, type=base, default=None, metavar=base.__name__.upper())

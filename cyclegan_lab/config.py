@@ -21,8 +21,10 @@ class TrainConfig:
     """
 
     image_size: int = 256  # images are square, image_size x image_size x 3 (a power of two >= 32)
-    generator: str = "unet"  # "unet": the lab's U-Net; "compact": the same U-Net with 16 filters (CPU, shipped model)
-    generator_filters: int | None = None  # filters of the generator's first block (None: 64 for unet, 16 for compact)
+    generator: str = "unet"  # "unet": the lab's U-Net; "compact": the same U-Net with 16 filters; "resnet": the paper's
+    generator_filters: int | None = None  # generator's first-block filters (None: unet 64, compact 16, resnet 32)
+    residual_blocks: int = 6  # residual blocks of the resnet generator (paper: 6 for 128 pixels, 9 for 256)
+    upsampling: str = "auto"  # "transposed" convolutions, "resize" (nearest x2 + 3x3 conv); auto: resize for resnet
     crop_size: int | None = None  # train on random crop_size x crop_size patches (None: whole images); faster
     batch_size: int = 1  # images per domain per step on each replica (lab: 1); global batch = batch_size x replicas
     epochs: int = 1  # passes over the data
@@ -35,6 +37,9 @@ class TrainConfig:
     identity_weight: float = 0.5  # identity loss = identity_weight x LAMBDA x mean|y - G(y)|
     adversarial_loss: str = "bce"  # "bce": the lab's cross-entropy; "lsgan": the paper's least squares
     pool_size: int = 0  # discriminators also see up to this many past fakes (paper: 50; lab: 0, none)
+    diffaugment: str = ""  # augment every discriminator input, e.g. "translation,cutout,color" (Zhao et al. 2020)
+    photo_negatives: bool = False  # the Monet discriminator also learns that real photos are not Monets
+    ema_decay: float = 0.0  # keep a moving average of the Monet generator's weights (e.g. 0.999) for export; 0: none
     decay_epochs: int = 0  # the learning rate falls linearly to 0 over the last decay_epochs (paper: half)
     precision: str = "auto"  # "float32", "bfloat16" (mixed) or "auto": bfloat16 where the hardware has it
     batch_passes: bool = True  # run independent generator/discriminator passes as one batch (faster, same maths)
@@ -43,7 +48,11 @@ class TrainConfig:
     keep_checkpoints: int = 2  # how many recent checkpoints to keep on disk
 
     def __post_init__(self) -> None:
-        positive = ["image_size", "batch_size", "epochs", "keep_checkpoints"]
+        if isinstance(self.diffaugment, (list, tuple)):  # ["translation", "cutout"] is fine too
+            self.diffaugment = ",".join(self.diffaugment)
+        if not isinstance(self.diffaugment, str):
+            raise ValueError(f"diffaugment must be a comma-separated string or a list, got {self.diffaugment!r}")
+        positive = ["image_size", "batch_size", "epochs", "keep_checkpoints", "residual_blocks"]
         optional_positive = ["generator_filters", "crop_size", "steps_per_epoch", "max_images", "checkpoint_every"]
         for name in positive:
             _check_int(name, getattr(self, name), allow_none=False)
@@ -68,6 +77,12 @@ class TrainConfig:
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
             raise ValueError(f"seed must be a whole number from 0 to {2**32 - 1} (NumPy's seed range), "
                              f"got {self.seed!r}")
+        unknown = set(self.diffaugment_policies) - set(DIFFAUGMENT)
+        if unknown:
+            raise ValueError(f"diffaugment takes a comma-separated list of {', '.join(DIFFAUGMENT)}; "
+                             f"got {self.diffaugment!r}")
+        if not (isinstance(self.ema_decay, (int, float)) and 0 <= self.ema_decay < 1):
+            raise ValueError(f"ema_decay must be in [0, 1) (0: no moving average), got {self.ema_decay!r}")
         if self.decay_epochs > self.epochs:
             raise ValueError(f"decay_epochs ({self.decay_epochs}) cannot exceed epochs ({self.epochs})")
         if self.crop_size is not None and (
@@ -79,7 +94,19 @@ class TrainConfig:
     @property
     def filters(self) -> int:
         """The generator's first-block filters: generator_filters, or the generator's default."""
-        return self.generator_filters or {"unet": 64, "compact": 16}[self.generator]
+        return self.generator_filters or {"unet": 64, "compact": 16, "resnet": 32}[self.generator]
+
+    @property
+    def upsampling_mode(self) -> str:
+        """"transposed" or "resize": upsampling, with auto resolved (resize for the ResNet)."""
+        if self.upsampling != "auto":
+            return self.upsampling
+        return "resize" if self.generator == "resnet" else "transposed"
+
+    @property
+    def diffaugment_policies(self) -> tuple[str, ...]:
+        """The augmentations of `diffaugment` as a tuple, e.g. ("translation", "cutout")."""
+        return tuple(p.strip() for p in self.diffaugment.split(",") if p.strip())
 
     @property
     def train_size(self) -> int:
@@ -102,10 +129,14 @@ class TrainConfig:
 
 
 CHOICES = {
-    "generator": ("unet", "compact"),
+    "generator": ("unet", "compact", "resnet"),
+    "upsampling": ("auto", "transposed", "resize"),
     "adversarial_loss": ("bce", "lsgan"),
     "precision": ("auto", "float32", "bfloat16"),
 }
+
+
+DIFFAUGMENT = ("translation", "cutout", "color")
 
 
 def _check_int(name: str, value, allow_none: bool) -> None:

@@ -34,17 +34,25 @@ def least_squares(target: float, logits: tf.Tensor) -> tf.Tensor:
 ADVERSARIAL = {"bce": bce_from_logits, "lsgan": least_squares}
 
 
-def discriminator_loss(real_logits: tf.Tensor, fake_logits: tf.Tensor, kind: str = "bce") -> tf.Tensor:
+def discriminator_loss(real_logits: tf.Tensor, fake_logits: tf.Tensor, kind: str = "bce",
+                       negative_logits: tf.Tensor | None = None) -> tf.Tensor:
     """0.5 x (BCE(1, real) + BCE(0, fake)): call real images real and fakes fake.
 
     `kind="lsgan"` puts least squares in place of BCE (the paper's choice).
+    With `negative_logits` (the Monet discriminator's verdicts on real
+    photos, Sanakoyeu et al. 2018) the fake term is the mean of BCE(0, fake)
+    and BCE(0, negatives): a real photo is not a Monet either, so a generator
+    that hands back its photo unchanged is caught.
 
     The CycleGAN paper halves it to slow the discriminator down relative to
     the generator. With Adam a constant factor mostly cancels out, so here it
     chiefly puts the discriminator's loss on the generator's scale (log 2 at chance).
     """
     adversarial = ADVERSARIAL[kind]
-    return 0.5 * (adversarial(1.0, real_logits) + adversarial(0.0, fake_logits))
+    fake = adversarial(0.0, fake_logits)
+    if negative_logits is not None:
+        fake = 0.5 * (fake + adversarial(0.0, negative_logits))
+    return 0.5 * (adversarial(1.0, real_logits) + fake)
 
 
 def generator_loss(fake_logits: tf.Tensor, kind: str = "bce") -> tf.Tensor:

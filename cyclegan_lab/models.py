@@ -1,9 +1,14 @@
-"""The lab's two networks: a U-Net generator and a PatchGAN discriminator.
+"""The lab's two networks, a U-Net generator and a PatchGAN discriminator, and the paper's ResNet generator.
 
-Both are built from two small blocks:
+The lab's are built from two small blocks:
 
 - `downsample`: Conv2D(stride 2) -> instance norm -> LeakyReLU halves the image size;
-- `upsample`: Conv2DTranspose(stride 2) -> instance norm -> (Dropout) -> ReLU doubles it.
+- `upsample`: Conv2DTranspose(stride 2) -> instance norm -> (Dropout) -> ReLU doubles it
+  (or, with `resize=True`, nearest-neighbour x2 then a 3x3 convolution: no chequerboard).
+
+`build_resnet_generator` is the CycleGAN paper's generator: it keeps the image
+at a quarter of its size through residual blocks and has no skip connection
+from input to output, so it cannot simply copy the photo.
 
 The lab trains four networks. Their names, and the paper's (Zhu et al. 2017):
 
@@ -25,15 +30,16 @@ def weight_init() -> keras.initializers.Initializer:
     return keras.initializers.RandomNormal(mean=0.0, stddev=0.02)
 
 
-def instance_norm() -> layers.Layer:
+def instance_norm(gamma_initializer=None) -> layers.Layer:
     """Instance normalisation: each image's each channel to mean 0, variance 1.
 
     Keras 3 has no InstanceNormalization layer; GroupNormalization with one
     group per channel (`groups=-1`) is exactly that. (`groups=1` would be
     layer normalisation, a bug seen in ports.) The scale gamma starts as
-    N(0, 0.02), like the original lab.
+    N(0, 0.02), a quirk of the Kaggle notebook the lab copies (the TensorFlow
+    tutorial starts it at N(1, 0.02)); the ResNet generator starts it at 1.
     """
-    return layers.GroupNormalization(groups=-1, epsilon=1e-3, gamma_initializer=weight_init())
+    return layers.GroupNormalization(groups=-1, epsilon=1e-3, gamma_initializer=gamma_initializer or weight_init())
 
 
 def downsample(filters: int, size: int = 4, apply_norm: bool = True, name: str | None = None) -> keras.Sequential:
@@ -50,16 +56,26 @@ def downsample(filters: int, size: int = 4, apply_norm: bool = True, name: str |
     return block
 
 
-def upsample(filters: int, size: int = 4, apply_dropout: bool = False, name: str | None = None) -> keras.Sequential:
+def upsample(filters: int, size: int = 4, apply_dropout: bool = False, name: str | None = None,
+             resize: bool = False) -> keras.Sequential:
     """Double height and width: (b, h, w, c) -> (b, 2h, 2w, filters).
 
     Conv2DTranspose(filters, size, strides=2, "same", no bias) -> instance norm
     -> Dropout(0.5) when asked -> ReLU. Dropout stays on during training only.
+
+    A transposed convolution whose kernel size is not a multiple of its
+    stride paints some output pixels with more kernel taps than their
+    neighbours: a chequerboard (Odena et al. 2016). With `resize=True` the
+    block instead repeats each pixel 2x2 (nearest neighbour) and then runs a
+    3x3 convolution, which treats every output pixel alike.
     """
     block = keras.Sequential(name=name)
-    block.add(
-        layers.Conv2DTranspose(filters, size, strides=2, padding="same", kernel_initializer=weight_init(), use_bias=False)
-    )
+    if resize:
+        block.add(layers.UpSampling2D(2, interpolation="nearest"))
+        block.add(layers.Conv2D(filters, 3, padding="same", kernel_initializer=weight_init(), use_bias=False))
+    else:
+        block.add(layers.Conv2DTranspose(filters, size, strides=2, padding="same", kernel_initializer=weight_init(),
+                                         use_bias=False))
     block.add(instance_norm())
     if apply_dropout:
         block.add(layers.Dropout(0.5))
@@ -68,7 +84,7 @@ def upsample(filters: int, size: int = 4, apply_dropout: bool = False, name: str
 
 
 def build_generator(name: str = "generator", image_size: int = 256, filters: int = 64,
-                    any_size: bool = False) -> keras.Model:
+                    any_size: bool = False, upsampling: str = "transposed") -> keras.Model:
     """The lab's U-Net generator: (b, 256, 256, 3) in [-1, 1] -> (b, 256, 256, 3) in [-1, 1].
 
     The encoder downsamples until the image is 1x1 (8 times for 256: 64, 128,
@@ -83,12 +99,14 @@ def build_generator(name: str = "generator", image_size: int = 256, filters: int
     tests and quick experiments; the defaults are the lab's. With
     `any_size=True` the same network (same weights) accepts images whose
     height and width are any multiples of `image_size`, e.g. 256x512.
+    `upsampling="resize"` builds the decoder from resize-convolutions (see `upsample`).
     """
     levels = _levels(image_size)
+    resize = _resize(upsampling)
     down_filters = [min(filters * 2**level, filters * 8) for level in range(levels)]
     down_stack = [downsample(f, apply_norm=level > 0) for level, f in enumerate(down_filters)]
     up_filters = down_filters[-2::-1]  # mirror of the encoder, without the bottleneck
-    up_stack = [upsample(f, apply_dropout=level < 3) for level, f in enumerate(up_filters)]
+    up_stack = [upsample(f, apply_dropout=level < 3, resize=resize) for level, f in enumerate(up_filters)]
     last = layers.Conv2DTranspose(3, 4, strides=2, padding="same", kernel_initializer=weight_init(), activation="tanh",
                                   dtype="float32")  # float32 output under any precision (see precision.py)
 
@@ -105,6 +123,78 @@ def build_generator(name: str = "generator", image_size: int = 256, filters: int
         x = layers.Concatenate()([x, skip])  # channels: up's + skip's
     outputs = last(x)  # (b, 256, 256, 3)
     return keras.Model(inputs=inputs, outputs=outputs, name=name)
+
+
+def _resize(upsampling: str) -> bool:
+    if upsampling not in ("transposed", "resize"):
+        raise ValueError(f"upsampling must be 'transposed' or 'resize', got {upsampling!r}")
+    return upsampling == "resize"
+
+
+class ReflectionPadding(layers.Layer):
+    """Pad height and width by `pad` pixels that mirror the image's border (no dark frame, unlike zeros)."""
+
+    def __init__(self, pad: int, **kwargs):
+        super().__init__(**kwargs)
+        self.pad = pad
+
+    def call(self, images):
+        p = self.pad
+        return keras.ops.pad(images, [[0, 0], [p, p], [p, p], [0, 0]], mode="reflect")
+
+    def compute_output_shape(self, shape):
+        grow = lambda side: None if side is None else side + 2 * self.pad  # noqa: E731
+        return (shape[0], grow(shape[1]), grow(shape[2]), shape[3])
+
+
+def _conv_norm_relu(x, filters: int, size: int, strides: int = 1, relu: bool = True):
+    """Reflection padding, a bias-free convolution, instance norm (gamma starts at 1), ReLU."""
+    x = ReflectionPadding(size // 2)(x)
+    x = layers.Conv2D(filters, size, strides=strides, kernel_initializer=weight_init(), use_bias=False)(x)
+    x = instance_norm("ones")(x)
+    return layers.ReLU()(x) if relu else x
+
+
+def build_resnet_generator(name: str = "generator", image_size: int = 256, filters: int = 32,
+                           residual_blocks: int = 6, upsampling: str = "resize", any_size: bool = False) -> keras.Model:
+    """The CycleGAN paper's generator (Johnson et al. 2016): (b, h, w, 3) in [-1, 1] -> the same shape.
+
+    7x7 convolution to `filters` channels; two stride-2 convolutions to 4 x
+    filters at a quarter of the size; `residual_blocks` blocks x + f(x), where
+    f is two 3x3 convolutions (the paper: 6 for 128 pixels, 9 for 256);
+    two upsamplings back; a 7x7 convolution to 3 channels and tanh. Every
+    convolution pads by reflection. The paper uses 64 filters (11 M weights);
+    32 filters and 6 blocks make 2.0 M, small enough to train on a CPU.
+    `image_size` only fixes the input shape (any multiple of 4 works with
+    `any_size=True`).
+    """
+    resize = _resize(upsampling)
+    side = None if any_size else image_size
+    inputs = keras.Input(shape=(side, side, 3))
+    x = _conv_norm_relu(inputs, filters, 7)  # (b, h, w, f)
+    x = _conv_norm_relu(x, filters * 2, 3, strides=2)  # (b, h/2, w/2, 2f)
+    x = _conv_norm_relu(x, filters * 4, 3, strides=2)  # (b, h/4, w/4, 4f)
+    for _ in range(residual_blocks):
+        x = layers.Add()([x, _conv_norm_relu(_conv_norm_relu(x, filters * 4, 3), filters * 4, 3, relu=False)])
+    for f in (filters * 2, filters):  # (b, h/2, w/2, 2f), then (b, h, w, f)
+        if resize:
+            x = _conv_norm_relu(layers.UpSampling2D(2, interpolation="nearest")(x), f, 3)
+        else:
+            x = layers.Conv2DTranspose(f, 3, strides=2, padding="same", kernel_initializer=weight_init(),
+                                       use_bias=False)(x)
+            x = layers.ReLU()(instance_norm("ones")(x))
+    x = ReflectionPadding(3)(x)
+    outputs = layers.Conv2D(3, 7, kernel_initializer=weight_init(), activation="tanh", dtype="float32")(x)
+    return keras.Model(inputs=inputs, outputs=outputs, name=name)
+
+
+def generator_for(config, name: str = "monet_generator", any_size: bool = False) -> keras.Model:
+    """The generator a `TrainConfig` describes (U-Net, compact U-Net or ResNet), at its training size."""
+    if config.generator == "resnet":
+        return build_resnet_generator(name, config.train_size, config.filters, config.residual_blocks,
+                                      config.upsampling_mode, any_size=any_size)
+    return build_generator(name, config.train_size, config.filters, any_size=any_size,
+                           upsampling=config.upsampling_mode)
 
 
 def _levels(image_size: int) -> int:

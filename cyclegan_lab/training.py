@@ -19,7 +19,8 @@ from . import checkpoints, distribute, losses, precision
 from .optimizers import FusedAdam
 from .config import TrainConfig
 from .data import LabData, make_dataset, normalize, steps_per_epoch
-from .models import build_discriminator, build_generator
+from .models import build_discriminator, generator_for
+from .recipe import DiffAugment, ImagePool, LinearDecay, MovingAverage
 
 LOSS_NAMES = ["monet_gen_loss", "photo_gen_loss", "monet_disc_loss", "photo_disc_loss"]
 
@@ -36,11 +37,16 @@ class CycleGAN(keras.Model):
     `pool_size` > 0 the discriminators learn from a pool of past fakes (the
     paper's 50); `batch_passes` runs passes that do not depend on each other
     as one batch, which computes the same losses faster (see `train_step`).
+    `diffaugment` (e.g. ("translation", "cutout")) augments every image the
+    discriminators see; `photo_negatives` shows the Monet discriminator real
+    photos as fakes too; `ema_decay` > 0 keeps a moving average of the Monet
+    generator's weights in `monet_average` (see `recipe.py`).
     """
 
     def __init__(self, monet_generator, photo_generator, monet_discriminator, photo_discriminator,
                  lambda_cycle: float = losses.LAMBDA, identity_weight: float = 0.5, adversarial_loss: str = "bce",
-                 pool_size: int = 0, batch_passes: bool = True, **kwargs):
+                 pool_size: int = 0, batch_passes: bool = True, diffaugment=(), photo_negatives: bool = False,
+                 ema_decay: float = 0.0, **kwargs):
         super().__init__(**kwargs)
         self.monet_generator = monet_generator
         self.photo_generator = photo_generator
@@ -50,10 +56,17 @@ class CycleGAN(keras.Model):
         self.identity_weight = identity_weight
         self.adversarial_loss = adversarial_loss
         self.batch_passes = batch_passes
+        self.photo_negatives = photo_negatives
         self.pools = None
         if pool_size:
             shape = monet_generator.input_shape[1:]
             self.pools = [ImagePool(pool_size, shape, name=f"{domain}_pool") for domain in ("monet", "photo")]
+        self.augment = DiffAugment(diffaugment, name="diffaugment") if diffaugment else None
+        self.monet_average = MovingAverage(monet_generator, ema_decay, name="monet_average") if ema_decay else None
+
+    def recipe_parts(self) -> list:
+        """The layers with state besides networks and optimisers (image pools, augmentation, average)."""
+        return [part for part in [*(self.pools or []), self.augment, self.monet_average] if part is not None]
 
     def compile(self, monet_generator_optimizer, photo_generator_optimizer,
                 monet_discriminator_optimizer, photo_discriminator_optimizer, **kwargs):
@@ -121,19 +134,24 @@ class CycleGAN(keras.Model):
                 same_monet = G(real_monet, training=True)
                 same_photo = F(real_photo, training=True)
 
-            # The discriminators judge real images, the fakes (for the generators' loss) and, with a
-            # pool, older fakes (for their own loss).
+            # The discriminators judge real images, the fakes (for the generators' loss), with a pool
+            # older fakes (for their own loss), and with photo negatives the Monet one also real photos.
             judged = [[real_monet, fake_monet], [real_photo, fake_photo]]
             if self.pools:
                 for images, pool in zip(judged, self.pools):
                     images.append(pool(tf.stop_gradient(images[1])))
+            if self.photo_negatives:
+                judged[0].append(real_photo)
+            augment = self.augment or (lambda x: x)
             verdicts = []
             for images, discriminator in zip(judged, discriminators):
                 if self.batch_passes:
-                    verdicts.append(tf.split(discriminator(tf.concat(images, 0), training=True), len(images)))
+                    verdicts.append(tf.split(discriminator(augment(tf.concat(images, 0)), training=True), len(images)))
                 else:
-                    verdicts.append([discriminator(x, training=True) for x in images])
-            (disc_real_monet, disc_fake_monet, *pooled_monet), (disc_real_photo, disc_fake_photo, *pooled_photo) = verdicts
+                    verdicts.append([discriminator(augment(x), training=True) for x in images])
+            (disc_real_monet, disc_fake_monet, *extra_monet), (disc_real_photo, disc_fake_photo, *pooled_photo) = verdicts
+            negatives = extra_monet.pop() if self.photo_negatives else None
+            pooled_monet = extra_monet
 
             kind, lam, weight = self.adversarial_loss, self.lambda_cycle, self.identity_weight
             total_cycle_loss = (losses.cycle_loss(real_monet, cycled_monet, lam)
@@ -144,7 +162,8 @@ class CycleGAN(keras.Model):
             photo_identity = losses.identity_loss(real_photo, same_photo, lam, weight)
             monet_gen_loss = monet_adversarial + total_cycle_loss + monet_identity
             photo_gen_loss = photo_adversarial + total_cycle_loss + photo_identity
-            monet_disc_loss = losses.discriminator_loss(disc_real_monet, (pooled_monet or [disc_fake_monet])[0], kind)
+            monet_disc_loss = losses.discriminator_loss(disc_real_monet, (pooled_monet or [disc_fake_monet])[0], kind,
+                                                        negatives)
             photo_disc_loss = losses.discriminator_loss(disc_real_photo, (pooled_photo or [disc_fake_photo])[0], kind)
 
             generators_loss = monet_adversarial + photo_adversarial + total_cycle_loss + monet_identity + photo_identity
@@ -176,6 +195,8 @@ class CycleGAN(keras.Model):
         for name in checkpoints.NETWORKS:
             network, optimizer = getattr(self, name), getattr(self, name + "_optimizer")
             optimizer.apply_gradients(zip(gradients[network.name], network.trainable_variables))
+        if self.monet_average is not None:
+            self.monet_average.update()
         return _global_means(computed)
 
 
@@ -202,61 +223,6 @@ def _global_means(computed: dict) -> dict:
     return means
 
 
-class ImagePool(keras.layers.Layer):
-    """A pool of up to `size` past fakes, the CycleGAN paper's trick against oscillation.
-
-    Until the pool is full, each new fake is stored and passed on. Then each
-    new fake, with probability 1/2, is passed on as it is; otherwise it takes
-    the place of a random stored fake, and the stored one is passed on. The
-    discriminator thus also learns from what the generator made a while ago.
-    The pool and its random numbers are saved in checkpoints.
-    """
-
-    def __init__(self, size: int, image_shape, seed: int | None = None, **kwargs):
-        super().__init__(**kwargs)
-        self.size = size
-        self.images = self.add_weight(shape=(size, *image_shape), initializer="zeros", trainable=False, name="images")
-        self.count = self.add_weight(shape=(), dtype="int32", initializer="zeros", trainable=False, name="count")
-        self.seed_generator = keras.random.SeedGenerator(seed)
-        self.built = True
-
-    def call(self, fakes):
-        fakes = tf.cast(fakes, self.images.dtype)
-        answers = []
-        for i in range(fakes.shape[0]):  # the batch size is fixed in training
-            fake = fakes[i]
-            full = self.count >= self.size
-            swap = tf.logical_and(full, keras.random.uniform((), seed=self.seed_generator) < 0.5)
-            slot = tf.where(full, keras.random.randint((), 0, self.size, seed=self.seed_generator), self.count)
-            stored = tf.gather(self.images, slot)
-            keep_new = tf.logical_or(tf.logical_not(full), swap)
-            self.images.assign(tf.tensor_scatter_nd_update(self.images, slot[None, None],
-                                                           tf.where(keep_new, fake, stored)[None]))
-            self.count.assign(tf.minimum(self.count + 1, self.size))
-            answers.append(tf.where(swap, stored, fake))
-        return tf.stack(answers)
-
-
-class LinearDecay(keras.optimizers.schedules.LearningRateSchedule):
-    """The paper's schedule: `learning_rate` for the first steps, then a straight line down to 0.
-
-    The last `decay_steps` of `total_steps` decay; `decay_steps=0` keeps the rate constant.
-    """
-
-    def __init__(self, learning_rate: float, total_steps: int, decay_steps: int):
-        self.learning_rate, self.total_steps, self.decay_steps = learning_rate, total_steps, decay_steps
-
-    def __call__(self, step):
-        if not self.decay_steps:
-            return tf.constant(self.learning_rate, tf.float32)
-        start = float(self.total_steps - self.decay_steps)
-        progress = tf.clip_by_value((tf.cast(step, tf.float32) - start) / self.decay_steps, 0.0, 1.0)
-        return self.learning_rate * (1.0 - progress)
-
-    def get_config(self):
-        return {"learning_rate": self.learning_rate, "total_steps": self.total_steps, "decay_steps": self.decay_steps}
-
-
 def build_cyclegan(config: TrainConfig | None = None, steps_per_epoch: int | None = None,
                    strategy: tf.distribute.Strategy | None = None) -> CycleGAN:
     """Four fresh networks, seeded by config.seed, compiled with four Adam optimisers.
@@ -273,12 +239,12 @@ def build_cyclegan(config: TrainConfig | None = None, steps_per_epoch: int | Non
         raise ValueError(f"pool_size needs a single replica: the image pool updates its stored fakes inside the "
                          f"step, which {replicas} replicas cannot share. Use pool_size=0, or train on one device.")
     keras.utils.set_random_seed(config.seed)
-    size, filters = config.train_size, config.filters
+    size = config.train_size
     with strategy.scope():
         with precision.dtype_policy(config.precision):
             networks = [
-                build_generator("monet_generator", size, filters),
-                build_generator("photo_generator", size, filters),
+                generator_for(config, "monet_generator"),
+                generator_for(config, "photo_generator"),
                 build_discriminator("monet_discriminator", size),
                 build_discriminator("photo_discriminator", size),
             ]
@@ -289,6 +255,9 @@ def build_cyclegan(config: TrainConfig | None = None, steps_per_epoch: int | Non
             adversarial_loss=config.adversarial_loss,
             pool_size=config.pool_size,
             batch_passes=config.batch_passes,
+            diffaugment=config.diffaugment_policies,
+            photo_negatives=config.photo_negatives,
+            ema_decay=config.ema_decay,
         )
         per_epoch = steps_per_epoch or config.steps_per_epoch or 300
         schedule = config.learning_rate  # the lab's constant rate (a plain number: its checkpoints stay compatible)

@@ -1,4 +1,5 @@
-"""The training recipe's options: compact generator, crops, LSGAN, image pool, learning-rate decay.
+"""The training recipe's options: compact and ResNet generators, resize-convolutions, crops, LSGAN,
+image pool, learning-rate decay, differentiable augmentation, photo negatives, moving average.
 
 The defaults are the original lab's; each option is the CycleGAN paper's or
 a speed-up for CPUs, and each must do what its name promises.
@@ -13,6 +14,8 @@ from cyclegan_lab import checkpoints
 from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.data import DataFolders, LabData, make_dataset
 from cyclegan_lab.losses import discriminator_loss, generator_loss
+from cyclegan_lab.models import build_generator, build_resnet_generator, generator_for, upsample
+from cyclegan_lab.recipe import DiffAugment, MovingAverage
 from cyclegan_lab.training import ImagePool, LinearDecay, build_cyclegan, train
 from test_training import StopAfter
 
@@ -34,7 +37,9 @@ def test_compact_generator_is_the_unet_with_16_filters_and_fits_in_25_mb():
 
 
 @pytest.mark.parametrize("bad", [
-    dict(generator="resnet"), dict(adversarial_loss="wgan"), dict(precision="float16"),
+    dict(generator="transformer"), dict(adversarial_loss="wgan"), dict(precision="float16"),
+    dict(upsampling="bilinear"), dict(diffaugment="translation,rotation"), dict(ema_decay=1.0),
+    dict(residual_blocks=0),
     dict(pool_size=-1), dict(decay_epochs=3, epochs=2), dict(crop_size=48), dict(crop_size=512),
     dict(generator_filters=0),
 ])
@@ -83,22 +88,103 @@ def test_crops_are_random_patches_of_the_requested_size():
 
 PAPER = TrainConfig(image_size=64, crop_size=32, generator_filters=4, adversarial_loss="lsgan", pool_size=3,
                     augment=True, epochs=2, decay_epochs=1, steps_per_epoch=3, checkpoint_every=2)
+SHIPPED_RECIPE = PAPER.replace(generator="resnet", residual_blocks=2, diffaugment="translation,cutout,color",
+                               photo_negatives=True, ema_decay=0.9)
 
 
-def test_the_papers_recipe_resumes_exactly_pool_and_schedule_included(tmp_path):
+@pytest.mark.parametrize("config", [PAPER, SHIPPED_RECIPE], ids=["paper", "resnet+diffaugment+negatives+ema"])
+def test_the_papers_recipe_resumes_exactly_pool_and_schedule_included(config, tmp_path):
     rng = np.random.default_rng(1)
     data = LabData(rng.integers(0, 256, (5, 64, 64, 3), dtype=np.uint8),
                    rng.integers(0, 256, (7, 64, 64, 3), dtype=np.uint8), DataFolders(None, None))
-    straight, history = train(PAPER, data, checkpoint_dir=tmp_path / "straight", verbose=0)
+    straight, history = train(config, data, checkpoint_dir=tmp_path / "straight", verbose=0)
     with pytest.raises(KeyboardInterrupt):
-        train(PAPER, data, checkpoint_dir=tmp_path / "resumed", callbacks=[StopAfter(4)], verbose=0)
-    resumed, resumed_history = train(PAPER, data, checkpoint_dir=tmp_path / "resumed", verbose=0)
+        train(config, data, checkpoint_dir=tmp_path / "resumed", callbacks=[StopAfter(4)], verbose=0)
+    resumed, resumed_history = train(config, data, checkpoint_dir=tmp_path / "resumed", verbose=0)
 
     np.testing.assert_allclose(resumed_history.steps["monet_disc_loss"], history.steps["monet_disc_loss"], rtol=1e-4)
-    for a, b in zip(resumed.pools[0].variables, straight.pools[0].variables):
-        np.testing.assert_allclose(keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b), rtol=1e-4, atol=1e-5)
+    for part_a, part_b in zip(resumed.recipe_parts(), straight.recipe_parts()):  # pools, augmentation, average
+        for a, b in zip(part_a.variables, part_b.variables):
+            np.testing.assert_allclose(keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b), rtol=1e-4,
+                                       atol=1e-5, err_msg=part_a.name)
     assert int(straight.pools[0].count) == 3
     # The learning rate has decayed to zero at the last step.
     optimizer = straight.monet_generator_optimizer
     assert float(optimizer.learning_rate) == pytest.approx(0.0, abs=1e-12)
     assert checkpoints.latest_checkpoint(tmp_path / "resumed").name == "step-000006.npz"
+
+
+def test_resnet_generator_is_the_papers_and_keeps_any_size():
+    """The paper's ResNet-9 at 64 filters has 11.4 M weights; the CPU recipe's (32 filters, 6 blocks) 2.0 M."""
+    assert build_resnet_generator(filters=64, residual_blocks=9).count_params() == 11_383_427
+    small = build_resnet_generator(image_size=128, filters=32, residual_blocks=6, any_size=True)
+    assert small.count_params() == 1_966_915
+    photos = tf.random.stateless_uniform((2, 96, 160, 3), (0, 1), -1, 1)  # any multiple of 4
+    fakes = small(photos)
+    assert fakes.shape == (2, 96, 160, 3) and fakes.dtype == "float32"
+    assert float(tf.reduce_max(tf.abs(fakes))) <= 1.0
+    config = TrainConfig(generator="resnet", crop_size=128)
+    assert config.filters == 32 and config.upsampling_mode == "resize"
+    assert generator_for(config).count_params() == 1_966_915
+    assert TrainConfig().upsampling_mode == "transposed"
+
+
+def test_resize_convolution_paints_no_chequerboard_where_a_transposed_one_does():
+    """On a flat grey image, a transposed convolution's output alternates with the pixel's parity
+    (different kernel taps reach odd and even pixels); nearest x2 + 3x3 convolution stays flat."""
+    flat = tf.fill((1, 16, 16, 8), 0.5)
+    keras.utils.set_random_seed(0)
+    transposed = keras.layers.Conv2DTranspose(4, 4, strides=2, padding="same")(flat)
+    keras.utils.set_random_seed(0)
+    resized = keras.layers.Conv2D(4, 3, padding="same")(keras.layers.UpSampling2D(2)(flat))
+    inner = lambda x: keras.ops.convert_to_numpy(x)[0, 4:-4, 4:-4]  # noqa: E731  (away from the padded border)
+    assert inner(transposed).std(axis=(0, 1)).min() > 1e-3
+    assert inner(resized).std(axis=(0, 1)).max() < 1e-4  # float32 rounding only
+    block = upsample(4, resize=True)
+    assert block(flat).shape == (1, 32, 32, 4)
+    assert build_generator(image_size=32, filters=4, upsampling="resize").count_params() < \
+        build_generator(image_size=32, filters=4).count_params()  # 3x3 kernels instead of 4x4
+
+
+def test_diffaugment_changes_each_image_its_own_way_and_lets_gradients_through():
+    images = tf.random.stateless_uniform((4, 32, 32, 3), (2, 2), -1, 1)
+    for policy in ("translation", "cutout", "color"):
+        augment = DiffAugment([policy], seed=3)
+        with tf.GradientTape() as tape:
+            tape.watch(images)
+            out = augment(images)
+            total = tf.reduce_sum(out)
+        assert out.shape == images.shape, policy
+        changed = keras.ops.convert_to_numpy(tf.reduce_mean(tf.abs(out - images), axis=[1, 2, 3]))
+        assert np.all(changed > 0) and len(set(np.round(changed, 6))) > 1, policy  # each image, differently
+        assert float(tf.reduce_max(tf.abs(tape.gradient(total, images)))) > 0, policy
+    cut = keras.ops.convert_to_numpy(DiffAugment(["cutout"], seed=1)(tf.ones((3, 32, 32, 3))))
+    grey = (cut == 0).all(axis=3).sum(axis=(1, 2))
+    assert np.all((grey > 0) & (grey <= 16 * 16))  # a square of half the side (clipped at the border)
+    shifted = keras.ops.convert_to_numpy(DiffAugment(["translation"], seed=4)(tf.ones((8, 32, 32, 3))))
+    border = (shifted == 0).all(axis=3)
+    assert border.sum(axis=(1, 2)).max() <= 32 * 32 - 28 * 28  # at most 4 pixels (1/8 of 32) shifted in
+
+
+def test_photo_negatives_count_as_fakes_for_the_monet_discriminator():
+    real, fake, photo = tf.constant([[0.9]]), tf.constant([[0.2]]), tf.constant([[0.6]])
+    expected = 0.5 * ((0.9 - 1) ** 2 + 0.5 * (0.2 ** 2 + 0.6 ** 2))
+    assert float(discriminator_loss(real, fake, "lsgan", photo)) == pytest.approx(expected)
+    assert float(discriminator_loss(real, fake, "lsgan")) == pytest.approx(0.5 * ((0.9 - 1) ** 2 + 0.2 ** 2))
+
+
+def test_moving_average_follows_the_weights_slowly_after_a_short_warm_up():
+    network = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, kernel_initializer="zeros")])
+    average = MovingAverage(network, decay=0.99)
+    kernel = network.trainable_weights[0]
+    kernel.assign(np.ones((2, 1), np.float32))
+    expected = 0.0
+    for n in range(300):
+        average.update()
+        d = min(0.99, (1 + n) / (10 + n))
+        expected = d * expected + (1 - d) * 1.0
+    got = keras.ops.convert_to_numpy(average.averages[0])
+    np.testing.assert_allclose(got, expected, rtol=1e-5)
+    assert 0.9 < expected < 1.0  # close to the weights, not yet equal
+    fresh = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(average.copy_to(fresh).trainable_weights[0]), got)
