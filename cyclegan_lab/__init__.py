@@ -21,7 +21,7 @@ from .losses import bce_from_logits, cycle_loss, discriminator_loss, generator_l
 from .training import CycleGAN, LossHistory, SamplePreview, build_cyclegan, train  # noqa: E402
 from .checkpoints import latest_checkpoint, load_network, restore_checkpoint, save_checkpoint  # noqa: E402
 from .plotting import plot_losses, show_images  # noqa: E402
-from .pretrained import load_pretrained  # noqa: E402
+from .pretrained import load_generator, load_pretrained  # noqa: E402
 from .inference import stylize  # noqa: E402
 
 __version__ = "0.1.0"
@@ -34,5 +34,5 @@ __all__ = [
     "CycleGAN", "LossHistory", "SamplePreview", "build_cyclegan", "train",
     "latest_checkpoint", "load_network", "restore_checkpoint", "save_checkpoint",
     "plot_losses", "show_images",
-    "load_pretrained", "stylize",
+    "load_generator", "load_pretrained", "stylize",
 ]

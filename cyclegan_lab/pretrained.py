@@ -48,7 +48,8 @@ import zlib
 import keras
 
 from .download import DownloadError, Remote, cache_dir, download, extract_tar
-from .models import build_generator
+from .config import TrainConfig
+from .models import build_generator, generator_for
 
 PRETRAINED_ENV = "CYCLEGAN_LAB_PRETRAINED"
 PACKAGE_FOLDER = pathlib.Path(__file__).resolve().parent / "pretrained"
@@ -84,10 +85,11 @@ def export_generator(generator: keras.Model, folder, name: str, info: dict) -> p
     missing = [key for key in REQUIRED_INFO if key not in info]
     if missing:
         raise ValueError(f"info needs {', '.join(missing)} (the build_generator arguments), got {sorted(info)}")
-    expected = build_generator("check", info["image_size"], info["filters"], any_size=True)
+    expected = generator_from_info(info, "check")
     if [tuple(w.shape) for w in expected.weights] != [tuple(w.shape) for w in generator.weights]:
-        raise ValueError(f"The generator's weights do not match build_generator(image_size={info['image_size']}, "
-                         f"filters={info['filters']}); fix info so load_pretrained can rebuild it.")
+        raise ValueError(f"The generator's weights do not match the network info describes (image_size="
+                         f"{info['image_size']}, filters={info['filters']}, config={info.get('config')}); "
+                         "fix info so load_pretrained can rebuild it.")
     folder = pathlib.Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     weights = folder / f"{name}.weights.h5"
@@ -139,6 +141,52 @@ def load_pretrained(name: str = "monet", *, folder=None, remote: Remote | None =
     raise ValueError(f"Unknown pretrained model {name!r}; choose one of: {', '.join(MODELS)}")
 
 
+def generator_from_info(info: dict, name: str) -> keras.Model:
+    """Rebuild, for any image size, the generator a shipped model's JSON describes: from the
+    training run's whole `config` (U-Net or ResNet) where it has one, else the U-Net of
+    `image_size` and `filters`."""
+    if "config" in info:
+        return generator_for(TrainConfig(**info["config"]), f"{name}_generator", any_size=True)
+    return build_generator(f"{name}_generator", int(info["image_size"]), int(info["filters"]), any_size=True)
+
+
+def load_generator(source: str | os.PathLike = "monet", averaged: bool = True) -> keras.Model:
+    """A photo -> Monet generator, from wherever it is: (b, h, w, 3) in [-1, 1] -> the same shape.
+
+    `source` is a pretrained model's name (``"monet"``, ``"original-50-epochs"``,
+    see `load_pretrained`), a checkpoint file ``step-NNNNNN.npz``, or a folder
+    of checkpoints (the newest readable one is used). A checkpoint's generator
+    is rebuilt from the configuration stored in it (U-Net or ResNet, its
+    filters, its upsampling), so any run's checkpoint loads right; where the
+    run kept a moving average of the weights (`ema_decay`), those are loaded,
+    unless `averaged=False`. The network accepts any image size its design allows.
+    """
+    from . import checkpoints
+    from .recipe import MovingAverage
+
+    if isinstance(source, str) and source in MODELS:
+        return load_pretrained(source)
+    path = pathlib.Path(source)
+    if path.is_dir():
+        checkpoint = checkpoints.newest_readable_checkpoint(path, set_aside=False)
+        if checkpoint is None:
+            raise FileNotFoundError(f"No checkpoint in {path}: train first (notebook 6, or cyclegan-lab train "
+                                    f"--checkpoint-dir {path}), or load a pretrained model ({', '.join(MODELS)}).")
+    elif path.is_file():
+        checkpoint = checkpoints.read_checkpoint(path)
+    else:
+        raise FileNotFoundError(f"{str(source)!r} is neither a pretrained model ({', '.join(MODELS)}) "
+                                "nor a checkpoint file or folder.")
+    config = TrainConfig(**(checkpoint.state.get("config") or {}))
+    generator = generator_for(config, "monet_generator", any_size=True)
+    checkpoints.load_network(generator, checkpoint.path)
+    if config.ema_decay and averaged:
+        average = MovingAverage(generator, config.ema_decay, name="monet_average")
+        checkpoints.load_network(average, checkpoint.path, name="monet_average")
+        average.copy_to(generator)
+    return generator
+
+
 def shipped_folder(folder=None) -> pathlib.Path:
     """Where the shipped model files are looked for: `folder`, $CYCLEGAN_LAB_PRETRAINED, or the package's."""
     if folder is not None:
@@ -158,10 +206,10 @@ def _load_shipped(name: str, folder) -> keras.Model:
     try:
         info = json.loads(description.read_text(encoding="utf-8"))
         image_size, filters = int(info["image_size"]), int(info["filters"])
+        model = generator_from_info(info, name)
     except (ValueError, KeyError, TypeError) as error:
         raise ValueError(f"{description} does not describe a generator "
-                         f"(needs image_size and filters): {error!r}") from error
-    model = build_generator(f"{name}_generator", image_size, filters, any_size=True)
+                         f"(needs image_size and filters, and a valid config if any): {error!r}") from error
     try:
         model.load_weights(weights)
     except (ValueError, OSError) as error:

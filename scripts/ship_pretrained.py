@@ -1,15 +1,18 @@
-"""Export the Monet generator of a training run as the shipped model, score it, and draw its figure.
+"""Export the Monet generator of a training run as the shipped model, measure it on unseen photos, draw its figures.
 
-    python scripts/ship_pretrained.py checkpoints/monet-compact --data PATH/monet2photo [--held-out-from 1200]
+    python scripts/ship_pretrained.py CHECKPOINT_DIR --data PATH/monet2photo [--held-out-from 1200] [--no-export]
 
-1. Copies the photo -> Monet generator of the newest checkpoint into
-   cyclegan_lab/pretrained/monet.weights.h5 (+ monet.json), unless --no-export.
-2. Scores it on photos it never saw (the sorted photo files from index
-   --held-out-from on; train with --max-images of that value) with the style
-   KID proxy of cyclegan_lab.scores, against all Monet paintings, next to the
-   photos themselves and an untrained generator of the same shape.
-3. Draws cyclegan_lab/pretrained/unseen_photos.png (8 unseen photos above their
-   Monet versions) and training_losses.png (the run's four losses).
+1. Rebuilds the run's Monet generator from the newest checkpoint (the moving
+   average of its weights where the run kept one).
+2. Measures it on photos it never saw (the sorted photo files from index
+   --held-out-from on; the run trained with --max-images of that value) with
+   `cyclegan_lab.scores.held_out_measures`, next to the photos themselves and
+   the generator shipped now, and prints the table.
+3. Unless --no-export, or the new generator does not beat the shipped one on
+   the chequerboard, copy and palette measures (--force ships it anyway),
+   writes cyclegan_lab/pretrained/monet.weights.h5 + monet.json (with the
+   measures), unseen_photos.png (8 unseen photos, the shipped generator's and
+   the new one's Monets) and training_losses.png.
 """
 
 from __future__ import annotations
@@ -26,15 +29,17 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 
 from cyclegan_lab import TrainConfig  # noqa: E402
-from cyclegan_lab.checkpoints import latest_checkpoint, load_network  # noqa: E402
+from cyclegan_lab.callbacks import monet_generator_of  # noqa: E402
+from cyclegan_lab.checkpoints import latest_checkpoint, restore_checkpoint  # noqa: E402
 from cyclegan_lab.data import find_data, image_files, load_folder, load_image  # noqa: E402
-from cyclegan_lab.models import build_generator  # noqa: E402
+from cyclegan_lab.inference import stylize  # noqa: E402
 from cyclegan_lab.plotting import plot_losses, show_images  # noqa: E402
 from cyclegan_lab.pretrained import PACKAGE_FOLDER, export_generator, load_pretrained  # noqa: E402
-from cyclegan_lab.scores import style_kid  # noqa: E402
-from cyclegan_lab.inference import stylize  # noqa: E402
+from cyclegan_lab.scores import held_out_measures  # noqa: E402
+from cyclegan_lab.training import build_cyclegan  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
+BETTER = {"chequerboard": min, "copy": max, "palette": min}  # how the new model must compare with the shipped one
 
 
 def main() -> None:
@@ -42,50 +47,63 @@ def main() -> None:
     parser.add_argument("checkpoint_dir")
     parser.add_argument("--data", help="the lab's images (default: the library's lookup)")
     parser.add_argument("--held-out-from", type=int, default=1200, help="first unseen photo (default %(default)s)")
-    parser.add_argument("--no-export", action="store_true", help="score the checkpoint without shipping it")
+    parser.add_argument("--no-export", action="store_true", help="measure the checkpoint without shipping it")
+    parser.add_argument("--force", action="store_true", help="ship even if it does not beat the shipped model")
     args = parser.parse_args()
 
     checkpoint = latest_checkpoint(args.checkpoint_dir)
     if checkpoint is None:
         parser.error(f"no checkpoint in {args.checkpoint_dir}")
     with np.load(checkpoint) as stored:
-        state = json.loads(str(stored["state"]))
-    config = TrainConfig(**state["config"])
-    size, filters = config.train_size, config.filters
-    trained = load_network(build_generator("monet_generator", size, filters, any_size=True), checkpoint)
-    print(f"{checkpoint}: step {state['step']}, generator {trained.count_params():,} weights")
-
-    if not args.no_export:
-        info = {"image_size": size, "filters": filters, "step": state["step"], "config": config.to_dict()}
-        export_generator(trained, PACKAGE_FOLDER, "monet", info)
-        trained = load_pretrained("monet")  # score what users will load
-        print(f"Exported to {PACKAGE_FOLDER / 'monet.weights.h5'} "
-              f"({(PACKAGE_FOLDER / 'monet.weights.h5').stat().st_size / 1e6:.1f} MB)")
+        config = TrainConfig(**json.loads(str(stored["state"]))["config"])
+    cyclegan = build_cyclegan(config.replace(precision="float32"))
+    state = restore_checkpoint(cyclegan, checkpoint)
+    new = monet_generator_of(cyclegan, config)
+    averaged = " (moving average of its weights)" if config.ema_decay else ""
+    print(f"{checkpoint}: step {state['step']}, generator {new.count_params():,} weights{averaged}")
 
     folders = find_data(args.data)
-    unseen_files = image_files(folders.photo)[args.held_out_from:]
-    photos = np.stack([load_image(path) for path in unseen_files])
+    photos = np.stack([load_image(path) for path in image_files(folders.photo)[args.held_out_from:]])
     paintings = load_folder(folders.monet)
-    untrained = build_generator("untrained", size, filters, any_size=True)
-    print(f"Style KID proxy against {len(paintings)} Monet paintings ({len(photos)} unseen photos; lower is better):")
+    shipped = load_pretrained("monet")
     start = time.perf_counter()
-    monets = stylize(photos, trained, batch_size=16)
-    seconds = time.perf_counter() - start
-    for name, images in [("photos themselves", photos), ("untrained generator", stylize(photos, untrained)),
-                         ("shipped generator", monets)]:
-        mean, std = style_kid(images, paintings)
-        print(f"  {name:>20}: {mean:7.3f} +- {std:.3f}")
-    print(f"Stylised {len(photos)} photos in {seconds:.1f} s")
+    new_monets = stylize(photos, new, batch_size=16)
+    milliseconds = (time.perf_counter() - start) / len(photos) * 1000
+    shipped_monets = stylize(photos, shipped, batch_size=16)
+    table = {
+        "photos themselves": held_out_measures(photos, photos, paintings),
+        "shipped generator": held_out_measures(shipped_monets, photos, paintings),
+        f"new generator (step {state['step']})": held_out_measures(new_monets, photos, paintings),
+    }
+    print(f"\nOn {len(photos)} unseen photos, against {len(paintings)} paintings "
+          "(chequerboard: period-2 energy / the photo's, 1 = none added; copy: mean |G(x) - x|, 0 = a copy; "
+          "palette: colour distance to the paintings, 0-255; style_kid: the style proxy; lower is more Monet-like):")
+    print("| | " + " | ".join(next(iter(table.values()))) + " |\n|---|---|---|---|---|")
+    for name, measures in table.items():
+        print(f"| {name} | " + " | ".join(f"{value:.3f}" for value in measures.values()) + " |")
+    print(f"The new generator paints a 256x256 photo in {milliseconds:.0f} ms on this machine (batches of 16).")
+
+    old, now = table["shipped generator"], table[f"new generator (step {state['step']})"]
+    beaten = [name for name, better in BETTER.items() if better(old[name], now[name]) != now[name]]
+    if beaten:
+        print(f"\nThe new generator does not beat the shipped one on: {', '.join(beaten)}.")
+    if args.no_export or (beaten and not args.force):
+        print("Nothing exported.")
+        return
+
+    info = {"image_size": config.train_size, "filters": config.filters, "step": state["step"],
+            "config": config.to_dict(), "held_out": {name: measures for name, measures in table.items()}}
+    export_generator(new, PACKAGE_FOLDER, "monet", info)
+    size = (PACKAGE_FOLDER / "monet.weights.h5").stat().st_size / 1e6
+    print(f"Exported to {(PACKAGE_FOLDER / 'monet.weights.h5').relative_to(ROOT)} ({size:.1f} MB)")
 
     pick = np.linspace(0, len(photos) - 1, 8).astype(int)
-    titles = ["unseen photo"] * 8 + ["its Monet version"] * 8
-    figure = show_images(list(photos[pick]) + list(monets[pick]), titles, ncols=8, size=2.2)
-    figure.suptitle(f"The shipped generator (step {state['step']}) on photos it never saw", y=1.04)
-    out = PACKAGE_FOLDER / "unseen_photos.png"
-    figure.savefig(out, dpi=80, bbox_inches="tight")
-    print(f"Figure: {out.relative_to(ROOT)}")
-    losses = plot_losses(state["history"]["steps"], smooth=150)
-    losses.savefig(PACKAGE_FOLDER / "training_losses.png", dpi=80, bbox_inches="tight")
+    titles = ["unseen photo"] * 8 + ["previous generator"] * 8 + [f"new, step {state['step']}"] * 8
+    figure = show_images([*photos[pick], *shipped_monets[pick], *new_monets[pick]], titles, ncols=8, size=2.2)
+    figure.savefig(PACKAGE_FOLDER / "unseen_photos.png", dpi=80, bbox_inches="tight")
+    plot_losses(state["history"]["steps"], smooth=150).savefig(PACKAGE_FOLDER / "training_losses.png", dpi=80,
+                                                               bbox_inches="tight")
+    print(f"Figures: {(PACKAGE_FOLDER / 'unseen_photos.png').relative_to(ROOT)}, training_losses.png")
 
 
 if __name__ == "__main__":

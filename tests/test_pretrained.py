@@ -193,3 +193,36 @@ def test_the_shipped_model_works_offline_and_paints_unseen_photos_more_like_mone
     before, _ = style_kid(photos, paintings, subset_size=60)
     after, _ = style_kid(monets, paintings, subset_size=60)
     assert after < 0.6 * before, f"style KID {before:.2f} -> {after:.2f}"
+
+
+def test_load_generator_rebuilds_any_runs_generator_from_its_checkpoint(tmp_path):
+    """A checkpoint stores its configuration, so a ResNet run with a moving average loads as itself."""
+    import keras
+
+    from cyclegan_lab import checkpoints, load_generator
+    from cyclegan_lab.callbacks import monet_generator_of
+    from cyclegan_lab.config import TrainConfig
+    from cyclegan_lab.training import build_cyclegan
+
+    config = TrainConfig(image_size=32, generator="resnet", generator_filters=4, residual_blocks=1, ema_decay=0.5,
+                         precision="float32")
+    cyclegan = build_cyclegan(config)
+    cyclegan.monet_generator.trainable_weights[0].assign_add(0.1)  # the live weights move away from the average
+    path = checkpoints.save_checkpoint(cyclegan, tmp_path, {"step": 1, "config": config.to_dict()})
+    photos = np.linspace(-1, 1, 2 * 48 * 64 * 3, dtype="float32").reshape(2, 48, 64, 3)  # not the training size
+    averaged = keras.ops.convert_to_numpy(monet_generator_of(cyclegan, config)(photos))
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(load_generator(tmp_path)(photos)), averaged)
+    live = load_generator(path, averaged=False)
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(live.trainable_weights[0]),
+                                  keras.ops.convert_to_numpy(cyclegan.monet_generator.trainable_weights[0]))
+    assert not np.array_equal(keras.ops.convert_to_numpy(live(photos)), averaged)
+
+    compact = TrainConfig(image_size=32, generator="compact", generator_filters=4, precision="float32")
+    path = checkpoints.save_checkpoint(build_cyclegan(compact), tmp_path / "compact", {"step": 1, "config": compact.to_dict()})
+    assert load_generator(path).count_params() == build_cyclegan(compact).monet_generator.count_params()
+    with pytest.raises(FileNotFoundError, match="neither a pretrained model"):
+        load_generator(tmp_path / "nowhere")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(FileNotFoundError, match="No checkpoint in"):
+        load_generator(empty)

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from cyclegan_lab.data import load_folder
-from cyclegan_lab.scores import kid, style_features, style_kid
+from cyclegan_lab.scores import (chequerboard_ratio, copy_distance, kid, palette_distance, style_features,
+                                 style_kid)
 
 
 @pytest.fixture(scope="module")
@@ -41,3 +42,56 @@ def test_photos_score_far_from_monets_and_other_monets_close(images):
 def test_kid_needs_two_images_per_set():
     with pytest.raises(ValueError, match="at least 2"):
         kid(np.zeros((1, 4)), np.zeros((5, 4)))
+
+
+def test_chequerboard_ratio_sees_period_two_noise_and_nothing_else(images):
+    _, photo = images
+    rows, columns = np.indices(photo.shape[1:3])
+    checker = np.where((rows + columns) % 2, 6, -6)[None, :, :, None]
+    noisy = np.clip(photo.astype(int) + checker, 0, 255).astype(np.uint8)
+    assert chequerboard_ratio(photo, photo) == pytest.approx(1.0)
+    assert chequerboard_ratio(noisy, photo) > 1.5  # 6 levels of chequerboard on a 0-255 scale
+    blurred = ((photo.astype(float) + np.roll(photo, 1, axis=1)) / 2).astype(np.uint8)
+    assert chequerboard_ratio(blurred, photo) < 1.0  # smoothing removes period-2 energy
+    stripes = np.clip(photo.astype(int) + np.where(rows % 2, 6, -6)[None, :, :, None], 0, 255).astype(np.uint8)
+    assert chequerboard_ratio(stripes, photo) > 1.5  # one-pixel stripes are period 2 too
+
+
+def test_copy_distance_is_zero_for_a_copy():
+    rng = np.random.default_rng(0)
+    photos = rng.integers(0, 256, (3, 16, 16, 3), dtype=np.uint8)
+    assert copy_distance(photos, photos) == 0.0
+    assert copy_distance(255 - photos, photos) == pytest.approx(np.mean(np.abs(255 - 2 * photos.astype(float))) / 127.5)
+
+
+def test_palette_distance_measures_how_far_colours_move(images):
+    monet, photo = images
+    assert palette_distance(monet, monet) == 0.0
+    brighter = (monet.astype(int) + 20).clip(0, 255).astype(np.uint8)
+    assert 10 < palette_distance(brighter, monet) <= 20  # every value moved by 20, less where it clipped at 255
+    assert palette_distance(monet[:40], monet[40:]) < palette_distance(photo, monet)  # Monet's palette is his own
+
+
+def test_held_out_monitor_saves_previews_and_measures(images, tmp_path):
+    import csv
+
+
+    from cyclegan_lab.callbacks import HeldOutMonitor
+    from cyclegan_lab.config import TrainConfig
+    from cyclegan_lab.training import build_cyclegan
+
+    monet, photo = images
+    config = TrainConfig(image_size=64, generator="resnet", generator_filters=4, residual_blocks=1,
+                         ema_decay=0.9, precision="float32")
+    cyclegan = build_cyclegan(config)
+    monitor = HeldOutMonitor(config, photo[:3], monet[:20], tmp_path, every=2, shown=2)
+    monitor.set_model(cyclegan)
+    cyclegan.monet_generator_optimizer.iterations.assign(2)
+    monitor.on_train_batch_end(0)
+    cyclegan.monet_generator_optimizer.iterations.assign(3)
+    monitor.on_train_batch_end(1)  # not a multiple of 2: nothing
+    rows = list(csv.DictReader(open(tmp_path / "held_out.csv")))
+    assert [row["step"] for row in rows] == ["2"]
+    assert set(rows[0]) == {"step", "chequerboard", "copy", "palette", "style_kid"}
+    assert float(rows[0]["copy"]) > 0
+    assert (tmp_path / "previews" / "step-000002.png").stat().st_size > 1000
