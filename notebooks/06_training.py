@@ -17,26 +17,32 @@
 # %% [markdown]
 # # 6. Train the CycleGAN
 #
-# This notebook puts the pieces of notebooks 2 to 5 together and trains all four networks
-# for one epoch on your CPU, with a progress bar, loss curves, previews and checkpoints.
+# This notebook puts the pieces of notebooks 2 to 5 together: it reads the lab's training step,
+# has you write it, and trains all four networks on your machine, with a progress bar, loss
+# curves, previews and checkpoints.
 #
 # ## What you'll learn
-# - how one training step updates two generators and two discriminators, each with its own optimiser;
-# - how Keras' `fit()` runs that step, and what the four losses look like while it learns;
-# - how checkpoints let a long run stop and resume exactly where it was.
+# - How one training step updates two generators and two discriminators, each with its own
+#   gradients and optimiser, line by line against the loss equations.
+# - How Keras' `fit()` runs that step, and what the four losses look like while it learns.
+# - How checkpoints let a long run stop and resume exactly where it was.
 #
 # ## What you'll need
-# - notebooks 2 to 5 (data, generator, discriminator, losses);
-# - time: one epoch (300 steps) of the lab's model takes about half an hour on a 2-core laptop CPU,
-#   plus about a minute before the first step while TensorFlow builds the graph.
-#   A GPU makes it a matter of seconds.
+# - Notebooks 2 to 5 (data, generator, discriminator, losses).
+# - Time. The training cell prints its expected duration on *your* machine before it starts. As a
+#   guide, one epoch (300 steps) of the lab's model takes about half an hour on a 2-core laptop CPU,
+#   9 minutes on one with bfloat16 instructions, seconds on a GPU. For a quick run set
+#   `STEPS_PER_EPOCH = 30` in the parameters cell.
+# - Disk: a checkpoint holds about 1.4 GB; this notebook keeps one (`KEEP_CHECKPOINTS`).
 
 # %% tags=["parameters"]
 DATA_DIR = None  # folder with Monet and photo images; None: $CYCLEGAN_LAB_DATA, the cache, or the lab's download
 SMOKE = False  # True: one step on a few images; the variable CYCLEGAN_LAB_SMOKE also turns it on
 EPOCHS = 1  # passes over the data
-STEPS_PER_EPOCH = None  # None: one pass over the smaller domain (300 steps for the lab's data)
+STEPS_PER_EPOCH = None  # None: one pass over the smaller domain (300 steps for the lab's data); 30: a quick run
 CHECKPOINT_DIR = None  # None: checkpoints/lab at the repository root (checkpoints/smoke in the smoke setting)
+KEEP_CHECKPOINTS = 1  # newest checkpoints kept on disk, about 1.4 GB each
+AUGMENT = False  # True: random jitter (resize 286, crop 256, flip), as in the CycleGAN paper
 PREVIEW_EVERY = 50  # show the generator's output on fixed photos every N steps
 SEED = 0  # fixes weights, data order and dropout
 
@@ -46,19 +52,43 @@ import os
 import time
 from pathlib import Path
 
+import keras
 import matplotlib.pyplot as plt
+import numpy as np
+import tensorflow as tf
 from IPython.display import Code
 
-from cyclegan_lab import TrainConfig, load_data, plot_losses, show_images
-from cyclegan_lab.training import CycleGAN, SamplePreview, build_cyclegan, train
+from cyclegan_lab import TrainConfig, load_data, losses, plot_losses, show_images
+from cyclegan_lab.data import make_dataset, normalize, steps_per_epoch, to_uint8
+from cyclegan_lab.reference import lab_gradients, lab_train_step
+from cyclegan_lab.training import CycleGAN, SamplePreview, build_cyclegan, describe_mode, train
 
 SMOKE = SMOKE or os.environ.get("CYCLEGAN_LAB_SMOKE") == "1"
+settings = dict(epochs=EPOCHS, seed=SEED, keep_checkpoints=KEEP_CHECKPOINTS, augment=AUGMENT)
 if SMOKE:
-    config = TrainConfig.smoke(epochs=EPOCHS, seed=SEED)
+    config = TrainConfig.smoke(**settings)
 else:
-    config = TrainConfig(epochs=EPOCHS, steps_per_epoch=STEPS_PER_EPOCH, seed=SEED)
+    config = TrainConfig(steps_per_epoch=STEPS_PER_EPOCH, **settings)
 checkpoint_dir = Path(CHECKPOINT_DIR or ("../checkpoints/smoke" if SMOKE else "../checkpoints/lab"))
 preview_every = 1 if SMOKE else PREVIEW_EVERY
+NETWORKS = ["monet_generator", "photo_generator", "monet_discriminator", "photo_discriminator"]
+
+
+def check(answer, expected, hint="", tolerance=1e-3):
+    """Say whether `answer` matches `expected` (numbers within `tolerance`, relative); None: not answered yet."""
+    if answer is None:
+        print("Not answered yet: set your answer in the cell above, run it, then run this cell again.")
+        return
+    try:
+        if isinstance(expected, str):
+            right = str(answer).strip().lower() == expected.lower()
+        elif isinstance(expected, (tuple, list)):
+            right = tuple(answer) == tuple(expected)
+        else:
+            right = abs(float(answer) - float(expected)) <= tolerance * max(1.0, abs(float(expected)))
+    except (TypeError, ValueError):
+        right = False
+    print("Correct!" if right else f"Not quite: you answered {answer!r}. {hint}")
 config
 
 # %% [markdown]
@@ -74,79 +104,201 @@ print(f"{len(data.monet)} Monet paintings from {data.folders.monet}")
 print(f"{len(data.photo)} photos from {data.folders.photo}")
 
 # %% [markdown]
-# ## Read one training step
+# ## Read the lab's training step
 #
-# A CycleGAN step runs six generator passes and four discriminator passes on one Monet
-# painting $y$ and one photo $x$, then takes one gradient step for each network:
+# One step takes one Monet painting $y$ and one photo $x$ and updates all four networks. Each
+# network minimises its own loss, in the notation of notebook 1:
 #
 # $$
 # \begin{aligned}
-# \mathcal{L}_{G} &= \mathrm{BCE}\big(1, D_Y(G(x))\big) + \lambda\,\big(\lVert F(G(x)) - x\rVert_1 + \lVert G(F(y)) - y\rVert_1\big) + 0.5\,\lambda\,\lVert G(y) - y\rVert_1 \\
-# \mathcal{L}_{D_Y} &= 0.5\,\big(\mathrm{BCE}(1, D_Y(y)) + \mathrm{BCE}(0, D_Y(G(x)))\big)
+# \mathcal{L}_{\text{cyc}} &= \lambda\,\operatorname{mean}\big|x - F(G(x))\big| + \lambda\,\operatorname{mean}\big|y - G(F(y))\big| \\
+# \mathcal{L}_{G} &= \operatorname{mean}\text{BCE}\big(1, D_Y(G(x))\big) + \mathcal{L}_{\text{cyc}} + 0.5\,\lambda\,\operatorname{mean}\big|y - G(y)\big| \\
+# \mathcal{L}_{F} &= \operatorname{mean}\text{BCE}\big(1, D_X(F(y))\big) + \mathcal{L}_{\text{cyc}} + 0.5\,\lambda\,\operatorname{mean}\big|x - F(x)\big| \\
+# \mathcal{L}_{D_Y} &= \tfrac12\big[\operatorname{mean}\text{BCE}\big(1, D_Y(y)\big) + \operatorname{mean}\text{BCE}\big(0, D_Y(G(x))\big)\big] \\
+# \mathcal{L}_{D_X} &= \tfrac12\big[\operatorname{mean}\text{BCE}\big(1, D_X(x)\big) + \operatorname{mean}\text{BCE}\big(0, D_X(F(y))\big)\big]
 # \end{aligned}
 # $$
 #
-# and the same with the roles of photos and Monets swapped for $F$ and $D_X$. Here $G$ is
-# `monet_generator`, $F$ is `photo_generator`, $D_Y$ is `monet_discriminator` and $D_X$ is
-# `photo_discriminator`. This is the library's `CycleGAN.compute_gradients`; `train_step`, which
-# `fit()` calls once per batch, then lets each network's Adam optimiser apply its gradients:
+# Here is the step as the original lab writes it, kept in `cyclegan_lab.reference`:
 
 # %%
-Code(inspect.getsource(CycleGAN.compute_gradients), language="python")
+Code(inspect.getsource(lab_gradients), language="python")
 
 # %% [markdown]
-# One `tf.GradientTape` records all ten passes. The generators' losses share the cycle term: each
-# generator is responsible for both round trips it takes part in. The original lab asks the tape
-# four times, once per network; here both generators get their gradients from one backward pass
-# of the sum of their losses (with the shared cycle term counted once), which gives exactly the
-# same numbers: `tests/test_step.py` checks it against the lab's step, kept in
-# `cyclegan_lab.reference`. It is not much faster: TensorFlow already skips the backward work
-# that none of the lab's four calls needs, and a step of the lab's model is bound by the
-# arithmetic of its convolutions, about 0.3 TFLOP per step.
+# Read it against the equations:
 #
-# Two more settings of `TrainConfig` decide how fast a step runs:
+# | code | equation |
+# |---|---|
+# | `fake_monet = G(real_photo)`, `cycled_photo = F(fake_monet)` | the forward cycle, $G(x)$ and $F(G(x))$ |
+# | `fake_photo = F(real_monet)`, `cycled_monet = G(fake_photo)` | the backward cycle, $F(y)$ and $G(F(y))$ |
+# | `same_monet = G(real_monet)`, `same_photo = F(real_photo)` | the identity passes, $G(y)$ and $F(x)$ |
+# | `disc_real_monet = D_Y(real_monet)`, `disc_fake_monet = D_Y(fake_monet)`, ... | the 30x30 logit maps $D_Y(y)$, $D_Y(G(x))$, $D_X(x)$, $D_X(F(y))$ |
+# | `total_cycle_loss` | $\mathcal{L}_{\text{cyc}}$, both directions |
+# | `monet_gen_loss`, `photo_gen_loss` | $\mathcal{L}_G$, $\mathcal{L}_F$ |
+# | `monet_disc_loss`, `photo_disc_loss` | $\mathcal{L}_{D_Y}$, $\mathcal{L}_{D_X}$ |
+# | `tape.gradient(loss, network.trainable_variables)`, four times | each loss's gradient with respect to its own network's weights only |
 #
-# - `batch_passes=True` runs passes that do not depend on each other as one batch (the Monet
-#   generator on the photo and on the Monet together, for instance). Instance norm treats each
-#   image on its own, so the losses are the same; only the dropout masks drawn differ.
-# - `precision="auto"` trains in bfloat16 mixed precision where the hardware computes bfloat16
-#   (recent GPUs, TPUs, CPUs with AVX512_BF16 or AMX), and in float32 everywhere else, where
-#   bfloat16 would only be emulated, several times slower. bfloat16 keeps float32's range with
-#   fewer significant digits: convolutions run in it, while the weights, the optimiser, the last
-#   layer of every network and the losses stay float32. The variable `CYCLEGAN_LAB_PRECISION`
-#   (`float32` or `bfloat16`) overrides what `auto` picks.
-#
-# `python benchmarks/train_step.py` times each mode against the lab's step on your machine. The
-# cell below says which mode this run uses, and why:
+# One persistent `tf.GradientTape` records every pass, so it can be asked four times. Each
+# generator's loss holds the whole cycle loss: both generators take part in both round trips.
+# And a generator's gradient flows *through* the discriminator that judges its fakes, but only
+# the generator's weights are changed by it. Then each network's Adam optimiser takes one step:
 
 # %%
-from cyclegan_lab.training import describe_mode
+Code(inspect.getsource(lab_train_step), language="python")
 
-print("This run's training step:", describe_mode(config))
+# %% [markdown]
+# **Exercise 1 (predict, then run).** How many network calls (passes through a generator or a
+# discriminator) does one step of `lab_gradients` make?
+
+# %%
+passes_answer = None  # a whole number
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution: six generator passes (two per cycle, two identity) and four discriminator passes
+# (a real and a fake image for each discriminator): 10.
+passes_answer = 6 + 4
+
+# %%
+check(passes_answer, inspect.getsource(lab_gradients).count("training=True"),
+      "Count the passes in the code above: each has training=True.")
+
+# %% [markdown]
+# ## Write the step yourself
+#
+# **Exercise 2.** Complete `my_gradients` below so that it returns what `lab_gradients` returns
+# second: a dict from each network's name to the list of gradients of that network's loss with
+# respect to its `trainable_variables`. Use the loss functions of notebook 5 (`losses.cycle_loss`,
+# `losses.generator_loss`, `losses.identity_loss`, `losses.discriminator_loss`), and try not to
+# look at the code above. The check cell runs your function and the library's on a small CycleGAN
+# (32x32 images, 8 filters, float32, dropout off, so both are deterministic): it runs in seconds.
+
+# %%
+def my_gradients(cyclegan, real_monet, real_photo):
+    """{network name: gradients of its loss}, for monet_generator, photo_generator and both discriminators."""
+    G, F = cyclegan.monet_generator, cyclegan.photo_generator  # noqa: N806
+    D_Y, D_X = cyclegan.monet_discriminator, cyclegan.photo_discriminator  # noqa: N806
+    lam, weight = cyclegan.lambda_cycle, cyclegan.identity_weight
+    # Your code: record the ten passes and four losses on one persistent tape, then ask it for
+    # each network's gradients.
+    return None
+
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+def my_gradients(cyclegan, real_monet, real_photo):
+    """Solution: the ten passes on one persistent tape, the four losses, four gradient calls."""
+    G, F = cyclegan.monet_generator, cyclegan.photo_generator  # noqa: N806
+    D_Y, D_X = cyclegan.monet_discriminator, cyclegan.photo_discriminator  # noqa: N806
+    lam, weight = cyclegan.lambda_cycle, cyclegan.identity_weight
+    with tf.GradientTape(persistent=True) as tape:
+        fake_monet, fake_photo = G(real_photo, training=True), F(real_monet, training=True)  # G(x), F(y)
+        cycled_photo, cycled_monet = F(fake_monet, training=True), G(fake_photo, training=True)  # F(G(x)), G(F(y))
+        same_monet, same_photo = G(real_monet, training=True), F(real_photo, training=True)  # G(y), F(x)
+        cycle = losses.cycle_loss(real_photo, cycled_photo, lam) + losses.cycle_loss(real_monet, cycled_monet, lam)
+        loss = {
+            G: losses.generator_loss(D_Y(fake_monet, training=True)) + cycle
+            + losses.identity_loss(real_monet, same_monet, lam, weight),
+            F: losses.generator_loss(D_X(fake_photo, training=True)) + cycle
+            + losses.identity_loss(real_photo, same_photo, lam, weight),
+            D_Y: losses.discriminator_loss(D_Y(real_monet, training=True), D_Y(fake_monet, training=True)),
+            D_X: losses.discriminator_loss(D_X(real_photo, training=True), D_X(fake_photo, training=True)),
+        }
+    gradients = {net.name: tape.gradient(loss[net], net.trainable_variables) for net in (G, F, D_Y, D_X)}
+    del tape
+    return gradients
+
+
+# %%
+def small_cyclegan():
+    """A CycleGAN small enough to check a step in seconds, with dropout off so two runs agree exactly."""
+    model = build_cyclegan(TrainConfig(image_size=32, generator_filters=8, precision="float32", batch_passes=False))
+    for name in ["monet_generator", "photo_generator"]:
+        for layer in getattr(model, name)._flatten_layers():
+            if isinstance(layer, keras.layers.Dropout):
+                layer.rate = 0.0
+    return model
+
+
+def largest_difference(mine, reference):
+    """The largest gap between two sets of gradients, relative to each tensor's largest value."""
+    gaps = [float(np.abs(np.asarray(a) - np.asarray(b)).max() / max(np.abs(np.asarray(b)).max(), 1e-12))
+            for name in reference for a, b in zip(mine[name], reference[name])]
+    return max(gaps)
+
+
+small = small_cyclegan()
+small_monet, small_photo = tf.unstack(tf.random.stateless_uniform((2, 1, 32, 32, 3), (SEED, 1), -1, 1))
+_, reference_gradients = lab_gradients(small, small_monet, small_photo)
+try:
+    mine = my_gradients(small, small_monet, small_photo)
+    if mine is None:
+        check(None, 0)
+    elif set(mine) != set(reference_gradients) or any(
+            len(mine[n]) != len(reference_gradients[n]) for n in reference_gradients):
+        print(f"Not quite: return a dict with keys {sorted(reference_gradients)}, one gradient per trainable variable.")
+    else:
+        gap = largest_difference(mine, reference_gradients)
+        print(f"largest relative difference from lab_gradients: {gap:.1e}")
+        check("same" if gap < 1e-4 else "different", "same",
+              "Check which loss each network's gradient is taken of, and the lambda factors.")
+except Exception as error:  # a learner's bug must not stop the notebook
+    print(f"Not quite: your function raised {type(error).__name__}: {error}")
 
 # %% [markdown]
 # ## Build the CycleGAN
 #
 # `build_cyclegan` seeds Keras, builds the four networks of notebooks 3 and 4 and compiles the
-# model with one optimiser each.
+# model with one optimiser each. Its `train_step`, which `fit()` calls once per batch, computes
+# the same numbers as the lab's step, faster (see "The same numbers, faster" at the end).
 
 # %%
 cyclegan = build_cyclegan(config)
-for name in ["monet_generator", "photo_generator", "monet_discriminator", "photo_discriminator"]:
+for name in NETWORKS:
     print(f"{name:20s} {getattr(cyclegan, name).count_params():>12,} parameters")
 
 # %% [markdown]
-# ## Train for one epoch
+# ## Measure before you train
 #
-# `train` wraps `fit()`: it makes the endless, seeded data stream of notebook 2, stops each
-# epoch after `steps_per_epoch` steps, records every step's losses, writes a checkpoint at the
-# end of each epoch, and resumes from the newest checkpoint in `checkpoint_dir` if it finds one.
-# The progress bar shows this step's losses and the time left. The first step takes about a minute
-# longer than the others: TensorFlow traces `train_step` into a graph before running it.
+# Training the lab's model on a CPU is long, so measure first. The cell times two steps of
+# `train_step` on this machine. The first includes *tracing*: TensorFlow runs the Python code
+# once to record it as a graph, which it then runs fast. A checkpoint stores every weight three
+# times, its value and Adam's two running averages, in 4-byte floats.
+
+# %%
+from cyclegan_lab.checkpoints import latest_checkpoint
+
+latest = latest_checkpoint(checkpoint_dir)
+done = int(latest.stem.split("-")[1]) if latest else 0  # steps a resumed run has already trained
+total_steps = max(0, config.epochs * steps_per_epoch(data, config) - done)
+timed_step = tf.function(cyclegan.train_step)
+batch = next(iter(make_dataset(data.monet, data.photo, config)))
+start = time.perf_counter()
+timed_step(batch)
+first_seconds = time.perf_counter() - start
+start = time.perf_counter()
+timed_step(batch)
+step_seconds = time.perf_counter() - start
+
+weights = sum(int(np.prod(v.shape)) for name in NETWORKS for v in getattr(cyclegan, name).trainable_variables)
+checkpoint_gb = 3 * 4 * weights / 1e9
+print(f"Training step: {describe_mode(config)}")
+print(f"one step takes {step_seconds:.1f} s on this machine (the first {first_seconds:.0f} s, tracing included)")
+print(f"expected time for {total_steps} steps{f' (after the {done} already in {latest.name})' if done else ''}: about {(first_seconds + total_steps * step_seconds) / 60:.0f} min "
+      f"(STEPS_PER_EPOCH = 30: about {(first_seconds + 30 * config.epochs * step_seconds) / 60:.0f} min)")
+print(f"disk: {checkpoint_gb:.2f} GB per checkpoint; keeping {config.keep_checkpoints} needs "
+      f"{config.keep_checkpoints * checkpoint_gb:.1f} GB, and {(config.keep_checkpoints + 1) * checkpoint_gb:.1f} GB "
+      f"while the next one is written, in {checkpoint_dir.resolve()}")
+del timed_step, batch  # free the measured model: train() builds its own
+
+# %% [markdown]
+# ## Train
 #
-# Every `PREVIEW_EVERY` steps, `SamplePreview` shows what the Monet generator currently makes of
-# two fixed photos, so you can watch the style appear (or not, yet). It is one picture, updated in
-# place while training runs.
+# Too long? Set `STEPS_PER_EPOCH = 30` (or fewer `EPOCHS`) in the parameters cell and run the
+# notebook again: the networks learn less, but you see every part work. `train` wraps `fit()`: it
+# makes the seeded data stream of notebook 2, stops each epoch after `steps_per_epoch` steps,
+# records every step's losses, writes a checkpoint at the end of each epoch, and resumes from the
+# newest checkpoint in `checkpoint_dir` if it finds one. Every `PREVIEW_EVERY` steps,
+# `SamplePreview` shows what the Monet generator makes of two fixed photos, in one picture
+# updated in place.
 
 # %%
 preview = SamplePreview(data.photo[:2], every=preview_every)
@@ -161,35 +313,37 @@ print(f"{steps} steps recorded; this run took {elapsed:.0f} s in all (tracing in
 #
 # Thin lines are single steps, thick lines a moving average. Don't expect the curves to fall
 # steadily as in supervised learning: the generators and discriminators play against each other,
-# so a discriminator loss near $\log 2 \approx 0.69$ means neither side is winning. The generator
-# loss is dominated by the cycle term early on and falls as the round trips get more faithful.
+# and a discriminator loss near $\log 2 \approx 0.69$ means neither side is winning.
 
 # %%
 plot_losses(history, smooth=min(20, max(1, steps // 5)))
 plt.show()
+window = max(1, min(20, steps // 5))
+for name, values in history.steps.items():
+    print(f"{name:16s} mean of the first {window} steps {np.mean(values[:window]):.3f}, "
+          f"of the last {window} {np.mean(values[-window:]):.3f}")
 
 # %% [markdown]
 # ## See what it learned
 #
-# The trained `monet_generator` applied to two photos from the end of the photo folder.
-# After one epoch expect colour shifts and a softer texture rather than Monet's brushwork:
-# the original lab trained for 50 epochs, and notebook 7 shows what a longer run gives.
+# The trained `monet_generator` on the last two photos of the photo folder. The cell also prints
+# how much it changed them, as the mean absolute difference in $[-1, 1]$ units.
 
 # %%
-from cyclegan_lab.data import normalize, to_uint8
-
 last_photos = data.photo[-2:]
 fakes = to_uint8(cyclegan.monet_generator(normalize(last_photos), training=False))
 show_images(list(last_photos) + list(fakes), ["photo", "photo", "Monet-style", "Monet-style"], ncols=2)
 plt.show()
+change = np.abs(normalize(fakes).numpy() - normalize(last_photos).numpy()).mean()
+print(f"mean |G(x) - x| = {change:.3f} after {steps} steps (an untrained generator's grey: about mean |x|)")
 
 # %% [markdown]
 # ## Checkpoint and resume
 #
 # Each checkpoint is one file, `step-NNNNNN.npz`, holding every variable of the four networks and
-# their optimisers (Adam's moment estimates and step counter), the random-number state of dropout,
-# the loss history and the configuration. It is written to a temporary file and renamed when
-# complete, so a run killed while saving keeps its previous checkpoint.
+# their optimisers, the random-number state of dropout, the loss history and the configuration.
+# It is written to a temporary file and renamed when complete, so a run killed while saving keeps
+# its previous checkpoint.
 
 # %%
 from cyclegan_lab.checkpoints import list_checkpoints, restore_checkpoint
@@ -198,14 +352,11 @@ for path in list_checkpoints(checkpoint_dir):
     print(f"{path}  {path.stat().st_size / 1e6:,.0f} MB")
 
 # %% [markdown]
-# Run this notebook again (or `cyclegan-lab train --checkpoint-dir checkpoints/lab --epochs 2`)
-# and training continues from the newest checkpoint: the data stream starts at the same step,
-# so an interrupted run ends exactly where an uninterrupted one would. Here we check that a
-# fresh model restored from the checkpoint makes the same Monets as the model we just trained:
+# Run this notebook again with more `EPOCHS` and training continues from the newest checkpoint:
+# the data stream starts at the same step, so an interrupted run ends exactly where an
+# uninterrupted one would. A fresh model restored from the checkpoint makes the same Monets:
 
 # %%
-import numpy as np
-
 restored = build_cyclegan(config)
 state = restore_checkpoint(restored, list_checkpoints(checkpoint_dir)[-1])
 again = to_uint8(restored.monet_generator(normalize(last_photos), training=False))
@@ -214,10 +365,81 @@ print(f"restored step {state['step']}; identical output: {np.array_equal(again, 
 # %% [markdown]
 # ## On your own
 #
-# 1. Train a second epoch by setting `EPOCHS = 2` and running the notebook again. It resumes
-#    after step 300. Do the previews change?
-# 2. Set `TrainConfig(augment=True)` (random crops and flips, as in the CycleGAN paper) and
-#    compare the loss curves of the first epoch with and without it.
+# **Exercise 3.** Train a second epoch. What do you change, and what does the notebook print at
+# the start of training?
+#
+# <details><summary>Solution</summary>
+#
+# Set `EPOCHS = 2` and leave `CHECKPOINT_DIR` as it was, then run all cells. `train` finds the
+# checkpoint of step 300 (with the lab's data), prints `Resuming from ... (step 300)`, and trains
+# steps 301 to 600 only; the loss history goes on from the first epoch. Had you kept
+# `EPOCHS = 1`, it would print `Training already finished` and train nothing. Compare the
+# previews and the "mean |G(x) - x|" line with the first epoch's.
+#
+# </details>
+#
+# **Exercise 4.** Train with the CycleGAN paper's random jitter and compare the loss curves of the
+# first epoch with and without it.
+#
+# <details><summary>Solution</summary>
+#
+# Set `AUGMENT = True` *and* a new `CHECKPOINT_DIR`, e.g. `"../checkpoints/augment"`: with the old
+# folder, `train` would find the finished run there and resume it instead of starting a new one.
+# Use the same `STEPS_PER_EPOCH` as your first run (30 is enough to compare). Augmentation makes
+# each step's images slightly different, so expect noisier curves and, at first, a slower fall of
+# the cycle loss; look at the printed first/last means rather than at single steps.
+#
+# </details>
+
+# %% [markdown]
+# ## The same numbers, faster: how and why
+#
+# *An aside: nothing above depends on it.* The library's `CycleGAN.compute_gradients`, which its
+# `train_step` calls, computes the lab's losses and gradients with less overhead:
+
+# %%
+Code(inspect.getsource(CycleGAN.compute_gradients), language="python")
+
+# %% [markdown]
+# What differs from the lab's step, and why the numbers stay the same:
+#
+# - **One backward pass per pair.** Both generators get their gradients from one call, on the sum
+#   of their losses with the shared cycle term counted once: each generator's weights reach only
+#   its own terms of that sum, so its gradient is unchanged. Likewise for the discriminators.
+#   TensorFlow already prunes the backward work none of the lab's four calls needs, so this saves
+#   scheduling and memory rather than arithmetic.
+# - **Batched passes** (`batch_passes=True`). Passes that do not depend on each other run as one
+#   batch, e.g. the Monet generator on the photo and on the painting together. Instance norm
+#   treats each image alone, so the losses are the same; only the dropout masks drawn differ.
+# - **Precision** (`precision="auto"`): bfloat16 where the hardware has it (see "In practice").
+# - **Several devices**: the division by the number of replicas only applies under a
+#   `tf.distribute` strategy; on one device there is none.
+#
+# The check: both ways on the small CycleGAN of exercise 2, one pass at a time and with dropout off:
+
+# %%
+fast = small_cyclegan()  # same seed: the same weights as `small`
+_, fast_gradients = fast.compute_gradients(small_monet, small_photo)
+_, lab_reference = lab_gradients(small, small_monet, small_photo)
+gap = largest_difference(fast_gradients, lab_reference)
+print(f"compute_gradients vs lab_gradients, largest relative difference: {gap:.1e}; the same: {gap < 1e-4}")
+print("This run's training step:", describe_mode(config))
+
+# %% [markdown]
+# ## In practice
+#
+# - **bfloat16** is a 16-bit float with float32's 8-bit exponent but only 8 bits of precision
+#   (about 3 significant digits): the same range, half the memory, and twice the arithmetic per
+#   instruction on hardware built for it. `precision="auto"` trains in bfloat16 *mixed*
+#   precision, convolutions in bfloat16 while the weights, the optimiser, the last layer of
+#   every network and the losses stay float32, on recent GPUs, TPUs, and CPUs with the
+#   AVX512_BF16 or AMX instructions (AMX: Intel's matrix units), and in float32 elsewhere,
+#   where bfloat16 would only be emulated, several times slower. `CYCLEGAN_LAB_PRECISION`
+#   (`float32` or `bfloat16`) overrides the choice.
+# - **Tracing** happens once per `fit()` call: expect the first step to take much longer.
+# - `python benchmarks/train_step.py` times the lab's step against the library's modes on your
+#   machine; `cyclegan-lab train --checkpoint-dir ... --epochs ...` runs the same training from the
+#   command line, e.g. in the background for a long run.
 #
 # ## Further reading
 #
@@ -225,4 +447,5 @@ print(f"restored step {state['step']}; identical output: {np.array_equal(again, 
 #   Cycle-Consistent Adversarial Networks*, ICCV 2017, [arXiv:1703.10593](https://arxiv.org/abs/1703.10593),
 #   section 4 for the training details.
 # - Keras, [Customizing what happens in `fit()` with TensorFlow](https://keras.io/guides/custom_train_step_in_tensorflow/).
-# - TensorFlow, [Better performance with `tf.function`](https://www.tensorflow.org/guide/function), on tracing.
+# - TensorFlow, [Better performance with `tf.function`](https://www.tensorflow.org/guide/function), on tracing,
+#   and [Mixed precision](https://www.tensorflow.org/guide/mixed_precision).
