@@ -1,13 +1,14 @@
 # make lab   set everything up (once) and open the course in JupyterLab
 # make test  set everything up (once) and run the tests
 # make notebooks [PARAMS="-p SMOKE True"]  execute every notebook into build/notebooks
+# make student  the student edition (no solutions) into build/student
 # GPU=1      install TensorFlow with CUDA instead of the CPU build
 PYTHON ?= python3
 VENV ?= .venv
 EXTRAS = $(if $(GPU),gpu,cpu),lab,test
 BIN = $(VENV)/bin
 
-.PHONY: lab test notebooks install clean
+.PHONY: lab test notebooks student install clean
 
 lab: $(VENV)/.installed
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root)
@@ -20,6 +21,9 @@ notebooks: $(VENV)/.installed
 	for nb in notebooks/[0-9][0-9]_*.ipynb; do \
 	  $(BIN)/papermill "$$nb" "build/notebooks/$$(basename $$nb)" --cwd notebooks $(PARAMS) || exit 1; \
 	done
+
+student: $(VENV)/.installed
+	$(BIN)/python scripts/student_edition.py --out build/student
 
 install: $(VENV)/.installed
 

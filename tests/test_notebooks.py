@@ -13,13 +13,14 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 # What each executed notebook must print (besides at least one figure).
 EXPECTED_TEXT = {
-    "01_theory": ["lambda_cycle    = 10.0"],
-    "02_data": ["9,155,521 bytes", "stream resumed at step 7 == steps 7..11 of the original: True"],
-    "03_generator": ["54,414,979"],
-    "04_discriminator": ["2,765,569", "(1, 30, 30, 1)"],
-    "05_losses": ["log 2 = 0.69315"],
-    "06_training": ["1 steps recorded", "identical output: True"],
-    "07_visualization": ["Loaded the pretrained 'monet' generator", "2 photos, array (2, 256, 256, 3) uint8"],
+    "01_theory": ["lambda_cycle    = 10.0", "Correct!"],
+    "02_data": ["9,155,521 bytes", "stream resumed at step 7 == steps 7..11 of the original: True", "Correct!"],
+    "03_generator": ["54,414,979", "Correct!"],
+    "04_discriminator": ["2,765,569", "(1, 30, 30, 1)", "Correct!"],
+    "05_losses": ["log 2 = 0.69315", "Correct!"],
+    "06_training": ["1 steps recorded", "identical output: True", "Correct!",
+                    "compute_gradients vs lab_gradients, largest relative difference"],
+    "07_visualization": ["Loaded the pretrained 'monet' generator", "2 photos, array (2, 256, 256, 3) uint8", "palette distance to the paintings"],
 }
 
 
@@ -65,6 +66,8 @@ def test_notebook_runs_with_papermill_in_the_smoke_setting(path, real_data, chec
     assert figures >= 1, "every notebook shows at least one figure"
     for expected in EXPECTED_TEXT.get(path.stem, []):
         assert expected in text, f"{path.name} should print {expected!r}"
+    # The solutions run too, so every check cell must find its exercise answered, and right.
+    assert "Not quite" not in text and "Not answered yet" not in text, f"{path.name}: a solution fails its check"
 
 
 def test_visualization_shows_the_generator_notebook_6_trained(real_data, checkpoint_dir, tmp_path):
@@ -113,3 +116,28 @@ def test_papermill_understands_every_parameter(path):
     assigned = re.findall(r"^(\w+) = ", "".join(cell["source"]), flags=re.M)
     assert {"DATA_DIR", "SMOKE"} <= set(assigned)
     assert list(papermill.inspect_notebook(str(path))) == assigned
+
+
+def test_student_edition_has_no_solutions_and_its_checks_still_run(real_data, tmp_path):
+    """`make student` drops solution cells and <details> solution blocks; the check cells then say
+    "Not answered yet" instead of failing."""
+    import subprocess
+    import sys
+
+    sources = [ROOT / "notebooks" / "01_theory.ipynb", ROOT / "notebooks" / "02_data.ipynb"]
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "student_edition.py"), *map(str, sources),
+                    "--out", str(tmp_path)], check=True, capture_output=True)
+    for source in sources:  # 01 has solution cells, 02 also a <details> solution block
+        original = json.loads(source.read_text())
+        edited = json.loads((tmp_path / "notebooks" / source.name).read_text())
+        solutions = [c for c in original["cells"] if "solution" in c["metadata"].get("tags", [])]
+        assert solutions, f"{source.name} has solution cells to remove"
+        assert len(edited["cells"]) == len(original["cells"]) - len(solutions)
+        assert not any("solution" in c["metadata"].get("tags", []) for c in edited["cells"])
+        assert not any("<summary>Solution" in "".join(c["source"]) for c in edited["cells"])
+    assert any("<summary>Solution" in "".join(c["source"]) for c in json.loads(sources[1].read_text())["cells"])
+    assert (tmp_path / "images" / "cycle_consistency.png").exists(), "the figures travel with the notebooks"
+    (tmp_path / "run").mkdir()
+    text, _ = run(tmp_path / "notebooks" / sources[0].name, {"SMOKE": True, "DATA_DIR": str(real_data)},
+                  tmp_path / "run")
+    assert "Not answered yet" in text and "Correct!" not in text
