@@ -17,122 +17,143 @@
 # %% [markdown]
 # # 7. Turn photos into Monet paintings
 #
-# This notebook loads a trained Monet generator, stylises photos with it and compares each
-# photo with its Monet version side by side.
+# This notebook loads a trained Monet generator, paints photos it never saw during training, and
+# compares each photo with its Monet version: side by side, in detail, by colour, and against the
+# generator you trained in notebook 6.
 #
 # ## What you'll learn
-# - how to load a generator: the one shipped with the library, or your own from a training
-#   checkpoint, and use it on its own;
-# - how to turn photos into Monets in batches, and back into ordinary images;
-# - how to judge the result: side by side, interactively, in detail, and by its colours.
+# - how to load a generator: the one shipped with the library, your own from a checkpoint, or
+#   the original lab's, with one function, `load_generator`;
+# - how to paint photos in batches with `stylize`;
+# - how to judge the result honestly: on photos the model never trained on, by eye and by
+#   measures that see what the eye sees.
 #
 # ## What you'll need
-# - nothing more by default: the library ships a trained generator (`load_pretrained("monet")`,
-#   a compact U-Net trained by the project on the lab's images; its model card is
-#   `cyclegan_lab/pretrained/MODEL_CARD.md`);
-# - for your own generator, notebook 6 run at least once (set `MODEL = "checkpoint"`); its
-#   checkpoint is in `checkpoints/` at the repository root;
+# - nothing more by default: the library ships a trained generator (its model card is
+#   `cyclegan_lab/pretrained/MODEL_CARD.md`, and the cell below prints how it was trained);
+# - for the comparison with your own generator, notebook 6 run once (otherwise that section says so);
 # - a minute or two on a CPU.
 
 # %% tags=["parameters"]
 DATA_DIR = None  # folder with Monet and photo images; None: $CYCLEGAN_LAB_DATA, the cache, or the lab's download
 SMOKE = False  # True: two photos only; the variable CYCLEGAN_LAB_SMOKE also turns it on
-MODEL = "monet"  # "monet": shipped with the library; "checkpoint": notebook 6's; "original-50-epochs": the lab's (193 MiB)
-CHECKPOINT_DIR = None  # where notebook 6 saved, for MODEL "checkpoint"; None: checkpoints/lab at the root (smoke: checkpoints/smoke)
-N_PHOTOS = 8  # how many photos to stylise
+MODEL = "monet"  # "monet": shipped; "checkpoint": notebook 6's; "original-50-epochs": the lab's (193 MiB download)
+CHECKPOINT_DIR = None  # where notebook 6 saved; None: checkpoints/lab at the root (smoke: checkpoints/smoke)
+N_PHOTOS = 8  # how many unseen photos to paint
 SEED = 0  # picks the photos
 
 # %%
+import json
 import os
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+from IPython.display import Image, display
 
-from cyclegan_lab import build_generator, find_data, load_folder, load_image, show_images
-from cyclegan_lab.checkpoints import latest_checkpoint, load_network
-from cyclegan_lab.data import image_files, normalize, to_uint8
-from cyclegan_lab.pretrained import load_pretrained
+from cyclegan_lab import find_data, load_folder, load_generator, load_image, show_images, stylize
+from cyclegan_lab.checkpoints import latest_checkpoint
+from cyclegan_lab.data import image_files
+from cyclegan_lab.pretrained import PACKAGE_FOLDER
+from cyclegan_lab.scores import copy_distance, palette_distance
 
 SMOKE = SMOKE or os.environ.get("CYCLEGAN_LAB_SMOKE") == "1"
 checkpoint_dir = Path(CHECKPOINT_DIR or ("../checkpoints/smoke" if SMOKE else "../checkpoints/lab"))
 n_photos = 2 if SMOKE else N_PHOTOS
 
+
+def check(answer, expected, hint="", tolerance=1e-3):
+    """Say whether `answer` matches `expected` (numbers within `tolerance`, relative); None: not answered yet."""
+    if answer is None:
+        print("Not answered yet: set your answer in the cell above, run it, then run this cell again.")
+        return
+    try:
+        if isinstance(expected, str):
+            right = str(answer).strip().lower() == expected.lower()
+        else:
+            right = abs(float(answer) - float(expected)) <= tolerance * max(1.0, abs(float(expected)))
+    except (TypeError, ValueError):
+        right = False
+    print("Correct!" if right else f"Not quite: you answered {answer!r}. {hint}")
+
+
 # %% [markdown]
 # ## Load the generator
 #
 # Only the photo-to-Monet generator $G$ (`monet_generator`) is needed now: the other three
-# networks existed to train it.
-#
-# - `load_pretrained("monet")` gives the generator shipped with the library: the lab's U-Net with
-#   16 filters instead of 64 (2.6 million weights instead of 54 million), trained by the project
-#   on the lab's Monet paintings and photos. It accepts images whose sides are multiples of 128.
-# - A checkpoint of notebook 6 holds all four networks; `load_network` copies the generator's
-#   weights into a freshly built U-Net.
+# networks existed to train it. `load_generator` takes a pretrained model's name, a checkpoint
+# file, or a folder of checkpoints; a checkpoint stores the configuration of its run, so the
+# network is rebuilt as it was trained (a U-Net or a ResNet, its width), whatever you chose in
+# notebook 6.
 
 # %%
+shipped_info = json.loads((PACKAGE_FOLDER / "monet.json").read_text())
 if MODEL == "checkpoint":
-    generator = build_generator("monet_generator")
     checkpoint = latest_checkpoint(checkpoint_dir)
     if checkpoint is not None:
-        load_network(generator, checkpoint)
-        source = f"checkpoint {checkpoint.name}"
+        generator = load_generator(checkpoint)
         print(f"Loaded the Monet generator from {checkpoint}.")
     else:
-        source = "untrained generator"
-        print(f"No checkpoint in {checkpoint_dir}: run notebook 6 first. "
-              "Until then, this is an untrained generator, so expect grey noise.")
+        print(f"No checkpoint in {checkpoint_dir}: run notebook 6 first. The shipped generator stands in.")
+        generator = load_generator("monet")
 else:
-    generator = load_pretrained(MODEL)
-    source = f"pretrained {MODEL!r}"
+    generator = load_generator(MODEL)
     print(f"Loaded the pretrained {MODEL!r} generator: {generator.count_params():,} weights.")
 
 # %% [markdown]
-# ## Pick some photos
+# How was the shipped generator trained? Its description, `monet.json`, holds the configuration
+# of its training run; the cell prints it rather than this text repeating it.
+
+# %%
+recipe = shipped_info["config"]
+held_out_from = recipe["max_images"]  # the run read the first max_images photos (sorted by name), no more
+train_size = recipe.get("crop_size") or recipe["image_size"]
+print(f"The shipped generator: {recipe['generator']}, {train_size}x{train_size} training crops, "
+      f"{shipped_info['step']:,} steps.")
+print("Its recipe:", ", ".join(f"{k}={v}" for k, v in recipe.items()
+                               if k in ("adversarial_loss", "pool_size", "augment", "identity_weight", "decay_epochs",
+                                        "diffaugment", "photo_negatives", "ema_decay", "upsampling")))
+print(f"It trained on the first {held_out_from:,} photos (sorted by file name) and never saw the others.")
+
+# %% [markdown]
+# ## Pick photos it never saw
 #
-# We take photos at random from the photo folder. The loader converts any image to
-# 256x256 RGB, the size the generator was trained on.
+# A generator can look good on the photos it trained on and poor on new ones, so we judge it on
+# the photos after the first `max_images`: the shipped model never saw them.
 
 # %%
 folders = find_data(DATA_DIR)
-rng = np.random.default_rng(SEED)
 files = image_files(folders.photo)
-chosen = sorted(rng.choice(len(files), size=min(n_photos, len(files)), replace=False))
-photos = np.stack([load_image(files[i]) for i in chosen])
-print(f"{len(photos)} photos, array {photos.shape} {photos.dtype}")
+unseen = files[held_out_from:] or files  # a small data folder may have none left: then any photo
+rng = np.random.default_rng(SEED)
+chosen = sorted(rng.choice(len(unseen), size=min(n_photos, len(unseen)), replace=False))
+photos = np.stack([load_image(unseen[i]) for i in chosen])
+print(f"{len(photos)} photos, array {photos.shape} {photos.dtype}, "
+      f"{'all from the unseen ones' if len(files) > held_out_from else 'from a folder too small to hold unseen ones'}")
 
 # %% [markdown]
-# ## Stylise them
+# ## Paint them
 #
-# The generator works in the range of its tanh output, $[-1, 1]$: `normalize` maps pixels
-# $p \in \{0, \dots, 255\}$ to $p / 127.5 - 1$, and `to_uint8` maps the output back. We call it
-# with `training=False`, so dropout is off and the same photo always gives the same painting.
+# `stylize` takes uint8 photos, scales them to the generator's $[-1, 1]$ (`p / 127.5 - 1`),
+# runs the generator with `training=False` (dropout off, so the same photo always gives the same
+# painting) a batch at a time, and scales back to uint8.
 
 # %%
-def stylise(photos, batch_size=4):
-    """(n, 256, 256, 3) uint8 photos -> (n, 256, 256, 3) uint8 Monet-style images."""
-    outputs = [generator(normalize(photos[i:i + batch_size]), training=False) for i in range(0, len(photos), batch_size)]
-    return to_uint8(np.concatenate(outputs))
-
-
-monets = stylise(photos)
+monets = stylize(photos, generator)
 
 # %% [markdown]
 # ## Compare side by side
 #
 # In JupyterLab the cell below shows an interactive comparison: the **Photo** slider picks a
-# photo, **Before | after** slides a split across the picture to compare details, **Show all**
-# lays every pair out as a grid, and **Your photo** stylises an image of your own (JPEG or PNG,
-# any size or colour mode). Each Monet version is computed once and then cached, so the sliders
-# answer at once. Below the widget, the same comparison is drawn as a plain figure, which stays
-# visible wherever the notebook is read without a running kernel.
+# photo, **Before | after** slides a split across the picture, **Show all** lays every pair out as
+# a grid, and **Your photo** paints an image of your own (JPEG or PNG, any size or colour mode).
+# Below the widget the same comparison is drawn as a plain figure, which stays visible wherever
+# the notebook is read without a running kernel.
 
 # %%
-from IPython.display import display
-
 from cyclegan_lab.widgets import MonetComparer
 
-comparer = MonetComparer(generator, photos, names=[files[i].name for i in chosen], monets=monets)
+comparer = MonetComparer(generator, photos, names=[unseen[i].name for i in chosen], monets=monets)
 display(comparer)
 comparer.figure(range(len(photos)))
 plt.show()
@@ -140,8 +161,9 @@ plt.show()
 # %% [markdown]
 # ## Look closer
 #
-# Style lives in the details: brush-like strokes, softened edges, a shifted palette. Here is
-# the centre 64x64 pixels of the first photo and of its Monet version, enlarged.
+# Style lives in the details: strokes, softened edges, a shifted palette, and sometimes flaws a
+# small view hides, such as a fine chequerboard. Here is the centre 64x64 pixels of the first
+# photo and of its Monet version, enlarged.
 
 # %%
 c = slice(96, 160)
@@ -151,11 +173,13 @@ plt.show()
 # %% [markdown]
 # ## Compare the colours
 #
-# Monet's palette is lighter and bluer than most landscape photos. If the generator has learnt
-# it, the colour histograms of its outputs move from the photos' towards the paintings'.
+# If the generator has learnt Monet's palette, the colour histograms of its paintings move from
+# the photos' towards the paintings'. `palette_distance` puts a number on it: for each of red,
+# green and blue, how far (in pixel values) the histogram of one set must shift to become the
+# other's, averaged.
 
 # %%
-paintings = load_folder(folders.monet, limit=max(2, n_photos))
+paintings = load_folder(folders.monet, limit=300 if not SMOKE else 20)
 fig, axes = plt.subplots(1, 3, figsize=(13, 3.2), sharey=True)
 for ax, (channel, colour) in zip(axes, enumerate(["red", "green", "blue"])):
     for images, label, style in [(photos, "photos", ":"), (monets, "generated", "-"), (paintings, "real Monets", "--")]:
@@ -166,20 +190,99 @@ for ax, (channel, colour) in zip(axes, enumerate(["red", "green", "blue"])):
 axes[0].legend()
 fig.tight_layout()
 plt.show()
+before, after = palette_distance(photos, paintings), palette_distance(monets, paintings)
+print(f"palette distance to the paintings: photos {before:.1f}, generated {after:.1f} "
+      f"({'closer to' if after < before else 'further from'} Monet's palette)")
+print(f"mean brightness: photos {photos.mean():.0f}, generated {monets.mean():.0f}, paintings {paintings.mean():.0f} (0-255)")
+
+# %% [markdown]
+# ## How it learnt
+#
+# The shipped generator's training run saved its losses and, every few hundred steps, its
+# paintings of fixed unseen photos. The losses of a GAN do not fall to zero, since the two sides
+# push against each other; the previews show what the numbers cannot.
+
+# %%
+for figure in ["training_losses.png", "training_progress.png"]:
+    if (PACKAGE_FOLDER / figure).exists():
+        display(Image(filename=str(PACKAGE_FOLDER / figure)))
+    else:
+        print(f"{figure} is not shipped with this version.")
+
+# %% [markdown]
+# ## Compare with your own generator
+#
+# Notebook 6 trained the lab's U-Net for one epoch. Here it paints the same unseen photos as
+# the shipped generator.
+
+# %%
+own = latest_checkpoint(checkpoint_dir)
+if own is None:
+    print(f"No checkpoint in {checkpoint_dir}: run notebook 6 to add your generator to this comparison.")
+else:
+    yours = stylize(photos, load_generator(own))
+    n = len(photos)
+    show_images([*photos, *monets, *yours], ["unseen photo"] * n + ["shipped generator"] * n
+                + [f"yours ({own.name})"] * n, ncols=n, size=2.5)
+    plt.show()
+    print(f"copy distance (mean |G(x) - x|, 0 = an unchanged photo): shipped {copy_distance(monets, photos):.3f}, "
+          f"yours {copy_distance(yours, photos):.3f}")
 
 # %% [markdown]
 # ## On your own
 #
-# 1. Stylise a photo of your own: upload it in the widget above, or load it with
-#    `cyclegan_lab.load_image("my_photo.jpg")` (any size or colour mode) and pass `photo[None]`
-#    to `stylise`.
-# 2. The photo generator $F$ (`photo_generator`, in the same checkpoint: pass
-#    `name="photo_generator"` to `load_network`) turns paintings into photos. Try it on a few
-#    real Monets: does it look like a photograph?
+# **Exercise 1.** Paint a photo of your own: upload it in the widget above, or call
+# `stylize_file("my_photo.jpg", generator)` (from `cyclegan_lab.inference`), which keeps its
+# shape and returns a PIL image. Nothing to check: look.
+#
+# **Exercise 2 (predict, then run).** `copy_distance(monets, photos)` is the mean absolute
+# difference, on the $[-1, 1]$ scale, between each painting and its photo. Predict: is it below
+# 0.05 (the generator nearly hands the photo back) or above? Then compute it.
+
+# %%
+copy_answer = None  # your computed copy distance, a number
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution: the function compares the two uint8 arrays pixel by pixel.
+copy_answer = copy_distance(monets, photos)
+print(f"copy distance {copy_answer:.3f}: {'a near-copy' if copy_answer < 0.05 else 'more than a copy'}")
+
+# %%
+check(copy_answer, copy_distance(monets, photos), "Call copy_distance(monets, photos).")
+
+# %% [markdown]
+# **Exercise 3.** Is the generated set's palette closer to the paintings' than the photos' is?
+# Answer `"closer"` or `"further"` using `palette_distance`.
+
+# %%
+palette_answer = None  # "closer" or "further"
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution: compare the two distances to the same paintings.
+palette_answer = "closer" if palette_distance(monets, paintings) < palette_distance(photos, paintings) else "further"
+
+# %%
+check(palette_answer, "closer" if after < before else "further", "Compare palette_distance of each set to the paintings.")
+
+# %% [markdown]
+# **Exercise 4.** `stylize(photos, generator, size=512)` paints at twice the resolution. The
+# generator's convolutions see the same few pixels around each point, so do its strokes get
+# larger or smaller relative to the picture? Try it on one photo and look.
+#
+# <details><summary>Solution</summary>
+#
+# ```python
+# big = stylize(photos[:1], generator, size=512)
+# show_images([photos[0], monets[0], big[0]], ["photo", "at 256", "at 512"], size=4)
+# ```
+# Relative to the picture the strokes get smaller: each is a fixed number of pixels, and the
+# picture now has four times as many.
+# </details>
 #
 # ## Further reading
 #
 # - J.-Y. Zhu et al., *Unpaired Image-to-Image Translation using Cycle-Consistent Adversarial
 #   Networks*, [arXiv:1703.10593](https://arxiv.org/abs/1703.10593), figures of Monet results and failure cases.
+# - Notebook 8, *Beyond the lab*: how the shipped generator's recipe differs from the lab's, and why.
 # - Kaggle, [I'm Something of a Painter Myself](https://www.kaggle.com/competitions/gan-getting-started):
 #   how Monet generators are scored (MiFID).

@@ -12,7 +12,8 @@
    the chequerboard, copy and palette measures (--force ships it anyway),
    writes cyclegan_lab/pretrained/monet.weights.h5 + monet.json (with the
    measures), unseen_photos.png (8 unseen photos, the shipped generator's and
-   the new one's Monets) and training_losses.png.
+   the new one's Monets), training_losses.png and training_progress.png (5 of
+   the run's previews of unseen photos, from CHECKPOINT_DIR/previews).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from cyclegan_lab import TrainConfig  # noqa: E402
 from cyclegan_lab.callbacks import monet_generator_of  # noqa: E402
@@ -103,7 +105,16 @@ def main() -> None:
     figure.savefig(PACKAGE_FOLDER / "unseen_photos.png", dpi=80, bbox_inches="tight")
     plot_losses(state["history"]["steps"], smooth=150).savefig(PACKAGE_FOLDER / "training_losses.png", dpi=80,
                                                                bbox_inches="tight")
-    print(f"Figures: {(PACKAGE_FOLDER / 'unseen_photos.png').relative_to(ROOT)}, training_losses.png")
+    previews = sorted((Path(args.checkpoint_dir) / "previews").glob("step-*.png"))
+    if previews:  # 5 of the run's previews of unseen photos, first to last, one above the other
+        picked = [previews[i] for i in sorted(set(np.linspace(0, len(previews) - 1, 5).astype(int)))]
+        rows = [Image.open(path).convert("RGB") for path in picked]
+        progress = Image.new("RGB", (max(r.width for r in rows), sum(r.height for r in rows)), "white")
+        for i, row in enumerate(rows):
+            progress.paste(row, (0, sum(r.height for r in rows[:i])))
+        progress.save(PACKAGE_FOLDER / "training_progress.png", optimize=True)
+    print(f"Figures: {(PACKAGE_FOLDER / 'unseen_photos.png').relative_to(ROOT)}, training_losses.png, "
+          f"training_progress.png ({len(previews)} previews)")
 
 
 if __name__ == "__main__":
