@@ -196,6 +196,7 @@ def test_loss_history_round_trips_through_a_dict():
 
 
 # --------------------------------------------------------------------------- issue 14: faults named, nothing lost
+import json  # noqa: E402
 import os  # noqa: E402
 import shutil  # noqa: E402
 
@@ -333,23 +334,24 @@ def test_checkpoint_size_is_what_a_checkpoint_takes(finished_run):
 
 def test_a_save_that_fails_mid_run_keeps_training_and_tries_again(tiny_data, tmp_path, monkeypatch, capsys):
     """Case 4: a full disk mid-run ended the run with a raw OSError."""
-    real_write = files.atomic_write
+    real_savez = checkpoints.np.savez
     failures = []
 
-    def full_disk_twice(path, write, **kwargs):
+    def full_disk_twice(file, **arrays):
         if len(failures) < 2:
-            failures.append(path.name)
+            failures.append(int(json.loads(str(arrays["state"]))["step"]))
             raise OSError(28, "No space left on device")
-        return real_write(path, write, **kwargs)
+        return real_savez(file, **arrays)
 
-    monkeypatch.setattr(files, "atomic_write", full_disk_twice)
+    monkeypatch.setattr(checkpoints.np, "savez", full_disk_twice)
     counter = CountSteps()
     cyclegan, _ = train(FAST, tiny_data, checkpoint_dir=tmp_path, callbacks=[counter], verbose=0)
     out = capsys.readouterr().out
     assert counter.steps == 6
-    assert failures == ["step-000002.npz", "step-000003.npz"]
+    assert failures == [2, 3]
     assert out.count("No space left on device") == 1, out
     assert [p.name for p in checkpoints.list_checkpoints(tmp_path)] == ["step-000004.npz", "step-000006.npz"]
+    assert not [p.name for p in tmp_path.iterdir() if ".tmp-" in p.name], "no half-written files left"
 
 
 def test_leftovers_of_a_killed_save_are_removed_from_the_checkpoint_folder(tiny_data, tmp_path, capsys):
