@@ -21,6 +21,8 @@ EXPECTED_TEXT = {
     "06_training": ["1 steps recorded", "identical output: True", "Correct!",
                     "compute_gradients vs lab_gradients, largest relative difference"],
     "07_visualization": ["Loaded the pretrained 'monet' generator", "2 photos, array (2, 256, 256, 3) uint8", "palette distance to the paintings"],
+    "08_beyond_the_lab": ["the ResNet is blind to the colour cast: True", "gradient on the photos' logits: none without",
+                          "handing the photo back: copy 0.000, chequerboard 1.00", "Correct!"],
 }
 
 
