@@ -20,10 +20,11 @@ from .models import generator_for
 from .scores import held_out_measures
 
 
-def monet_generator_of(cyclegan, config) -> keras.Model:
+def monet_generator_of(cyclegan, config, into: keras.Model | None = None) -> keras.Model:
     """A float32 copy of the Monet generator that takes any image size: the moving average of its
-    weights where the run keeps one (`config.ema_decay`), else its current weights."""
-    generator = generator_for(config, "monet_generator", any_size=True)
+    weights where the run keeps one (`config.ema_decay`), else its current weights. `into`, a
+    generator built for `config` before, is filled instead of building a new one."""
+    generator = into or generator_for(config, "monet_generator", any_size=True)
     generator.set_weights(cyclegan.monet_generator.get_weights())
     if getattr(cyclegan, "monet_average", None) is not None:
         cyclegan.monet_average.copy_to(generator)
@@ -48,6 +49,7 @@ class HeldOutMonitor(keras.callbacks.Callback):
         super().__init__()
         self.config, self.photos, self.paintings = config, photos, paintings
         self.folder, self.every, self.shown = Path(folder), every, shown
+        self.generator = None  # built once, refilled at each record
 
     def step(self) -> int:
         return int(keras.ops.convert_to_numpy(self.model.monet_generator_optimizer.iterations))
@@ -62,7 +64,8 @@ class HeldOutMonitor(keras.callbacks.Callback):
 
         from .plotting import show_images
 
-        fakes = paint(monet_generator_of(self.model, self.config), self.photos)
+        self.generator = monet_generator_of(self.model, self.config, into=self.generator)
+        fakes = paint(self.generator, self.photos)
         measures = {"step": step, **held_out_measures(fakes, self.photos, self.paintings)}
         log = self.folder / "held_out.csv"
         new = not log.exists()

@@ -63,11 +63,13 @@ def upsample(filters: int, size: int = 4, apply_dropout: bool = False, name: str
     Conv2DTranspose(filters, size, strides=2, "same", no bias) -> instance norm
     -> Dropout(0.5) when asked -> ReLU. Dropout stays on during training only.
 
-    A transposed convolution whose kernel size is not a multiple of its
-    stride paints some output pixels with more kernel taps than their
-    neighbours: a chequerboard (Odena et al. 2016). With `resize=True` the
-    block instead repeats each pixel 2x2 (nearest neighbour) and then runs a
-    3x3 convolution, which treats every output pixel alike.
+    A stride-2 transposed convolution paints even and odd output pixels
+    with different taps of its kernel (and, where the kernel size is not a
+    multiple of the stride, with more taps on some pixels than others), so
+    unless the taps happen to agree, neighbouring pixels alternate: a
+    chequerboard (Odena et al. 2016). With `resize=True` the block instead
+    repeats each pixel 2x2 (nearest neighbour) and then runs a 3x3
+    convolution, which treats every output pixel alike.
     """
     block = keras.Sequential(name=name)
     if resize:
