@@ -1,13 +1,19 @@
 """cyclegan_lab: the small library behind the CycleGAN photo-to-Monet course.
 
 One module per idea, in the order the notebooks teach them:
-`data` (find, load and feed the images), `models` (U-Net generator,
-PatchGAN discriminator), `losses`, `training` (the CycleGAN model and
-`train()`), `checkpoints` (save and resume), `plotting` (figures), `architecture`
-(layer tables, diagrams, receptive fields), `pretrained` and `inference` (a trained
-Monet generator, ready to use), `scores` (how Monet-like images are), `reference` (the lab's training step),
-`precision` and `distribute` (number formats and devices);
-`config` holds the one `TrainConfig` they share and `download` fetches files safely.
+`images` (read a picture, convert its pixels), `data` (find, load and feed
+the images), `models` (U-Net and ResNet generators,
+PatchGAN discriminator), `inspect_model` and `drawings` (layer tables,
+receptive fields, diagrams), `losses`, `cyclegan` (the model and its training
+step), `reference` (the lab's own step), `training` (`build_cyclegan`,
+`train()`), `callbacks` (loss history, previews), `checkpoints` (save and
+resume), `recipe` (the paper's training tricks), `pretrained`, `inference`
+and `paint_files` (a trained Monet generator, ready to use: on images, or on
+folders of files), `scores` (how Monet-like images are), `plotting` and
+`widgets` (figures, the comparison widget).
+Beneath them: `config` (the one `TrainConfig` they share), `precision`,
+`optimizers` and `distribute` (number formats, Adam, devices), `download` and
+`files` (safe downloads and writes).
 """
 
 import os
@@ -15,7 +21,8 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # keep TensorFlow's warnings, hide its info lines
 
 from .config import TrainConfig  # noqa: E402
-from .data import find_data, load_data, load_folder, load_image, make_dataset, normalize, to_uint8  # noqa: E402
+from .images import load_image, normalize, to_uint8  # noqa: E402
+from .data import find_data, load_data, load_folder, make_dataset  # noqa: E402
 from .models import build_discriminator, build_generator, downsample, upsample  # noqa: E402
 from .losses import bce_from_logits, cycle_loss, discriminator_loss, generator_loss, identity_loss  # noqa: E402
 from .training import CycleGAN, LossHistory, SamplePreview, build_cyclegan, train  # noqa: E402

@@ -1,10 +1,13 @@
-"""Watching a long training run: previews and measures on photos the model never trains on.
+"""Watching training: loss history, live previews, and measures on photos the model never trains on.
 
-`HeldOutMonitor` paints a fixed set of held-out photos every few hundred
-steps, saves them side by side with the photos as a figure, and appends the
-measures of `scores.held_out_measures` (chequerboard, copy, palette, style)
-to a CSV file, so a run can be judged by eye and by number while it trains,
-and two recipes can be compared at equal steps.
+- `LossHistory` keeps every step's four losses and their epoch means.
+- `SamplePreview` (with `LiveFigure`) shows, in the notebook, what the Monet
+  generator makes of a few fixed photos, one picture updated in place.
+- `HeldOutMonitor` paints a fixed set of held-out photos every few hundred
+  steps, saves them side by side with the photos as a figure, and appends the
+  measures of `scores.held_out_measures` (chequerboard, copy, palette, style)
+  to a CSV file, so a long run can be judged by eye and by number while it
+  trains, and two recipes can be compared at equal steps.
 """
 
 from __future__ import annotations
@@ -15,9 +18,97 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from .data import normalize, to_uint8
+from .cyclegan import LOSS_NAMES
+from .images import normalize, to_uint8
 from .models import generator_for
 from .scores import held_out_measures
+
+
+class LossHistory(keras.callbacks.Callback):
+    """Every step's four losses (`steps`) and their mean over each epoch (`epochs`).
+
+    At each epoch's end it also puts the epoch means into Keras' logs, so the
+    `History` object that `fit()` returns holds means too, not the last step.
+    """
+
+    def __init__(self, steps: dict | None = None, epochs: dict | None = None, epoch_start: int | None = None):
+        super().__init__()
+        self.steps = {name: list((steps or {}).get(name, [])) for name in LOSS_NAMES}
+        self.epochs = {name: list((epochs or {}).get(name, [])) for name in LOSS_NAMES}
+        self._resumed_start = epoch_start  # where the next epoch began, when resuming mid-epoch
+        self._epoch_start = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        recorded = len(self.steps[LOSS_NAMES[0]])
+        self._epoch_start = recorded if self._resumed_start is None else self._resumed_start
+        self._resumed_start = None
+
+    def on_train_batch_end(self, batch, logs=None):
+        for name in LOSS_NAMES:
+            self.steps[name].append(float(logs[name]))
+
+    def on_epoch_end(self, epoch, logs=None):
+        for name in LOSS_NAMES:
+            mean = float(np.mean(self.steps[name][self._epoch_start:]))
+            self.epochs[name].append(mean)
+            if logs is not None:
+                logs[name] = mean
+
+    def to_dict(self) -> dict:
+        return {"steps": self.steps, "epochs": self.epochs}
+
+
+class SamplePreview(keras.callbacks.Callback):
+    """Every `every` steps, show what the Monet generator makes of a few fixed photos.
+
+    `photos` is a (n, h, w, 3) uint8 array. `show` receives each figure; by
+    default the figure appears in the notebook and is replaced in place at
+    each update, so the preview stays one live picture (outside a notebook,
+    nothing is shown).
+    """
+
+    def __init__(self, photos: np.ndarray, every: int = 50, show=None):
+        super().__init__()
+        self.photos = normalize(photos)
+        self.every = every
+        self.show = show or LiveFigure()
+        self.seen = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.seen += 1
+        if self.seen % self.every == 0:
+            self.show(self.figure())
+
+    def figure(self):
+        from .plotting import show_images
+
+        fakes = self.model.monet_generator(self.photos, training=False)
+        step = int(keras.ops.convert_to_numpy(self.model.monet_generator_optimizer.iterations))
+        n = len(self.photos)
+        titles = [f"photo {i + 1}" for i in range(n)] + [f"Monet {i + 1}, step {step}" for i in range(n)]
+        return show_images(list(self.photos) + list(keras.ops.convert_to_numpy(fakes)), titles, ncols=n)
+
+
+class LiveFigure:
+    """Show a matplotlib figure in the notebook, then replace it in place with each new one."""
+
+    def __init__(self):
+        self.handle = None
+
+    def __call__(self, figure) -> None:
+        import matplotlib.pyplot as plt
+
+        try:
+            from IPython import get_ipython
+            from IPython.display import display
+        except ImportError:
+            get_ipython = None
+        if get_ipython is not None and get_ipython() is not None:
+            if self.handle is None:
+                self.handle = display(figure, display_id=True)
+            else:
+                self.handle.update(figure)
+        plt.close(figure)
 
 
 def monet_generator_of(cyclegan, config, into: keras.Model | None = None) -> keras.Model:

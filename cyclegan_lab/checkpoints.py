@@ -31,8 +31,8 @@ import keras
 import numpy as np
 
 from . import distribute, files
+from .cyclegan import NETWORKS  # noqa: F401  (the names of the networks a checkpoint stores)
 
-NETWORKS = ["monet_generator", "photo_generator", "monet_discriminator", "photo_discriminator"]
 _NAME = re.compile(r"^step-(\d+)\.npz$")
 # Settings that only say how long a run is, or how it keeps its checkpoints: a resumed run may change them.
 RUN_LENGTH = ("epochs", "steps_per_epoch", "checkpoint_every", "keep_checkpoints")
@@ -63,9 +63,9 @@ class Checkpoint:
 
 def _parts(cyclegan):
     """(name, object) pairs of everything that has state: 4 networks, 4 optimisers, and the recipe's parts."""
-    for name in NETWORKS:
-        yield name, getattr(cyclegan, name)
-        yield name + "_optimizer", getattr(cyclegan, name + "_optimizer")
+    for name, network, optimizer in cyclegan.pairs():
+        yield name, network
+        yield name + "_optimizer", optimizer
     for part in cyclegan.recipe_parts():  # image pools, augmentation's random state, moving average
         yield part.name, part
 

@@ -57,7 +57,6 @@ def lab_gradients(cyclegan, real_monet, real_photo):
 def lab_train_step(cyclegan, real_monet, real_photo):
     """The lab's step: `lab_gradients`, then each optimiser updates its network."""
     computed, gradients = lab_gradients(cyclegan, real_monet, real_photo)
-    for name in ["monet_generator", "photo_generator", "monet_discriminator", "photo_discriminator"]:
-        network, optimizer = getattr(cyclegan, name), getattr(cyclegan, name + "_optimizer")
+    for _, network, optimizer in cyclegan.pairs():
         optimizer.apply_gradients(zip(gradients[network.name], network.trainable_variables))
     return computed

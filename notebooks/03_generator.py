@@ -50,7 +50,8 @@ import numpy as np
 from IPython.display import Code
 
 from cyclegan_lab import build_generator, downsample, find_data, load_folder, normalize, show_images, upsample
-from cyclegan_lab.architecture import draw_unet, layer_rows, layer_table, params_by_kind, params_by_part
+from cyclegan_lab.drawings import draw_unet
+from cyclegan_lab.inspect_model import layer_rows, layer_table, params_by_kind, params_by_part
 from cyclegan_lab.models import instance_norm
 
 SMOKE = SMOKE or os.environ.get("CYCLEGAN_LAB_SMOKE") == "1"

@@ -52,8 +52,8 @@ from IPython.display import Code
 from matplotlib.patches import Rectangle
 
 from cyclegan_lab import build_discriminator, build_generator, discriminator_loss, find_data, load_folder, normalize
-from cyclegan_lab.architecture import (layer_table, params_by_part, patch_box, receptive_field,
-                                       receptive_field_steps, show_patch_map)
+from cyclegan_lab.drawings import show_patch_map
+from cyclegan_lab.inspect_model import layer_table, params_by_part, patch_box, receptive_field, receptive_field_steps
 
 SMOKE = SMOKE or os.environ.get("CYCLEGAN_LAB_SMOKE") == "1"
 

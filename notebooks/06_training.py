@@ -71,7 +71,7 @@ else:
     config = TrainConfig(steps_per_epoch=STEPS_PER_EPOCH, **settings)
 checkpoint_dir = Path(CHECKPOINT_DIR or ("../checkpoints/smoke" if SMOKE else "../checkpoints/lab"))
 preview_every = 1 if SMOKE else PREVIEW_EVERY
-NETWORKS = ["monet_generator", "photo_generator", "monet_discriminator", "photo_discriminator"]
+from cyclegan_lab.cyclegan import NETWORKS  # the four networks' names
 
 
 def check(answer, expected, hint="", tolerance=1e-3):
@@ -384,7 +384,8 @@ print(f"restored step {state['step']}; identical output: {np.array_equal(again, 
 # <details><summary>Solution</summary>
 #
 # Set `AUGMENT = True` *and* a new `CHECKPOINT_DIR`, e.g. `"../checkpoints/augment"`: with the old
-# folder, `train` would find the finished run there and resume it instead of starting a new one.
+# folder, `train` finds the run there, sees that its settings differ (`augment False -> True`)
+# and stops with that list rather than mix two recipes in one run.
 # Use the same `STEPS_PER_EPOCH` as your first run (30 is enough to compare). Augmentation makes
 # each step's images slightly different, so expect noisier curves and, at first, a slower fall of
 # the cycle loss; look at the printed first/last means rather than at single steps.

@@ -9,9 +9,9 @@ import tensorflow as tf
 from keras import layers
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
-from cyclegan_lab.architecture import (describe_layer, draw_unet, layer_rows, layer_table, params_by_kind,
-                                       params_by_part, patch_box, receptive_field, receptive_field_steps,
-                                       show_patch_map, verdict_colormap)
+from cyclegan_lab.drawings import draw_unet, show_patch_map, verdict_colormap
+from cyclegan_lab.inspect_model import (describe_layer, layer_rows, layer_table, params_by_kind, params_by_part,
+                                        patch_box, receptive_field, receptive_field_steps)
 from cyclegan_lab.models import build_discriminator, build_generator
 
 matplotlib.use("Agg")
