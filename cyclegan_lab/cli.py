@@ -5,6 +5,7 @@
     cyclegan-lab train --smoke             # one step on a few images, to check an install
     cyclegan-lab train --strategy mirrored # all GPUs of this machine (also: tpu, multiworker)
     cyclegan-lab stylize photos/ -o paintings/   # Monet versions of your photos, no training needed
+    cyclegan-lab stylize photos/ -o paintings/ --model checkpoints   # ... by your own run's generator
 
 Every `TrainConfig` field is an option (`--steps-per-epoch`, `--lambda-cycle`, ...).
 """
@@ -56,8 +57,10 @@ def _stylize_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", required=True, metavar="OUT_DIR",
                         help="folder for the <name>_monet.png paintings (created if missing; a name "
                              "already taken gets -2, -3, ...: no file is ever overwritten)")
-    parser.add_argument("--model", choices=list(MODELS), default="monet",
-                        help="; ".join(f"{name}: {what}" for name, what in MODELS.items()) + " (default: %(default)s)")
+    parser.add_argument("--model", default="monet", metavar="NAME_OR_CHECKPOINT",
+                        help="a pretrained generator (" + "; ".join(f"{name}: {what}" for name, what in MODELS.items())
+                             + "), or a checkpoint file (step-NNNNNN.npz) or folder of a training run, whose newest "
+                               "readable checkpoint is used (default: %(default)s)")
     parser.add_argument("--size", type=_size, default=256, metavar="PIXELS",
                         help="the output's shorter side (aspect) or side (square) (default: %(default)s)")
     parser.add_argument("--keep", choices=KEEP, default="aspect",
@@ -67,15 +70,18 @@ def _stylize_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _stylize_command(args: argparse.Namespace) -> int:
-    """Paint every input (inference.stylize_files). 0: all done, 1: some failed, 2: nothing done."""
+    """Paint every input (paint_files.stylize_files). 0: all done, 1: some failed, 2: nothing done.
+
+    --model goes to `pretrained.load_generator`: a model or checkpoint that is not there is a
+    FileNotFoundError, a damaged or mismatched checkpoint a ValueError; each ends in exit code 2.
+    """
     from .download import DownloadError
     from .files import FolderNotWritableError
-    from .inference import stylize_files
-    from .pretrained import PretrainedNotFoundError
+    from .paint_files import stylize_files
 
     try:
         result = stylize_files(args.inputs, args.output, model=args.model, size=args.size, keep=args.keep)
-    except (PretrainedNotFoundError, DownloadError, FolderNotWritableError, ValueError) as error:
+    except (FileNotFoundError, DownloadError, FolderNotWritableError, ValueError) as error:
         print(f"cyclegan-lab: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -127,7 +133,8 @@ def _parser() -> argparse.ArgumentParser:
                             "run length: epochs, steps per epoch, checkpoint options)")
     _config_options(train)
 
-    stylize = commands.add_parser("stylize", help="paint photos in Monet's style with a pretrained generator")
+    stylize = commands.add_parser("stylize", help="paint photos in Monet's style with a pretrained generator "
+                                                  "or a training run's checkpoint")
     _stylize_options(stylize)
     return parser
 

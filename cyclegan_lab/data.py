@@ -23,10 +23,10 @@ from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
-from PIL import Image, ImageOps
 
 from .config import TrainConfig
 from .download import Remote, cache_dir, download, extract_zip
+from .images import image_files, load_image, normalize
 
 DATA_ENV = "CYCLEGAN_LAB_DATA"
 LAB_DATA = Remote(
@@ -115,53 +115,11 @@ def find_data(
     return found
 
 
-# --- Reading images --------------------------------------------------------
-
-
-def to_rgb(image: Image.Image) -> Image.Image:
-    """Any Pillow image as 8-bit RGB: grayscale, palette, CMYK, 16-bit, or with
-    transparency (laid over white, so see-through parts don't turn black)."""
-    if image.mode.startswith("I;16"):  # 16-bit grayscale
-        values = np.asarray(image, dtype=np.float64) / 65535.0
-        image = Image.fromarray(np.round(values * 255).astype(np.uint8), "L")
-    elif image.mode in ("I", "F"):  # 32-bit grayscale: guess 8- or 16-bit values from the largest
-        values = np.asarray(image, dtype=np.float64)
-        top = 65535.0 if values.max() > 255 else 255.0
-        image = Image.fromarray(np.round(np.clip(values / top, 0, 1) * 255).astype(np.uint8), "L")
-    if "transparency" in image.info:  # a palette entry or colour key marked see-through
-        image = image.convert("RGBA")
-    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
-        image = image.convert("RGBA")
-        background = Image.new("RGBA", image.size, (255, 255, 255, 255))
-        image = Image.alpha_composite(background, image)
-    return image.convert("RGB")
-
-
-def load_image(path, size: int = 256, name: str | None = None) -> np.ndarray:
-    """Read one image (a path, or an open binary file) as a (size, size, 3) uint8 array.
-
-    The image is turned upright (EXIF orientation), converted to RGB, scaled
-    so its shorter side is `size` and cropped to the centre square. A 256x256
-    RGB JPEG comes back pixel for pixel. Raises ValueError naming the file
-    (or `name`) if it is not a readable image.
-    """
-    try:
-        with Image.open(path) as image:
-            image = ImageOps.exif_transpose(image)
-            image = to_rgb(image)
-            image = ImageOps.fit(image, (size, size), method=Image.Resampling.BICUBIC)
-            return np.asarray(image, dtype=np.uint8)
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
-        raise ValueError(f"{name or path} is not a readable image ({error})") from error
-
-
-def image_files(folder: str | os.PathLike) -> list[Path]:
-    """The files of a folder, sorted, without hidden ones (like .DS_Store)."""
-    return sorted(p for p in Path(folder).iterdir() if p.is_file() and not p.name.startswith("."))
+# --- Loading the images (each file read by images.load_image) ---------------
 
 
 def load_folder(folder: str | os.PathLike, size: int = 256, limit: int | None = None) -> np.ndarray:
-    """Load a folder of images as one (n, size, size, 3) uint8 array.
+    """Load a folder of images as one (n, size, size, 3) uint8 array (each read by `images.load_image`).
 
     Files that are not readable images are skipped, each with one
     BadImageWarning that names it. Raises DataNotFoundError when the folder is
@@ -202,17 +160,6 @@ def load_data(config: TrainConfig | None = None, path=None, **find_kwargs) -> La
 
 
 # --- The tf.data pipeline --------------------------------------------------
-
-
-def normalize(images: tf.Tensor) -> tf.Tensor:
-    """uint8 [0, 255] -> float32 [-1, 1], the range of the generator's tanh."""
-    return tf.cast(images, tf.float32) / 127.5 - 1.0
-
-
-def to_uint8(images) -> np.ndarray:
-    """float [-1, 1] -> uint8 [0, 255], for showing or saving."""
-    images = np.asarray(images, dtype=np.float32)
-    return np.clip(np.round((images + 1.0) * 127.5), 0, 255).astype(np.uint8)
 
 
 def random_jitter(image: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:

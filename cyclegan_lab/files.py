@@ -1,6 +1,6 @@
 """Write files so that nothing is lost: atomic writes, a folder lock, and checks before work.
 
-Checkpoints and paintings are written the same careful way:
+Checkpoints, paintings and exported generators are written the same careful way:
 
 * **atomically**: into a hidden temporary file in the same folder, which is
   renamed to its final name only once complete (`atomic_write`). A run
@@ -37,7 +37,8 @@ except ImportError:  # Windows: fall back on the PID written in the lock file
     fcntl = None
 
 LOCK_NAME = "cyclegan-lab.lock"
-_TEMPORARY = re.compile(r"^\..+\.tmp-(?P<pid>\d+)-[0-9a-f]{8}$")  # .NAME.tmp-PID-RANDOM, what atomic_write makes
+# .NAME.tmp-PID-RANDOM, what atomic_write makes (atomic_save may add an ending such as .weights.h5)
+_TEMPORARY = re.compile(r"^\..+\.tmp-(?P<pid>\d+)-[0-9a-f]{8}(\.[A-Za-z0-9]+)*$")
 _EARLIER_TEMPORARY = [  # the names of earlier versions, which did not say their writer
     re.compile(r"^step-\d+\.npz\.part-[0-9a-f]{8}$"),  # checkpoints
     re.compile(r"^\..+\.tmp-[0-9a-f]{8}\.png$"),  # paintings of `cyclegan-lab stylize`
@@ -55,10 +56,10 @@ class FolderInUseError(RuntimeError):
 # --- Atomic writes -------------------------------------------------------------
 
 
-def temporary_path(path: str | os.PathLike) -> Path:
-    """A hidden name beside `path` for writing it: `.NAME.tmp-<this process id>-<random>`."""
+def temporary_path(path: str | os.PathLike, suffix: str = "") -> Path:
+    """A hidden name beside `path` for writing it: `.NAME.tmp-<this process id>-<random><suffix>`."""
     path = Path(path)
-    return path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
+    return path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}{suffix}")
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], object], *, overwrite: bool = True) -> Path:
@@ -69,13 +70,35 @@ def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], object], *
     is removed and the error raised. With `overwrite=False` an existing
     `path` is never replaced: FileExistsError instead.
     """
-    path = Path(path)
-    temporary = temporary_path(path)
-    try:
+    def fill(temporary: Path) -> None:
         with open(temporary, "xb") as file:
             write(file)
             file.flush()
             os.fsync(file.fileno())
+
+    return _write_then_rename(Path(path), fill, overwrite, suffix="")
+
+
+def atomic_save(path: str | os.PathLike, save: Callable[[Path], object], *, suffix: str = "",
+                overwrite: bool = True) -> Path:
+    """`atomic_write` for writers that want a file name rather than an open file.
+
+    `save(name)` writes a temporary file of that name, which ends in `suffix`
+    (Keras' `save_weights` insists on ``".weights.h5"``); it is flushed to
+    disk, then takes the name `path`, exactly as in `atomic_write`.
+    """
+    def fill(temporary: Path) -> None:
+        save(temporary)
+        with open(temporary, "r+b") as file:
+            os.fsync(file.fileno())
+
+    return _write_then_rename(Path(path), fill, overwrite, suffix)
+
+
+def _write_then_rename(path: Path, fill: Callable[[Path], None], overwrite: bool, suffix: str) -> Path:
+    temporary = temporary_path(path, suffix)
+    try:
+        fill(temporary)
         if overwrite:
             os.replace(temporary, path)
         else:

@@ -9,35 +9,29 @@ unlike a black frame) up to the next multiple, run through the network, and
 cropped back. A model whose saved signature takes one fixed size only (the
 original lab's generator) gets the padded image in tiles of that size.
 
-    from cyclegan_lab.pretrained import load_pretrained
+    from cyclegan_lab.pretrained import load_generator
     from cyclegan_lab.inference import stylize, stylize_file
 
-    model = load_pretrained("monet")
+    model = load_generator("monet")  # or "original-50-epochs", or a checkpoint file or folder
     stylize_file("holiday.jpg", model).save("holiday_monet.png")
     paintings = stylize(photos, model)  # uint8 in, uint8 out, same shapes
-    stylize_files(["holiday/", "beach.jpg"], "paintings/")  # what `cyclegan-lab stylize` does
 
-`stylize_files` never overwrites a file: each painting gets the first free
-name of `<name>_monet.png`, `<name>_monet-2.png`, ... A file that cannot be
-painted is named and skipped; the others are painted.
+To paint whole folders of files, as `cyclegan-lab stylize` does, see
+`paint_files.stylize_files`.
 """
 
 from __future__ import annotations
 
 import math
-import sys
+import os
 from collections import defaultdict
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import keras
 import numpy as np
-import tensorflow as tf
 from PIL import Image, ImageOps
 
-from . import files as file_tools
-from .data import image_files, normalize, to_rgb, to_uint8
-from .pretrained import MODELS, load_pretrained
+from .images import normalize, open_image, to_uint8
+from .pretrained import MODELS, load_generator
 
 KEEP = ("aspect", "size", "square")
 # The working scale's bounds. Below 16 pixels a painting shows no brush strokes at all. Above 4096 (16 times
@@ -65,12 +59,13 @@ def check_size(size) -> int:
 
 
 def as_model(model) -> keras.Model:
-    """A generator from what the user passed: a Keras model, a pretrained name like "monet", or None (monet)."""
-    if model is None or isinstance(model, str):
-        return load_pretrained(model or "monet")
+    """A generator from what the user passed: a Keras model; a pretrained name like "monet", or a
+    checkpoint file or folder (loaded by `pretrained.load_generator`); or None (monet)."""
+    if model is None or isinstance(model, (str, os.PathLike)):
+        return load_generator(model or "monet")
     if not callable(getattr(model, "predict_on_batch", None)):
-        raise ValueError(f"model must be a Keras generator or the name of a pretrained one "
-                         f"({', '.join(MODELS)}), got {type(model).__name__}")
+        raise ValueError(f"model must be a Keras generator, the name of a pretrained one "
+                         f"({', '.join(MODELS)}) or a checkpoint file or folder, got {type(model).__name__}")
     return model
 
 
@@ -79,8 +74,9 @@ def stylize(images, model: keras.Model | str | None = None, size: int | None = 2
 
     `images` is one (h, w, 3) array, an (n, h, w, 3) array, or a list of
     (h, w, 3) arrays of different sizes; you get back the same kind.
-    `model` is a generator, or the name of a pretrained one (default
-    ``"monet"``; pass a loaded model when calling often: loading takes a moment).
+    `model` is a generator, the name of a pretrained one (default ``"monet"``)
+    or a checkpoint file or folder (see `as_model`); pass a loaded model when
+    calling often: loading takes a moment.
 
     `size` is the scale the network works at: each image is resized so its
     shorter side is `size` (the generators learnt brush strokes on 256x256
@@ -114,11 +110,11 @@ def stylize(images, model: keras.Model | str | None = None, size: int | None = 2
     return results[0] if kind == "one" else np.stack(results) if kind == "array" else results
 
 
-def stylize_file(path, model: keras.Model | None = None, size: int = 256, keep: str = "aspect") -> Image.Image:
+def stylize_file(path, model: keras.Model | str | None = None, size: int = 256, keep: str = "aspect") -> Image.Image:
     """Read any image file and return its Monet version as an RGB PIL image.
 
-    The file is turned upright (EXIF orientation) and converted to RGB
-    (grayscale, palette, CMYK, 16-bit; transparency laid over white).
+    The file is opened by `images.open_image`: turned upright (EXIF orientation)
+    and converted to RGB (grayscale, palette, CMYK, 16-bit; transparency laid over white).
     `keep` chooses the output's size:
 
     * ``"aspect"`` (default): shorter side `size`, aspect ratio kept;
@@ -132,128 +128,13 @@ def stylize_file(path, model: keras.Model | None = None, size: int = 256, keep: 
     if keep not in KEEP:
         raise ValueError(f"keep must be one of {', '.join(KEEP)}, got {keep!r}")
     size = check_size(size)
-    try:
-        with Image.open(path) as opened:
-            image = to_rgb(ImageOps.exif_transpose(opened))
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
-        raise ValueError(f"{path} is not a readable image ({error})") from error
+    image = open_image(path)
     if keep == "aspect":
         image = _resize_pil(image, size)
     elif keep == "square":
         image = ImageOps.fit(image, (size, size), method=Image.Resampling.BICUBIC)
     painted = stylize(np.asarray(image, dtype=np.uint8), model, size=None, batch_size=1)
     return Image.fromarray(painted, "RGB")
-
-
-@dataclass
-class StylizeResult:
-    """What `stylize_files` did: the paintings really written, and each input it could not paint, with why."""
-
-    written: list[Path] = field(default_factory=list)
-    failed: list[tuple[Path, str]] = field(default_factory=list)
-    renamed: int = 0  # paintings written under -2, -3, ... because their usual name was taken
-
-
-def find_images(inputs) -> tuple[list[Path], list[Path], list[Path]]:
-    """The files named, and those inside the folders named (each once, hidden ones skipped).
-
-    Returns (files, missing, subfolders): the paths that do not exist and
-    the subfolders that were not searched, so the caller can say so.
-    """
-    found, missing, subfolders, seen = [], [], [], set()
-    for name in inputs:
-        path = Path(name)
-        if not path.exists():
-            missing.append(path)
-            continue
-        if path.is_dir():
-            subfolders += sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith("."))
-        for file in image_files(path) if path.is_dir() else [path]:
-            if file.resolve() not in seen:
-                seen.add(file.resolve())
-                found.append(file)
-    return found, missing, subfolders
-
-
-def painting_names(files: list[Path], out_dir, taken=()) -> list[Path]:
-    """`out_dir/<stem>_monet.png` for each file, every one different from the others and from `taken`.
-
-    A name already planned or taken (compared without case, as macOS and
-    Windows do) becomes `<stem>_monet-2.png`, then -3, ...: checking each
-    planned name against all others is what makes clashes impossible, whatever
-    the input names (`a.jpg` in two folders, or `a.jpg` beside `a-2.jpg`).
-    """
-    used = {name.lower() for name in taken}
-    return [Path(out_dir) / _free_name(Path(file).stem, used) for file in files]
-
-
-def _free_name(stem: str, used: set) -> str:
-    """The first of `<stem>_monet.png`, `<stem>_monet-2.png`, ... not in `used` (which it joins)."""
-    number = 1
-    while True:
-        name = f"{stem}_monet.png" if number == 1 else f"{stem}_monet-{number}.png"
-        if name.lower() not in used:
-            used.add(name.lower())
-            return name
-        number += 1
-
-
-def stylize_files(inputs, out_dir, model: keras.Model | str | None = "monet", size: int = 256,
-                  keep: str = "aspect", progress: bool = True) -> StylizeResult:
-    """Paint every image file named in `inputs` or inside the folders named; returns what was written.
-
-    Each painting goes to `out_dir/<name>_monet.png` (see `stylize_file` for
-    `size` and `keep`), or the next free name: an existing file is never
-    overwritten, and each file is written whole or not at all. Before any
-    painting, `out_dir` is created and checked writable, and leftovers of a
-    killed earlier run there are removed. A missing path or an unreadable
-    image is named on stderr and skipped; subfolders are not searched, and
-    named too. Raises ValueError when there is nothing at all to paint, and
-    `files.FolderNotWritableError` when `out_dir` cannot be written.
-    """
-    from tqdm import tqdm
-
-    check_size(size)
-    if keep not in KEEP:
-        raise ValueError(f"keep must be one of {', '.join(KEEP)}, got {keep!r}")
-    say = (lambda text: tqdm.write(text, file=sys.stderr)) if progress else (lambda text: print(text, file=sys.stderr))
-    found, missing, subfolders = find_images(inputs)
-    result = StylizeResult(failed=[(path, "no such file or folder") for path in missing])
-    for path in missing:
-        say(f"skipped: no such file or folder: {path}")
-    if subfolders:
-        say(f"note: subfolders are not searched: {', '.join(map(str, subfolders))} (name them to paint their images)")
-    if not found:
-        raise ValueError(f"Nothing to paint: no files found in {', '.join(map(str, inputs))}")
-
-    out_dir = file_tools.check_writable(out_dir, "output folder")
-    for leftover in file_tools.remove_leftovers(out_dir):
-        say(f"Removed {leftover.name}, the leftover of a painting that was interrupted.")
-    model = as_model(model)
-    used = {p.name.lower() for p in out_dir.iterdir()}
-    with tqdm(total=len(found), desc="Painting", unit="image", file=sys.stderr, disable=not progress) as bar:
-        for file in found:
-            try:
-                painting = stylize_file(file, model, size=size, keep=keep)
-                target = _write_new(painting, file, out_dir, used)
-                result.written.append(target)
-                result.renamed += target.name.lower() != f"{file.stem}_monet.png".lower()
-            except (ValueError, OSError, MemoryError, tf.errors.ResourceExhaustedError) as error:
-                reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-                result.failed.append((file, reason))
-                say(f"skipped: {reason if str(file) in reason else f'{file}: {reason}'}")
-            bar.update(1)
-    return result
-
-
-def _write_new(painting: Image.Image, file: Path, out_dir: Path, used: set) -> Path:
-    """Save `painting` as PNG under the first free name for `file`; never replaces a file."""
-    while True:
-        target = out_dir / _free_name(file.stem, used)
-        try:
-            return file_tools.atomic_write(target, lambda out: painting.save(out, format="PNG"), overwrite=False)
-        except FileExistsError:  # appeared since we looked (another program): take the next name
-            continue
 
 
 def network_grid(model: keras.Model) -> tuple[int, bool]:
@@ -300,7 +181,7 @@ def _as_list(images) -> tuple[list[np.ndarray], str]:
     for i, image in enumerate(items):
         if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3 or 0 in image.shape:
             raise ValueError(f"image {i} is {image.dtype} {image.shape}; expected uint8 RGB (h, w, 3) "
-                             "(convert others with data.to_rgb, or data.to_uint8 for [-1, 1] floats)")
+                             "(convert others with images.to_rgb, or images.to_uint8 for [-1, 1] floats)")
     return items, kind
 
 

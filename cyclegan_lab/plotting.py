@@ -8,17 +8,7 @@ import matplotlib.pyplot as plt
 from matplotlib.ticker import MaxNLocator
 import numpy as np
 
-from .data import to_uint8
-
-
-def as_uint8(image) -> np.ndarray:
-    """An image for display: uint8 stays, floats in [-1, 1] are mapped to [0, 255]."""
-    image = np.asarray(image)
-    if image.ndim == 4 and image.shape[0] == 1:
-        image = image[0]
-    if image.dtype == np.uint8:
-        return image
-    return to_uint8(image)
+from .images import as_uint8
 
 
 def show_images(images: Sequence, titles: Sequence[str] | None = None, ncols: int | None = None,

@@ -47,8 +47,9 @@ import zlib
 
 import keras
 
-from .download import DownloadError, Remote, cache_dir, download, extract_tar
 from .config import TrainConfig
+from .download import DownloadError, Remote, cache_dir, download, extract_tar
+from .files import atomic_save, atomic_write
 from .models import build_generator, generator_for
 
 PRETRAINED_ENV = "CYCLEGAN_LAB_PRETRAINED"
@@ -79,8 +80,9 @@ def export_generator(generator: keras.Model, folder, name: str, info: dict) -> p
     network, ``image_size`` and ``filters``; any other keys (epochs, data,
     date...) are kept in the JSON as notes. It is checked against the
     generator's weights, so a wrong description fails here, not at loading.
-    Each file is written under a temporary name and renamed when complete, so
-    a crash never leaves a half-written file under the final name.
+    Each file is written under a temporary name and renamed when complete
+    (`files.atomic_save`, `files.atomic_write`), so a crash never leaves a
+    half-written file under the final name.
     """
     missing = [key for key in REQUIRED_INFO if key not in info]
     if missing:
@@ -93,29 +95,10 @@ def export_generator(generator: keras.Model, folder, name: str, info: dict) -> p
     folder = pathlib.Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     weights = folder / f"{name}.weights.h5"
-    with _replaced(weights, ".weights.h5") as tmp:  # Keras insists on the .weights.h5 ending
-        generator.save_weights(tmp)
-    with _replaced(folder / f"{name}.json", ".json") as tmp:
-        tmp.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+    atomic_save(weights, generator.save_weights, suffix=".weights.h5")  # Keras insists on that ending
+    text = json.dumps(info, indent=2) + "\n"
+    atomic_write(folder / f"{name}.json", lambda file: file.write(text.encode("utf-8")))
     return weights
-
-
-class _replaced:
-    """A temporary sibling path that replaces `final` (os.replace) if the block succeeds."""
-
-    def __init__(self, final: pathlib.Path, suffix: str):
-        self.final = final
-        self.tmp = final.with_name(f".{final.name}.tmp-{secrets.token_hex(4)}{suffix}")
-
-    def __enter__(self) -> pathlib.Path:
-        return self.tmp
-
-    def __exit__(self, kind, error, traceback) -> None:
-        try:
-            if kind is None:
-                os.replace(self.tmp, self.final)
-        finally:
-            self.tmp.unlink(missing_ok=True)
 
 
 # --- Loading ----------------------------------------------------------------

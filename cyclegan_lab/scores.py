@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from .data import normalize
+from .images import normalize
 
 FEATURE_SEED = 0  # fixes the random network, so scores are comparable across runs and machines
 

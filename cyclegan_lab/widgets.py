@@ -21,7 +21,7 @@ import ipywidgets as widgets
 import numpy as np
 from PIL import Image
 
-from .data import load_image, normalize, to_uint8
+from .images import load_image, normalize, to_uint8
 
 
 def png_bytes(image: np.ndarray) -> bytes:

@@ -59,7 +59,8 @@ import tensorflow as tf
 from IPython.display import Code
 
 from cyclegan_lab import TrainConfig, load_data, losses, plot_losses, show_images
-from cyclegan_lab.data import make_dataset, normalize, steps_per_epoch, to_uint8
+from cyclegan_lab.data import make_dataset, steps_per_epoch
+from cyclegan_lab.images import normalize, to_uint8
 from cyclegan_lab.reference import lab_gradients, lab_train_step
 from cyclegan_lab.training import CycleGAN, SamplePreview, build_cyclegan, describe_mode, train
 

@@ -53,7 +53,7 @@ from IPython.display import Image, display
 
 from cyclegan_lab import find_data, load_folder, load_generator, load_image, show_images, stylize
 from cyclegan_lab.checkpoints import latest_checkpoint
-from cyclegan_lab.data import image_files
+from cyclegan_lab.images import image_files
 from cyclegan_lab.pretrained import PACKAGE_FOLDER
 from cyclegan_lab.scores import copy_distance, palette_distance
 

@@ -33,7 +33,8 @@ from PIL import Image  # noqa: E402
 from cyclegan_lab import TrainConfig  # noqa: E402
 from cyclegan_lab.callbacks import monet_generator_of  # noqa: E402
 from cyclegan_lab.checkpoints import latest_checkpoint, restore_checkpoint  # noqa: E402
-from cyclegan_lab.data import find_data, image_files, load_folder, load_image  # noqa: E402
+from cyclegan_lab.data import find_data, load_folder  # noqa: E402
+from cyclegan_lab.images import image_files, load_image  # noqa: E402
 from cyclegan_lab.inference import stylize  # noqa: E402
 from cyclegan_lab.plotting import plot_losses, show_images  # noqa: E402
 from cyclegan_lab.pretrained import PACKAGE_FOLDER, export_generator, load_pretrained  # noqa: E402

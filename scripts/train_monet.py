@@ -28,7 +28,8 @@ from cyclegan_lab import TrainConfig  # noqa: E402
 from cyclegan_lab.callbacks import HeldOutMonitor  # noqa: E402
 import numpy as np  # noqa: E402
 
-from cyclegan_lab.data import image_files, load_data, load_folder, load_image  # noqa: E402
+from cyclegan_lab.data import load_data, load_folder  # noqa: E402
+from cyclegan_lab.images import image_files, load_image  # noqa: E402
 from cyclegan_lab.download import cache_dir  # noqa: E402
 from cyclegan_lab.training import train  # noqa: E402
 

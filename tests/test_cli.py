@@ -100,3 +100,33 @@ def test_allow_config_change_reaches_train(tmp_path, monkeypatch, real_data):
     assert main(["train", "--smoke", "--data", str(real_data), "--checkpoint-dir", str(tmp_path),
                  "--allow-config-change"]) == 0
     assert seen["allow_config_change"] is True
+
+
+def test_stylize_model_is_a_pretrained_name_or_a_checkpoint(tmp_path, capsys):
+    """--model takes a training run's checkpoint folder (through load_generator) or file; anything else,
+    one clear error and exit code 2."""
+    from PIL import Image
+
+    from cyclegan_lab import load_generator
+    from cyclegan_lab.inference import stylize_file
+    from cyclegan_lab.training import build_cyclegan
+
+    config = TrainConfig(image_size=32, generator="compact", generator_filters=4, precision="float32")
+    run = tmp_path / "run"
+    saved = checkpoints.save_checkpoint(build_cyclegan(config), run, {"step": 1, "config": config.to_dict()})
+    photo = tmp_path / "beach.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (40, 60, 3), dtype=np.uint8)).save(photo)
+    expected = np.asarray(stylize_file(photo, load_generator(run), size=32))
+
+    for model in (run, saved):
+        out = tmp_path / f"out-{model.name}"
+        assert main(["stylize", str(photo), "-o", str(out), "--model", str(model), "--size", "32"]) == 0
+        with Image.open(out / "beach_monet.png") as painting:
+            np.testing.assert_array_equal(np.asarray(painting), expected)
+    assert "Wrote 1 painting" in capsys.readouterr().out
+
+    assert main(["stylize", str(photo), "-o", str(tmp_path / "out"), "--model", str(tmp_path / "nowhere")]) == 2
+    err = capsys.readouterr().err
+    assert "neither a pretrained model (monet, original-50-epochs) nor a checkpoint" in err
+    assert "Traceback" not in err and err.count("\n") == 1
+    assert not (tmp_path / "out" / "beach_monet.png").exists()

@@ -1,4 +1,5 @@
-"""Tests for cyclegan_lab.data: finding, downloading, reading and feeding the images.
+"""Tests for cyclegan_lab.data: finding, downloading, loading and feeding the images
+(reading one image file is tested in test_images.py).
 
 Small synthetic images (built with Pillow) check exact behaviour; the real Monet and
 photo JPEGs (the `real_data` fixture) check what a learner will actually load.
@@ -25,13 +26,11 @@ from cyclegan_lab.data import (
     find_layout,
     load_data,
     load_folder,
-    load_image,
     make_dataset,
-    normalize,
     steps_per_epoch,
-    to_uint8,
 )
 from cyclegan_lab.download import DownloadError, Remote
+from cyclegan_lab.images import to_uint8
 
 RED, BLUE, GREEN = (255, 0, 0), (0, 0, 255), (0, 255, 0)
 
@@ -230,110 +229,6 @@ def test_find_data_rejects_an_archive_without_the_images(server, lab_cache):
         find_data(remote=Remote(server.url("/gan_getting_started_300.zip"), size=len(zip_bytes)), progress=False)
 
 
-# --------------------------------------------------------------------------- load_image
-def test_real_jpegs_come_back_pixel_for_pixel(real_data):
-    """A 256x256 RGB JPEG is neither resized nor re-sampled: exactly Pillow's decoding."""
-    paths = sorted((real_data / "monet").iterdir())[:2] + sorted((real_data / "photo").iterdir())[:2]
-    for path in paths:
-        image = load_image(path)
-        assert image.dtype == np.uint8 and image.shape == (256, 256, 3)
-        with Image.open(path) as original:
-            assert np.array_equal(image, np.asarray(original.convert("RGB"))), path.name
-
-
-def _palette(transparent: bool) -> tuple[Image.Image, str, dict]:
-    image = Image.new("P", (40, 30), 0)
-    image.putpalette([0, 0, 0, 10, 200, 30])
-    if transparent:
-        return image, "PNG", {"transparency": 0}  # index 0 (black) is see-through
-    image.paste(1, (0, 0, 40, 30))
-    return image, "PNG", {}
-
-
-MODES = {  # id: (image, format, save options, expected colour everywhere, tolerance)
-    "L": (Image.new("L", (40, 30), 100), "PNG", {}, (100, 100, 100), 0),
-    "RGBA-transparent": (Image.new("RGBA", (40, 30), (0, 0, 0, 0)), "PNG", {}, (255, 255, 255), 0),
-    "RGBA-opaque": (Image.new("RGBA", (40, 30), (10, 20, 30, 255)), "PNG", {}, (10, 20, 30), 0),
-    "P": (*_palette(False), (10, 200, 30), 0),
-    "P-transparent": (*_palette(True), (255, 255, 255), 0),
-    "CMYK": (Image.new("CMYK", (40, 30), (0, 255, 255, 0)), "JPEG", {"quality": 95}, RED, 3),
-    "I;16": (Image.fromarray(np.full((30, 40), 65535, np.uint16)), "PNG", {}, (255, 255, 255), 0),
-    "LA-transparent": (Image.new("LA", (40, 30), (0, 0)), "PNG", {}, (255, 255, 255), 0),
-    "LA-opaque": (Image.new("LA", (40, 30), (50, 255)), "PNG", {}, (50, 50, 50), 0),
-    "RGB-300x200": (Image.new("RGB", (300, 200), (10, 20, 30)), "PNG", {}, (10, 20, 30), 0),
-}
-
-
-@pytest.mark.parametrize("case", list(MODES))
-def test_load_image_converts_any_mode_to_rgb(tmp_path, case):
-    image, fmt, options, colour, tolerance = MODES[case]
-    path = tmp_path / f"image.{fmt.lower()}"
-    path.write_bytes(encode(image, fmt, **options))
-    with Image.open(path) as reopened:
-        assert reopened.mode == image.mode  # the file really is in that mode
-    out = load_image(path)
-    assert out.dtype == np.uint8 and out.shape == (256, 256, 3)
-    assert np.abs(out.astype(int) - colour).max() <= tolerance
-
-
-def test_transparent_parts_become_white_and_opaque_parts_keep_their_colour(tmp_path):
-    image = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
-    image.paste((255, 0, 0, 255), (0, 32, 64, 64))  # bottom half opaque red
-    (tmp_path / "half.png").write_bytes(encode(image, "PNG"))
-    out = load_image(tmp_path / "half.png", size=64)
-    assert (out[:30] == 255).all()
-    assert (out[34:] == RED).all()
-
-
-def test_dark_16_bit_image_stays_dark(tmp_path):
-    Image.fromarray(np.full((30, 40), 200, np.uint16)).save(tmp_path / "dark.png")  # 200/65535: 0.3 % grey
-    assert load_image(tmp_path / "dark.png", size=32).max() <= 1
-
-
-@pytest.mark.parametrize("mode, key", [("L", 0), ("RGB", (0, 0, 0))])
-def test_colour_key_transparency_becomes_white(tmp_path, mode, key):
-    Image.new(mode, (40, 30), key).save(tmp_path / "keyed.png", transparency=key)
-    assert (load_image(tmp_path / "keyed.png", size=32) == 255).all()
-
-
-def test_exif_rotated_image_comes_back_upright(tmp_path):
-    """Stored 64x32 left red / right blue with orientation 6 (rotate 90 deg clockwise):
-    upright it is 32x64, red on top and blue below."""
-    stored = Image.new("RGB", (64, 32), RED)
-    stored.paste(BLUE, (32, 0, 64, 32))
-    exif = Image.Exif()
-    exif[0x0112] = 6
-    (tmp_path / "rotated.jpg").write_bytes(encode(stored, quality=95, exif=exif))
-    out = load_image(tmp_path / "rotated.jpg", size=32).astype(int)
-    assert np.abs(out[:12] - RED).max() <= 12, "top must be red"
-    assert np.abs(out[20:] - BLUE).max() <= 12, "bottom must be blue"
-
-
-def test_landscape_centre_crop_keeps_both_halves(tmp_path):
-    """300x200, left half red, right half blue: the square crop is split down its middle."""
-    image = Image.new("RGB", (300, 200), RED)
-    image.paste(BLUE, (150, 0, 300, 200))
-    image.save(tmp_path / "wide.png")
-    out = load_image(tmp_path / "wide.png").astype(int)
-    assert out.shape == (256, 256, 3)
-    assert np.abs(out[:, :124] - RED).max() <= 2
-    assert np.abs(out[:, 132:] - BLUE).max() <= 2
-    assert np.abs(out[:, 127] - RED).max() < np.abs(out[:, 127] - BLUE).max()
-    assert np.abs(out[:, 128] - BLUE).max() < np.abs(out[:, 128] - RED).max()
-
-
-def test_landscape_centre_crop_drops_the_sides(tmp_path):
-    """300x200 with 50 px green margins: the centre 200x200 (red | blue) is kept, the margins dropped."""
-    image = Image.new("RGB", (300, 200), GREEN)
-    image.paste(RED, (50, 0, 150, 200))
-    image.paste(BLUE, (150, 0, 250, 200))
-    image.save(tmp_path / "margins.png")
-    out = load_image(tmp_path / "margins.png").astype(int)
-    assert np.abs(out[:, 4:124] - RED).max() <= 2
-    assert np.abs(out[:, 132:252] - BLUE).max() <= 2
-    assert out[..., 1].max() < 40, "no green margin may survive the crop"
-
-
 # --------------------------------------------------------------------------- load_folder
 def test_load_folder_skips_bad_files_with_one_warning_each(tmp_path):
     folder = write_images(tmp_path / "monet", n=2)
@@ -395,15 +290,6 @@ def test_load_folder_missing_folder_raises(tmp_path):
 
 
 # --------------------------------------------------------------------------- pipeline
-def test_normalize_and_to_uint8_round_trip_every_value():
-    values = np.arange(256, dtype=np.uint8)
-    scaled = normalize(values).numpy()
-    assert scaled.dtype == np.float32
-    assert scaled[0] == -1.0 and scaled[255] == 1.0
-    assert np.all(np.diff(scaled) > 0)
-    assert np.array_equal(to_uint8(scaled), values)
-
-
 def test_make_dataset_yields_monet_photo_batches_in_range():
     config = TrainConfig(image_size=32, batch_size=2)
     for monet, photo in batches(make_dataset(noise(5), noise(7, seed=1), config), 3):

@@ -46,6 +46,30 @@ def test_atomic_write_without_overwrite_refuses_an_existing_name(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["painting.png"]
 
 
+def test_atomic_save_hands_a_writer_a_temporary_name_with_the_ending_it_needs(tmp_path):
+    """For Keras' save_weights, which wants a file name ending in .weights.h5, not an open file."""
+    target = tmp_path / "monet.weights.h5"
+    names = []
+
+    def save(name):
+        names.append(name)
+        name.write_bytes(b"weights")
+
+    assert files.atomic_save(target, save, suffix=".weights.h5") == target
+    assert target.read_bytes() == b"weights"
+    assert names[0].parent == tmp_path and names[0].name.startswith(".monet.weights.h5.tmp-")
+    assert names[0].name.endswith(".weights.h5") and not names[0].exists()
+
+    def fail(name):
+        name.write_bytes(b"half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        files.atomic_save(target, fail, suffix=".weights.h5")
+    assert target.read_bytes() == b"weights", "the old file is kept"
+    assert [p.name for p in tmp_path.iterdir()] == ["monet.weights.h5"], "the temporary file is removed"
+
+
 def test_temporary_names_are_hidden_and_name_their_writer(tmp_path):
     temporary = files.temporary_path(tmp_path / "step-000300.npz")
     assert temporary.parent == tmp_path and temporary.name.startswith(".step-000300.npz.tmp-")
@@ -59,6 +83,7 @@ def test_leftovers_of_a_killed_save_are_removed_and_nothing_else(tmp_path):
         "step-000300.npz.part-1a2b3c4d",  # a checkpoint of earlier versions
         ".lake_monet.tmp-1a2b3c4d.png",  # a painting of earlier versions
         f".step-000300.npz.tmp-{gone}-1a2b3c4d",  # this version, its writer dead
+        f".monet.weights.h5.tmp-{gone}-1a2b3c4d.weights.h5",  # atomic_save's, with the ending Keras needs
     ]
     kept = [
         "step-000300.npz", "notes.part-1", ".lake.png", "lake_monet.png", "step-1.npz.part-mine",

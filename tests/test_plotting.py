@@ -7,7 +7,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from cyclegan_lab.plotting import as_uint8, plot_losses, show_images  # noqa: E402
+from cyclegan_lab.plotting import plot_losses, show_images  # noqa: E402
 from cyclegan_lab.training import LOSS_NAMES, LossHistory  # noqa: E402
 
 
@@ -26,10 +26,6 @@ def test_show_images_refuses_mismatched_titles_and_no_images():
         show_images([np.zeros((4, 4, 3), np.uint8)], titles=["a", "b"])
     with pytest.raises(ValueError, match="at least one"):
         show_images([])
-
-
-def test_as_uint8_maps_the_generator_range_to_pixels():
-    assert as_uint8(np.array([[-1.0, 0.0, 1.0]])).tolist() == [[0, 128, 255]]
 
 
 def test_plot_losses_draws_generators_and_discriminators_apart():

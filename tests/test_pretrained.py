@@ -182,7 +182,8 @@ def test_the_shipped_model_works_offline_and_paints_unseen_photos_more_like_mone
     """The generator in the package: loads with no network and no cache, and moves photos it never
     saw in training (photos 1,201 on, see MODEL_CARD.md) towards the Monet paintings' style."""
     from cyclegan_lab import load_pretrained, stylize
-    from cyclegan_lab.data import image_files, load_folder, load_image
+    from cyclegan_lab.data import load_folder
+    from cyclegan_lab.images import image_files, load_image
     from cyclegan_lab.scores import style_kid
 
     model = load_pretrained("monet")

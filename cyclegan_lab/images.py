@@ -1,0 +1,101 @@
+"""Image files and pixels: everything the lab does to one picture before or after a network.
+
+    open_image("holiday.jpg")      # any image file, upright, as an RGB Pillow image
+    load_image("holiday.jpg")      # ... cut to the centre 256x256 square: (256, 256, 3) uint8
+    normalize(images)              # uint8 [0, 255] -> float32 [-1, 1], what the networks take
+    to_uint8(outputs)              # float [-1, 1] -> uint8 [0, 255], to show or save
+
+Every module that reads a picture or turns network outputs back into one
+(data, inference, plotting, widgets, scores, callbacks) uses these, so a
+photo is read the same way everywhere: turned upright by its EXIF
+orientation, and converted to 8-bit RGB whatever its mode (grayscale,
+palette, CMYK, 16-bit; transparent parts laid over white).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+from PIL import Image, ImageOps
+
+# What a file that is not a readable image raises while Pillow opens and decodes it.
+UNREADABLE = (OSError, SyntaxError, ValueError, Image.DecompressionBombError)
+
+
+def image_files(folder: str | os.PathLike) -> list[Path]:
+    """The files of a folder, sorted, without hidden ones (like .DS_Store)."""
+    return sorted(p for p in Path(folder).iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """Any Pillow image as 8-bit RGB: grayscale, palette, CMYK, 16-bit, or with
+    transparency (laid over white, so see-through parts don't turn black)."""
+    if image.mode.startswith("I;16"):  # 16-bit grayscale
+        values = np.asarray(image, dtype=np.float64) / 65535.0
+        image = Image.fromarray(np.round(values * 255).astype(np.uint8), "L")
+    elif image.mode in ("I", "F"):  # 32-bit grayscale: guess 8- or 16-bit values from the largest
+        values = np.asarray(image, dtype=np.float64)
+        top = 65535.0 if values.max() > 255 else 255.0
+        image = Image.fromarray(np.round(np.clip(values / top, 0, 1) * 255).astype(np.uint8), "L")
+    if "transparency" in image.info:  # a palette entry or colour key marked see-through
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        image = image.convert("RGBA")
+        background = Image.new("RGBA", image.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(background, image)
+    return image.convert("RGB")
+
+
+def open_image(path, name: str | None = None) -> Image.Image:
+    """Read one image file (a path, or an open binary file) as an upright RGB Pillow image.
+
+    The image is turned upright (EXIF orientation) and converted by `to_rgb`;
+    it keeps its own size. Raises ValueError naming the file (or `name`) if it
+    is not a readable image.
+    """
+    try:
+        with Image.open(path) as opened:
+            return to_rgb(ImageOps.exif_transpose(opened))  # a decoded copy: the file can close
+    except UNREADABLE as error:
+        raise ValueError(f"{name or path} is not a readable image ({error})") from error
+
+
+def load_image(path, size: int = 256, name: str | None = None) -> np.ndarray:
+    """Read one image (a path, or an open binary file) as a (size, size, 3) uint8 array.
+
+    The image is opened by `open_image` (upright, RGB), scaled so its shorter
+    side is `size` and cropped to the centre square. A 256x256 RGB JPEG comes
+    back pixel for pixel. Raises ValueError naming the file (or `name`) if it
+    is not a readable image.
+    """
+    image = ImageOps.fit(open_image(path, name), (size, size), method=Image.Resampling.BICUBIC)
+    return np.asarray(image, dtype=np.uint8)
+
+
+def normalize(images) -> tf.Tensor:
+    """uint8 [0, 255] -> float32 [-1, 1], the range of the generator's tanh.
+
+    Takes an array or tensor of any shape; returns a tf.Tensor (use
+    `.numpy()` for an array), so it also works inside a `tf.data` pipeline.
+    """
+    return tf.cast(images, tf.float32) / 127.5 - 1.0
+
+
+def to_uint8(images) -> np.ndarray:
+    """float [-1, 1] -> uint8 [0, 255], for showing or saving."""
+    images = np.asarray(images, dtype=np.float32)
+    return np.clip(np.round((images + 1.0) * 127.5), 0, 255).astype(np.uint8)
+
+
+def as_uint8(image) -> np.ndarray:
+    """An image for display: uint8 stays, floats in [-1, 1] are mapped to [0, 255]
+    (`to_uint8`); a batch of one, (1, h, w, 3), becomes (h, w, 3)."""
+    image = np.asarray(image)
+    if image.ndim == 4 and image.shape[0] == 1:
+        image = image[0]
+    if image.dtype == np.uint8:
+        return image
+    return to_uint8(image)
