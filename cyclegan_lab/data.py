@@ -198,26 +198,31 @@ def image_stream(images: np.ndarray, *, seed: int, domain: int, start: int = 0, 
     return tf.data.Dataset.counter(start, dtype=tf.int64).map(pick, num_parallel_calls=tf.data.AUTOTUNE)
 
 
-def make_dataset(monet: np.ndarray, photo: np.ndarray, config: TrainConfig, start_step: int = 0) -> tf.data.Dataset:
+def make_dataset(monet: np.ndarray, photo: np.ndarray, config: TrainConfig, start_step: int = 0,
+                 replicas: int = 1) -> tf.data.Dataset:
     """Batches of (real_monet, real_photo), each (batch, size, size, 3) in [-1, 1] (size: config.train_size).
+
+    A batch holds config.batch_size images per domain for each of `replicas`
+    devices training together (the global batch; `fit()` shares it out).
 
     Monet paintings and photos are unpaired: each stream is shuffled on its
     own and the two are zipped. The stream never ends; `steps_per_epoch`
     (default: one pass over the smaller domain, 300 for the lab) says where
     an epoch stops. `start_step` skips what a resumed run has already seen.
     """
-    first = start_step * config.batch_size
+    batch = config.batch_size * replicas
+    first = start_step * batch
     streams = [
         image_stream(images, seed=config.seed, domain=domain, start=first, augment=config.augment,
                      crop_size=config.crop_size)
         for domain, images in enumerate([monet, photo])
     ]
     dataset = tf.data.Dataset.zip(tuple(streams))
-    return dataset.batch(config.batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+    return dataset.batch(batch, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
 
 
-def steps_per_epoch(data: LabData, config: TrainConfig) -> int:
-    """config.steps_per_epoch, or one pass over the smaller domain."""
+def steps_per_epoch(data: LabData, config: TrainConfig, replicas: int = 1) -> int:
+    """config.steps_per_epoch, or one pass over the smaller domain in global batches."""
     if config.steps_per_epoch:
         return config.steps_per_epoch
-    return max(1, min(len(data.monet), len(data.photo)) // config.batch_size)
+    return max(1, min(len(data.monet), len(data.photo)) // (config.batch_size * replicas))
