@@ -30,7 +30,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from . import distribute, files
+from . import distribute, files, folder_lock
 from .cyclegan import NETWORKS  # noqa: F401  (the names of the networks a checkpoint stores)
 
 _NAME = re.compile(r"^step-(\d+)\.npz$")
@@ -216,7 +216,7 @@ def claim_folder(folder: str | os.PathLike | None):
         yield None
         return
     files.check_writable(folder, "checkpoint folder")
-    with files.FolderLock(folder):
+    with folder_lock.FolderLock(folder):
         for leftover in files.remove_leftovers(folder):
             print(f"Removed {leftover.name}, the leftover of a save that was interrupted.")
         yield Path(folder)

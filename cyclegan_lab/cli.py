@@ -155,7 +155,7 @@ def _data_command(args: argparse.Namespace) -> int:
 def _train_command(args: argparse.Namespace) -> int:
     """Check the checkpoint folder (writable, not in use), load the data, train."""
     from . import data as data_module
-    from . import files
+    from . import files, folder_lock
     from .config import TrainConfig
     from .distribute import describe, is_chief, make_strategy
     from .download import DownloadError
@@ -168,7 +168,7 @@ def _train_command(args: argparse.Namespace) -> int:
         strategy = make_strategy(args.strategy)  # first: a cluster's strategy must exist before other TF work
         if is_chief(strategy):  # before loading the data: the lock itself is taken by train()
             files.check_writable(args.checkpoint_dir, "checkpoint folder")
-            files.check_not_in_use(args.checkpoint_dir)
+            folder_lock.check_not_in_use(args.checkpoint_dir)
         lab_data = data_module.load_data(config, args.data)
         print(f"Training on {len(lab_data.monet)} Monet paintings and {len(lab_data.photo)} photos; "
               f"checkpoints in {args.checkpoint_dir}.")
@@ -177,7 +177,7 @@ def _train_command(args: argparse.Namespace) -> int:
                      allow_config_change=args.allow_config_change)
         return 0
     except (data_module.DataNotFoundError, DownloadError, ValueError, files.FolderNotWritableError,
-            files.FolderInUseError) as error:
+            folder_lock.FolderInUseError) as error:
         print(f"cyclegan-lab: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

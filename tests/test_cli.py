@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from cyclegan_lab import checkpoints
+from cyclegan_lab import checkpoints, folder_lock
 from cyclegan_lab.cli import main
 from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.training import describe_mode
@@ -83,10 +83,10 @@ def test_ctrl_c_while_tensorflow_loads_exits_quietly(monkeypatch, capsys):
 
 
 def test_a_busy_checkpoint_folder_is_one_clear_error_before_loading_data(tmp_path, capsys, monkeypatch):
-    from cyclegan_lab import data, files
+    from cyclegan_lab import data
 
     monkeypatch.setattr(data, "load_data", lambda *a, **k: (_ for _ in ()).throw(AssertionError("data loaded")))
-    with files.FolderLock(tmp_path):
+    with folder_lock.FolderLock(tmp_path):
         code = main(["train", "--smoke", "--checkpoint-dir", str(tmp_path)])
     err = capsys.readouterr().err
     assert code == 2 and "in use" in err and "PID" in err and "Traceback" not in err

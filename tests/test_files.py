@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 
 import pytest
 
-from cyclegan_lab import files
+from cyclegan_lab import files, folder_lock
 
 
 def dead_pid() -> int:
@@ -132,39 +133,39 @@ def test_too_little_free_disk_is_one_clear_error(tmp_path, monkeypatch):
 
 # --------------------------------------------------------------------------- the lock (case 2)
 def test_a_second_lock_on_a_folder_names_the_run_that_holds_it(tmp_path):
-    with files.FolderLock(tmp_path):
-        with pytest.raises(files.FolderInUseError) as error:
-            files.FolderLock(tmp_path).acquire()
+    with folder_lock.FolderLock(tmp_path):
+        with pytest.raises(folder_lock.FolderInUseError) as error:
+            folder_lock.FolderLock(tmp_path).acquire()
         message = str(error.value)
         assert f"PID {os.getpid()}" in message and str(tmp_path) in message and "\n" not in message
-        assert files.lock_holder(tmp_path)["pid"] == os.getpid()
-    assert not (tmp_path / files.LOCK_NAME).exists(), "released: the lock file is gone"
-    assert files.lock_holder(tmp_path) is None
-    with files.FolderLock(tmp_path):  # and can be taken again
+        assert folder_lock.lock_holder(tmp_path)["pid"] == os.getpid()
+    assert not (tmp_path / folder_lock.LOCK_NAME).exists(), "released: the lock file is gone"
+    assert folder_lock.lock_holder(tmp_path) is None
+    with folder_lock.FolderLock(tmp_path):  # and can be taken again
         pass
 
 
 def test_a_lock_held_by_another_process_stops_this_one(tmp_path):
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from cyclegan_lab.files import FolderLock\n"
+        [sys.executable, "-c", "import sys, time; from cyclegan_lab.folder_lock import FolderLock\n"
          f"with FolderLock({str(tmp_path)!r}):\n    print('locked', flush=True); time.sleep(60)"],
         stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
-        with pytest.raises(files.FolderInUseError, match=f"PID {holder.pid}"):
-            files.FolderLock(tmp_path).acquire()
+        with pytest.raises(folder_lock.FolderInUseError, match=f"PID {holder.pid}"):
+            folder_lock.FolderLock(tmp_path).acquire()
     finally:
         holder.kill()
         holder.wait()
-    with files.FolderLock(tmp_path) as lock:  # its process was killed: the lock is stale and taken over
+    with folder_lock.FolderLock(tmp_path) as lock:  # its process was killed: the lock is stale and taken over
         assert lock.took_over["pid"] == holder.pid
 
 
 def test_a_stale_lock_of_a_dead_process_is_taken_over(tmp_path, capsys):
     gone = dead_pid()
-    (tmp_path / files.LOCK_NAME).write_text(json.dumps(
-        {"pid": gone, "host": files.socket.gethostname(), "started": "2024-01-01 12:00:00"}))
-    with files.FolderLock(tmp_path) as lock:
+    (tmp_path / folder_lock.LOCK_NAME).write_text(json.dumps(
+        {"pid": gone, "host": socket.gethostname(), "started": "2024-01-01 12:00:00"}))
+    with folder_lock.FolderLock(tmp_path) as lock:
         assert lock.took_over["pid"] == gone
-        assert json.loads((tmp_path / files.LOCK_NAME).read_text())["pid"] == os.getpid()
+        assert json.loads((tmp_path / folder_lock.LOCK_NAME).read_text())["pid"] == os.getpid()
     assert f"PID {gone}" in capsys.readouterr().out

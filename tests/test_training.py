@@ -200,7 +200,7 @@ import json  # noqa: E402
 import os  # noqa: E402
 import shutil  # noqa: E402
 
-from cyclegan_lab import files  # noqa: E402
+from cyclegan_lab import files, folder_lock  # noqa: E402
 
 FAST = RESUMABLE.replace(precision="float32")  # 2 epochs of 3 steps; checkpoints at steps 2, 3, 4, 6
 
@@ -229,8 +229,8 @@ def copy_of(folder, tmp_path):
 def test_a_second_run_into_a_busy_folder_stops_at_once(tiny_data, tmp_path):
     """Case 2: two trainings into one folder destroyed each other silently."""
     counter = CountSteps()
-    with files.FolderLock(tmp_path):
-        with pytest.raises(files.FolderInUseError, match=f"PID {os.getpid()}"):
+    with folder_lock.FolderLock(tmp_path):
+        with pytest.raises(folder_lock.FolderInUseError, match=f"PID {os.getpid()}"):
             train(FAST, tiny_data, checkpoint_dir=tmp_path, callbacks=[counter], verbose=0)
     assert counter.steps == 0
     assert checkpoints.list_checkpoints(tmp_path) == []
@@ -241,12 +241,12 @@ def test_a_run_holds_the_lock_while_it_trains_and_gives_it_back(tiny_data, tmp_p
 
     class LookAtLock(keras.callbacks.Callback):
         def on_train_batch_end(self, batch, logs=None):
-            seen.append(files.lock_holder(tmp_path))
+            seen.append(folder_lock.lock_holder(tmp_path))
 
     train(FAST.replace(epochs=1, steps_per_epoch=1), tiny_data, checkpoint_dir=tmp_path, callbacks=[LookAtLock()],
           verbose=0)
     assert seen and seen[0]["pid"] == os.getpid()
-    assert files.lock_holder(tmp_path) is None and not (tmp_path / files.LOCK_NAME).exists()
+    assert folder_lock.lock_holder(tmp_path) is None and not (tmp_path / folder_lock.LOCK_NAME).exists()
 
 
 def test_resuming_with_another_configuration_stops_and_lists_the_differences(finished_run, tiny_data, tmp_path, capsys):
