@@ -27,12 +27,12 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import keras
+import numpy as np
+import tensorflow as tf
 
-from cyclegan_lab.models import build_generator  # noqa: E402
-from cyclegan_lab.pretrained import PretrainedNotFoundError, load_pretrained  # noqa: E402
+from cyclegan_lab.models import build_generator
+from cyclegan_lab.pretrained import PretrainedNotFoundError, load_pretrained
 
 SIZE = 256
 WARM_UP = 2
@@ -43,8 +43,10 @@ def shipped_model() -> tuple[keras.Model, str]:
     try:
         return load_pretrained("monet"), "shipped monet"
     except PretrainedNotFoundError as error:
-        print(f"Note: {error}\n      Timing an untrained compact generator "
-              "(build_generator(image_size=128, filters=16, any_size=True)) instead.")
+        print(
+            f"Note: {error}\n      Timing an untrained compact generator "
+            "(build_generator(image_size=128, filters=16, any_size=True)) instead."
+        )
         return build_generator("compact", image_size=128, filters=16, any_size=True), "compact (untrained)"
 
 
@@ -60,7 +62,7 @@ def measure(model: keras.Model, photos: np.ndarray, batch8_runs: int) -> tuple[l
     for _ in range(WARM_UP):
         seconds(model, photos[:1])
         seconds(model, batch8)
-    singles = [seconds(model, photos[i:i + 1]) for i in range(len(photos))]
+    singles = [seconds(model, photos[i : i + 1]) for i in range(len(photos))]
     eights = [seconds(model, batch8) for _ in range(batch8_runs)]
     return singles, eights
 
@@ -72,28 +74,36 @@ def main() -> None:
 
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
-    print(f"Machine: {platform.processor() or platform.machine()}, {cpus} CPUs usable of {os.cpu_count()}, "
-          f"load average {load}; TensorFlow {tf.__version__}, Keras {keras.__version__}, "
-          f"GPUs: {len(tf.config.list_physical_devices('GPU'))}")
+    print(
+        f"Machine: {platform.processor() or platform.machine()}, {cpus} CPUs usable of {os.cpu_count()}, "
+        f"load average {load}; TensorFlow {tf.__version__}, Keras {keras.__version__}, "
+        f"GPUs: {len(tf.config.list_physical_devices('GPU'))}"
+    )
 
     shipped, shipped_name = shipped_model()
     models = {shipped_name: shipped, "lab U-Net (64 filters, untrained)": build_generator()}
     photos = np.random.default_rng(0).uniform(-1, 1, (max(1, args.images), SIZE, SIZE, 3)).astype(np.float32)
     batch8_runs = max(2, args.images // 8)
 
-    print(f"{SIZE}x{SIZE} photos, predict_on_batch, {WARM_UP} warm-up calls per shape, "
-          f"{len(photos)} timed batch-1 calls, {batch8_runs} timed batch-8 calls")
+    print(
+        f"{SIZE}x{SIZE} photos, predict_on_batch, {WARM_UP} warm-up calls per shape, "
+        f"{len(photos)} timed batch-1 calls, {batch8_runs} timed batch-8 calls"
+    )
     medians = {}
     for name, model in models.items():
         singles, eights = measure(model, photos, batch8_runs)
         medians[name] = statistics.median(singles)
         per_image8 = statistics.median(eights) / 8
-        print(f"{name:>34}: {model.count_params():>10,} parameters | batch 1: median "
-              f"{1000 * medians[name]:7.1f} ms/photo (min {1000 * min(singles):.1f}, max {1000 * max(singles):.1f}) "
-              f"| batch 8: {1000 * per_image8:7.1f} ms/photo, {1 / per_image8:5.1f} photos/s")
+        print(
+            f"{name:>34}: {model.count_params():>10,} parameters | batch 1: median "
+            f"{1000 * medians[name]:7.1f} ms/photo (min {1000 * min(singles):.1f}, max {1000 * max(singles):.1f}) "
+            f"| batch 8: {1000 * per_image8:7.1f} ms/photo, {1 / per_image8:5.1f} photos/s"
+        )
     lab = medians["lab U-Net (64 filters, untrained)"]
-    print(f"The {shipped_name} model paints a photo {lab / medians[shipped_name]:.1f}x faster than the lab's U-Net "
-          "at batch 1.")
+    print(
+        f"The {shipped_name} model paints a photo {lab / medians[shipped_name]:.1f}x faster than the lab's U-Net "
+        "at batch 1."
+    )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     print(f"Peak memory of this process: {peak:.2f} GiB")
 

@@ -27,12 +27,12 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import keras
+import tensorflow as tf
 
-from cyclegan_lab import TrainConfig, build_cyclegan  # noqa: E402
-from cyclegan_lab.distribute import STRATEGIES, describe, make_strategy  # noqa: E402
-from cyclegan_lab.precision import resolve_precision  # noqa: E402
+from cyclegan_lab import TrainConfig, build_cyclegan
+from cyclegan_lab.distribute import STRATEGIES, describe, make_strategy
+from cyclegan_lab.precision import resolve_precision
 
 
 def split_cpu(n: int) -> None:
@@ -76,8 +76,12 @@ def main() -> None:
     parser.add_argument("--image-size", type=int, default=256)
     parser.add_argument("--filters", type=int, default=64, help="generator filters (default: the lab's 64)")
     parser.add_argument("--batch-size", type=int, default=1, help="images per domain per replica (default 1)")
-    parser.add_argument("--logical-cpus", type=int, metavar="N",
-                        help="split the CPU into N logical devices, for --strategy mirrored without GPUs")
+    parser.add_argument(
+        "--logical-cpus",
+        type=int,
+        metavar="N",
+        help="split the CPU into N logical devices, for --strategy mirrored without GPUs",
+    )
     args = parser.parse_args()
     if args.steps < 1 or args.warmup < 1:
         parser.error("--steps and --warmup must be at least 1")
@@ -86,8 +90,9 @@ def main() -> None:
 
     strategy = make_strategy(args.strategy)
     replicas = strategy.num_replicas_in_sync
-    config = TrainConfig(image_size=args.image_size, generator_filters=args.filters, precision=args.precision,
-                         batch_size=args.batch_size)
+    config = TrainConfig(
+        image_size=args.image_size, generator_filters=args.filters, precision=args.precision, batch_size=args.batch_size
+    )
     cyclegan = build_cyclegan(config, strategy=strategy)
     global_batch = args.batch_size * replicas
     images = tf.random.stateless_uniform((2, global_batch, args.image_size, args.image_size, 3), (0, 0), -1, 1)
@@ -95,20 +100,26 @@ def main() -> None:
     iterator = iter(strategy.experimental_distribute_dataset(batches))
     step = distributed_step(cyclegan, strategy)
 
-    print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}; {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} CPUs")
+    print(
+        f"TensorFlow {tf.__version__}, Keras {keras.__version__}; {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} CPUs"
+    )
     print(f"Strategy: {args.strategy} ({describe(strategy)}); devices: {', '.join(device_names(strategy))}")
-    print(f"Model: generator {cyclegan.monet_generator.count_params():,} + discriminator "
-          f"{cyclegan.monet_discriminator.count_params():,} parameters (x2 each), "
-          f"{args.image_size}x{args.image_size}, {resolve_precision(args.precision)}; "
-          f"global batch {global_batch} = {args.batch_size} per replica x {replicas}")
+    print(
+        f"Model: generator {cyclegan.monet_generator.count_params():,} + discriminator "
+        f"{cyclegan.monet_discriminator.count_params():,} parameters (x2 each), "
+        f"{args.image_size}x{args.image_size}, {resolve_precision(args.precision)}; "
+        f"global batch {global_batch} = {args.batch_size} per replica x {replicas}"
+    )
     first = timed(step, iterator, strategy)
     for _ in range(args.warmup - 1):
         timed(step, iterator, strategy)
     times = [timed(step, iterator, strategy) for _ in range(args.steps)]
     median = statistics.median(times)
-    print(f"First step (tracing): {first:.1f} s; then {args.steps} timed steps: median {median:.3f} s/step "
-          f"(min {min(times):.3f}, max {max(times):.3f})")
+    print(
+        f"First step (tracing): {first:.1f} s; then {args.steps} timed steps: median {median:.3f} s/step "
+        f"(min {min(times):.3f}, max {max(times):.3f})"
+    )
     print(f"Steps per second: {1 / median:.2f}; image pairs (Monet + photo) per second: {global_batch / median:.2f}")
 
 

@@ -46,13 +46,13 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import keras
+import numpy as np
+import tensorflow as tf
 
-from cyclegan_lab import TrainConfig, build_cyclegan  # noqa: E402
-from cyclegan_lab.precision import cpu_has_bfloat16, resolve_precision  # noqa: E402
-from cyclegan_lab.reference import lab_train_step  # noqa: E402
+from cyclegan_lab import TrainConfig, build_cyclegan
+from cyclegan_lab.precision import cpu_has_bfloat16, resolve_precision
+from cyclegan_lab.reference import lab_train_step
 
 ROOT = Path(__file__).resolve().parent.parent
 MODES = {  # mode -> (TrainConfig changes, XLA)
@@ -175,8 +175,10 @@ def profile(step, batch, steps: int = 2) -> tuple[float, collections.Counter, co
 def print_profile(mode: str, wall: float, by_type: collections.Counter, by_kind: collections.Counter) -> None:
     total = sum(by_type.values())
     print(f"\nProfile of {mode}: {wall:.2f} s/step under the profiler, {total:.2f} s of op time")
-    print("  top 10 op types:" + "".join(f"\n    {t:<32} {v:6.3f} s {100 * v / total:5.1f}%"
-                                            for t, v in by_type.most_common(10)))
+    print(
+        "  top 10 op types:"
+        + "".join(f"\n    {t:<32} {v:6.3f} s {100 * v / total:5.1f}%" for t, v in by_type.most_common(10))
+    )
     print("  by kind:" + "".join(f"\n    {k:<32} {v:6.3f} s {100 * v / total:5.1f}%" for k, v in by_kind.most_common()))
 
 
@@ -186,9 +188,21 @@ def notebook_epoch(data: str | None) -> None:
     env = dict(os.environ, CYCLEGAN_LAB_SMOKE="0")
     if data:
         env["CYCLEGAN_LAB_DATA"] = data
-    command = [sys.executable, "-m", "papermill", "--cwd", str(ROOT / "notebooks"), "-p", "SMOKE", "False",
-               "-p", "CHECKPOINT_DIR", str(out.parent / "checkpoints"),
-               str(ROOT / "notebooks" / "06_training.ipynb"), str(out)]
+    command = [
+        sys.executable,
+        "-m",
+        "papermill",
+        "--cwd",
+        str(ROOT / "notebooks"),
+        "-p",
+        "SMOKE",
+        "False",
+        "-p",
+        "CHECKPOINT_DIR",
+        str(out.parent / "checkpoints"),
+        str(ROOT / "notebooks" / "06_training.ipynb"),
+        str(out),
+    ]
     print(f"\nOne 300-step epoch of notebooks/06_training (papermill, checkpoints in {out.parent}) ...", flush=True)
     start = time.perf_counter()
     subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
@@ -202,8 +216,12 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=5, help="timed steps per mode (default 5)")
     parser.add_argument("--image-size", type=int, default=256)
     parser.add_argument("--filters", type=int, default=64, help="generator filters (default: the lab's 64)")
-    parser.add_argument("--modes", help="comma-separated, from " + ", ".join(MODES) +
-                        " (default: reference, exact, batched, and bfloat16 where the CPU has it)")
+    parser.add_argument(
+        "--modes",
+        help="comma-separated, from "
+        + ", ".join(MODES)
+        + " (default: reference, exact, batched, and bfloat16 where the CPU has it)",
+    )
     parser.add_argument("--profile", action="store_true", help="also print each mode's op-by-op profile")
     parser.add_argument("--epoch", action="store_true", help="also time one 300-step epoch of notebook 06")
     parser.add_argument("--data", help="image folder for --epoch (default: the notebooks' own lookup)")
@@ -218,11 +236,13 @@ def main() -> None:
     config = TrainConfig(image_size=args.image_size, generator_filters=args.filters)
     batch = tuple(tf.unstack(tf.random.stateless_uniform((2, 1, args.image_size, args.image_size, 3), (0, 0), -1, 1)))
 
-    print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-          f"bfloat16 in hardware: {'yes' if cpu_has_bfloat16() else 'no'}; "
-          f"TensorFlow {tf.__version__}, Keras {keras.__version__}; "
-          f"threads intra {tf.config.threading.get_intra_op_parallelism_threads() or 'auto'}, "
-          f"inter {tf.config.threading.get_inter_op_parallelism_threads() or 'auto'}")
+    print(
+        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+        f"bfloat16 in hardware: {'yes' if cpu_has_bfloat16() else 'no'}; "
+        f"TensorFlow {tf.__version__}, Keras {keras.__version__}; "
+        f"threads intra {tf.config.threading.get_intra_op_parallelism_threads() or 'auto'}, "
+        f"inter {tf.config.threading.get_inter_op_parallelism_threads() or 'auto'}"
+    )
     steps, flops, first = {}, {}, {}
     for mode in modes:
         cyclegan, step = step_function(mode, config)
@@ -231,9 +251,11 @@ def main() -> None:
         first[mode] = time.perf_counter() - start + timed(step, batch)
         flops[mode] = convolution_flops(graph)
         steps[mode] = (cyclegan, step)
-    print(f"Model: generator {cyclegan.monet_generator.count_params():,} + discriminator "
-          f"{cyclegan.monet_discriminator.count_params():,} parameters, "
-          f"{args.image_size}x{args.image_size}, batch 1")
+    print(
+        f"Model: generator {cyclegan.monet_generator.count_params():,} + discriminator "
+        f"{cyclegan.monet_discriminator.count_params():,} parameters, "
+        f"{args.image_size}x{args.image_size}, batch 1"
+    )
     for _ in range(2):  # warm-up rounds: the first calls after other modes were built are slow too
         for mode in modes:
             timed(steps[mode][1], batch)
@@ -245,16 +267,19 @@ def main() -> None:
     ceiling = matmul_gflops()
     print(f"This machine's float32 matrix multiply: {ceiling:.0f} GFLOP/s (a practical ceiling)")
     base = statistics.median(times[modes[0]])
-    print(f"{'mode':>9} | {'median s/step':>13} | {'min-max':>11} | {'vs ' + modes[0]:>13} | "
-          f"{'GFLOP/step':>10} | {'GFLOP/s':>7} | {'trace+1st':>10}")
+    print(
+        f"{'mode':>9} | {'median s/step':>13} | {'min-max':>11} | {'vs ' + modes[0]:>13} | "
+        f"{'GFLOP/step':>10} | {'GFLOP/s':>7} | {'trace+1st':>10}"
+    )
     for mode in modes:
         median = statistics.median(times[mode])
-        print(f"{mode:>9} | {median:13.2f} | {min(times[mode]):5.2f}-{max(times[mode]):<5.2f} | "
-              f"{base / median:12.2f}x | {flops[mode] / 1e9:10.0f} | {flops[mode] / median / 1e9:7.0f} | "
-              f"{first[mode]:9.1f}s")
+        print(
+            f"{mode:>9} | {median:13.2f} | {min(times[mode]):5.2f}-{max(times[mode]):<5.2f} | "
+            f"{base / median:12.2f}x | {flops[mode] / 1e9:10.0f} | {flops[mode] / median / 1e9:7.0f} | "
+            f"{first[mode]:9.1f}s"
+        )
     fastest = min(modes, key=lambda m: statistics.median(times[m]))
-    print(f"Fastest: {fastest}; a 300-step epoch at its median: "
-          f"{300 * statistics.median(times[fastest]) / 60:.1f} min")
+    print(f"Fastest: {fastest}; a 300-step epoch at its median: {300 * statistics.median(times[fastest]) / 60:.1f} min")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     print(f"Peak memory of this process ({len(modes)} models side by side): {peak:.2f} GiB")
     if args.profile:

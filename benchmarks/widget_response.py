@@ -18,10 +18,10 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from cyclegan_lab.models import build_generator  # noqa: E402
-from cyclegan_lab.widgets import MonetComparer  # noqa: E402
+from cyclegan_lab.models import build_generator
+from cyclegan_lab.widgets import MonetComparer
 
 
 def timed(action) -> float:
@@ -44,8 +44,11 @@ def main() -> None:
     first = [timed(lambda i=i: visit(i)) for i in range(1, args.photos)]
     again = [timed(lambda i=i: visit(i)) for i in range(args.photos - 1, -1, -1)]
     split = [timed(lambda v=v: setattr(comparer.split, "value", v)) for v in np.linspace(0.05, 0.95, 10)]
-    for name, values in [("first visit (generator runs)", first), ("return visit (cached)", again),
-                         ("split moved", split)]:
+    for name, values in [
+        ("first visit (generator runs)", first),
+        ("return visit (cached)", again),
+        ("split moved", split),
+    ]:
         print(f"{name:30s} median {1000 * statistics.median(values):6.1f} ms  (max {1000 * max(values):6.1f} ms)")
 
 

@@ -49,7 +49,7 @@ class LossHistory(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         for name in LOSS_NAMES:
-            mean = float(np.mean(self.steps[name][self._epoch_start:]))
+            mean = float(np.mean(self.steps[name][self._epoch_start :]))
             self.epochs[name].append(mean)
             if logs is not None:
                 logs[name] = mean
@@ -124,8 +124,12 @@ def monet_generator_of(cyclegan, config, into: keras.Model | None = None) -> ker
 
 def paint(generator: keras.Model, photos: np.ndarray, batch_size: int = 8) -> np.ndarray:
     """uint8 photos (n, h, w, 3) -> uint8 Monets, a batch at a time."""
-    return np.concatenate([to_uint8(generator(normalize(photos[i:i + batch_size]), training=False))
-                           for i in range(0, len(photos), batch_size)])
+    return np.concatenate(
+        [
+            to_uint8(generator(normalize(photos[i : i + batch_size]), training=False))
+            for i in range(0, len(photos), batch_size)
+        ]
+    )
 
 
 class HeldOutMonitor(keras.callbacks.Callback):
@@ -166,11 +170,17 @@ class HeldOutMonitor(keras.callbacks.Callback):
                 writer.writeheader()
             writer.writerow({k: (round(v, 4) if isinstance(v, float) else v) for k, v in measures.items()})
         n = min(self.shown, len(self.photos))
-        figure = show_images([*self.photos[:n], *fakes[:n]], [f"held-out photo {i + 1}" for i in range(n)]
-                             + [f"step {step}" for _ in range(n)], ncols=n, size=2.0)
+        figure = show_images(
+            [*self.photos[:n], *fakes[:n]],
+            [f"held-out photo {i + 1}" for i in range(n)] + [f"step {step}" for _ in range(n)],
+            ncols=n,
+            size=2.0,
+        )
         (self.folder / "previews").mkdir(parents=True, exist_ok=True)
         figure.savefig(self.folder / "previews" / f"step-{step:06d}.png", dpi=80)
         plt.close(figure)
-        print(f"held-out at step {step}: " + ", ".join(f"{k} {v:.3f}" for k, v in measures.items() if k != "step"),
-              flush=True)
+        print(
+            f"held-out at step {step}: " + ", ".join(f"{k} {v:.3f}" for k, v in measures.items() if k != "step"),
+            flush=True,
+        )
         return measures

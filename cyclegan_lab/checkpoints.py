@@ -121,8 +121,9 @@ def read_checkpoint(path: str | os.PathLike) -> Checkpoint:
         state = json.loads(str(arrays["state"]))
     except _DAMAGE as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise DamagedCheckpointError(f"Checkpoint {path} is unreadable ({reason}). "
-                                     "Delete it to resume from an older one.") from error
+        raise DamagedCheckpointError(
+            f"Checkpoint {path} is unreadable ({reason}). Delete it to resume from an older one."
+        ) from error
     return Checkpoint(path, arrays, state)
 
 
@@ -158,14 +159,17 @@ def newest_readable_checkpoint(folder: str | os.PathLike, set_aside: bool = True
             if set_aside:
                 bad.rename(where)
             reason = str(why).splitlines()[0] if str(why) else type(why).__name__
-            print(f"Checkpoint {bad.name} is damaged ({reason}); "
-                  f"{'kept as ' + where.name + ', ' if set_aside else ''}resuming from {path.name} instead.")
+            print(
+                f"Checkpoint {bad.name} is damaged ({reason}); "
+                f"{'kept as ' + where.name + ', ' if set_aside else ''}resuming from {path.name} instead."
+            )
         return checkpoint
     if damaged:
         newest, why = damaged[0]
         raise DamagedCheckpointError(
             f"No readable checkpoint in {folder}: all {len(damaged)} are damaged (the newest, {newest.name}: {why}). "
-            "Move them out of the folder to start afresh, or choose another checkpoint folder.")
+            "Move them out of the folder to start afresh, or choose another checkpoint folder."
+        )
     return None
 
 
@@ -196,7 +200,8 @@ def check_same_config(checkpoint: Checkpoint, config, allow_change: bool = False
         raise ConfigChangedError(
             f"The checkpoints in {checkpoint.path.parent} were made with other settings: {', '.join(changes)}. "
             "Use the same settings, choose another checkpoint folder, or pass allow_config_change=True "
-            "(--allow-config-change) to go on with the new ones.")
+            "(--allow-config-change) to go on with the new ones."
+        )
     print(f"Note: resuming {checkpoint.path.name} with changed settings: {', '.join(changes)}.")
 
 
@@ -230,8 +235,9 @@ def load_network(network: keras.Model, path: str | os.PathLike, name: str = "mon
     except _DAMAGE as error:
         if isinstance(error, CheckpointMismatchError):
             raise
-        raise DamagedCheckpointError(f"Checkpoint {path} is unreadable ({error}). "
-                                     "Use another checkpoint of that run.") from error
+        raise DamagedCheckpointError(
+            f"Checkpoint {path} is unreadable ({error}). Use another checkpoint of that run."
+        ) from error
     return network
 
 
@@ -288,8 +294,10 @@ class Checkpointer(keras.callbacks.Callback):
             save_checkpoint(self.model, self.folder, {**self.state(), "step": step}, keep=self.keep)
         except OSError as error:
             if self.failure is None:
-                print(f"Could not save the checkpoint of step {step} in {self.folder} "
-                      f"({error.strerror or error}); training goes on and the next save point tries again.")
+                print(
+                    f"Could not save the checkpoint of step {step} in {self.folder} "
+                    f"({error.strerror or error}); training goes on and the next save point tries again."
+                )
             self.failure = error
             return
         if self.failure is not None:
@@ -307,6 +315,8 @@ class Checkpointer(keras.callbacks.Callback):
         if self.failure is not None:  # one more try, then say plainly what is not on disk
             self.save()
         if self.failure is not None:
-            print(f"Warning: the newest steps are not saved ({self.failure.strerror or self.failure}): they exist "
-                  f"only in this process. Free space in {self.folder} and call checkpoints.save_checkpoint, "
-                  "or train again to repeat them from the last checkpoint.")
+            print(
+                f"Warning: the newest steps are not saved ({self.failure.strerror or self.failure}): they exist "
+                f"only in this process. Free space in {self.folder} and call checkpoints.save_checkpoint, "
+                "or train again to repeat them from the last checkpoint."
+            )

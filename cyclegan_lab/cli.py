@@ -49,24 +49,44 @@ def _size(text: str) -> int:
 
 
 def _stylize_options(parser: argparse.ArgumentParser) -> None:
-    from .pretrained import MODELS
     from .inference import KEEP
+    from .pretrained import MODELS
 
-    parser.add_argument("inputs", nargs="+", metavar="IN",
-                        help="image files, or folders of them (hidden files skipped)")
-    parser.add_argument("-o", "--output", required=True, metavar="OUT_DIR",
-                        help="folder for the <name>_monet.png paintings (created if missing; a name "
-                             "already taken gets -2, -3, ...: no file is ever overwritten)")
-    parser.add_argument("--model", default="monet", metavar="NAME_OR_CHECKPOINT",
-                        help="a pretrained generator (" + "; ".join(f"{name}: {what}" for name, what in MODELS.items())
-                             + "), or a checkpoint file (step-NNNNNN.npz) or folder of a training run, whose newest "
-                               "readable checkpoint is used (default: %(default)s)")
-    parser.add_argument("--size", type=_size, default=256, metavar="PIXELS",
-                        help="the output's shorter side (aspect) or side (square) (default: %(default)s)")
-    parser.add_argument("--keep", choices=KEEP, default="aspect",
-                        help="aspect: shorter side PIXELS, shape kept; size: the photo's own size "
-                             "(slow and memory-hungry for big photos); square: the centre PIXELS x PIXELS "
-                             "(default: %(default)s)")
+    parser.add_argument(
+        "inputs", nargs="+", metavar="IN", help="image files, or folders of them (hidden files skipped)"
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUT_DIR",
+        help="folder for the <name>_monet.png paintings (created if missing; a name "
+        "already taken gets -2, -3, ...: no file is ever overwritten)",
+    )
+    parser.add_argument(
+        "--model",
+        default="monet",
+        metavar="NAME_OR_CHECKPOINT",
+        help="a pretrained generator ("
+        + "; ".join(f"{name}: {what}" for name, what in MODELS.items())
+        + "), or a checkpoint file (step-NNNNNN.npz) or folder of a training run, whose newest "
+        "readable checkpoint is used (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--size",
+        type=_size,
+        default=256,
+        metavar="PIXELS",
+        help="the output's shorter side (aspect) or side (square) (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--keep",
+        choices=KEEP,
+        default="aspect",
+        help="aspect: shorter side PIXELS, shape kept; size: the photo's own size "
+        "(slow and memory-hungry for big photos); square: the centre PIXELS x PIXELS "
+        "(default: %(default)s)",
+    )
 
 
 def _stylize_command(args: argparse.Namespace) -> int:
@@ -115,7 +135,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cyclegan-lab", description="Turn photos into Monet paintings with a CycleGAN.")
+    parser = argparse.ArgumentParser(
+        prog="cyclegan-lab", description="Turn photos into Monet paintings with a CycleGAN."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     data = commands.add_parser("data", help="find or download the lab's images and print where they are")
@@ -125,16 +147,24 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--data", help="folder with the images (default: $CYCLEGAN_LAB_DATA, the cache, or download)")
     train.add_argument("--checkpoint-dir", default="checkpoints", help="where checkpoints go (default: %(default)s)")
     train.add_argument("--smoke", action="store_true", help="one step on 4 images per domain, to check an install")
-    train.add_argument("--strategy", choices=STRATEGIES, default="default",
-                       help="default: one device; mirrored: all GPUs of this machine; tpu: a TPU; multiworker: "
-                            "several machines, as TF_CONFIG says. --batch-size is per replica (default: %(default)s)")
-    train.add_argument("--allow-config-change", action="store_true",
-                       help="resume even though the checkpoints were made with other settings (other than the "
-                            "run length: epochs, steps per epoch, checkpoint options)")
+    train.add_argument(
+        "--strategy",
+        choices=STRATEGIES,
+        default="default",
+        help="default: one device; mirrored: all GPUs of this machine; tpu: a TPU; multiworker: "
+        "several machines, as TF_CONFIG says. --batch-size is per replica (default: %(default)s)",
+    )
+    train.add_argument(
+        "--allow-config-change",
+        action="store_true",
+        help="resume even though the checkpoints were made with other settings (other than the "
+        "run length: epochs, steps per epoch, checkpoint options)",
+    )
     _config_options(train)
 
-    stylize = commands.add_parser("stylize", help="paint photos in Monet's style with a pretrained generator "
-                                                  "or a training run's checkpoint")
+    stylize = commands.add_parser(
+        "stylize", help="paint photos in Monet's style with a pretrained generator or a training run's checkpoint"
+    )
     _stylize_options(stylize)
     return parser
 
@@ -170,14 +200,26 @@ def _train_command(args: argparse.Namespace) -> int:
             files.check_writable(args.checkpoint_dir, "checkpoint folder")
             folder_lock.check_not_in_use(args.checkpoint_dir)
         lab_data = data_module.load_data(config, args.data)
-        print(f"Training on {len(lab_data.monet)} Monet paintings and {len(lab_data.photo)} photos; "
-              f"checkpoints in {args.checkpoint_dir}.")
+        print(
+            f"Training on {len(lab_data.monet)} Monet paintings and {len(lab_data.photo)} photos; "
+            f"checkpoints in {args.checkpoint_dir}."
+        )
         print(f"Strategy: {args.strategy} ({describe(strategy)}).")
-        run_training(config, lab_data, checkpoint_dir=args.checkpoint_dir, strategy=strategy,
-                     allow_config_change=args.allow_config_change)
+        run_training(
+            config,
+            lab_data,
+            checkpoint_dir=args.checkpoint_dir,
+            strategy=strategy,
+            allow_config_change=args.allow_config_change,
+        )
         return 0
-    except (data_module.DataNotFoundError, DownloadError, ValueError, files.FolderNotWritableError,
-            folder_lock.FolderInUseError) as error:
+    except (
+        data_module.DataNotFoundError,
+        DownloadError,
+        ValueError,
+        files.FolderNotWritableError,
+        folder_lock.FolderInUseError,
+    ) as error:
         print(f"cyclegan-lab: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -75,12 +75,14 @@ class TrainConfig:
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
-            raise ValueError(f"seed must be a whole number from 0 to {2**32 - 1} (NumPy's seed range), "
-                             f"got {self.seed!r}")
+            raise ValueError(
+                f"seed must be a whole number from 0 to {2**32 - 1} (NumPy's seed range), got {self.seed!r}"
+            )
         unknown = set(self.diffaugment_policies) - set(DIFFAUGMENT)
         if unknown:
-            raise ValueError(f"diffaugment takes a comma-separated list of {', '.join(DIFFAUGMENT)}; "
-                             f"got {self.diffaugment!r}")
+            raise ValueError(
+                f"diffaugment takes a comma-separated list of {', '.join(DIFFAUGMENT)}; got {self.diffaugment!r}"
+            )
         if not (isinstance(self.ema_decay, (int, float)) and 0 <= self.ema_decay < 1):
             raise ValueError(f"ema_decay must be in [0, 1) (0: no moving average), got {self.ema_decay!r}")
         if self.decay_epochs > self.epochs:
@@ -88,8 +90,9 @@ class TrainConfig:
         if self.crop_size is not None and (
             self.crop_size > self.image_size or self.crop_size < 32 or self.crop_size & (self.crop_size - 1)
         ):
-            raise ValueError(f"crop_size must be a power of two from 32 to image_size ({self.image_size}), "
-                             f"got {self.crop_size}")
+            raise ValueError(
+                f"crop_size must be a power of two from 32 to image_size ({self.image_size}), got {self.crop_size}"
+            )
 
     @property
     def filters(self) -> int:
@@ -98,7 +101,7 @@ class TrainConfig:
 
     @property
     def upsampling_mode(self) -> str:
-        """"transposed" or "resize": upsampling, with auto resolved (resize for the ResNet)."""
+        """ "transposed" or "resize": upsampling, with auto resolved (resize for the ResNet)."""
         if self.upsampling != "auto":
             return self.upsampling
         return "resize" if self.generator == "resnet" else "transposed"
@@ -114,13 +117,13 @@ class TrainConfig:
         return self.crop_size or self.image_size
 
     @classmethod
-    def smoke(cls, **overrides) -> "TrainConfig":
+    def smoke(cls, **overrides) -> TrainConfig:
         """A one-iteration setting for CI and quick checks: 1 epoch of 1 step on 4 images."""
         values = dict(epochs=1, steps_per_epoch=1, max_images=4)
         values.update(overrides)
         return cls(**values)
 
-    def replace(self, **changes) -> "TrainConfig":
+    def replace(self, **changes) -> TrainConfig:
         """A copy with some fields changed (validated again)."""
         return dataclasses.replace(self, **changes)
 

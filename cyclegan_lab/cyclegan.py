@@ -37,10 +37,22 @@ class CycleGAN(keras.Model):
     generator's weights in `monet_average` (see `recipe.py`).
     """
 
-    def __init__(self, monet_generator, photo_generator, monet_discriminator, photo_discriminator,
-                 lambda_cycle: float = losses.LAMBDA, identity_weight: float = 0.5, adversarial_loss: str = "bce",
-                 pool_size: int = 0, batch_passes: bool = True, diffaugment=(), photo_negatives: bool = False,
-                 ema_decay: float = 0.0, **kwargs):
+    def __init__(
+        self,
+        monet_generator,
+        photo_generator,
+        monet_discriminator,
+        photo_discriminator,
+        lambda_cycle: float = losses.LAMBDA,
+        identity_weight: float = 0.5,
+        adversarial_loss: str = "bce",
+        pool_size: int = 0,
+        batch_passes: bool = True,
+        diffaugment=(),
+        photo_negatives: bool = False,
+        ema_decay: float = 0.0,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.monet_generator = monet_generator
         self.photo_generator = photo_generator
@@ -62,8 +74,14 @@ class CycleGAN(keras.Model):
         """The layers with state besides networks and optimisers (image pools, augmentation, average)."""
         return [part for part in [*(self.pools or []), self.augment, self.monet_average] if part is not None]
 
-    def compile(self, monet_generator_optimizer, photo_generator_optimizer,
-                monet_discriminator_optimizer, photo_discriminator_optimizer, **kwargs):
+    def compile(
+        self,
+        monet_generator_optimizer,
+        photo_generator_optimizer,
+        monet_discriminator_optimizer,
+        photo_discriminator_optimizer,
+        **kwargs,
+    ):
         """Give each of the four networks its own optimiser."""
         super().compile(**kwargs)
         self.monet_generator_optimizer = monet_generator_optimizer
@@ -117,7 +135,7 @@ class CycleGAN(keras.Model):
         generators = [self.monet_generator, self.photo_generator]
         discriminators = [self.monet_discriminator, self.photo_discriminator]
         G, F = generators  # noqa: N806  (the paper's names)
-        D_Y, D_X = discriminators  # noqa: N806
+        D_Y, D_X = discriminators  # noqa: N806  (the paper's names)
         with tf.GradientTape(persistent=True) as tape:
             if self.batch_passes:  # instance norm treats each image alone, so a batch changes nothing
                 fake_monet, same_monet = _halves(G(tf.concat([real_photo, real_monet], 0), training=True))
@@ -147,21 +165,25 @@ class CycleGAN(keras.Model):
                     verdicts.append(tf.split(discriminator(augment(tf.concat(images, 0)), training=True), len(images)))
                 else:
                     verdicts.append([discriminator(augment(x), training=True) for x in images])
-            (disc_real_monet, disc_fake_monet, *extra_monet), (disc_real_photo, disc_fake_photo, *pooled_photo) = verdicts
+            (disc_real_monet, disc_fake_monet, *extra_monet), (disc_real_photo, disc_fake_photo, *pooled_photo) = (
+                verdicts
+            )
             negatives = extra_monet.pop() if self.photo_negatives else None
             pooled_monet = extra_monet
 
             kind, lam, weight = self.adversarial_loss, self.lambda_cycle, self.identity_weight
-            total_cycle_loss = (losses.cycle_loss(real_monet, cycled_monet, lam)
-                                + losses.cycle_loss(real_photo, cycled_photo, lam))
+            total_cycle_loss = losses.cycle_loss(real_monet, cycled_monet, lam) + losses.cycle_loss(
+                real_photo, cycled_photo, lam
+            )
             monet_adversarial = losses.generator_loss(disc_fake_monet, kind)
             photo_adversarial = losses.generator_loss(disc_fake_photo, kind)
             monet_identity = losses.identity_loss(real_monet, same_monet, lam, weight)
             photo_identity = losses.identity_loss(real_photo, same_photo, lam, weight)
             monet_gen_loss = monet_adversarial + total_cycle_loss + monet_identity
             photo_gen_loss = photo_adversarial + total_cycle_loss + photo_identity
-            monet_disc_loss = losses.discriminator_loss(disc_real_monet, (pooled_monet or [disc_fake_monet])[0], kind,
-                                                        negatives)
+            monet_disc_loss = losses.discriminator_loss(
+                disc_real_monet, (pooled_monet or [disc_fake_monet])[0], kind, negatives
+            )
             photo_disc_loss = losses.discriminator_loss(disc_real_photo, (pooled_photo or [disc_fake_photo])[0], kind)
 
             generators_loss = monet_adversarial + photo_adversarial + total_cycle_loss + monet_identity + photo_identity

@@ -173,8 +173,9 @@ def random_jitter(image: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
     return tf.image.stateless_random_flip_left_right(image, seed=flip_seed)
 
 
-def image_stream(images: np.ndarray, *, seed: int, domain: int, start: int = 0, augment: bool = False,
-                 crop_size: int | None = None) -> tf.data.Dataset:
+def image_stream(
+    images: np.ndarray, *, seed: int, domain: int, start: int = 0, augment: bool = False, crop_size: int | None = None
+) -> tf.data.Dataset:
     """An endless stream of float32 images in [-1, 1], each pass in a new shuffled order.
 
     Element g of the stream is image number shuffle(g mod n) of pass g // n:
@@ -198,8 +199,9 @@ def image_stream(images: np.ndarray, *, seed: int, domain: int, start: int = 0, 
     return tf.data.Dataset.counter(start, dtype=tf.int64).map(pick, num_parallel_calls=tf.data.AUTOTUNE)
 
 
-def make_dataset(monet: np.ndarray, photo: np.ndarray, config: TrainConfig, start_step: int = 0,
-                 replicas: int = 1) -> tf.data.Dataset:
+def make_dataset(
+    monet: np.ndarray, photo: np.ndarray, config: TrainConfig, start_step: int = 0, replicas: int = 1
+) -> tf.data.Dataset:
     """Batches of (real_monet, real_photo), each (batch, size, size, 3) in [-1, 1] (size: config.train_size).
 
     A batch holds config.batch_size images per domain for each of `replicas`
@@ -213,8 +215,9 @@ def make_dataset(monet: np.ndarray, photo: np.ndarray, config: TrainConfig, star
     batch = config.batch_size * replicas
     first = start_step * batch
     streams = [
-        image_stream(images, seed=config.seed, domain=domain, start=first, augment=config.augment,
-                     crop_size=config.crop_size)
+        image_stream(
+            images, seed=config.seed, domain=domain, start=first, augment=config.augment, crop_size=config.crop_size
+        )
         for domain, images in enumerate([monet, photo])
     ]
     dataset = tf.data.Dataset.zip(tuple(streams))

@@ -66,17 +66,21 @@ def _tpu_strategy() -> tf.distribute.TPUStrategy:
         tf.tpu.experimental.initialize_tpu_system(resolver)
     except (ValueError, tf.errors.OpError) as error:
         reason = str(error).splitlines()[0][:200]
-        raise ValueError(f"No TPU found at {address!r} ({reason}). --strategy tpu needs a TPU: run on a Cloud "
-                         "TPU VM, or set TPU_NAME to your TPU's name or grpc:// address.") from error
+        raise ValueError(
+            f"No TPU found at {address!r} ({reason}). --strategy tpu needs a TPU: run on a Cloud "
+            "TPU VM, or set TPU_NAME to your TPU's name or grpc:// address."
+        ) from error
     return tf.distribute.TPUStrategy(resolver)
 
 
 def _check_tf_config() -> None:
     text = os.environ.get("TF_CONFIG")
     if not text:
-        raise ValueError("strategy multiworker needs TF_CONFIG, the JSON that names every machine of the "
-                         'cluster and this one\'s place in it, e.g. {"cluster": {"worker": ["host1:12345", '
-                         '"host2:12345"]}, "task": {"type": "worker", "index": 0}}')
+        raise ValueError(
+            "strategy multiworker needs TF_CONFIG, the JSON that names every machine of the "
+            'cluster and this one\'s place in it, e.g. {"cluster": {"worker": ["host1:12345", '
+            '"host2:12345"]}, "task": {"type": "worker", "index": 0}}'
+        )
     try:
         cluster = json.loads(text)
         cluster["cluster"], cluster["task"]["type"], cluster["task"]["index"]

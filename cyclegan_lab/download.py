@@ -14,6 +14,7 @@ next; and unpack, because pooch's Unzip and Untar extract in place and refuse no
 `extract_zip`/`extract_tar` check every member first and fill a temporary folder that
 is renamed only once complete.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -64,6 +65,7 @@ def download(remote: Remote, folder, *, progress: bool = True, hint: str = "", t
     one replaces it only once complete and verified, so a failure never touches it.
     ``progress`` shows pooch's progress bar and log lines; ``hint`` ends every error.
     """
+
     def fail(message: str) -> DownloadError:
         return DownloadError(f"{message} {hint}".strip())
 
@@ -78,8 +80,10 @@ def download(remote: Remote, folder, *, progress: bool = True, hint: str = "", t
         except requests.RequestException as e:
             raise fail(f"Could not download {url}: {_reason(e)}. Check the URL and your connection.") from e
         if remote.size is not None and (got := os.path.getsize(output_file)) != remote.size:
-            raise fail(f"{url} has the wrong size: got {got} bytes, expected {remote.size}. "
-                       "The file on the server may have changed; check the URL and Remote.size.")
+            raise fail(
+                f"{url} has the wrong size: got {got} bytes, expected {remote.size}. "
+                "The file on the server may have changed; check the URL and Remote.size."
+            )
 
     name = remote.filename or posixpath.basename(urllib.parse.urlparse(remote.url).path)
     if not name:
@@ -92,11 +96,18 @@ def download(remote: Remote, folder, *, progress: bool = True, hint: str = "", t
     log = pooch.get_logger()  # pooch's "Downloading data from ..." lines go with the progress bar
     was_disabled, log.disabled = log.disabled, log.disabled or not progress
     try:
-        got = pooch.retrieve(remote.url, known_hash=f"sha256:{remote.sha256}" if remote.sha256 else None,
-                             fname=fname, path=folder, downloader=fetch)
+        got = pooch.retrieve(
+            remote.url,
+            known_hash=f"sha256:{remote.sha256}" if remote.sha256 else None,
+            fname=fname,
+            path=folder,
+            downloader=fetch,
+        )
     except ValueError as e:  # pooch: the SHA-256 does not match; it deleted the download
-        raise fail(f"{remote.url} failed its checksum: {e} "
-                   "Run again; if it persists, do not use this source: it may have been tampered with.") from e
+        raise fail(
+            f"{remote.url} failed its checksum: {e} "
+            "Run again; if it persists, do not use this source: it may have been tampered with."
+        ) from e
     finally:
         log.disabled = was_disabled
     os.replace(got, final)  # atomic; a no-op when pooch saved it under `name` already
@@ -119,22 +130,26 @@ def _bad_path(name: str) -> str | None:
 
 
 def _unsafe(archive: pathlib.Path, member: str, why: str) -> DownloadError:
-    return DownloadError(f"Refusing to extract {archive}: member {member!r} {why}. "
-                         "Do not use this archive; get it again from a trusted source.")
+    return DownloadError(
+        f"Refusing to extract {archive}: member {member!r} {why}. "
+        "Do not use this archive; get it again from a trusted source."
+    )
 
 
 def _corrupt(archive: pathlib.Path, kind: str, error: Exception) -> DownloadError:
     reason = str(error).splitlines()[0].rstrip(":") if str(error) else type(error).__name__
-    return DownloadError(f"{archive} is not a readable {kind} archive ({reason}). "
-                         f"Delete {archive} so it is downloaded again.")
+    return DownloadError(
+        f"{archive} is not a readable {kind} archive ({reason}). Delete {archive} so it is downloaded again."
+    )
 
 
 @contextlib.contextmanager
 def _staging(target: pathlib.Path) -> Iterator[pathlib.Path]:
     """Yield a fresh sibling folder; it becomes `target` only if the block succeeds."""
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise DownloadError(f"{target} already exists and is not empty; "
-                            "delete it (or choose another folder) and extract again.")
+        raise DownloadError(
+            f"{target} already exists and is not empty; delete it (or choose another folder) and extract again."
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f"{target.name}.tmp-{secrets.token_hex(4)}")
     tmp.mkdir()
@@ -178,8 +193,11 @@ def extract_tar(archive, target) -> pathlib.Path:
                 # a symlink is relative to its own folder, a hard link to the archive root
                 link = posixpath.join(posixpath.dirname(m.name), m.linkname) if m.issym() else m.linkname
                 outside = (m.issym() or m.islnk()) and _bad_path(link)
-                why = _bad_path(m.name) or ("is a device file" if m.isdev() else None) or (
-                    f"is a link to {m.linkname!r}, outside the target" if outside else None)
+                why = (
+                    _bad_path(m.name)
+                    or ("is a device file" if m.isdev() else None)
+                    or (f"is a link to {m.linkname!r}, outside the target" if outside else None)
+                )
                 if why:
                     raise _unsafe(archive, m.name, why)
             with _staging(target) as tmp:

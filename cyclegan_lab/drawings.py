@@ -20,12 +20,16 @@ from matplotlib.path import Path
 from .images import as_uint8
 from .inspect_model import layer_rows, receptive_field_steps
 
-
 # --- The U-Net drawing -----------------------------------------------------
 
 
-def draw_unet(model: keras.Model, ax: plt.Axes | None = None, channel_width: float = 0.004,
-              min_width: float = 0.12, gap: float = 0.45) -> plt.Figure:
+def draw_unet(
+    model: keras.Model,
+    ax: plt.Axes | None = None,
+    channel_width: float = 0.004,
+    min_width: float = 0.12,
+    gap: float = 0.45,
+) -> plt.Figure:
     """Draw a U-Net built by `build_generator` as a row of boxes, input on the left.
 
     Each box is one feature map: its height is 1 + log2(height in pixels)
@@ -68,13 +72,21 @@ def draw_unet(model: keras.Model, ax: plt.Axes | None = None, channel_width: flo
             box(x, row.shape, up_channels, colours["up"])
             skip_x = x + width(up_channels)
             target = box(skip_x, row.shape, skip_channels, colours["skip"])
-            ax.text(x + (width(up_channels) + width(skip_channels)) / 2, -(1 + math.log2(size)) / 2 - 0.25,
-                    f"{size}x{size}x{channels}", ha="center", va="top", fontsize=7, rotation=90)
+            ax.text(
+                x + (width(up_channels) + width(skip_channels)) / 2,
+                -(1 + math.log2(size)) / 2 - 0.25,
+                f"{size}x{size}x{channels}",
+                ha="center",
+                va="top",
+                fontsize=7,
+                rotation=90,
+            )
             (x0, y0), (x1, y1) = tops[skip_name], target
             over = max(y0, y1) + 0.8  # outer skips start from taller boxes, so their brackets nest
             bracket = Path([(x0, y0), (x0, over), (x1, over), (x1, y1)])
-            ax.add_patch(FancyArrowPatch(path=bracket, arrowstyle="-|>", mutation_scale=8, color="#555555",
-                                         linewidth=0.8))
+            ax.add_patch(
+                FancyArrowPatch(path=bracket, arrowstyle="-|>", mutation_scale=8, color="#555555", linewidth=0.8)
+            )
             x = skip_x + width(skip_channels) + gap
         elif row.name == "output":
             box(x, row.shape, channels, colours["output"], f"{size}x{size}x{channels}")
@@ -82,10 +94,22 @@ def draw_unet(model: keras.Model, ax: plt.Axes | None = None, channel_width: flo
     ax.set_xlim(-gap, x + gap)
     ax.set_ylim(-9.5, 6.2)
     ax.axis("off")
-    ax.legend(handles=[Patch(color=colours[k], label=text) for k, text in [
-        ("input", "input image"), ("encoder", "down block output"), ("up", "up block output"),
-        ("skip", "copied by a skip connection"), ("output", "output image (tanh)")]],
-        loc="lower center", ncol=5, fontsize=8, frameon=False)
+    ax.legend(
+        handles=[
+            Patch(color=colours[k], label=text)
+            for k, text in [
+                ("input", "input image"),
+                ("encoder", "down block output"),
+                ("up", "up block output"),
+                ("skip", "copied by a skip connection"),
+                ("output", "output image (tanh)"),
+            ]
+        ],
+        loc="lower center",
+        ncol=5,
+        fontsize=8,
+        frameon=False,
+    )
     ax.set_title(f"{model.name}: box height = 1 + log2(size), box width ~ channels")
     return figure
 
@@ -100,9 +124,16 @@ def verdict_colormap(alpha: float = 0.75) -> ListedColormap:
     return ListedColormap(colours, name="verdict")
 
 
-def show_patch_map(image, logits, ax: plt.Axes | None = None, title: str | None = None,
-                   model: keras.Model | None = None, limit: float | None = None, alpha: float = 0.75,
-                   colorbar: bool = True) -> plt.Axes:
+def show_patch_map(
+    image,
+    logits,
+    ax: plt.Axes | None = None,
+    title: str | None = None,
+    model: keras.Model | None = None,
+    limit: float | None = None,
+    alpha: float = 0.75,
+    colorbar: bool = True,
+) -> plt.Axes:
     """Lay a discriminator's verdicts over the image it judged.
 
     `image` is (h, w, 3) uint8 or float in [-1, 1]; `logits` the discriminator's
@@ -126,8 +157,9 @@ def show_patch_map(image, logits, ax: plt.Axes | None = None, title: str | None 
         extent = (first, first + cols * last.jump, first + rows * last.jump, first)
     ax = ax or plt.figure(figsize=(4.5, 4)).add_subplot()
     ax.imshow(image, extent=(-0.5, width - 0.5, height - 0.5, -0.5))
-    heat = ax.imshow(logits, cmap=verdict_colormap(alpha), vmin=-limit, vmax=limit, extent=extent,
-                     interpolation="bilinear")
+    heat = ax.imshow(
+        logits, cmap=verdict_colormap(alpha), vmin=-limit, vmax=limit, extent=extent, interpolation="bilinear"
+    )
     ax.set_xlim(-0.5, width - 0.5)
     ax.set_ylim(height - 0.5, -0.5)
     ax.axis("off")

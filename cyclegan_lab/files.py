@@ -22,8 +22,9 @@ import os
 import re
 import secrets
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import BinaryIO
 
 # .NAME.tmp-PID-RANDOM, what atomic_write makes (atomic_save may add an ending such as .weights.h5)
 _TEMPORARY = re.compile(r"^\..+\.tmp-(?P<pid>\d+)-[0-9a-f]{8}(\.[A-Za-z0-9]+)*$")
@@ -54,6 +55,7 @@ def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], object], *
     is removed and the error raised. With `overwrite=False` an existing
     `path` is never replaced: FileExistsError instead.
     """
+
     def fill(temporary: Path) -> None:
         with open(temporary, "xb") as file:
             write(file)
@@ -63,14 +65,16 @@ def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], object], *
     return _write_then_rename(Path(path), fill, overwrite, suffix="")
 
 
-def atomic_save(path: str | os.PathLike, save: Callable[[Path], object], *, suffix: str = "",
-                overwrite: bool = True) -> Path:
+def atomic_save(
+    path: str | os.PathLike, save: Callable[[Path], object], *, suffix: str = "", overwrite: bool = True
+) -> Path:
     """`atomic_write` for writers that want a file name rather than an open file.
 
     `save(name)` writes a temporary file of that name, which ends in `suffix`
     (Keras' `save_weights` insists on ``".weights.h5"``); it is flushed to
     disk, then takes the name `path`, exactly as in `atomic_write`.
     """
+
     def fill(temporary: Path) -> None:
         save(temporary)
         with open(temporary, "r+b") as file:
@@ -161,8 +165,9 @@ def check_writable(folder: str | os.PathLike, what: str = "folder") -> Path:
         probe.unlink()
     except OSError as error:
         reason = error.strerror or str(error)
-        raise FolderNotWritableError(f"Cannot write to the {what} {folder} ({reason}). "
-                                     f"Choose another {what}, or fix its permissions.") from error
+        raise FolderNotWritableError(
+            f"Cannot write to the {what} {folder} ({reason}). Choose another {what}, or fix its permissions."
+        ) from error
     return folder
 
 
@@ -170,9 +175,11 @@ def check_free_space(folder: str | os.PathLike, needed: int, what: str) -> None:
     """Raise FolderNotWritableError unless `folder`'s disk has `needed` bytes free for `what`."""
     free = shutil.disk_usage(folder)[2]
     if free < needed:
-        raise FolderNotWritableError(f"Not enough free disk space in {folder} for {what}: it needs about "
-                                     f"{human_size(needed)}, {human_size(free)} free. "
-                                     "Free some space, or choose a folder on another disk.")
+        raise FolderNotWritableError(
+            f"Not enough free disk space in {folder} for {what}: it needs about "
+            f"{human_size(needed)}, {human_size(free)} free. "
+            "Free some space, or choose a folder on another disk."
+        )
 
 
 def human_size(n: int) -> str:

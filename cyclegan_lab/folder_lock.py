@@ -54,7 +54,7 @@ class FolderLock:
         self.took_over: dict | None = None
         self._descriptor: int | None = None
 
-    def __enter__(self) -> "FolderLock":
+    def __enter__(self) -> FolderLock:
         self.acquire()
         return self
 
@@ -117,12 +117,14 @@ def check_not_in_use(folder: str | os.PathLike) -> None:
 
 
 def _in_use(folder: Path, holder: dict | None) -> FolderInUseError:
-    return FolderInUseError(f"{folder} is in use by another run ({describe_holder(holder)}). "
-                            "Wait for it to finish, stop it, or choose another folder.")
+    return FolderInUseError(
+        f"{folder} is in use by another run ({describe_holder(holder)}). "
+        "Wait for it to finish, stop it, or choose another folder."
+    )
 
 
 def describe_holder(note: dict | None) -> str:
-    """"PID 123 on host lab-1, started 2024-05-01 12:00:00: cyclegan-lab train ..." from a lock note."""
+    """ "PID 123 on host lab-1, started 2024-05-01 12:00:00: cyclegan-lab train ..." from a lock note."""
     if not note:
         return "details not written yet"
     text = f"PID {note.get('pid', '?')} on host {note.get('host', '?')}, started {note.get('started', '?')}"
@@ -167,9 +169,12 @@ def _read_note(descriptor: int) -> dict | None:
 
 def _write_note(descriptor: int) -> None:
 
-    note = {"pid": os.getpid(), "host": socket.gethostname(),
-            "started": datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
-            "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]) if sys.argv and sys.argv[0] else ""}
+    note = {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "started": datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
+        "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]) if sys.argv and sys.argv[0] else "",
+    }
     os.ftruncate(descriptor, 0)
     os.lseek(descriptor, 0, os.SEEK_SET)
     os.write(descriptor, json.dumps(note).encode())

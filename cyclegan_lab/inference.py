@@ -64,8 +64,10 @@ def as_model(model) -> keras.Model:
     if model is None or isinstance(model, (str, os.PathLike)):
         return load_generator(model or "monet")
     if not callable(getattr(model, "predict_on_batch", None)):
-        raise ValueError(f"model must be a Keras generator, the name of a pretrained one "
-                         f"({', '.join(MODELS)}) or a checkpoint file or folder, got {type(model).__name__}")
+        raise ValueError(
+            f"model must be a Keras generator, the name of a pretrained one "
+            f"({', '.join(MODELS)}) or a checkpoint file or folder, got {type(model).__name__}"
+        )
     return model
 
 
@@ -156,8 +158,9 @@ def network_grid(model: keras.Model) -> tuple[int, bool]:
         if shape[0] != shape[1]:
             raise ValueError(f"Models with a fixed non-square input {shape} are not supported")
         return int(shape[0]), True
-    halvings = sum(1 for layer in _all_layers(model)
-                   if isinstance(layer, keras.layers.Conv2D) and max(layer.strides) == 2)
+    halvings = sum(
+        1 for layer in _all_layers(model) if isinstance(layer, keras.layers.Conv2D) and max(layer.strides) == 2
+    )
     return 2**halvings, False
 
 
@@ -174,14 +177,18 @@ def _as_list(images) -> tuple[list[np.ndarray], str]:
     elif isinstance(images, (list, tuple)):
         kind, items = "list", [np.asarray(image) for image in images]
     else:
-        raise ValueError(f"images must be an (h, w, 3) or (n, h, w, 3) uint8 array or a list of (h, w, 3) arrays, "
-                         f"got {type(images).__name__} {getattr(images, 'shape', '')}")
+        raise ValueError(
+            f"images must be an (h, w, 3) or (n, h, w, 3) uint8 array or a list of (h, w, 3) arrays, "
+            f"got {type(images).__name__} {getattr(images, 'shape', '')}"
+        )
     if not items:
         raise ValueError("stylize got no images (an empty list or batch); pass at least one image")
     for i, image in enumerate(items):
         if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3 or 0 in image.shape:
-            raise ValueError(f"image {i} is {image.dtype} {image.shape}; expected uint8 RGB (h, w, 3) "
-                             "(convert others with images.to_rgb, or images.to_uint8 for [-1, 1] floats)")
+            raise ValueError(
+                f"image {i} is {image.dtype} {image.shape}; expected uint8 RGB (h, w, 3) "
+                "(convert others with images.to_rgb, or images.to_uint8 for [-1, 1] floats)"
+            )
     return items, kind
 
 
@@ -237,7 +244,7 @@ def _run(model: keras.Model, pieces: list[np.ndarray], batch_size: int) -> list[
     outputs: list[np.ndarray | None] = [None] * len(pieces)
     for indices in by_shape.values():
         for start in range(0, len(indices), max(1, batch_size)):
-            chunk = indices[start:start + max(1, batch_size)]
+            chunk = indices[start : start + max(1, batch_size)]
             batch = normalize(np.stack([pieces[i] for i in chunk]))
             painted = to_uint8(model.predict_on_batch(batch))
             for i, image in zip(chunk, painted):

@@ -17,7 +17,6 @@ import keras
 import numpy as np
 from keras import layers
 
-
 # --- Layer tables ------------------------------------------------------------
 
 
@@ -114,8 +113,9 @@ def layer_table(model: keras.Model) -> str:
     widths = [max(len(str(c[i])) for c in cells + [header]) for i in range(4)]
 
     def line(cell):
-        return "  ".join([cell[0].ljust(widths[0]), cell[1].ljust(widths[1]),
-                          cell[2].rjust(widths[2]), cell[3].rjust(widths[3])]).rstrip()
+        return "  ".join(
+            [cell[0].ljust(widths[0]), cell[1].ljust(widths[1]), cell[2].rjust(widths[2]), cell[3].rjust(widths[3])]
+        ).rstrip()
 
     rule = "-" * len(line(header))
     total = f"total {model.count_params():,}".rjust(len(rule))
@@ -160,8 +160,14 @@ class FieldStep:
 
 
 _POINTWISE = (
-    layers.InputLayer, layers.GroupNormalization, layers.BatchNormalization, layers.LayerNormalization,
-    layers.LeakyReLU, layers.ReLU, layers.Activation, layers.Dropout,
+    layers.InputLayer,
+    layers.GroupNormalization,
+    layers.BatchNormalization,
+    layers.LayerNormalization,
+    layers.LeakyReLU,
+    layers.ReLU,
+    layers.Activation,
+    layers.Dropout,
 )
 
 
@@ -196,7 +202,8 @@ def receptive_field_steps(model: keras.Model) -> list[FieldStep]:
     steps = []
     for layer in _chain(model):
         if isinstance(layer, (layers.Conv2D, layers.MaxPooling2D, layers.AveragePooling2D)) and not isinstance(
-                layer, layers.Conv2DTranspose):
+            layer, layers.Conv2DTranspose
+        ):
             if isinstance(layer, layers.Conv2D):
                 kernel = (layer.kernel_size[0] - 1) * layer.dilation_rate[0] + 1
             else:
@@ -211,8 +218,10 @@ def receptive_field_steps(model: keras.Model) -> list[FieldStep]:
         elif isinstance(layer, _POINTWISE):
             kernel, stride, pad = 1, 1, 0
         else:
-            raise ValueError(f"receptive_field_steps handles a plain chain of convolutions and pooling; "
-                             f"layer {layer.name} ({type(layer).__name__}) is not one")
+            raise ValueError(
+                f"receptive_field_steps handles a plain chain of convolutions and pooling; "
+                f"layer {layer.name} ({type(layer).__name__}) is not one"
+            )
         field += (kernel - 1) * jump
         start -= pad * jump
         jump *= stride

@@ -34,8 +34,9 @@ def least_squares(target: float, logits: tf.Tensor) -> tf.Tensor:
 ADVERSARIAL = {"bce": bce_from_logits, "lsgan": least_squares}
 
 
-def discriminator_loss(real_logits: tf.Tensor, fake_logits: tf.Tensor, kind: str = "bce",
-                       negative_logits: tf.Tensor | None = None) -> tf.Tensor:
+def discriminator_loss(
+    real_logits: tf.Tensor, fake_logits: tf.Tensor, kind: str = "bce", negative_logits: tf.Tensor | None = None
+) -> tf.Tensor:
     """0.5 x (BCE(1, real) + BCE(0, fake)): call real images real and fakes fake.
 
     `kind="lsgan"` puts least squares in place of BCE (the paper's choice).

@@ -25,6 +25,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+
 def weight_init() -> keras.initializers.Initializer:
     """Convolution weights start as N(0, 0.02), as in the DCGAN and CycleGAN papers."""
     return keras.initializers.RandomNormal(mean=0.0, stddev=0.02)
@@ -56,8 +57,9 @@ def downsample(filters: int, size: int = 4, apply_norm: bool = True, name: str |
     return block
 
 
-def upsample(filters: int, size: int = 4, apply_dropout: bool = False, name: str | None = None,
-             resize: bool = False) -> keras.Sequential:
+def upsample(
+    filters: int, size: int = 4, apply_dropout: bool = False, name: str | None = None, resize: bool = False
+) -> keras.Sequential:
     """Double height and width: (b, h, w, c) -> (b, 2h, 2w, filters).
 
     Conv2DTranspose(filters, size, strides=2, "same", no bias) -> instance norm
@@ -76,8 +78,11 @@ def upsample(filters: int, size: int = 4, apply_dropout: bool = False, name: str
         block.add(layers.UpSampling2D(2, interpolation="nearest"))
         block.add(layers.Conv2D(filters, 3, padding="same", kernel_initializer=weight_init(), use_bias=False))
     else:
-        block.add(layers.Conv2DTranspose(filters, size, strides=2, padding="same", kernel_initializer=weight_init(),
-                                         use_bias=False))
+        block.add(
+            layers.Conv2DTranspose(
+                filters, size, strides=2, padding="same", kernel_initializer=weight_init(), use_bias=False
+            )
+        )
     block.add(instance_norm())
     if apply_dropout:
         block.add(layers.Dropout(0.5))
@@ -85,8 +90,13 @@ def upsample(filters: int, size: int = 4, apply_dropout: bool = False, name: str
     return block
 
 
-def build_generator(name: str = "generator", image_size: int = 256, filters: int = 64,
-                    any_size: bool = False, upsampling: str = "transposed") -> keras.Model:
+def build_generator(
+    name: str = "generator",
+    image_size: int = 256,
+    filters: int = 64,
+    any_size: bool = False,
+    upsampling: str = "transposed",
+) -> keras.Model:
     """The lab's U-Net generator: (b, 256, 256, 3) in [-1, 1] -> (b, 256, 256, 3) in [-1, 1].
 
     The encoder downsamples until the image is 1x1 (8 times for 256: 64, 128,
@@ -109,8 +119,9 @@ def build_generator(name: str = "generator", image_size: int = 256, filters: int
     down_stack = [downsample(f, apply_norm=level > 0) for level, f in enumerate(down_filters)]
     up_filters = down_filters[-2::-1]  # mirror of the encoder, without the bottleneck
     up_stack = [upsample(f, apply_dropout=level < 3, resize=resize) for level, f in enumerate(up_filters)]
-    last = layers.Conv2DTranspose(3, 4, strides=2, padding="same", kernel_initializer=weight_init(), activation="tanh",
-                                  dtype="float32")  # float32 output under any precision (see precision.py)
+    last = layers.Conv2DTranspose(
+        3, 4, strides=2, padding="same", kernel_initializer=weight_init(), activation="tanh", dtype="float32"
+    )  # float32 output under any precision (see precision.py)
 
     side = None if any_size else image_size
     inputs = keras.Input(shape=(side, side, 3))
@@ -145,7 +156,7 @@ class ReflectionPadding(layers.Layer):
         return keras.ops.pad(images, [[0, 0], [p, p], [p, p], [0, 0]], mode="reflect")
 
     def compute_output_shape(self, shape):
-        grow = lambda side: None if side is None else side + 2 * self.pad  # noqa: E731
+        grow = lambda side: None if side is None else side + 2 * self.pad
         return (shape[0], grow(shape[1]), grow(shape[2]), shape[3])
 
 
@@ -157,8 +168,14 @@ def _conv_norm_relu(x, filters: int, size: int, strides: int = 1, relu: bool = T
     return layers.ReLU()(x) if relu else x
 
 
-def build_resnet_generator(name: str = "generator", image_size: int = 256, filters: int = 32,
-                           residual_blocks: int = 6, upsampling: str = "resize", any_size: bool = False) -> keras.Model:
+def build_resnet_generator(
+    name: str = "generator",
+    image_size: int = 256,
+    filters: int = 32,
+    residual_blocks: int = 6,
+    upsampling: str = "resize",
+    any_size: bool = False,
+) -> keras.Model:
     """The CycleGAN paper's generator (Johnson et al. 2016): (b, h, w, 3) in [-1, 1] -> the same shape.
 
     7x7 convolution to `filters` channels; two stride-2 convolutions to 4 x
@@ -182,8 +199,9 @@ def build_resnet_generator(name: str = "generator", image_size: int = 256, filte
         if resize:
             x = _conv_norm_relu(layers.UpSampling2D(2, interpolation="nearest")(x), f, 3)
         else:
-            x = layers.Conv2DTranspose(f, 3, strides=2, padding="same", kernel_initializer=weight_init(),
-                                       use_bias=False)(x)
+            x = layers.Conv2DTranspose(
+                f, 3, strides=2, padding="same", kernel_initializer=weight_init(), use_bias=False
+            )(x)
             x = layers.ReLU()(instance_norm("ones")(x))
     x = ReflectionPadding(3)(x)
     outputs = layers.Conv2D(3, 7, kernel_initializer=weight_init(), activation="tanh", dtype="float32")(x)
@@ -193,10 +211,12 @@ def build_resnet_generator(name: str = "generator", image_size: int = 256, filte
 def generator_for(config, name: str = "monet_generator", any_size: bool = False) -> keras.Model:
     """The generator a `TrainConfig` describes (U-Net, compact U-Net or ResNet), at its training size."""
     if config.generator == "resnet":
-        return build_resnet_generator(name, config.train_size, config.filters, config.residual_blocks,
-                                      config.upsampling_mode, any_size=any_size)
-    return build_generator(name, config.train_size, config.filters, any_size=any_size,
-                           upsampling=config.upsampling_mode)
+        return build_resnet_generator(
+            name, config.train_size, config.filters, config.residual_blocks, config.upsampling_mode, any_size=any_size
+        )
+    return build_generator(
+        name, config.train_size, config.filters, any_size=any_size, upsampling=config.upsampling_mode
+    )
 
 
 def _levels(image_size: int) -> int:

@@ -82,8 +82,14 @@ def _free_name(stem: str, used: set) -> str:
         number += 1
 
 
-def stylize_files(inputs, out_dir, model: keras.Model | str | None = "monet", size: int = 256,
-                  keep: str = "aspect", progress: bool = True) -> StylizeResult:
+def stylize_files(
+    inputs,
+    out_dir,
+    model: keras.Model | str | None = "monet",
+    size: int = 256,
+    keep: str = "aspect",
+    progress: bool = True,
+) -> StylizeResult:
     """Paint every image file named in `inputs` or inside the folders named; returns what was written.
 
     `model` is a generator, a pretrained model's name or a checkpoint file or

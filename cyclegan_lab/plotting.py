@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
-from matplotlib.ticker import MaxNLocator
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from .images import as_uint8
 
 
-def show_images(images: Sequence, titles: Sequence[str] | None = None, ncols: int | None = None,
-                size: float = 3.0) -> plt.Figure:
+def show_images(
+    images: Sequence, titles: Sequence[str] | None = None, ncols: int | None = None, size: float = 3.0
+) -> plt.Figure:
     """A grid of images, each (h, w, 3) uint8 or float in [-1, 1], with optional titles.
 
     `ncols` defaults to all images in one row (at most 4 per row).
@@ -49,11 +50,11 @@ def plot_losses(history, smooth: int = 20) -> plt.Figure:
             if f"_{kind}_" not in name or not len(values):
                 continue
             x = np.arange(1, len(values) + 1)
-            line, = ax.plot(x, values, alpha=0.3, linewidth=0.8)
+            (line,) = ax.plot(x, values, alpha=0.3, linewidth=0.8)
             window = min(smooth, len(values))
             if window > 1:
                 average = np.convolve(values, np.ones(window) / window, mode="valid")
-                ax.plot(x[window - 1:], average, color=line.get_color(), linewidth=2, label=name)
+                ax.plot(x[window - 1 :], average, color=line.get_color(), linewidth=2, label=name)
             else:
                 line.set_alpha(1.0)
                 line.set_marker("o")

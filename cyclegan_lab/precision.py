@@ -76,7 +76,7 @@ def choose_precision(precision: str = "auto") -> tuple[str, str]:
 
 
 def resolve_precision(precision: str = "auto") -> str:
-    """"float32" or "bfloat16": `precision` itself, or for "auto" the faster one on this machine."""
+    """ "float32" or "bfloat16": `precision` itself, or for "auto" the faster one on this machine."""
     return choose_precision(precision)[0]
 
 

@@ -89,9 +89,11 @@ def export_generator(generator: keras.Model, folder, name: str, info: dict) -> p
         raise ValueError(f"info needs {', '.join(missing)} (the build_generator arguments), got {sorted(info)}")
     expected = generator_from_info(info, "check")
     if [tuple(w.shape) for w in expected.weights] != [tuple(w.shape) for w in generator.weights]:
-        raise ValueError(f"The generator's weights do not match the network info describes (image_size="
-                         f"{info['image_size']}, filters={info['filters']}, config={info.get('config')}); "
-                         "fix info so load_pretrained can rebuild it.")
+        raise ValueError(
+            f"The generator's weights do not match the network info describes (image_size="
+            f"{info['image_size']}, filters={info['filters']}, config={info.get('config')}); "
+            "fix info so load_pretrained can rebuild it."
+        )
     folder = pathlib.Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     weights = folder / f"{name}.weights.h5"
@@ -104,8 +106,9 @@ def export_generator(generator: keras.Model, folder, name: str, info: dict) -> p
 # --- Loading ----------------------------------------------------------------
 
 
-def load_pretrained(name: str = "monet", *, folder=None, remote: Remote | None = None,
-                    progress: bool = True) -> keras.Model:
+def load_pretrained(
+    name: str = "monet", *, folder=None, remote: Remote | None = None, progress: bool = True
+) -> keras.Model:
     """A trained photo -> Monet generator: (b, h, w, 3) in [-1, 1] -> same shape in [-1, 1].
 
     `name` is one of `MODELS` (see the module docstring). ``"monet"`` reads the
@@ -153,13 +156,16 @@ def load_generator(source: str | os.PathLike = "monet", averaged: bool = True) -
     if path.is_dir():
         checkpoint = checkpoints.newest_readable_checkpoint(path, set_aside=False)
         if checkpoint is None:
-            raise FileNotFoundError(f"No checkpoint in {path}: train first (notebook 6, or cyclegan-lab train "
-                                    f"--checkpoint-dir {path}), or load a pretrained model ({', '.join(MODELS)}).")
+            raise FileNotFoundError(
+                f"No checkpoint in {path}: train first (notebook 6, or cyclegan-lab train "
+                f"--checkpoint-dir {path}), or load a pretrained model ({', '.join(MODELS)})."
+            )
     elif path.is_file():
         checkpoint = checkpoints.read_checkpoint(path)
     else:
-        raise FileNotFoundError(f"{str(source)!r} is neither a pretrained model ({', '.join(MODELS)}) "
-                                "nor a checkpoint file or folder.")
+        raise FileNotFoundError(
+            f"{str(source)!r} is neither a pretrained model ({', '.join(MODELS)}) nor a checkpoint file or folder."
+        )
     config = TrainConfig(**(checkpoint.state.get("config") or {}))
     generator = generator_for(config, "monet_generator", any_size=True)
     checkpoints.load_network(generator, checkpoint.path)
@@ -185,19 +191,24 @@ def _load_shipped(name: str, folder) -> keras.Model:
             raise PretrainedNotFoundError(
                 f"The pretrained {name!r} model is incomplete: {path} not found. Reinstall cyclegan-lab, "
                 f"set {PRETRAINED_ENV} to a folder holding {weights.name} and {description.name}, "
-                "or use load_pretrained('original-50-epochs') (downloads 193 MiB once).")
+                "or use load_pretrained('original-50-epochs') (downloads 193 MiB once)."
+            )
     try:
         info = json.loads(description.read_text(encoding="utf-8"))
         image_size, filters = int(info["image_size"]), int(info["filters"])
         model = generator_from_info(info, name)
     except (ValueError, KeyError, TypeError) as error:
-        raise ValueError(f"{description} does not describe a generator "
-                         f"(needs image_size and filters, and a valid config if any): {error!r}") from error
+        raise ValueError(
+            f"{description} does not describe a generator "
+            f"(needs image_size and filters, and a valid config if any): {error!r}"
+        ) from error
     try:
         model.load_weights(weights)
     except (ValueError, OSError) as error:
-        raise ValueError(f"{weights} does not fit the network {description} describes "
-                         f"(image_size={image_size}, filters={filters}): {error}") from error
+        raise ValueError(
+            f"{weights} does not fit the network {description} describes "
+            f"(image_size={image_size}, filters={filters}): {error}"
+        ) from error
     return model
 
 
@@ -208,8 +219,12 @@ def _load_original(remote: Remote, progress: bool) -> keras.Model:
     stem = archive_name.removesuffix(".tgz").removesuffix(".tar.gz").removesuffix(".tar")
     unpacked = root / stem  # monet_generator_50_epochs.tgz -> monet_generator_50_epochs/
     if not unpacked.is_dir():  # only ever created complete (see _unpack), so present means usable
-        archive = download(remote, root, progress=progress,
-                           hint="Check your connection, or use the shipped model: load_pretrained('monet').")
+        archive = download(
+            remote,
+            root,
+            progress=progress,
+            hint="Check your connection, or use the shipped model: load_pretrained('monet').",
+        )
         _unpack(archive, unpacked, remote.url)
     saved = _find_saved_model(unpacked)
     if saved is None:
@@ -217,8 +232,9 @@ def _load_original(remote: Remote, progress: bool) -> keras.Model:
     try:
         return SavedModelGenerator(saved, name="original_50_epochs_generator")
     except Exception as error:  # a damaged graph fails in TF, protobuf or Keras, each its own way
-        raise DownloadError(f"Could not load the SavedModel in {saved} ({error}). "
-                            f"Delete {unpacked} so it is downloaded again.") from error
+        raise DownloadError(
+            f"Could not load the SavedModel in {saved} ({error}). Delete {unpacked} so it is downloaded again."
+        ) from error
 
 
 def _unpack(archive: pathlib.Path, unpacked: pathlib.Path, url: str) -> None:

@@ -45,8 +45,9 @@ class ImagePool(keras.layers.Layer):
             slot = tf.where(full, keras.random.randint((), 0, self.size, seed=self.seed_generator), self.count)
             stored = tf.gather(self.images, slot)
             keep_new = tf.logical_or(tf.logical_not(full), swap)
-            self.images.assign(tf.tensor_scatter_nd_update(self.images, slot[None, None],
-                                                           tf.where(keep_new, fake, stored)[None]))
+            self.images.assign(
+                tf.tensor_scatter_nd_update(self.images, slot[None, None], tf.where(keep_new, fake, stored)[None])
+            )
             self.count.assign(tf.minimum(self.count + 1, self.size))
             answers.append(tf.where(swap, stored, fake))
         return tf.stack(answers)
@@ -154,8 +155,10 @@ class MovingAverage(keras.layers.Layer):
         super().__init__(**kwargs)
         self.decay = decay
         self._weights_of = lambda: network.trainable_weights  # a function, so Keras does not track the network
-        self.averages = [self.add_weight(shape=w.shape, initializer="zeros", trainable=False, name=f"average_{i}")
-                         for i, w in enumerate(network.trainable_weights)]
+        self.averages = [
+            self.add_weight(shape=w.shape, initializer="zeros", trainable=False, name=f"average_{i}")
+            for i, w in enumerate(network.trainable_weights)
+        ]
         self.updates = self.add_weight(shape=(), dtype="float32", initializer="zeros", trainable=False, name="updates")
         for average, weight in zip(self.averages, network.trainable_weights):
             average.assign(weight)

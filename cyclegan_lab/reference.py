@@ -20,8 +20,8 @@ from . import losses
 
 def lab_gradients(cyclegan, real_monet, real_photo):
     """The four losses and each network's gradients (keyed by network name), as the lab computes them."""
-    G, F = cyclegan.monet_generator, cyclegan.photo_generator  # noqa: N806
-    D_Y, D_X = cyclegan.monet_discriminator, cyclegan.photo_discriminator  # noqa: N806
+    G, F = cyclegan.monet_generator, cyclegan.photo_generator  # noqa: N806  (the paper's names)
+    D_Y, D_X = cyclegan.monet_discriminator, cyclegan.photo_discriminator  # noqa: N806  (the paper's names)
     lam, weight = cyclegan.lambda_cycle, cyclegan.identity_weight
     with tf.GradientTape(persistent=True) as tape:
         fake_monet = G(real_photo, training=True)
@@ -36,11 +36,19 @@ def lab_gradients(cyclegan, real_monet, real_photo):
         disc_real_photo = D_X(real_photo, training=True)
         disc_fake_photo = D_X(fake_photo, training=True)
 
-        total_cycle_loss = losses.cycle_loss(real_monet, cycled_monet, lam) + losses.cycle_loss(real_photo, cycled_photo, lam)
-        monet_gen_loss = (losses.generator_loss(disc_fake_monet) + total_cycle_loss
-                          + losses.identity_loss(real_monet, same_monet, lam, weight))
-        photo_gen_loss = (losses.generator_loss(disc_fake_photo) + total_cycle_loss
-                          + losses.identity_loss(real_photo, same_photo, lam, weight))
+        total_cycle_loss = losses.cycle_loss(real_monet, cycled_monet, lam) + losses.cycle_loss(
+            real_photo, cycled_photo, lam
+        )
+        monet_gen_loss = (
+            losses.generator_loss(disc_fake_monet)
+            + total_cycle_loss
+            + losses.identity_loss(real_monet, same_monet, lam, weight)
+        )
+        photo_gen_loss = (
+            losses.generator_loss(disc_fake_photo)
+            + total_cycle_loss
+            + losses.identity_loss(real_photo, same_photo, lam, weight)
+        )
         monet_disc_loss = losses.discriminator_loss(disc_real_monet, disc_fake_monet)
         photo_disc_loss = losses.discriminator_loss(disc_real_photo, disc_fake_photo)
 
@@ -49,8 +57,12 @@ def lab_gradients(cyclegan, real_monet, real_photo):
         for loss, network in [(monet_gen_loss, G), (photo_gen_loss, F), (monet_disc_loss, D_Y), (photo_disc_loss, D_X)]
     }
     del tape
-    computed = {"monet_gen_loss": monet_gen_loss, "photo_gen_loss": photo_gen_loss,
-                "monet_disc_loss": monet_disc_loss, "photo_disc_loss": photo_disc_loss}
+    computed = {
+        "monet_gen_loss": monet_gen_loss,
+        "photo_gen_loss": photo_gen_loss,
+        "monet_disc_loss": monet_disc_loss,
+        "photo_disc_loss": photo_disc_loss,
+    }
     return computed, gradients
 
 

@@ -43,7 +43,7 @@ def style_features(images: np.ndarray, batch_size: int = 32) -> np.ndarray:
     kernels = _random_layers()
     features = []
     for start in range(0, len(images), batch_size):
-        x = normalize(images[start:start + batch_size])
+        x = normalize(images[start : start + batch_size])
         stats = []
         for level in range(len(kernels) + 1):
             mean, variance = tf.nn.moments(x, axes=[1, 2])
@@ -54,8 +54,9 @@ def style_features(images: np.ndarray, batch_size: int = 32) -> np.ndarray:
     return np.concatenate(features).astype(np.float64)
 
 
-def kid(features: np.ndarray, reference: np.ndarray, subsets: int = 20, subset_size: int = 100,
-        seed: int = 0) -> tuple[float, float]:
+def kid(
+    features: np.ndarray, reference: np.ndarray, subsets: int = 20, subset_size: int = 100, seed: int = 0
+) -> tuple[float, float]:
     """Unbiased MMD^2 with KID's cubic polynomial kernel: (mean, std) over random subsets.
 
     Both inputs are (n, d) feature arrays. Each subset draws `subset_size`
@@ -71,7 +72,7 @@ def kid(features: np.ndarray, reference: np.ndarray, subsets: int = 20, subset_s
         a = features[rng.choice(len(features), m, replace=False)]
         b = reference[rng.choice(len(reference), m, replace=False)]
         k_aa, k_bb, k_ab = [(x @ y.T / d + 1) ** 3 for x, y in ((a, a), (b, b), (a, b))]
-        off_diagonal = lambda k: (k.sum() - np.trace(k)) / (m * (m - 1))  # noqa: E731
+        off_diagonal = lambda k: (k.sum() - np.trace(k)) / (m * (m - 1))
         values.append(off_diagonal(k_aa) + off_diagonal(k_bb) - 2 * k_ab.mean())
     return float(np.mean(values)), float(np.std(values))
 
@@ -102,10 +103,13 @@ def chequerboard_energy(images: np.ndarray, reach: int = 2) -> np.ndarray:
     x = x - x.mean(axis=(1, 2), keepdims=True)
     power = (np.abs(np.fft.fft2(x, axes=(1, 2))) ** 2).sum(axis=3)  # (n, h, w)
     h, w = power.shape[1:]
-    near = lambda k, n, target: np.abs((k - target + n // 2) % n - n // 2) <= reach  # noqa: E731  (wraps around)
+    near = lambda k, n, target: np.abs((k - target + n // 2) % n - n // 2) <= reach
     ky, kx = np.arange(h)[:, None], np.arange(w)[None, :]
-    mask = (near(ky, h, h // 2) & near(kx, w, 0)) | (near(ky, h, 0) & near(kx, w, w // 2)) | \
-           (near(ky, h, h // 2) & near(kx, w, w // 2))
+    mask = (
+        (near(ky, h, h // 2) & near(kx, w, 0))
+        | (near(ky, h, 0) & near(kx, w, w // 2))
+        | (near(ky, h, h // 2) & near(kx, w, w // 2))
+    )
     return power[:, mask].sum(axis=1) / (h * w)
 
 

@@ -17,15 +17,18 @@ import tensorflow as tf
 from . import checkpoints, distribute, precision
 from .callbacks import LiveFigure, LossHistory, SamplePreview  # noqa: F401  (also importable from here)
 from .config import TrainConfig
-from .cyclegan import LOSS_NAMES, NETWORKS, CycleGAN  # noqa: F401
+from .cyclegan import LOSS_NAMES, NETWORKS, CycleGAN  # noqa: F401  (also importable from here)
 from .data import LabData, make_dataset, steps_per_epoch
 from .models import build_discriminator, generator_for
 from .optimizers import FusedAdam
-from .recipe import ImagePool, LinearDecay  # noqa: F401
+from .recipe import ImagePool, LinearDecay  # noqa: F401  (also importable from here)
 
 
-def build_cyclegan(config: TrainConfig | None = None, steps_per_epoch: int | None = None,
-                   strategy: tf.distribute.Strategy | None = None) -> CycleGAN:
+def build_cyclegan(
+    config: TrainConfig | None = None,
+    steps_per_epoch: int | None = None,
+    strategy: tf.distribute.Strategy | None = None,
+) -> CycleGAN:
     """Four fresh networks, seeded by config.seed, compiled with four Adam optimisers.
 
     `steps_per_epoch` (default: config.steps_per_epoch, else the lab's 300)
@@ -37,8 +40,10 @@ def build_cyclegan(config: TrainConfig | None = None, steps_per_epoch: int | Non
     strategy = strategy or tf.distribute.get_strategy()
     replicas = strategy.num_replicas_in_sync
     if config.pool_size and replicas > 1:
-        raise ValueError(f"pool_size needs a single replica: the image pool updates its stored fakes inside the "
-                         f"step, which {replicas} replicas cannot share. Use pool_size=0, or train on one device.")
+        raise ValueError(
+            f"pool_size needs a single replica: the image pool updates its stored fakes inside the "
+            f"step, which {replicas} replicas cannot share. Use pool_size=0, or train on one device."
+        )
     keras.utils.set_random_seed(config.seed)
     size = config.train_size
     with strategy.scope():
@@ -79,10 +84,15 @@ def describe_mode(config: TrainConfig) -> str:
     return f"{chosen} ({reason}), {passes}"
 
 
-def train(config: TrainConfig, data: LabData, checkpoint_dir: str | os.PathLike | None = None,
-          callbacks=(), verbose: int | str = "auto",
-          strategy: tf.distribute.Strategy | None = None,
-          allow_config_change: bool = False) -> tuple[CycleGAN, LossHistory]:
+def train(
+    config: TrainConfig,
+    data: LabData,
+    checkpoint_dir: str | os.PathLike | None = None,
+    callbacks=(),
+    verbose: int | str = "auto",
+    strategy: tf.distribute.Strategy | None = None,
+    allow_config_change: bool = False,
+) -> tuple[CycleGAN, LossHistory]:
     """Train a CycleGAN on `data` for config.epochs epochs and return it with its loss history.
 
     With a `checkpoint_dir`, a checkpoint is written at every epoch's end
@@ -123,17 +133,22 @@ def train(config: TrainConfig, data: LabData, checkpoint_dir: str | os.PathLike 
             history = LossHistory(**state.get("history", {}), epoch_start=step - step % per_epoch)
             print(f"Resuming from {latest.path} (step {step}).")
             if state.get("replicas", 1) != replicas:
-                print(f"Note: that run had {state.get('replicas', 1)} replicas, this one {replicas}: "
-                      "training goes on, but not on the images an uninterrupted run would have seen.")
+                print(
+                    f"Note: that run had {state.get('replicas', 1)} replicas, this one {replicas}: "
+                    "training goes on, but not on the images an uninterrupted run would have seen."
+                )
 
         print(f"Training step: {describe_mode(config)}.")
-        print(f"Devices: {distribute.describe(strategy)}; global batch {config.batch_size * replicas} "
-              f"= batch_size {config.batch_size} per replica x {replicas} replica{'s' * (replicas != 1)}.")
+        print(
+            f"Devices: {distribute.describe(strategy)}; global batch {config.batch_size * replicas} "
+            f"= batch_size {config.batch_size} per replica x {replicas} replica{'s' * (replicas != 1)}."
+        )
         own = [history]  # ours run first, so a checkpoint is safe before any user callback runs
         if writes:
-            state = lambda: {"history": history.to_dict(), "config": config.to_dict(), "replicas": replicas}  # noqa: E731
-            own.append(checkpoints.Checkpointer(checkpoint_dir, state, config.checkpoint_every,
-                                                config.keep_checkpoints))
+            state = lambda: {"history": history.to_dict(), "config": config.to_dict(), "replicas": replicas}
+            own.append(
+                checkpoints.Checkpointer(checkpoint_dir, state, config.checkpoint_every, config.keep_checkpoints)
+            )
         elif checkpoint_dir is not None:
             print(f"This worker is not the chief: the chief writes the checkpoints to {checkpoint_dir}.")
         callbacks = own + list(callbacks)
@@ -144,12 +159,26 @@ def train(config: TrainConfig, data: LabData, checkpoint_dir: str | os.PathLike 
             return cyclegan, history
         epoch, done = divmod(step, per_epoch)
         if done:  # finish the interrupted epoch first
-            cyclegan.fit(_global_batches(data, config, replicas, step), epochs=epoch + 1, initial_epoch=epoch,
-                         steps_per_epoch=per_epoch - done, callbacks=callbacks, verbose=verbose, shuffle=False)
+            cyclegan.fit(
+                _global_batches(data, config, replicas, step),
+                epochs=epoch + 1,
+                initial_epoch=epoch,
+                steps_per_epoch=per_epoch - done,
+                callbacks=callbacks,
+                verbose=verbose,
+                shuffle=False,
+            )
             epoch, step = epoch + 1, (epoch + 1) * per_epoch
         if epoch < config.epochs:
-            cyclegan.fit(_global_batches(data, config, replicas, step), epochs=config.epochs, initial_epoch=epoch,
-                         steps_per_epoch=per_epoch, callbacks=callbacks, verbose=verbose, shuffle=False)
+            cyclegan.fit(
+                _global_batches(data, config, replicas, step),
+                epochs=config.epochs,
+                initial_epoch=epoch,
+                steps_per_epoch=per_epoch,
+                callbacks=callbacks,
+                verbose=verbose,
+                shuffle=False,
+            )
         return cyclegan, history
 
 

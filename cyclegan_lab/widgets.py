@@ -40,7 +40,7 @@ def split_view(before: np.ndarray, after: np.ndarray, position: float) -> np.nda
     x = int(round(np.clip(position, 0.0, 1.0) * width))
     view = np.concatenate([before[:, :x], after[:, x:]], axis=1)
     if 0 < x < width:
-        view[:, max(0, x - 1):x + 1] = 255
+        view[:, max(0, x - 1) : x + 1] = 255
     return view
 
 
@@ -51,13 +51,19 @@ class MonetComparer:
     """Photos and their Monet versions, side by side, for a notebook.
 
     `generator` is a Keras model mapping (b, s, s, 3) in [-1, 1] to the same
-    shape (the lab's `monet_generator`, or `load_pretrained("monet")`); `photos` is a (n, s, s, 3) uint8 array and `names`
-    their labels (default "photo 1", "photo 2", ...). `monets`, if given,
+    shape (the lab's `monet_generator`, or `load_pretrained("monet")`); `photos` is a
+    (n, s, s, 3) uint8 array and `names` their labels (default "photo 1", "photo 2", ...). `monets`, if given,
     are their Monet versions already computed.
     """
 
-    def __init__(self, generator, photos: np.ndarray, names: Sequence[str] | None = None,
-                 monets: np.ndarray | None = None, grid_size: int = 128):
+    def __init__(
+        self,
+        generator,
+        photos: np.ndarray,
+        names: Sequence[str] | None = None,
+        monets: np.ndarray | None = None,
+        grid_size: int = 128,
+    ):
         if len(photos) == 0:
             raise ValueError("MonetComparer needs at least one photo")
         self.generator = generator
@@ -68,16 +74,23 @@ class MonetComparer:
         self.grid_size = grid_size
         self._monets: dict[int, np.ndarray] = dict(enumerate(monets)) if monets is not None else {}
 
-        self.picker = widgets.IntSlider(value=0, min=0, max=len(self.photos) - 1, description="Photo",
-                                        continuous_update=True)
+        self.picker = widgets.IntSlider(
+            value=0, min=0, max=len(self.photos) - 1, description="Photo", continuous_update=True
+        )
         self.caption = widgets.Label()
-        self.split = widgets.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.01, description="Before | after",
-                                         readout=False, style={"description_width": "initial"})
+        self.split = widgets.FloatSlider(
+            value=0.5,
+            min=0.0,
+            max=1.0,
+            step=0.01,
+            description="Before | after",
+            readout=False,
+            style={"description_width": "initial"},
+        )
         self.photo_view = widgets.Image(format="png", width=256, height=256)
         self.monet_view = widgets.Image(format="png", width=256, height=256)
         self.split_view = widgets.Image(format="png", width=256, height=256)
-        self.upload = widgets.FileUpload(accept=".jpg,.jpeg,.png,image/*", multiple=False,
-                                         description="Your photo")
+        self.upload = widgets.FileUpload(accept=".jpg,.jpeg,.png,image/*", multiple=False, description="Your photo")
         self.message = widgets.HTML()
         self.show_all = widgets.ToggleButton(value=False, description="Show all", icon="th")
         self.grid = widgets.VBox()
@@ -87,15 +100,22 @@ class MonetComparer:
         self.upload.observe(self._on_upload, names="value")
         self.show_all.observe(lambda change: self._draw_grid(), names="value")
 
-        titled = lambda title, view: widgets.VBox([widgets.HTML(f"<b>{title}</b>"), view])  # noqa: E731
-        self.widget = widgets.VBox([
-            widgets.HBox([self.picker, self.caption]),
-            widgets.HBox([titled("Photo", self.photo_view), titled("Monet", self.monet_view),
-                          widgets.VBox([widgets.HTML("<b>Compare</b>"), self.split_view, self.split])]),
-            widgets.HBox([self.upload, self.show_all]),
-            self.message,
-            self.grid,
-        ])
+        titled = lambda title, view: widgets.VBox([widgets.HTML(f"<b>{title}</b>"), view])
+        self.widget = widgets.VBox(
+            [
+                widgets.HBox([self.picker, self.caption]),
+                widgets.HBox(
+                    [
+                        titled("Photo", self.photo_view),
+                        titled("Monet", self.monet_view),
+                        widgets.VBox([widgets.HTML("<b>Compare</b>"), self.split_view, self.split]),
+                    ]
+                ),
+                widgets.HBox([self.upload, self.show_all]),
+                self.message,
+                self.grid,
+            ]
+        )
         self.show(0)
 
     def monet(self, index: int) -> np.ndarray:
@@ -134,11 +154,13 @@ class MonetComparer:
         ncols = min(ncols, len(indices))
         images, titles = [], []
         for start in range(0, len(indices), ncols):
-            row = indices[start:start + ncols]
+            row = indices[start : start + ncols]
             row += [None] * (ncols - len(row))  # pad the last row
             images += [self.photos[i] if i is not None else _BLANK for i in row]
             images += [self.monet(i) if i is not None else _BLANK for i in row]
-            titles += [self.names[i] if i is not None else "" for i in row] + ["Monet" if i is not None else "" for i in row]
+            titles += [self.names[i] if i is not None else "" for i in row] + [
+                "Monet" if i is not None else "" for i in row
+            ]
         return show_images(images, titles, ncols=ncols)
 
     def _draw_split(self) -> None:
@@ -149,13 +171,17 @@ class MonetComparer:
         if not self.show_all.value:
             self.grid.children = ()
             return
-        small = lambda image: png_bytes(np.asarray(Image.fromarray(image).resize((self.grid_size,) * 2)))  # noqa: E731
+        small = lambda image: png_bytes(np.asarray(Image.fromarray(image).resize((self.grid_size,) * 2)))
         cells = []
         for i, name in enumerate(self.names):
-            pair = widgets.HBox([widgets.Image(value=small(self.photos[i]), format="png"),
-                                 widgets.Image(value=small(self.monet(i)), format="png")])
+            pair = widgets.HBox(
+                [
+                    widgets.Image(value=small(self.photos[i]), format="png"),
+                    widgets.Image(value=small(self.monet(i)), format="png"),
+                ]
+            )
             cells.append(widgets.VBox([widgets.Label(name), pair]))
-        rows = [widgets.HBox(cells[i:i + 3]) for i in range(0, len(cells), 3)]
+        rows = [widgets.HBox(cells[i : i + 3]) for i in range(0, len(cells), 3)]
         self.grid.children = tuple(rows)
 
     def _on_upload(self, change) -> None:

@@ -65,8 +65,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import Code
 
-from cyclegan_lab import TrainConfig, generator_loss, load_data, show_images
-from cyclegan_lab import losses
+from cyclegan_lab import TrainConfig, generator_loss, load_data, losses, show_images
 
 SMOKE = SMOKE or os.environ.get("CYCLEGAN_LAB_SMOKE") == "1"
 

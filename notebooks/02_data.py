@@ -59,8 +59,17 @@ from IPython.display import Code
 from matplotlib.colors import rgb_to_hsv
 from PIL import Image
 
-from cyclegan_lab import (TrainConfig, find_data, load_data, load_folder, load_image, make_dataset, normalize,
-                          show_images, to_uint8)
+from cyclegan_lab import (
+    TrainConfig,
+    find_data,
+    load_data,
+    load_folder,
+    load_image,
+    make_dataset,
+    normalize,
+    show_images,
+    to_uint8,
+)
 from cyclegan_lab.data import LAB_DATA, LAYOUTS, image_stream, random_jitter, steps_per_epoch
 from cyclegan_lab.download import cache_dir
 from cyclegan_lab.images import image_files

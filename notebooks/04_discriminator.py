@@ -185,8 +185,8 @@ jump, n_verdicts = steps[-1].jump, discriminator.output.shape[1]
 coverage = np.zeros((256, 256), int)
 for r in range(n_verdicts):
     for c in range(n_verdicts):
-        t, l = top0 + r * jump, left0 + c * jump
-        coverage[max(t, 0):t + size, max(l, 0):l + size] += 1
+        top, left = top0 + r * jump, left0 + c * jump
+        coverage[max(top, 0):top + size, max(left, 0):left + size] += 1
 middle = coverage[70:186, 70:186]  # away from the border
 counts, pixels = np.unique(middle, return_counts=True)
 print(f"patches of a row cover pixels {top0} to {top0 + (n_verdicts - 1) * jump + size - 1}")

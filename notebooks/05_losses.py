@@ -55,9 +55,18 @@ import numpy as np
 import tensorflow as tf
 from IPython.display import Code, Markdown, display
 
-from cyclegan_lab import (TrainConfig, build_cyclegan, cycle_loss, discriminator_loss, generator_loss,
-                          identity_loss, load_data, normalize, show_images)
-from cyclegan_lab import losses
+from cyclegan_lab import (
+    TrainConfig,
+    build_cyclegan,
+    cycle_loss,
+    discriminator_loss,
+    generator_loss,
+    identity_loss,
+    load_data,
+    losses,
+    normalize,
+    show_images,
+)
 
 SMOKE = SMOKE or os.environ.get("CYCLEGAN_LAB_SMOKE") == "1"
 

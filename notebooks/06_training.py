@@ -154,7 +154,7 @@ Code(inspect.getsource(lab_train_step), language="python")
 # %%
 passes_answer = None  # a whole number
 
-# %% tags=["solution"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["solution"]
 # Solution: six generator passes (two per cycle, two identity) and four discriminator passes
 # (a real and a fake image for each discriminator): 10.
 passes_answer = 6 + 4
@@ -176,19 +176,19 @@ check(passes_answer, inspect.getsource(lab_gradients).count("training=True"),
 # %%
 def my_gradients(cyclegan, real_monet, real_photo):
     """{network name: gradients of its loss}, for monet_generator, photo_generator and both discriminators."""
-    G, F = cyclegan.monet_generator, cyclegan.photo_generator  # noqa: N806
-    D_Y, D_X = cyclegan.monet_discriminator, cyclegan.photo_discriminator  # noqa: N806
+    G, F = cyclegan.monet_generator, cyclegan.photo_generator  # noqa: N806  (the paper's names)
+    D_Y, D_X = cyclegan.monet_discriminator, cyclegan.photo_discriminator  # noqa: N806  (the paper's names)
     lam, weight = cyclegan.lambda_cycle, cyclegan.identity_weight
     # Your code: record the ten passes and four losses on one persistent tape, then ask it for
     # each network's gradients.
     return None
 
 
-# %% tags=["solution"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["solution"]
 def my_gradients(cyclegan, real_monet, real_photo):
     """Solution: the ten passes on one persistent tape, the four losses, four gradient calls."""
-    G, F = cyclegan.monet_generator, cyclegan.photo_generator  # noqa: N806
-    D_Y, D_X = cyclegan.monet_discriminator, cyclegan.photo_discriminator  # noqa: N806
+    G, F = cyclegan.monet_generator, cyclegan.photo_generator  # noqa: N806  (the paper's names)
+    D_Y, D_X = cyclegan.monet_discriminator, cyclegan.photo_discriminator  # noqa: N806  (the paper's names)
     lam, weight = cyclegan.lambda_cycle, cyclegan.identity_weight
     with tf.GradientTape(persistent=True) as tape:
         fake_monet, fake_photo = G(real_photo, training=True), F(real_monet, training=True)  # G(x), F(y)

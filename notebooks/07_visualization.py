@@ -242,7 +242,7 @@ else:
 # %%
 copy_answer = None  # your computed copy distance, a number
 
-# %% tags=["solution"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["solution"]
 # Solution: the function compares the two uint8 arrays pixel by pixel.
 copy_answer = copy_distance(monets, photos)
 print(f"copy distance {copy_answer:.3f}: {'a near-copy' if copy_answer < 0.05 else 'more than a copy'}")
@@ -257,7 +257,7 @@ check(copy_answer, copy_distance(monets, photos), "Call copy_distance(monets, ph
 # %%
 palette_answer = None  # "closer" or "further"
 
-# %% tags=["solution"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["solution"]
 # Solution: compare the two distances to the same paintings.
 palette_answer = "closer" if palette_distance(monets, paintings) < palette_distance(photos, paintings) else "further"
 

@@ -62,9 +62,21 @@ import tensorflow as tf
 from IPython.display import Code, Markdown, display
 
 import cyclegan_lab
-from cyclegan_lab import (TrainConfig, build_generator, discriminator_loss, find_data, generator_loss,
-                          load_folder, load_generator, load_image, normalize, show_images, stylize)
-from cyclegan_lab import losses, recipe, scores
+from cyclegan_lab import (
+    TrainConfig,
+    build_generator,
+    discriminator_loss,
+    find_data,
+    load_folder,
+    load_generator,
+    load_image,
+    losses,
+    normalize,
+    recipe,
+    scores,
+    show_images,
+    stylize,
+)
 from cyclegan_lab.images import image_files
 from cyclegan_lab.models import build_resnet_generator, weight_init
 from cyclegan_lab.pretrained import PACKAGE_FOLDER

@@ -14,10 +14,10 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import matplotlib  # noqa: E402
+import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 BOX = dict(boxstyle="round,pad=0.5", linewidth=1.5)
 COLOURS = {"photo": "#cfe3f7", "monet": "#f7dcc3", "judge": "#e4e4e4"}
@@ -28,9 +28,20 @@ def box(ax, xy, text, kind):
 
 
 def arrow(ax, start, end, label="", rad=0.0, label_xy=None, colour="black"):
-    ax.annotate("", xy=end, xytext=start,
-                arrowprops=dict(arrowstyle="-|>", linewidth=1.8, color=colour, mutation_scale=16,
-                                shrinkA=14, shrinkB=14, connectionstyle=f"arc3,rad={rad}"))
+    ax.annotate(
+        "",
+        xy=end,
+        xytext=start,
+        arrowprops=dict(
+            arrowstyle="-|>",
+            linewidth=1.8,
+            color=colour,
+            mutation_scale=16,
+            shrinkA=14,
+            shrinkB=14,
+            connectionstyle=f"arc3,rad={rad}",
+        ),
+    )
     if label:
         ax.text(*label_xy, label, ha="center", va="center", fontsize=10, color=colour)
 
@@ -46,8 +57,15 @@ def draw_cycle(ax, start, other, generators, disc):
     arrow(ax, (1.9, 3), (4.1, 3), f"{g_name}\n(${g}$)", label_xy=(3, 3.75))
     arrow(ax, (5.9, 3), (8.1, 3), f"{f_name}\n(${f}$)", label_xy=(7, 3.75))
     arrow(ax, (5, 3.5), (5, 4.7), colour="dimgrey")
-    arrow(ax, (9, 2.5), (1, 2.5), rad=-0.35, colour="tab:red",
-          label=f"cycle loss  $\\lambda\\,\\mathrm{{mean}}\\,|{a} - {f}({g}({a}))|$", label_xy=(5, 0.45))
+    arrow(
+        ax,
+        (9, 2.5),
+        (1, 2.5),
+        rad=-0.35,
+        colour="tab:red",
+        label=f"cycle loss  $\\lambda\\,\\mathrm{{mean}}\\,|{a} - {f}({g}({a}))|$",
+        label_xy=(5, 0.45),
+    )
     ax.set_xlim(-0.5, 10.5)
     ax.set_ylim(-0.2, 6)
     ax.axis("off")
@@ -56,11 +74,21 @@ def draw_cycle(ax, start, other, generators, disc):
 def cycle_consistency_figure() -> plt.Figure:
     """The forward and backward cycles, with the networks' lab names and paper letters."""
     fig, (forward, backward) = plt.subplots(2, 1, figsize=(9, 9))
-    draw_cycle(forward, ("x", "photo", "photo"), ("Monet", "monet"),
-               (("monet_generator", "G"), ("photo_generator", "F")), ("monet_discriminator", "D_Y"))
+    draw_cycle(
+        forward,
+        ("x", "photo", "photo"),
+        ("Monet", "monet"),
+        (("monet_generator", "G"), ("photo_generator", "F")),
+        ("monet_discriminator", "D_Y"),
+    )
     forward.set_title("Forward cycle: photo -> Monet -> photo", fontsize=13)
-    draw_cycle(backward, ("y", "Monet", "monet"), ("photo", "photo"),
-               (("photo_generator", "F"), ("monet_generator", "G")), ("photo_discriminator", "D_X"))
+    draw_cycle(
+        backward,
+        ("y", "Monet", "monet"),
+        ("photo", "photo"),
+        (("photo_generator", "F"), ("monet_generator", "G")),
+        ("photo_discriminator", "D_X"),
+    )
     backward.set_title("Backward cycle: Monet -> photo -> Monet", fontsize=13)
     fig.tight_layout()
     return fig
@@ -78,9 +106,20 @@ def gan_figure() -> plt.Figure:
     arrow(ax, (5.9, 1.0), (7.3, 1.7), colour="dimgrey")
     ax.text(8.6, 4.5, "$D_Y$ learns: real $y$ -> 1, fake $G(x)$ -> 0", ha="center", fontsize=10, color="tab:blue")
     ax.text(3.0, 4.5, "$G$ learns: make $D_Y$ say 1 for $G(x)$", ha="center", fontsize=10, color="tab:red")
-    ax.annotate("", xy=(3.0, 4.2), xytext=(8.6, 3.2),
-                arrowprops=dict(arrowstyle="-|>", color="tab:red", linewidth=1.5, linestyle="--",
-                                connectionstyle="arc3,rad=0.25", shrinkA=6, shrinkB=6))
+    ax.annotate(
+        "",
+        xy=(3.0, 4.2),
+        xytext=(8.6, 3.2),
+        arrowprops=dict(
+            arrowstyle="-|>",
+            color="tab:red",
+            linewidth=1.5,
+            linestyle="--",
+            connectionstyle="arc3,rad=0.25",
+            shrinkA=6,
+            shrinkB=6,
+        ),
+    )
     ax.text(6.2, 4.05, "gradient of $D_Y$'s verdict", fontsize=9, color="tab:red", ha="center")
     ax.set_xlim(-0.3, 10.6)
     ax.set_ylim(-0.1, 5)

@@ -27,19 +27,19 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import numpy as np  # noqa: E402
-from PIL import Image  # noqa: E402
+import numpy as np
+from PIL import Image
 
-from cyclegan_lab import TrainConfig  # noqa: E402
-from cyclegan_lab.callbacks import monet_generator_of  # noqa: E402
-from cyclegan_lab.checkpoints import latest_checkpoint, restore_checkpoint  # noqa: E402
-from cyclegan_lab.data import find_data, load_folder  # noqa: E402
-from cyclegan_lab.images import image_files, load_image  # noqa: E402
-from cyclegan_lab.inference import stylize  # noqa: E402
-from cyclegan_lab.plotting import plot_losses, show_images  # noqa: E402
-from cyclegan_lab.pretrained import PACKAGE_FOLDER, export_generator, load_pretrained  # noqa: E402
-from cyclegan_lab.scores import held_out_measures  # noqa: E402
-from cyclegan_lab.training import build_cyclegan  # noqa: E402
+from cyclegan_lab import TrainConfig
+from cyclegan_lab.callbacks import monet_generator_of
+from cyclegan_lab.checkpoints import latest_checkpoint, restore_checkpoint
+from cyclegan_lab.data import find_data, load_folder
+from cyclegan_lab.images import image_files, load_image
+from cyclegan_lab.inference import stylize
+from cyclegan_lab.plotting import plot_losses, show_images
+from cyclegan_lab.pretrained import PACKAGE_FOLDER, export_generator, load_pretrained
+from cyclegan_lab.scores import held_out_measures
+from cyclegan_lab.training import build_cyclegan
 
 ROOT = Path(__file__).resolve().parent.parent
 BETTER = {"chequerboard": min, "copy": max, "palette": min}  # how the new model must compare with the shipped one
@@ -66,7 +66,7 @@ def main() -> None:
     print(f"{checkpoint}: step {state['step']}, generator {new.count_params():,} weights{averaged}")
 
     folders = find_data(args.data)
-    photos = np.stack([load_image(path) for path in image_files(folders.photo)[args.held_out_from:]])
+    photos = np.stack([load_image(path) for path in image_files(folders.photo)[args.held_out_from :]])
     paintings = load_folder(folders.monet)
     shipped = load_pretrained("monet")
     start = time.perf_counter()
@@ -78,9 +78,11 @@ def main() -> None:
         "shipped generator": held_out_measures(shipped_monets, photos, paintings),
         f"new generator (step {state['step']})": held_out_measures(new_monets, photos, paintings),
     }
-    print(f"\nOn {len(photos)} unseen photos, against {len(paintings)} paintings "
-          "(chequerboard: period-2 energy / the photo's, 1 = none added; copy: mean |G(x) - x|, 0 = a copy; "
-          "palette: colour distance to the paintings, 0-255; style_kid: the style proxy; lower is more Monet-like):")
+    print(
+        f"\nOn {len(photos)} unseen photos, against {len(paintings)} paintings "
+        "(chequerboard: period-2 energy / the photo's, 1 = none added; copy: mean |G(x) - x|, 0 = a copy; "
+        "palette: colour distance to the paintings, 0-255; style_kid: the style proxy; lower is more Monet-like):"
+    )
     print("| | " + " | ".join(next(iter(table.values()))) + " |\n|---|---|---|---|---|")
     for name, measures in table.items():
         print(f"| {name} | " + " | ".join(f"{value:.3f}" for value in measures.values()) + " |")
@@ -94,8 +96,13 @@ def main() -> None:
         print("Nothing exported.")
         return
 
-    info = {"image_size": config.train_size, "filters": config.filters, "step": state["step"],
-            "config": config.to_dict(), "held_out": {name: measures for name, measures in table.items()}}
+    info = {
+        "image_size": config.train_size,
+        "filters": config.filters,
+        "step": state["step"],
+        "config": config.to_dict(),
+        "held_out": {name: measures for name, measures in table.items()},
+    }
     export_generator(new, PACKAGE_FOLDER, "monet", info)
     size = (PACKAGE_FOLDER / "monet.weights.h5").stat().st_size / 1e6
     print(f"Exported to {(PACKAGE_FOLDER / 'monet.weights.h5').relative_to(ROOT)} ({size:.1f} MB)")
@@ -104,8 +111,9 @@ def main() -> None:
     titles = ["unseen photo"] * 8 + ["previous generator"] * 8 + [f"new, step {state['step']}"] * 8
     figure = show_images([*photos[pick], *shipped_monets[pick], *new_monets[pick]], titles, ncols=8, size=2.2)
     figure.savefig(PACKAGE_FOLDER / "unseen_photos.png", dpi=80, bbox_inches="tight")
-    plot_losses(state["history"]["steps"], smooth=150).savefig(PACKAGE_FOLDER / "training_losses.png", dpi=80,
-                                                               bbox_inches="tight")
+    plot_losses(state["history"]["steps"], smooth=150).savefig(
+        PACKAGE_FOLDER / "training_losses.png", dpi=80, bbox_inches="tight"
+    )
     previews = sorted((Path(args.checkpoint_dir) / "previews").glob("step-*.png"))
     if previews:  # 5 of the run's previews of unseen photos, first to last, one above the other
         picked = [previews[i] for i in sorted(set(np.linspace(0, len(previews) - 1, 5).astype(int)))]
@@ -114,8 +122,10 @@ def main() -> None:
         for i, row in enumerate(rows):
             progress.paste(row, (0, sum(r.height for r in rows[:i])))
         progress.save(PACKAGE_FOLDER / "training_progress.png", optimize=True)
-    print(f"Figures: {(PACKAGE_FOLDER / 'unseen_photos.png').relative_to(ROOT)}, training_losses.png, "
-          f"training_progress.png ({len(previews)} previews)")
+    print(
+        f"Figures: {(PACKAGE_FOLDER / 'unseen_photos.png').relative_to(ROOT)}, training_losses.png, "
+        f"training_progress.png ({len(previews)} previews)"
+    )
 
 
 if __name__ == "__main__":

@@ -47,8 +47,11 @@ def student_notebook(path: Path) -> nbformat.NotebookNode:
     """The notebook at `path` without solution cells, solution blocks or outputs."""
     notebook = nbformat.read(path, as_version=4)
     resources: dict = {}
-    for preprocessor in [TagRemovePreprocessor(remove_cell_tags={SOLUTION_TAG}, enabled=True),
-                         StripSolutionBlocks(), ClearOutputPreprocessor()]:
+    for preprocessor in [
+        TagRemovePreprocessor(remove_cell_tags={SOLUTION_TAG}, enabled=True),
+        StripSolutionBlocks(),
+        ClearOutputPreprocessor(),
+    ]:
         notebook, resources = preprocessor.preprocess(notebook, resources)
     return notebook
 

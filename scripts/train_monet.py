@@ -24,14 +24,14 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from cyclegan_lab import TrainConfig  # noqa: E402
-from cyclegan_lab.callbacks import HeldOutMonitor  # noqa: E402
-import numpy as np  # noqa: E402
+import numpy as np
 
-from cyclegan_lab.data import load_data, load_folder  # noqa: E402
-from cyclegan_lab.images import image_files, load_image  # noqa: E402
-from cyclegan_lab.download import cache_dir  # noqa: E402
-from cyclegan_lab.training import train  # noqa: E402
+from cyclegan_lab import TrainConfig
+from cyclegan_lab.callbacks import HeldOutMonitor
+from cyclegan_lab.data import load_data, load_folder
+from cyclegan_lab.download import cache_dir
+from cyclegan_lab.images import image_files, load_image
+from cyclegan_lab.training import train
 
 RECIPE = dict(
     generator="resnet",  # the paper's generator, 32 filters, 6 residual blocks, resize-convolutions
@@ -55,8 +55,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", help="folder with monet/ and photo/ (default: the library's lookup)")
     parser.add_argument("--checkpoint-dir", type=Path, help="default: <user cache>/runs/monet-resnet")
-    parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
-                        help="change one TrainConfig field of the recipe, e.g. --set identity_weight=0.1")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="change one TrainConfig field of the recipe, e.g. --set identity_weight=0.1",
+    )
     parser.add_argument("--preview-every", type=int, default=250, help="steps between previews (default 250)")
     parser.add_argument("--held-out", type=int, default=64, help="held-out photos to measure (default 64)")
     args = parser.parse_args()
@@ -74,11 +79,14 @@ def main() -> None:
 
     data = load_data(config, args.data)
     photo_folder = data.folders.photo
-    held_out_files = image_files(photo_folder)[HELD_OUT_FROM:HELD_OUT_FROM + args.held_out]
+    held_out_files = image_files(photo_folder)[HELD_OUT_FROM : HELD_OUT_FROM + args.held_out]
     held_out = np.stack([load_image(f) for f in held_out_files])
     paintings = load_folder(data.folders.monet)
-    print(f"{len(data.monet)} paintings and {len(data.photo)} photos to train on; "
-          f"{len(held_out)} held-out photos from {held_out_files[0].name}; checkpoints in {folder}", flush=True)
+    print(
+        f"{len(data.monet)} paintings and {len(data.photo)} photos to train on; "
+        f"{len(held_out)} held-out photos from {held_out_files[0].name}; checkpoints in {folder}",
+        flush=True,
+    )
     monitor = HeldOutMonitor(config, held_out, paintings, folder, every=args.preview_every)
     train(config, data, checkpoint_dir=folder, callbacks=[monitor], verbose=2)
 

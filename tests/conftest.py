@@ -5,13 +5,13 @@
 * `lab_cache` (autouse): every test gets its own empty CYCLEGAN_LAB_CACHE and no
   CYCLEGAN_LAB_DATA, so no test touches the user's cache or depends on their env.
 """
+
 from __future__ import annotations
 
 import os
 import pathlib
 
 import pytest
-
 from http_server import serve
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -30,8 +30,10 @@ def real_data() -> pathlib.Path:
     """The real image folder: $CYCLEGAN_LAB_TEST_DATA, else <repo>/../shared/data/monet2photo."""
     path = pathlib.Path(os.environ.get(REAL_DATA_ENV) or REPO_ROOT.parent / "shared" / "data" / "monet2photo")
     if not ((path / "monet").is_dir() and (path / "photo").is_dir()):
-        pytest.fail(f"Real images not found at {path}: set {REAL_DATA_ENV} to a folder with monet/ and photo/ "
-                    "(the Kaggle Monet and photo JPEGs)")
+        pytest.fail(
+            f"Real images not found at {path}: set {REAL_DATA_ENV} to a folder with monet/ and photo/ "
+            "(the Kaggle Monet and photo JPEGs)"
+        )
     return path
 
 

@@ -4,6 +4,7 @@ The `server` fixture in conftest.py starts one per test and yields its `_State`:
 put bodies in `state.files[path]`, mark paths as `truncated` or `chunked` to make
 the server hang up early, and read `state.requests` to see what was fetched.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -16,7 +17,7 @@ from collections.abc import Iterator
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802 (http.server naming)
+    def do_GET(self):
         state = self.server.state
         state.requests.append(self.path)
         body = state.files.get(self.path)

@@ -19,8 +19,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "cyclegan-lab-browser-test"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def chromium() -> str:
@@ -47,16 +55,35 @@ def jupyterlab(tmp_path_factory, real_data):
     settings = root / "settings"
     (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
     (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+        json.dumps({"fetchNews": "false", "checkForUpdates": False})
+    )
     port = free_port()
-    env = {**os.environ, "CYCLEGAN_LAB_SMOKE": "1", "CYCLEGAN_LAB_DATA": str(real_data),
-           "CYCLEGAN_LAB_CACHE": str(root / "cache"), "JUPYTERLAB_SETTINGS_DIR": str(settings),
-           "JUPYTERLAB_WORKSPACES_DIR": str(root / "workspaces")}
+    env = {
+        **os.environ,
+        "CYCLEGAN_LAB_SMOKE": "1",
+        "CYCLEGAN_LAB_DATA": str(real_data),
+        "CYCLEGAN_LAB_CACHE": str(root / "cache"),
+        "JUPYTERLAB_SETTINGS_DIR": str(settings),
+        "JUPYTERLAB_WORKSPACES_DIR": str(root / "workspaces"),
+    }
     log = open(root / "server.log", "w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}",
-         f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}"],
-        env=env, stdout=log, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "lab",
+            "--no-browser",
+            "--allow-root",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            f"--IdentityProvider.token={TOKEN}",
+            f"--ServerApp.root_dir={root}",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while True:
@@ -111,8 +138,9 @@ def test_moving_the_slider_changes_the_picture_in_jupyterlab(jupyterlab):
                 old = monet.get_attribute("src")
                 start = time.perf_counter()
                 handle.press(key)
-                page.wait_for_function("([el, old]) => el.getAttribute('src') !== old", arg=[monet, old],
-                                       timeout=30_000)
+                page.wait_for_function(
+                    "([el, old]) => el.getAttribute('src') !== old", arg=[monet, old], timeout=30_000
+                )
                 times.append(time.perf_counter() - start)
             response = sorted(times)[1]
             after = [pictures.nth(i).get_attribute("src") for i in range(3)]
@@ -121,7 +149,8 @@ def test_moving_the_slider_changes_the_picture_in_jupyterlab(jupyterlab):
             widget.scroll_into_view_if_needed()
             page.screenshot(path=str(artifacts / "07_visualization_widget.png"), full_page=False)
             (artifacts / "07_visualization_widget.txt").write_text(
-                f"slider change answered in {response:.3f} s (median of {', '.join(f'{t:.3f}' for t in times)})\n")
+                f"slider change answered in {response:.3f} s (median of {', '.join(f'{t:.3f}' for t in times)})\n"
+            )
         except Exception:
             page.screenshot(path=str(artifacts / "07_visualization_failure.png"), full_page=True)
             raise

@@ -52,7 +52,7 @@ def test_data_command_prints_the_folders(real_data, capsys):
     assert str(real_data / "monet") in out and str(real_data / "photo") in out
 
 
-# --------------------------------------------------------------------------- issue 14
+# --------------------------------------------------------------------------- faults named, nothing lost
 def test_the_data_not_found_message_names_the_notebooks_parameter(tmp_path):
     """Case 7: the message in the notebooks did not name their DATA_DIR parameter."""
     import pytest
@@ -97,8 +97,10 @@ def test_allow_config_change_reaches_train(tmp_path, monkeypatch, real_data):
 
     seen = {}
     monkeypatch.setattr(training, "train", lambda *a, **k: seen.update(k))
-    assert main(["train", "--smoke", "--data", str(real_data), "--checkpoint-dir", str(tmp_path),
-                 "--allow-config-change"]) == 0
+    assert (
+        main(["train", "--smoke", "--data", str(real_data), "--checkpoint-dir", str(tmp_path), "--allow-config-change"])
+        == 0
+    )
     assert seen["allow_config_change"] is True
 
 

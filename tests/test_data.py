@@ -4,6 +4,7 @@
 Small synthetic images (built with Pillow) check exact behaviour; the real Monet and
 photo JPEGs (the `real_data` fixture) check what a learner will actually load.
 """
+
 from __future__ import annotations
 
 import io
@@ -335,7 +336,7 @@ def test_augment_keeps_shape_and_range_but_changes_pixels():
     monet, photo = noise(4), noise(4, seed=1)
     plain = batches(make_dataset(monet, photo, config), 6)
     augmented = batches(make_dataset(monet, photo, config.replace(augment=True)), 6)
-    for (m_aug, p_aug) in augmented:
+    for m_aug, p_aug in augmented:
         for images in (m_aug, p_aug):
             assert images.shape == (2, 32, 32, 3) and images.dtype == np.float32
             assert images.min() >= -1.0 and images.max() <= 1.0

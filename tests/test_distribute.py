@@ -161,9 +161,26 @@ def test_a_two_worker_cluster_trains_and_only_the_chief_writes_the_checkpoint(im
     """Two local processes, one per "machine", train one step of the CLI together over 127.0.0.1."""
     folder = tmp_path / "checkpoints"
     workers = [f"127.0.0.1:{port}" for port in free_ports(2)]
-    command = [sys.executable, "-m", "cyclegan_lab.cli", "train", "--strategy", "multiworker",
-               "--data", str(image_folder), "--checkpoint-dir", str(folder), "--image-size", "32",
-               "--generator-filters", "4", "--precision", "float32", "--steps-per-epoch", "1"]
+    command = [
+        sys.executable,
+        "-m",
+        "cyclegan_lab.cli",
+        "train",
+        "--strategy",
+        "multiworker",
+        "--data",
+        str(image_folder),
+        "--checkpoint-dir",
+        str(folder),
+        "--image-size",
+        "32",
+        "--generator-filters",
+        "4",
+        "--precision",
+        "float32",
+        "--steps-per-epoch",
+        "1",
+    ]
     processes, logs = [], []
     try:
         for index in range(2):
@@ -195,8 +212,9 @@ def test_a_two_worker_cluster_trains_and_only_the_chief_writes_the_checkpoint(im
     assert all(np.isfinite(state["history"]["steps"][name]).all() for name in LOSS_NAMES)
     generator = checkpoints.load_network(build_generator(image_size=32, filters=4), path)
     photos = np.linspace(-1, 1, 32 * 32 * 3, dtype="float32").reshape(1, 32, 32, 3)
-    np.testing.assert_array_equal(keras.ops.convert_to_numpy(generator(photos)),
-                                  keras.ops.convert_to_numpy(cyclegan.monet_generator(photos)))
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(generator(photos)), keras.ops.convert_to_numpy(cyclegan.monet_generator(photos))
+    )
 
 
 def test_make_strategy_names_what_it_knows(monkeypatch):
@@ -213,9 +231,14 @@ def test_make_strategy_names_what_it_knows(monkeypatch):
     assert cli.STRATEGIES == distribute.STRATEGIES
 
 
-@pytest.mark.parametrize("task_type, task_id, chief", [
-    ("worker", 0, True), ("worker", 1, False), (None, None, True),
-])
+@pytest.mark.parametrize(
+    "task_type, task_id, chief",
+    [
+        ("worker", 0, True),
+        ("worker", 1, False),
+        (None, None, True),
+    ],
+)
 def test_worker_0_is_the_chief_of_a_cluster_without_one(task_type, task_id, chief):
     assert distribute.chief_task(task_type, task_id, {"worker": ["a:1", "b:1"]}) is chief
 
@@ -226,10 +249,22 @@ def test_a_cluster_with_a_chief_task_has_only_that_chief(task_type, task_id, chi
 
 
 def test_tpu_without_a_tpu_is_one_clear_error(image_folder, tmp_path):
-    command = ["-m", "cyclegan_lab.cli", "train", "--strategy", "tpu", "--data", str(image_folder),
-               "--checkpoint-dir", str(tmp_path / "checkpoints"), "--image-size", "32"]
-    result = subprocess.run([sys.executable, *command], capture_output=True, text=True, timeout=TIMEOUT,
-                            env=dict(os.environ, TPU_NAME=""))
+    command = [
+        "-m",
+        "cyclegan_lab.cli",
+        "train",
+        "--strategy",
+        "tpu",
+        "--data",
+        str(image_folder),
+        "--checkpoint-dir",
+        str(tmp_path / "checkpoints"),
+        "--image-size",
+        "32",
+    ]
+    result = subprocess.run(
+        [sys.executable, *command], capture_output=True, text=True, timeout=TIMEOUT, env=dict(os.environ, TPU_NAME="")
+    )
     assert result.returncode == 2, result.stdout + result.stderr
     assert "cyclegan-lab: error: No TPU found" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "checkpoints").exists()

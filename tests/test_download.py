@@ -1,5 +1,6 @@
 """Tests for cyclegan_lab.download, using a throw-away HTTP server on 127.0.0.1 (the `server`
 fixture from conftest.py)."""
+
 from __future__ import annotations
 
 import io
@@ -246,14 +247,18 @@ def _device() -> tarfile.TarInfo:
     return info
 
 
-@pytest.mark.parametrize("evil", [
-    ("../evil.txt", b"pwned"),
-    ("/abs_evil.txt", b"pwned"),
-    _link("passwd", "/etc/passwd"),
-    _link("sub/up", "../../evil.txt"),
-    _link("hard", "../evil.txt", tarfile.LNKTYPE),
-    _device(),
-], ids=["dotdot", "absolute", "symlink-abs", "symlink-dotdot", "hardlink", "device"])
+@pytest.mark.parametrize(
+    "evil",
+    [
+        ("../evil.txt", b"pwned"),
+        ("/abs_evil.txt", b"pwned"),
+        _link("passwd", "/etc/passwd"),
+        _link("sub/up", "../../evil.txt"),
+        _link("hard", "../evil.txt", tarfile.LNKTYPE),
+        _device(),
+    ],
+    ids=["dotdot", "absolute", "symlink-abs", "symlink-dotdot", "hardlink", "device"],
+)
 def test_extract_tar_refuses_unsafe_members(tmp_path, evil):
     parent = tmp_path / "work"
     parent.mkdir()

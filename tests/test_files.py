@@ -2,6 +2,7 @@
 
 No TensorFlow here: these are plain file operations, so the tests take milliseconds.
 """
+
 from __future__ import annotations
 
 import json
@@ -77,7 +78,7 @@ def test_temporary_names_are_hidden_and_name_their_writer(tmp_path):
     assert f"-{os.getpid()}-" in temporary.name
 
 
-# --------------------------------------------------------------------------- leftovers (issue 14, case 6)
+# --------------------------------------------------------------------------- leftovers of killed writes
 def test_leftovers_of_a_killed_save_are_removed_and_nothing_else(tmp_path):
     gone = dead_pid()
     ours = [
@@ -87,7 +88,11 @@ def test_leftovers_of_a_killed_save_are_removed_and_nothing_else(tmp_path):
         f".monet.weights.h5.tmp-{gone}-1a2b3c4d.weights.h5",  # atomic_save's, with the ending Keras needs
     ]
     kept = [
-        "step-000300.npz", "notes.part-1", ".lake.png", "lake_monet.png", "step-1.npz.part-mine",
+        "step-000300.npz",
+        "notes.part-1",
+        ".lake.png",
+        "lake_monet.png",
+        "step-1.npz.part-mine",
         f".step-000400.npz.tmp-{os.getpid()}-1a2b3c4d",  # being written right now, by a running process
     ]
     for name in ours + kept:
@@ -147,9 +152,15 @@ def test_a_second_lock_on_a_folder_names_the_run_that_holds_it(tmp_path):
 
 def test_a_lock_held_by_another_process_stops_this_one(tmp_path):
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from cyclegan_lab.folder_lock import FolderLock\n"
-         f"with FolderLock({str(tmp_path)!r}):\n    print('locked', flush=True); time.sleep(60)"],
-        stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from cyclegan_lab.folder_lock import FolderLock\n"
+            f"with FolderLock({str(tmp_path)!r}):\n    print('locked', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         with pytest.raises(folder_lock.FolderInUseError, match=f"PID {holder.pid}"):
@@ -163,8 +174,9 @@ def test_a_lock_held_by_another_process_stops_this_one(tmp_path):
 
 def test_a_stale_lock_of_a_dead_process_is_taken_over(tmp_path, capsys):
     gone = dead_pid()
-    (tmp_path / folder_lock.LOCK_NAME).write_text(json.dumps(
-        {"pid": gone, "host": socket.gethostname(), "started": "2024-01-01 12:00:00"}))
+    (tmp_path / folder_lock.LOCK_NAME).write_text(
+        json.dumps({"pid": gone, "host": socket.gethostname(), "started": "2024-01-01 12:00:00"})
+    )
     with folder_lock.FolderLock(tmp_path) as lock:
         assert lock.took_over["pid"] == gone
         assert json.loads((tmp_path / folder_lock.LOCK_NAME).read_text())["pid"] == os.getpid()

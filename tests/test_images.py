@@ -3,6 +3,7 @@
 Small synthetic images (built with Pillow) check exact behaviour; the real
 Monet and photo JPEGs (the `real_data` fixture) check what a learner will actually load.
 """
+
 from __future__ import annotations
 
 import io

@@ -1,5 +1,6 @@
 """Tests for cyclegan_lab.inference, cyclegan_lab.paint_files and the `cyclegan-lab stylize` command, with a tiny
 untrained generator (32x32 grid, 4 filters): shapes, sizes and file handling, not beauty."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -8,9 +9,9 @@ from PIL import Image
 
 from cyclegan_lab.cli import main
 from cyclegan_lab.images import normalize, to_uint8
+from cyclegan_lab.inference import network_grid, stylize, stylize_file
 from cyclegan_lab.models import build_generator
 from cyclegan_lab.pretrained import PRETRAINED_ENV, export_generator
-from cyclegan_lab.inference import network_grid, stylize, stylize_file
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +55,9 @@ def test_a_multiple_of_the_grid_is_painted_without_padding(model):
     assert np.abs(stylize(image, model, size=None).astype(int) - expected).max() <= 1
 
 
-@pytest.mark.parametrize("bad", [np.zeros((8, 8, 3), np.float32), np.zeros((8, 8), np.uint8),
-                                 np.zeros((8, 8, 4), np.uint8), "photo.jpg"])
+@pytest.mark.parametrize(
+    "bad", [np.zeros((8, 8, 3), np.float32), np.zeros((8, 8), np.uint8), np.zeros((8, 8, 4), np.uint8), "photo.jpg"]
+)
 def test_wrong_inputs_are_one_clear_error(model, bad):
     with pytest.raises(ValueError, match="uint8"):
         stylize(bad, model)
@@ -79,12 +81,15 @@ def files(tmp_path):
 
 
 @pytest.mark.parametrize("mode", ["gray", "rgba", "palette"])
-@pytest.mark.parametrize("keep, size, expected", [
-    ("aspect", 32, (48, 32)),  # shorter side 32, 3:2 kept
-    ("aspect", 20, (30, 20)),
-    ("size", 32, (60, 40)),
-    ("square", 32, (32, 32)),
-])
+@pytest.mark.parametrize(
+    "keep, size, expected",
+    [
+        ("aspect", 32, (48, 32)),  # shorter side 32, 3:2 kept
+        ("aspect", 20, (30, 20)),
+        ("size", 32, (60, 40)),
+        ("square", 32, (32, 32)),
+    ],
+)
 def test_stylize_file_sizes(files, model, mode, keep, size, expected):
     painted = stylize_file(files[mode], model, size=size, keep=keep)
     assert isinstance(painted, Image.Image) and painted.mode == "RGB"
@@ -150,8 +155,9 @@ def test_cli_keeps_size_and_never_overwrites_an_input(tiny_shipped, tmp_path, ca
     Image.fromarray(photo(40, 60, seed=1)).save(tmp_path / "boat_monet.png")  # a photo that happens to have this name
     original = (tmp_path / "boat_monet.png").read_bytes()
 
-    code = main(["stylize", str(tmp_path / "boat.png"), str(tmp_path / "boat_monet.png"),
-                 "-o", str(tmp_path), "--keep", "size"])
+    code = main(
+        ["stylize", str(tmp_path / "boat.png"), str(tmp_path / "boat_monet.png"), "-o", str(tmp_path), "--keep", "size"]
+    )
 
     assert code == 0 and "Wrote 2 paintings" in capsys.readouterr().out
     assert (tmp_path / "boat_monet.png").read_bytes() == original
@@ -162,8 +168,9 @@ def test_cli_keeps_size_and_never_overwrites_an_input(tiny_shipped, tmp_path, ca
 
 def test_cli_all_good_is_exit_code_0(tiny_shipped, tmp_path, capsys):
     Image.fromarray(photo(40, 60)).save(tmp_path / "a.png")
-    assert main(["stylize", str(tmp_path / "a.png"), "-o", str(tmp_path / "out"), "--keep", "square",
-                 "--size", "32"]) == 0
+    assert (
+        main(["stylize", str(tmp_path / "a.png"), "-o", str(tmp_path / "out"), "--keep", "square", "--size", "32"]) == 0
+    )
     assert "Wrote 1 painting" in capsys.readouterr().out
     with Image.open(tmp_path / "out" / "a_monet.png") as painted:
         assert painted.size == (32, 32)
@@ -185,7 +192,7 @@ def test_cli_without_the_shipped_model_says_which_file_is_missing(tmp_path, monk
     assert "monet.weights.h5" in capsys.readouterr().err
 
 
-# --------------------------------------------------------------------------- issue 14
+# --------------------------------------------------------------------------- faults named, nothing lost
 def save_photo(path, seed=0):
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(photo(40, 60, seed)).save(path)
@@ -194,8 +201,12 @@ def save_photo(path, seed=0):
 
 def test_output_names_never_clash_and_the_summary_counts_real_files(tiny_shipped, tmp_path, capsys):
     """Case 1: a/a-2 in one folder and a in another gave 2 files and 'Wrote 3'."""
-    inputs = [save_photo(tmp_path / "d1" / "a.png"), save_photo(tmp_path / "d1" / "a-2.png", 1),
-              save_photo(tmp_path / "d2" / "a.png", 2), save_photo(tmp_path / "d3" / "A.png", 3)]
+    inputs = [
+        save_photo(tmp_path / "d1" / "a.png"),
+        save_photo(tmp_path / "d1" / "a-2.png", 1),
+        save_photo(tmp_path / "d2" / "a.png", 2),
+        save_photo(tmp_path / "d3" / "A.png", 3),
+    ]
     out = tmp_path / "out"
     out.mkdir()
     (out / "a_monet-2.png").write_bytes(b"a painting from yesterday")
@@ -269,8 +280,9 @@ def test_stylize_leftovers_are_removed_from_the_output_folder(tiny_shipped, tmp_
 def test_a_missing_input_is_named_and_skipped(tiny_shipped, tmp_path, capsys):
     """Case 7: one missing path aborted the whole batch."""
     save_photo(tmp_path / "a.png")
-    code = main(["stylize", str(tmp_path / "a.png"), str(tmp_path / "nowhere.jpg"), "-o", str(tmp_path / "out"),
-                 "--size", "32"])
+    code = main(
+        ["stylize", str(tmp_path / "a.png"), str(tmp_path / "nowhere.jpg"), "-o", str(tmp_path / "out"), "--size", "32"]
+    )
     captured = capsys.readouterr()
     assert code == 1
     assert "nowhere.jpg" in captured.err and "no such file or folder" in captured.err
@@ -308,7 +320,8 @@ def test_stylize_files_returns_what_was_written(tiny_shipped, tmp_path):
 
     save_photo(tmp_path / "a.png")
     (tmp_path / "bad.png").write_bytes(b"not an image")
-    result = stylize_files([tmp_path / "a.png", tmp_path / "bad.png", tmp_path / "gone.png"], tmp_path / "out",
-                           size=32, progress=False)
+    result = stylize_files(
+        [tmp_path / "a.png", tmp_path / "bad.png", tmp_path / "gone.png"], tmp_path / "out", size=32, progress=False
+    )
     assert [p.name for p in result.written] == ["a_monet.png"]
     assert sorted(p.name for p, _ in result.failed) == ["bad.png", "gone.png"]  # missing ones are named first

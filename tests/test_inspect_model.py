@@ -10,8 +10,16 @@ from keras import layers
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
 from cyclegan_lab.drawings import draw_unet, show_patch_map, verdict_colormap
-from cyclegan_lab.inspect_model import (describe_layer, layer_rows, layer_table, params_by_kind, params_by_part,
-                                        patch_box, receptive_field, receptive_field_steps)
+from cyclegan_lab.inspect_model import (
+    describe_layer,
+    layer_rows,
+    layer_table,
+    params_by_kind,
+    params_by_part,
+    patch_box,
+    receptive_field,
+    receptive_field_steps,
+)
 from cyclegan_lab.models import build_discriminator, build_generator
 
 matplotlib.use("Agg")
@@ -37,12 +45,14 @@ def small_chain():
     sizes 16 -> 14 -> 7 -> 4; the last conv pads 1 zero before (7 % 2 = 1, 3 - 1 = 2 in all)
     so cell 0 starts at 0 - 1*2 = -2.
     """
-    return keras.Sequential([
-        keras.Input((16, 16, 1)),
-        layers.Conv2D(1, 3, kernel_initializer="ones", use_bias=False),
-        layers.AveragePooling2D(2),
-        layers.Conv2D(1, 3, strides=2, padding="same", kernel_initializer="ones", use_bias=False),
-    ])
+    return keras.Sequential(
+        [
+            keras.Input((16, 16, 1)),
+            layers.Conv2D(1, 3, kernel_initializer="ones", use_bias=False),
+            layers.AveragePooling2D(2),
+            layers.Conv2D(1, 3, strides=2, padding="same", kernel_initializer="ones", use_bias=False),
+        ]
+    )
 
 
 # --- Layer tables ---------------------------------------------------------
@@ -50,18 +60,48 @@ def small_chain():
 
 def test_layer_rows_name_the_unet_blocks_and_their_skips(small_generator):
     rows = layer_rows(small_generator)
-    assert [r.name for r in rows] == ["input", "down 1", "down 2", "down 3", "down 4", "down 5",
-                                      "up 1", "skip", "up 2", "skip", "up 3", "skip", "up 4", "skip", "output"]
+    assert [r.name for r in rows] == [
+        "input",
+        "down 1",
+        "down 2",
+        "down 3",
+        "down 4",
+        "down 5",
+        "up 1",
+        "skip",
+        "up 2",
+        "skip",
+        "up 3",
+        "skip",
+        "up 4",
+        "skip",
+        "output",
+    ]
     assert [r.shape for r in rows] == [
-        (32, 32, 3), (16, 16, 4), (8, 8, 8), (4, 4, 16), (2, 2, 32), (1, 1, 32),
-        (2, 2, 32), (2, 2, 64), (4, 4, 16), (4, 4, 32), (8, 8, 8), (8, 8, 16), (16, 16, 4), (16, 16, 8),
-        (32, 32, 3)]
+        (32, 32, 3),
+        (16, 16, 4),
+        (8, 8, 8),
+        (4, 4, 16),
+        (2, 2, 32),
+        (1, 1, 32),
+        (2, 2, 32),
+        (2, 2, 64),
+        (4, 4, 16),
+        (4, 4, 32),
+        (8, 8, 8),
+        (8, 8, 16),
+        (16, 16, 4),
+        (16, 16, 8),
+        (32, 32, 3),
+    ]
     # 4x4 kernels: in * out * 16, plus gamma and beta (2 per channel) after every block but the first
-    assert [r.params for r in rows] == [0, 192, 528, 2080, 8256, 16448,
-                                        16448, 0, 16416, 0, 4112, 0, 1032, 0, 387]
+    assert [r.params for r in rows] == [0, 192, 528, 2080, 8256, 16448, 16448, 0, 16416, 0, 4112, 0, 1032, 0, 387]
     assert [r.layers for r in rows if r.name == "skip"] == [
-        "Concatenate(up 1 + down 4)", "Concatenate(up 2 + down 3)",
-        "Concatenate(up 3 + down 2)", "Concatenate(up 4 + down 1)"]
+        "Concatenate(up 1 + down 4)",
+        "Concatenate(up 2 + down 3)",
+        "Concatenate(up 3 + down 2)",
+        "Concatenate(up 4 + down 1)",
+    ]
     assert rows[1].layers == "Conv2D(4, 4, s2) > LeakyReLU"
     assert rows[2].layers == "Conv2D(8, 4, s2) > InstanceNorm > LeakyReLU"
     assert rows[6].layers == "Conv2DTranspose(32, 4, s2) > InstanceNorm > Dropout(0.5) > ReLU"
@@ -72,8 +112,19 @@ def test_layer_rows_name_the_unet_blocks_and_their_skips(small_generator):
 def test_layer_table_lines_and_total(small_generator):
     lines = layer_table(small_generator).splitlines()
     assert lines[0].split() == ["block", "layers", "output", "shape", "parameters"]
-    assert lines[4].split() == ["down", "2", "Conv2D(8,", "4,", "s2)", ">", "InstanceNorm", ">", "LeakyReLU",
-                                "8x8x8", "528"]
+    assert lines[4].split() == [
+        "down",
+        "2",
+        "Conv2D(8,",
+        "4,",
+        "s2)",
+        ">",
+        "InstanceNorm",
+        ">",
+        "LeakyReLU",
+        "8x8x8",
+        "528",
+    ]
     assert lines[-1].strip() == "total 65,899"
     assert len(lines) == 2 + 15 + 2
     assert len({len(lines[1]), len(lines[-2]), len(lines[-1])}) == 1  # rules and total line up
@@ -84,7 +135,11 @@ def test_describe_layer_tells_instance_layer_and_group_norm_apart():
     for norm in norms.values():
         norm.build((None, 8, 8, 4))
     assert {g: describe_layer(n) for g, n in norms.items()} == {
-        -1: "InstanceNorm", 1: "LayerNorm", 2: "GroupNorm(2)", 4: "InstanceNorm"}
+        -1: "InstanceNorm",
+        1: "LayerNorm",
+        2: "GroupNorm(2)",
+        4: "InstanceNorm",
+    }
 
 
 def test_params_by_part_and_kind_add_up(small_generator):
@@ -101,7 +156,17 @@ def test_the_labs_networks_break_down_as_expected(discriminator):
     assert layer_table(generator).splitlines()[-1].strip() == "total 54,414,979"
     assert params_by_part(discriminator) == {"encoder": 659_200, "conv": 2_097_152, "norm": 1_024, "output": 8_193}
     assert [r.name for r in layer_rows(discriminator)] == [
-        "input", "down 1", "down 2", "down 3", "pad", "conv", "norm", "act", "pad", "output"]
+        "input",
+        "down 1",
+        "down 2",
+        "down 3",
+        "pad",
+        "conv",
+        "norm",
+        "act",
+        "pad",
+        "output",
+    ]
 
 
 # --- The U-Net drawing ------------------------------------------------------
@@ -118,8 +183,7 @@ def test_draw_unet_draws_one_box_per_feature_map_and_one_arrow_per_skip(small_ge
     heights = [b.get_height() for b in boxes]  # 1 + log2(size)
     assert heights == [6, 5, 4, 3, 2, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6]
     widths = [round(b.get_width(), 6) for b in boxes]  # 0.004 per channel, at least 0.12
-    assert widths == [0.12, 0.12, 0.12, 0.12, 0.128, 0.128, 0.128, 0.128, 0.12, 0.12, 0.12, 0.12,
-                      0.12, 0.12, 0.12]
+    assert widths == [0.12, 0.12, 0.12, 0.12, 0.128, 0.128, 0.128, 0.128, 0.12, 0.12, 0.12, 0.12, 0.12, 0.12, 0.12]
     matplotlib.pyplot.close(figure)
 
 
@@ -129,7 +193,10 @@ def test_draw_unet_draws_one_box_per_feature_map_and_one_arrow_per_skip(small_ge
 def test_receptive_field_of_a_hand_worked_chain():
     steps = receptive_field_steps(small_chain())
     assert [(s.kernel, s.stride, s.pad, s.size, s.field, s.jump, s.start) for s in steps] == [
-        (3, 1, 0, 14, 3, 1, 0), (2, 2, 0, 7, 4, 2, 0), (3, 2, 1, 4, 8, 4, -2)]
+        (3, 1, 0, 14, 3, 1, 0),
+        (2, 2, 0, 7, 4, 2, 0),
+        (3, 2, 1, 4, 8, 4, -2),
+    ]
     assert receptive_field(small_chain()) == 8
     assert patch_box(small_chain(), 1, 2) == (2, 6, 8)
 
@@ -155,9 +222,14 @@ def test_dilation_widens_the_kernel():
 def test_the_labs_patchgan_sees_70x70_patches(discriminator):
     steps = [s for s in receptive_field_steps(discriminator) if s.kernel > 1 or s.pad]
     assert [(s.kernel, s.stride, s.pad, s.field, s.jump, s.start) for s in steps] == [
-        (4, 2, 1, 4, 2, -1), (4, 2, 1, 10, 4, -3), (4, 2, 1, 22, 8, -7),  # three downsample blocks
-        (1, 1, 1, 22, 8, -15), (4, 1, 0, 46, 8, -15),  # pad, conv 512
-        (1, 1, 1, 46, 8, -23), (4, 1, 0, 70, 8, -23)]  # pad, conv 1
+        (4, 2, 1, 4, 2, -1),
+        (4, 2, 1, 10, 4, -3),
+        (4, 2, 1, 22, 8, -7),  # three downsample blocks
+        (1, 1, 1, 22, 8, -15),
+        (4, 1, 0, 46, 8, -15),  # pad, conv 512
+        (1, 1, 1, 46, 8, -23),
+        (4, 1, 0, 70, 8, -23),
+    ]  # pad, conv 1
     assert receptive_field(discriminator) == 70
     assert receptive_field_steps(discriminator)[-1].size == discriminator.output_shape[1] == 30
     assert patch_box(discriminator, 0, 0) == (-23, -23, 70)

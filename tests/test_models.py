@@ -43,17 +43,42 @@ def test_discriminator_gives_30x30_patch_logits(discriminator):
 def test_generator_encoder_and_decoder_shapes(generator):
     """The U-Net halves 256 down to 1 and doubles back, concatenating the mirrored skip."""
     shapes = [layer.output.shape[1:] for layer in generator.layers[1:]]
-    downs = [(128, 128, 64), (64, 64, 128), (32, 32, 256), (16, 16, 512), (8, 8, 512), (4, 4, 512), (2, 2, 512), (1, 1, 512)]
+    downs = [
+        (128, 128, 64),
+        (64, 64, 128),
+        (32, 32, 256),
+        (16, 16, 512),
+        (8, 8, 512),
+        (4, 4, 512),
+        (2, 2, 512),
+        (1, 1, 512),
+    ]
     assert [tuple(s) for s in shapes[:8]] == downs
-    concatenated = [tuple(layer.output.shape[1:]) for layer in generator.layers if isinstance(layer, keras.layers.Concatenate)]
-    assert concatenated == [(2, 2, 1024), (4, 4, 1024), (8, 8, 1024), (16, 16, 1024), (32, 32, 512), (64, 64, 256), (128, 128, 128)]
+    concatenated = [
+        tuple(layer.output.shape[1:]) for layer in generator.layers if isinstance(layer, keras.layers.Concatenate)
+    ]
+    assert concatenated == [
+        (2, 2, 1024),
+        (4, 4, 1024),
+        (8, 8, 1024),
+        (16, 16, 1024),
+        (32, 32, 512),
+        (64, 64, 256),
+        (128, 128, 128),
+    ]
 
 
 def test_blocks_follow_the_lab():
     down = downsample(128)
     down.build((None, 64, 64, 3))
     conv, norm, act = down.layers
-    assert (conv.filters, conv.kernel_size, conv.strides, conv.padding, conv.use_bias) == (128, (4, 4), (2, 2), "same", False)
+    assert (conv.filters, conv.kernel_size, conv.strides, conv.padding, conv.use_bias) == (
+        128,
+        (4, 4),
+        (2, 2),
+        "same",
+        False,
+    )
     assert isinstance(norm, keras.layers.GroupNormalization) and norm.groups == 128  # one group per channel
     assert isinstance(act, keras.layers.LeakyReLU)
     assert len(downsample(64, apply_norm=False).layers) == 2

@@ -18,11 +18,23 @@ EXPECTED_TEXT = {
     "03_generator": ["54,414,979", "Correct!"],
     "04_discriminator": ["2,765,569", "(1, 30, 30, 1)", "Correct!"],
     "05_losses": ["log 2 = 0.69315", "Correct!"],
-    "06_training": ["1 steps recorded", "identical output: True", "Correct!",
-                    "compute_gradients vs lab_gradients, largest relative difference"],
-    "07_visualization": ["Loaded the pretrained 'monet' generator", "2 photos, array (2, 256, 256, 3) uint8", "palette distance to the paintings"],
-    "08_beyond_the_lab": ["the ResNet is blind to the colour cast: True", "gradient on the photos' logits: none without",
-                          "handing the photo back: copy 0.000, chequerboard 1.00", "Correct!"],
+    "06_training": [
+        "1 steps recorded",
+        "identical output: True",
+        "Correct!",
+        "compute_gradients vs lab_gradients, largest relative difference",
+    ],
+    "07_visualization": [
+        "Loaded the pretrained 'monet' generator",
+        "2 photos, array (2, 256, 256, 3) uint8",
+        "palette distance to the paintings",
+    ],
+    "08_beyond_the_lab": [
+        "the ResNet is blind to the colour cast: True",
+        "gradient on the photos' logits: none without",
+        "handing the photo back: copy 0.000, chequerboard 1.00",
+        "Correct!",
+    ],
 }
 
 
@@ -55,16 +67,21 @@ def run(path: Path, parameters: dict, folder: Path) -> tuple[str, int]:
     declared = papermill.inspect_notebook(str(path))
     executed = folder / path.name
     papermill.execute_notebook(
-        str(path), str(executed), parameters={k: v for k, v in parameters.items() if k in declared},
-        cwd=str(path.parent), kernel_name="python3", progress_bar=False,
+        str(path),
+        str(executed),
+        parameters={k: v for k, v in parameters.items() if k in declared},
+        cwd=str(path.parent),
+        kernel_name="python3",
+        progress_bar=False,
     )
     return outputs(json.loads(executed.read_text()))
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs_with_papermill_in_the_smoke_setting(path, real_data, checkpoint_dir, tmp_path):
-    text, figures = run(path, {"SMOKE": True, "DATA_DIR": str(real_data), "CHECKPOINT_DIR": str(checkpoint_dir)},
-                        tmp_path)
+    text, figures = run(
+        path, {"SMOKE": True, "DATA_DIR": str(real_data), "CHECKPOINT_DIR": str(checkpoint_dir)}, tmp_path
+    )
     assert figures >= 1, "every notebook shows at least one figure"
     for expected in EXPECTED_TEXT.get(path.stem, []):
         assert expected in text, f"{path.name} should print {expected!r}"
@@ -99,7 +116,7 @@ def test_losses_training_and_visualization_run_with_bfloat16_forced(real_data, t
 def test_notebook_pair_is_in_sync_and_stripped(path):
     source = path.with_suffix(".py")
     assert source.exists(), f"{path.name} has no paired {source.name}"
-    cells = lambda nb: [(c.cell_type, c.source.strip()) for c in nb.cells]  # noqa: E731
+    cells = lambda nb: [(c.cell_type, c.source.strip()) for c in nb.cells]
     assert cells(jupytext.read(source)) == cells(jupytext.read(path)), f"run: jupytext --sync {source}"
     raw = json.loads(path.read_text())
     assert all(not cell.get("outputs") for cell in raw["cells"]), f"{path.name} is committed with outputs"
@@ -127,8 +144,11 @@ def test_student_edition_has_no_solutions_and_its_checks_still_run(real_data, tm
     import sys
 
     sources = [ROOT / "notebooks" / "01_theory.ipynb", ROOT / "notebooks" / "02_data.ipynb"]
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "student_edition.py"), *map(str, sources),
-                    "--out", str(tmp_path)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "student_edition.py"), *map(str, sources), "--out", str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )
     for source in sources:  # 01 has solution cells, 02 also a <details> solution block
         original = json.loads(source.read_text())
         edited = json.loads((tmp_path / "notebooks" / source.name).read_text())
@@ -140,6 +160,7 @@ def test_student_edition_has_no_solutions_and_its_checks_still_run(real_data, tm
     assert any("<summary>Solution" in "".join(c["source"]) for c in json.loads(sources[1].read_text())["cells"])
     assert (tmp_path / "images" / "cycle_consistency.png").exists(), "the figures travel with the notebooks"
     (tmp_path / "run").mkdir()
-    text, _ = run(tmp_path / "notebooks" / sources[0].name, {"SMOKE": True, "DATA_DIR": str(real_data)},
-                  tmp_path / "run")
+    text, _ = run(
+        tmp_path / "notebooks" / sources[0].name, {"SMOKE": True, "DATA_DIR": str(real_data)}, tmp_path / "run"
+    )
     assert "Not answered yet" in text and "Correct!" not in text

@@ -4,11 +4,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import numpy as np
+import pytest
 
-from cyclegan_lab.plotting import plot_losses, show_images  # noqa: E402
-from cyclegan_lab.training import LOSS_NAMES, LossHistory  # noqa: E402
+from cyclegan_lab.plotting import plot_losses, show_images
+from cyclegan_lab.training import LOSS_NAMES, LossHistory
 
 
 def test_show_images_lays_out_a_grid_with_titles():

@@ -5,6 +5,7 @@ shipped files are written with `export_generator` to a temporary folder, and
 the original's .tgz is built from a Keras SavedModel and served by the local
 HTTP server (the `server` fixture from conftest.py).
 """
+
 from __future__ import annotations
 
 import io
@@ -17,6 +18,7 @@ import numpy as np
 import pytest
 
 from cyclegan_lab.download import DownloadError, Remote
+from cyclegan_lab.inference import stylize
 from cyclegan_lab.models import build_generator
 from cyclegan_lab.pretrained import (
     PRETRAINED_ENV,
@@ -25,7 +27,6 @@ from cyclegan_lab.pretrained import (
     export_generator,
     load_pretrained,
 )
-from cyclegan_lab.inference import stylize
 
 ARCHIVE_PATH = "/LargeData/monet_generator_50_epochs.tgz"
 
@@ -122,8 +123,7 @@ def cache_files(cache: pathlib.Path) -> list[str]:
 def test_original_downloads_once_then_works_offline(original, server, lab_cache):
     generator, archive = original
     server.files[ARCHIVE_PATH] = archive
-    model = load_pretrained("original-50-epochs", remote=Remote(server.url(ARCHIVE_PATH), len(archive)),
-                            progress=False)
+    model = load_pretrained("original-50-epochs", remote=Remote(server.url(ARCHIVE_PATH), len(archive)), progress=False)
 
     assert isinstance(model, SavedModelGenerator) and model.image_shape == (32, 32)
     x = photos(2, 32, 32, 3)
@@ -142,8 +142,7 @@ def test_original_downloads_once_then_works_offline(original, server, lab_cache)
 def test_original_is_used_in_tiles_of_its_fixed_size(original, server):
     generator, archive = original
     server.files[ARCHIVE_PATH] = archive
-    model = load_pretrained("original-50-epochs", remote=Remote(server.url(ARCHIVE_PATH), len(archive)),
-                            progress=False)
+    model = load_pretrained("original-50-epochs", remote=Remote(server.url(ARCHIVE_PATH), len(archive)), progress=False)
     image = np.random.default_rng(0).integers(0, 256, (50, 70, 3), dtype=np.uint8)
     painted = stylize(image, model, size=None)
     assert painted.shape == (50, 70, 3) and painted.dtype == np.uint8
@@ -172,8 +171,7 @@ def test_a_bad_download_fails_cleanly_and_the_next_try_works(original, server, l
 
     server.files[ARCHIVE_PATH] = archive
     server.truncated.clear()
-    model = load_pretrained("original-50-epochs", remote=Remote(server.url(ARCHIVE_PATH), len(archive)),
-                            progress=False)
+    model = load_pretrained("original-50-epochs", remote=Remote(server.url(ARCHIVE_PATH), len(archive)), progress=False)
     x = photos(1, 32, 32, 3)
     same(model(x), generator(x, training=False))
 
@@ -205,8 +203,9 @@ def test_load_generator_rebuilds_any_runs_generator_from_its_checkpoint(tmp_path
     from cyclegan_lab.config import TrainConfig
     from cyclegan_lab.training import build_cyclegan
 
-    config = TrainConfig(image_size=32, generator="resnet", generator_filters=4, residual_blocks=1, ema_decay=0.5,
-                         precision="float32")
+    config = TrainConfig(
+        image_size=32, generator="resnet", generator_filters=4, residual_blocks=1, ema_decay=0.5, precision="float32"
+    )
     cyclegan = build_cyclegan(config)
     cyclegan.monet_generator.trainable_weights[0].assign_add(0.1)  # the live weights move away from the average
     path = checkpoints.save_checkpoint(cyclegan, tmp_path, {"step": 1, "config": config.to_dict()})
@@ -214,12 +213,16 @@ def test_load_generator_rebuilds_any_runs_generator_from_its_checkpoint(tmp_path
     averaged = keras.ops.convert_to_numpy(monet_generator_of(cyclegan, config)(photos))
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(load_generator(tmp_path)(photos)), averaged)
     live = load_generator(path, averaged=False)
-    np.testing.assert_array_equal(keras.ops.convert_to_numpy(live.trainable_weights[0]),
-                                  keras.ops.convert_to_numpy(cyclegan.monet_generator.trainable_weights[0]))
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(live.trainable_weights[0]),
+        keras.ops.convert_to_numpy(cyclegan.monet_generator.trainable_weights[0]),
+    )
     assert not np.array_equal(keras.ops.convert_to_numpy(live(photos)), averaged)
 
     compact = TrainConfig(image_size=32, generator="compact", generator_filters=4, precision="float32")
-    path = checkpoints.save_checkpoint(build_cyclegan(compact), tmp_path / "compact", {"step": 1, "config": compact.to_dict()})
+    path = checkpoints.save_checkpoint(
+        build_cyclegan(compact), tmp_path / "compact", {"step": 1, "config": compact.to_dict()}
+    )
     assert load_generator(path).count_params() == build_cyclegan(compact).monet_generator.count_params()
     with pytest.raises(FileNotFoundError, match="neither a pretrained model"):
         load_generator(tmp_path / "nowhere")

@@ -18,7 +18,7 @@ def test_environment_yml_names_the_same_dependencies_as_pyproject():
 
     lines = (ROOT / "environment.yml").read_text().splitlines()
     pip_start = lines.index("  - pip:")
-    pip_lines = [line.strip()[2:] for line in lines[pip_start + 1:] if line.strip().startswith("- ")]
+    pip_lines = [line.strip()[2:] for line in lines[pip_start + 1 :] if line.strip().startswith("- ")]
     listed = [line for line in pip_lines if not line.startswith("-e")]
 
     assert sorted(listed) == sorted(set(wanted)), "environment.yml and pyproject.toml disagree on versions"
@@ -56,3 +56,13 @@ def test_every_image_a_notebook_shows_is_in_images():
     for notebook in (ROOT / "notebooks").glob("*.py"):
         for name in re.findall(r"\.\./images/([\w.-]+)", notebook.read_text()):
             assert (ROOT / "images" / name).exists(), f"{notebook.name} shows images/{name}, which is missing"
+
+
+def test_ruff_finds_nothing_to_lint_or_format():
+    """The code is linted and formatted by ruff, as configured in pyproject.toml."""
+    import subprocess
+    import sys
+
+    for command in (["check", "."], ["format", "--check", "."]):
+        result = subprocess.run([sys.executable, "-m", "ruff", *command], cwd=ROOT, capture_output=True, text=True)
+        assert result.returncode == 0, f"ruff {' '.join(command)}:\n{result.stdout[-3000:]}{result.stderr[-2000:]}"

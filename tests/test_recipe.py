@@ -9,6 +9,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from test_training import StopAfter
 
 from cyclegan_lab import checkpoints
 from cyclegan_lab.config import TrainConfig
@@ -17,7 +18,6 @@ from cyclegan_lab.losses import discriminator_loss, generator_loss
 from cyclegan_lab.models import build_generator, build_resnet_generator, generator_for, upsample
 from cyclegan_lab.recipe import DiffAugment, MovingAverage
 from cyclegan_lab.training import ImagePool, LinearDecay, build_cyclegan, train
-from test_training import StopAfter
 
 
 def test_defaults_are_the_labs_recipe():
@@ -36,13 +36,23 @@ def test_compact_generator_is_the_unet_with_16_filters_and_fits_in_25_mb():
     assert TrainConfig(generator="compact", generator_filters=8).filters == 8
 
 
-@pytest.mark.parametrize("bad", [
-    dict(generator="transformer"), dict(adversarial_loss="wgan"), dict(precision="float16"),
-    dict(upsampling="bilinear"), dict(diffaugment="translation,rotation"), dict(ema_decay=1.0),
-    dict(residual_blocks=0),
-    dict(pool_size=-1), dict(decay_epochs=3, epochs=2), dict(crop_size=48), dict(crop_size=512),
-    dict(generator_filters=0),
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        dict(generator="transformer"),
+        dict(adversarial_loss="wgan"),
+        dict(precision="float16"),
+        dict(upsampling="bilinear"),
+        dict(diffaugment="translation,rotation"),
+        dict(ema_decay=1.0),
+        dict(residual_blocks=0),
+        dict(pool_size=-1),
+        dict(decay_epochs=3, epochs=2),
+        dict(crop_size=48),
+        dict(crop_size=512),
+        dict(generator_filters=0),
+    ],
+)
 def test_bad_recipe_options_are_refused_with_the_options_name(bad):
     with pytest.raises(ValueError, match=next(iter(bad))):
         TrainConfig(**bad)
@@ -86,17 +96,31 @@ def test_crops_are_random_patches_of_the_requested_size():
     np.testing.assert_array_equal(monet, again)  # seeded: the same crops every run
 
 
-PAPER = TrainConfig(image_size=64, crop_size=32, generator_filters=4, adversarial_loss="lsgan", pool_size=3,
-                    augment=True, epochs=2, decay_epochs=1, steps_per_epoch=3, checkpoint_every=2)
-SHIPPED_RECIPE = PAPER.replace(generator="resnet", residual_blocks=2, diffaugment="translation,cutout,color",
-                               photo_negatives=True, ema_decay=0.9)
+PAPER = TrainConfig(
+    image_size=64,
+    crop_size=32,
+    generator_filters=4,
+    adversarial_loss="lsgan",
+    pool_size=3,
+    augment=True,
+    epochs=2,
+    decay_epochs=1,
+    steps_per_epoch=3,
+    checkpoint_every=2,
+)
+SHIPPED_RECIPE = PAPER.replace(
+    generator="resnet", residual_blocks=2, diffaugment="translation,cutout,color", photo_negatives=True, ema_decay=0.9
+)
 
 
 @pytest.mark.parametrize("config", [PAPER, SHIPPED_RECIPE], ids=["paper", "resnet+diffaugment+negatives+ema"])
 def test_the_papers_recipe_resumes_exactly_pool_and_schedule_included(config, tmp_path):
     rng = np.random.default_rng(1)
-    data = LabData(rng.integers(0, 256, (5, 64, 64, 3), dtype=np.uint8),
-                   rng.integers(0, 256, (7, 64, 64, 3), dtype=np.uint8), DataFolders(None, None))
+    data = LabData(
+        rng.integers(0, 256, (5, 64, 64, 3), dtype=np.uint8),
+        rng.integers(0, 256, (7, 64, 64, 3), dtype=np.uint8),
+        DataFolders(None, None),
+    )
     straight, history = train(config, data, checkpoint_dir=tmp_path / "straight", verbose=0)
     with pytest.raises(KeyboardInterrupt):
         train(config, data, checkpoint_dir=tmp_path / "resumed", callbacks=[StopAfter(4)], verbose=0)
@@ -105,8 +129,9 @@ def test_the_papers_recipe_resumes_exactly_pool_and_schedule_included(config, tm
     np.testing.assert_allclose(resumed_history.steps["monet_disc_loss"], history.steps["monet_disc_loss"], rtol=1e-4)
     for part_a, part_b in zip(resumed.recipe_parts(), straight.recipe_parts()):  # pools, augmentation, average
         for a, b in zip(part_a.variables, part_b.variables):
-            np.testing.assert_allclose(keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b), rtol=1e-4,
-                                       atol=1e-5, err_msg=part_a.name)
+            np.testing.assert_allclose(
+                keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b), rtol=1e-4, atol=1e-5, err_msg=part_a.name
+            )
     assert int(straight.pools[0].count) == 3
     # The learning rate has decayed to zero at the last step.
     optimizer = straight.monet_generator_optimizer
@@ -137,13 +162,15 @@ def test_resize_convolution_paints_no_chequerboard_where_a_transposed_one_does()
     transposed = keras.layers.Conv2DTranspose(4, 4, strides=2, padding="same")(flat)
     keras.utils.set_random_seed(0)
     resized = keras.layers.Conv2D(4, 3, padding="same")(keras.layers.UpSampling2D(2)(flat))
-    inner = lambda x: keras.ops.convert_to_numpy(x)[0, 4:-4, 4:-4]  # noqa: E731  (away from the padded border)
+    inner = lambda x: keras.ops.convert_to_numpy(x)[0, 4:-4, 4:-4]
     assert inner(transposed).std(axis=(0, 1)).min() > 1e-3
     assert inner(resized).std(axis=(0, 1)).max() < 1e-4  # float32 rounding only
     block = upsample(4, resize=True)
     assert block(flat).shape == (1, 32, 32, 4)
-    assert build_generator(image_size=32, filters=4, upsampling="resize").count_params() < \
-        build_generator(image_size=32, filters=4).count_params()  # 3x3 kernels instead of 4x4
+    assert (
+        build_generator(image_size=32, filters=4, upsampling="resize").count_params()
+        < build_generator(image_size=32, filters=4).count_params()
+    )  # 3x3 kernels instead of 4x4
 
 
 def test_diffaugment_changes_each_image_its_own_way_and_lets_gradients_through():
@@ -168,9 +195,9 @@ def test_diffaugment_changes_each_image_its_own_way_and_lets_gradients_through()
 
 def test_photo_negatives_count_as_fakes_for_the_monet_discriminator():
     real, fake, photo = tf.constant([[0.9]]), tf.constant([[0.2]]), tf.constant([[0.6]])
-    expected = 0.5 * ((0.9 - 1) ** 2 + 0.5 * (0.2 ** 2 + 0.6 ** 2))
+    expected = 0.5 * ((0.9 - 1) ** 2 + 0.5 * (0.2**2 + 0.6**2))
     assert float(discriminator_loss(real, fake, "lsgan", photo)) == pytest.approx(expected)
-    assert float(discriminator_loss(real, fake, "lsgan")) == pytest.approx(0.5 * ((0.9 - 1) ** 2 + 0.2 ** 2))
+    assert float(discriminator_loss(real, fake, "lsgan")) == pytest.approx(0.5 * ((0.9 - 1) ** 2 + 0.2**2))
 
 
 def test_moving_average_follows_the_weights_slowly_after_a_short_warm_up():

@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 
 from cyclegan_lab.data import load_folder
-from cyclegan_lab.scores import (chequerboard_ratio, copy_distance, kid, palette_distance, style_features,
-                                 style_kid)
+from cyclegan_lab.scores import chequerboard_ratio, copy_distance, kid, palette_distance, style_features, style_kid
 
 
 @pytest.fixture(scope="module")
@@ -75,14 +74,14 @@ def test_palette_distance_measures_how_far_colours_move(images):
 def test_held_out_monitor_saves_previews_and_measures(images, tmp_path):
     import csv
 
-
     from cyclegan_lab.callbacks import HeldOutMonitor
     from cyclegan_lab.config import TrainConfig
     from cyclegan_lab.training import build_cyclegan
 
     monet, photo = images
-    config = TrainConfig(image_size=64, generator="resnet", generator_filters=4, residual_blocks=1,
-                         ema_decay=0.9, precision="float32")
+    config = TrainConfig(
+        image_size=64, generator="resnet", generator_filters=4, residual_blocks=1, ema_decay=0.9, precision="float32"
+    )
     cyclegan = build_cyclegan(config)
     monitor = HeldOutMonitor(config, photo[:3], monet[:20], tmp_path, every=2, shown=2)
     monitor.set_model(cyclegan)

@@ -26,7 +26,9 @@ def a_batch(size=32, seed=0):
 
 def snapshot(cyclegan):
     """Every variable, including dropout's random-number state, to replay a step exactly."""
-    return [(v, keras.ops.convert_to_numpy(v)) for name in checkpoints.NETWORKS for v in getattr(cyclegan, name).variables]
+    return [
+        (v, keras.ops.convert_to_numpy(v)) for name in checkpoints.NETWORKS for v in getattr(cyclegan, name).variables
+    ]
 
 
 def restore(saved):
@@ -136,12 +138,15 @@ def test_a_bfloat16_checkpoint_loads_in_either_precision(tmp_path):
     assert not np.array_equal(exact, expected), "bfloat16 should round somewhere; is the policy applied?"
 
 
-@pytest.mark.parametrize("flags, expected", [
-    ("fpu sse avx2 fma", False),
-    ("fpu avx2 avx512f avx512_bf16 amx_tile", True),
-    ("fpu avx2 amx_bf16 amx_tile", True),
-    ("fpu avx512f avx512_bf16x", False),
-])
+@pytest.mark.parametrize(
+    "flags, expected",
+    [
+        ("fpu sse avx2 fma", False),
+        ("fpu avx2 avx512f avx512_bf16 amx_tile", True),
+        ("fpu avx2 amx_bf16 amx_tile", True),
+        ("fpu avx512f avx512_bf16x", False),
+    ],
+)
 def test_bfloat16_is_detected_from_the_cpu_flags(flags, expected):
     assert precision.cpu_has_bfloat16(f"processor : 0\nflags : {flags}\n") is expected
 
@@ -187,7 +192,7 @@ def test_fused_adam_makes_keras_adams_update():
     for kind in (keras.optimizers.Adam, FusedAdam):
         weight = keras.Variable(start)
         optimizer = kind(LinearDecay(2e-3, 6, 3), beta_1=0.5)
-        apply = tf.function(lambda g: optimizer.apply_gradients([(g, weight)]))
+        apply = tf.function(lambda g, optimizer=optimizer, weight=weight: optimizer.apply_gradients([(g, weight)]))
         for g in gradients:
             apply(tf.constant(g))
         results.append([keras.ops.convert_to_numpy(v) for v in [weight, *optimizer.variables]])

@@ -4,11 +4,15 @@ Most tests use a tiny variant of the lab's model (32x32 images, 8 generator
 filters) so they run in seconds; the CLI smoke test trains the real one.
 """
 
+import json
+import os
+import shutil
+
 import keras
 import numpy as np
 import pytest
 
-from cyclegan_lab import checkpoints
+from cyclegan_lab import checkpoints, files, folder_lock
 from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.data import DataFolders, LabData, make_dataset
 from cyclegan_lab.training import LOSS_NAMES, LossHistory, build_cyclegan, train
@@ -62,8 +66,9 @@ def test_fit_reports_the_four_losses_and_updates_all_four_networks(tiny_data):
     config = TrainConfig(**TINY, steps_per_epoch=2)
     cyclegan = build_cyclegan(config)
     before = all_weights(cyclegan)
-    history = cyclegan.fit(make_dataset(tiny_data.monet, tiny_data.photo, config), epochs=1,
-                           steps_per_epoch=2, verbose=0, shuffle=False)
+    history = cyclegan.fit(
+        make_dataset(tiny_data.monet, tiny_data.photo, config), epochs=1, steps_per_epoch=2, verbose=0, shuffle=False
+    )
     assert set(history.history) == set(LOSS_NAMES)
     assert all(np.isfinite(v[0]) for v in history.history.values())
     after = all_weights(cyclegan)
@@ -195,13 +200,7 @@ def test_loss_history_round_trips_through_a_dict():
     assert again.steps["monet_gen_loss"] == [1.0, 2.0] and again.epochs["monet_gen_loss"] == [1.5]
 
 
-# --------------------------------------------------------------------------- issue 14: faults named, nothing lost
-import json  # noqa: E402
-import os  # noqa: E402
-import shutil  # noqa: E402
-
-from cyclegan_lab import files, folder_lock  # noqa: E402
-
+# --------------------------------------------------------------------------- faults named, nothing lost
 FAST = RESUMABLE.replace(precision="float32")  # 2 epochs of 3 steps; checkpoints at steps 2, 3, 4, 6
 
 
@@ -243,8 +242,13 @@ def test_a_run_holds_the_lock_while_it_trains_and_gives_it_back(tiny_data, tmp_p
         def on_train_batch_end(self, batch, logs=None):
             seen.append(folder_lock.lock_holder(tmp_path))
 
-    train(FAST.replace(epochs=1, steps_per_epoch=1), tiny_data, checkpoint_dir=tmp_path, callbacks=[LookAtLock()],
-          verbose=0)
+    train(
+        FAST.replace(epochs=1, steps_per_epoch=1),
+        tiny_data,
+        checkpoint_dir=tmp_path,
+        callbacks=[LookAtLock()],
+        verbose=0,
+    )
     assert seen and seen[0]["pid"] == os.getpid()
     assert folder_lock.lock_holder(tmp_path) is None and not (tmp_path / folder_lock.LOCK_NAME).exists()
 
@@ -285,7 +289,7 @@ def test_a_damaged_newest_checkpoint_falls_back_to_the_older_one(finished_run, t
         data = data[: len(data) // 2]
     else:
         middle = len(data) // 2
-        data[middle:middle + 64] = bytes(b ^ 0xFF for b in data[middle:middle + 64])
+        data[middle : middle + 64] = bytes(b ^ 0xFF for b in data[middle : middle + 64])
     newest.write_bytes(bytes(data))
 
     resumed, _ = train(FAST, tiny_data, checkpoint_dir=folder, verbose=0)

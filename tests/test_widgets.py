@@ -40,8 +40,15 @@ def decode(png: bytes) -> np.ndarray:
 
 
 def upload_value(name: str, data: bytes):
-    return ({"name": name, "type": "image/png", "size": len(data), "content": memoryview(data),
-             "last_modified": datetime.datetime.now(datetime.timezone.utc)},)
+    return (
+        {
+            "name": name,
+            "type": "image/png",
+            "size": len(data),
+            "content": memoryview(data),
+            "last_modified": datetime.datetime.now(datetime.UTC),
+        },
+    )
 
 
 def test_moving_the_slider_shows_the_other_photo_and_its_monet(photos):
