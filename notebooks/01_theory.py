@@ -66,29 +66,13 @@ import numpy as np
 from IPython.display import Code
 
 from cyclegan_lab import TrainConfig, generator_loss, load_data, losses, show_images
+from cyclegan_lab.exercises import check
 
 SMOKE = SMOKE or os.environ.get("CYCLEGAN_LAB_SMOKE") == "1"
 
 N_SHOW = 3  # images shown per domain
 MAX_IMAGES = N_SHOW if SMOKE else 300  # images read per domain
 rng = np.random.default_rng(SEED)
-
-
-def check(answer, expected, hint="", tolerance=1e-3):
-    """Say whether `answer` matches `expected` (numbers within `tolerance`, relative); None: not answered yet."""
-    if answer is None:
-        print("Not answered yet: set your answer in the cell above, run it, then run this cell again.")
-        return
-    try:
-        if isinstance(expected, str):
-            right = str(answer).strip().lower() == expected.lower()
-        elif isinstance(expected, (tuple, list)):
-            right = tuple(answer) == tuple(expected)
-        else:
-            right = abs(float(answer) - float(expected)) <= tolerance * max(1.0, abs(float(expected)))
-    except (TypeError, ValueError):
-        right = False
-    print("Correct!" if right else f"Not quite: you answered {answer!r}. {hint}")
 
 # %% [markdown]
 # ## Look at the two domains

@@ -72,6 +72,7 @@ from cyclegan_lab import (
 )
 from cyclegan_lab.data import LAB_DATA, LAYOUTS, image_stream, random_jitter, steps_per_epoch
 from cyclegan_lab.download import cache_dir
+from cyclegan_lab.exercises import check
 from cyclegan_lab.images import image_files
 
 SMOKE = SMOKE or os.environ.get("CYCLEGAN_LAB_SMOKE") == "1"
@@ -80,23 +81,6 @@ MAX_IMAGES = 8 if SMOKE else 300  # images loaded per domain
 N_SHOW = 4 if SMOKE else 8  # images shown per domain
 config = TrainConfig(max_images=MAX_IMAGES, seed=SEED)
 rng = np.random.default_rng(SEED)
-
-
-def check(answer, expected, hint="", tolerance=1e-3):
-    """Say whether `answer` matches `expected` (numbers within `tolerance`, relative); None: not answered yet."""
-    if answer is None:
-        print("Not answered yet: set your answer in the cell above, run it, then run this cell again.")
-        return
-    try:
-        if isinstance(expected, str):
-            right = str(answer).strip().lower() == expected.lower()
-        elif isinstance(expected, (tuple, list)):
-            right = tuple(answer) == tuple(expected)
-        else:
-            right = abs(float(answer) - float(expected)) <= tolerance * max(1.0, abs(float(expected)))
-    except (TypeError, ValueError):
-        right = False
-    print("Correct!" if right else f"Not quite: you answered {answer!r}. {hint}")
 
 # %% [markdown]
 # ## Get the data

@@ -51,6 +51,7 @@ from IPython.display import Code
 
 from cyclegan_lab import build_generator, downsample, find_data, load_folder, normalize, show_images, upsample
 from cyclegan_lab.drawings import draw_unet
+from cyclegan_lab.exercises import check
 from cyclegan_lab.inspect_model import layer_rows, layer_table, params_by_kind, params_by_part
 from cyclegan_lab.models import instance_norm
 
@@ -59,23 +60,6 @@ SMOKE = SMOKE or os.environ.get("CYCLEGAN_LAB_SMOKE") == "1"
 N_LOADED = 4 if SMOKE else 32  # photos read from disk; two of them are shown
 keras.utils.set_random_seed(SEED)  # the weights of every layer built below
 rng = np.random.default_rng(SEED)
-
-
-def check(answer, expected, hint="", tolerance=1e-3):
-    """Say whether `answer` matches `expected` (numbers within `tolerance`, relative); None: not answered yet."""
-    if answer is None:
-        print("Not answered yet: set your answer in the cell above, run it, then run this cell again.")
-        return
-    try:
-        if isinstance(expected, str):
-            right = str(answer).strip().lower() == expected.lower()
-        elif isinstance(expected, (tuple, list)):
-            right = tuple(answer) == tuple(expected)
-        else:
-            right = abs(float(answer) - float(expected)) <= tolerance * max(1.0, abs(float(expected)))
-    except (TypeError, ValueError):
-        right = False
-    print("Correct!" if right else f"Not quite: you answered {answer!r}. {hint}")
 
 # %% [markdown]
 # ## Look at the plan

@@ -53,6 +53,7 @@ from matplotlib.patches import Rectangle
 
 from cyclegan_lab import build_discriminator, build_generator, discriminator_loss, find_data, load_folder, normalize
 from cyclegan_lab.drawings import show_patch_map
+from cyclegan_lab.exercises import check
 from cyclegan_lab.inspect_model import layer_table, params_by_part, patch_box, receptive_field, receptive_field_steps
 
 SMOKE = SMOKE or os.environ.get("CYCLEGAN_LAB_SMOKE") == "1"
@@ -61,23 +62,6 @@ TRAIN_STEPS = 2 if SMOKE else 20  # training steps of the discriminator at the e
 N_TRAIN = 2 if SMOKE else 10  # images per domain to train on; one more of each is kept aside to look at
 keras.utils.set_random_seed(SEED)  # the weights of the networks built below
 rng = np.random.default_rng(SEED)
-
-
-def check(answer, expected, hint="", tolerance=1e-3):
-    """Say whether `answer` matches `expected` (numbers within `tolerance`, relative); None: not answered yet."""
-    if answer is None:
-        print("Not answered yet: set your answer in the cell above, run it, then run this cell again.")
-        return
-    try:
-        if isinstance(expected, str):
-            right = str(answer).strip().lower() == expected.lower()
-        elif isinstance(expected, (tuple, list)):
-            right = tuple(answer) == tuple(expected)
-        else:
-            right = abs(float(answer) - float(expected)) <= tolerance * max(1.0, abs(float(expected)))
-    except (TypeError, ValueError):
-        right = False
-    print("Correct!" if right else f"Not quite: you answered {answer!r}. {hint}")
 
 # %% [markdown]
 # ## Build the discriminator

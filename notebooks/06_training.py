@@ -60,6 +60,7 @@ from IPython.display import Code
 
 from cyclegan_lab import TrainConfig, load_data, losses, plot_losses, show_images
 from cyclegan_lab.data import make_dataset, steps_per_epoch
+from cyclegan_lab.exercises import check
 from cyclegan_lab.images import normalize, to_uint8
 from cyclegan_lab.reference import lab_gradients, lab_train_step
 from cyclegan_lab.training import CycleGAN, SamplePreview, build_cyclegan, describe_mode, train
@@ -74,22 +75,6 @@ checkpoint_dir = Path(CHECKPOINT_DIR or ("../checkpoints/smoke" if SMOKE else ".
 preview_every = 1 if SMOKE else PREVIEW_EVERY
 from cyclegan_lab.cyclegan import NETWORKS  # the four networks' names
 
-
-def check(answer, expected, hint="", tolerance=1e-3):
-    """Say whether `answer` matches `expected` (numbers within `tolerance`, relative); None: not answered yet."""
-    if answer is None:
-        print("Not answered yet: set your answer in the cell above, run it, then run this cell again.")
-        return
-    try:
-        if isinstance(expected, str):
-            right = str(answer).strip().lower() == expected.lower()
-        elif isinstance(expected, (tuple, list)):
-            right = tuple(answer) == tuple(expected)
-        else:
-            right = abs(float(answer) - float(expected)) <= tolerance * max(1.0, abs(float(expected)))
-    except (TypeError, ValueError):
-        right = False
-    print("Correct!" if right else f"Not quite: you answered {answer!r}. {hint}")
 config
 
 # %% [markdown]

@@ -53,6 +53,7 @@ from IPython.display import Image, display
 
 from cyclegan_lab import find_data, load_folder, load_generator, load_image, show_images, stylize
 from cyclegan_lab.checkpoints import latest_checkpoint
+from cyclegan_lab.exercises import check
 from cyclegan_lab.images import image_files
 from cyclegan_lab.pretrained import PACKAGE_FOLDER
 from cyclegan_lab.scores import copy_distance, palette_distance
@@ -60,21 +61,6 @@ from cyclegan_lab.scores import copy_distance, palette_distance
 SMOKE = SMOKE or os.environ.get("CYCLEGAN_LAB_SMOKE") == "1"
 checkpoint_dir = Path(CHECKPOINT_DIR or ("../checkpoints/smoke" if SMOKE else "../checkpoints/lab"))
 n_photos = 2 if SMOKE else N_PHOTOS
-
-
-def check(answer, expected, hint="", tolerance=1e-3):
-    """Say whether `answer` matches `expected` (numbers within `tolerance`, relative); None: not answered yet."""
-    if answer is None:
-        print("Not answered yet: set your answer in the cell above, run it, then run this cell again.")
-        return
-    try:
-        if isinstance(expected, str):
-            right = str(answer).strip().lower() == expected.lower()
-        else:
-            right = abs(float(answer) - float(expected)) <= tolerance * max(1.0, abs(float(expected)))
-    except (TypeError, ValueError):
-        right = False
-    print("Correct!" if right else f"Not quite: you answered {answer!r}. {hint}")
 
 
 # %% [markdown]

@@ -77,6 +77,7 @@ from cyclegan_lab import (
     show_images,
     stylize,
 )
+from cyclegan_lab.exercises import check
 from cyclegan_lab.images import image_files
 from cyclegan_lab.models import build_resnet_generator, weight_init
 from cyclegan_lab.pretrained import PACKAGE_FOLDER
@@ -97,21 +98,6 @@ def table(header, rows):
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
     display(Markdown("\n".join(lines)))
-
-
-def check(answer, expected, hint="", tolerance=1e-3):
-    """Say whether `answer` matches `expected` (numbers within `tolerance`, relative); None: not answered yet."""
-    if answer is None:
-        print("Not answered yet: set your answer in the cell above, run it, then run this cell again.")
-        return
-    try:
-        if isinstance(expected, str):
-            right = str(answer).strip().lower() == expected.lower()
-        else:
-            right = abs(float(answer) - float(expected)) <= tolerance * max(1.0, abs(float(expected)))
-    except (TypeError, ValueError):
-        right = False
-    print("Correct!" if right else f"Not quite: you answered {answer!r}. {hint}")
 
 
 # %% [markdown]

@@ -1,0 +1,25 @@
+"""The notebooks' check cells tell a learner right from wrong, and never stop the notebook."""
+
+import pytest
+
+from cyclegan_lab.exercises import check
+
+
+@pytest.mark.parametrize(
+    "answer, expected, said",
+    [
+        (None, 3, "Not answered yet"),
+        (3.0004, 3, "Correct!"),
+        (3.1, 3, "Not quite: you answered 3.1. a hint"),
+        (" Large", "large", "Correct!"),
+        ("small", "large", "Not quite"),
+        ([1, 30, 30, 1], (1, 30, 30, 1), "Correct!"),
+        ((1, 30), (1, 30, 30, 1), "Not quite"),
+        ("ten", 10, "Not quite"),  # not a number: a wrong answer, not an error
+        (0.0005, 0.0, "Correct!"),  # near zero the tolerance is absolute
+    ],
+)
+def test_check_prints_one_verdict_and_never_raises(answer, expected, said, capsys):
+    assert check(answer, expected, "a hint") is None
+    out = capsys.readouterr().out
+    assert said in out and out.count("\n") == 1
