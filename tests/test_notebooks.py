@@ -28,6 +28,7 @@ EXPECTED_TEXT = {
         "Loaded the pretrained 'monet' generator",
         "2 photos, array (2, 256, 256, 3) uint8",
         "palette distance to the paintings",
+        "Correct!",
     ],
     "08_beyond_the_lab": [
         "the ResNet is blind to the colour cast: True",
