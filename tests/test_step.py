@@ -188,14 +188,16 @@ def test_fused_adam_makes_keras_adams_update():
     rng = np.random.default_rng(0)
     start = rng.normal(size=(40, 7)).astype("float32")
     gradients = rng.normal(size=(6, 40, 7)).astype("float32")
-    results = []
-    for kind in (keras.optimizers.Adam, FusedAdam):
+
+    def train(kind):
         weight = keras.Variable(start)
         optimizer = kind(LinearDecay(2e-3, 6, 3), beta_1=0.5)
-        apply = tf.function(lambda g, optimizer=optimizer, weight=weight: optimizer.apply_gradients([(g, weight)]))
+        apply = tf.function(lambda g: optimizer.apply_gradients([(g, weight)]))
         for g in gradients:
             apply(tf.constant(g))
-        results.append([keras.ops.convert_to_numpy(v) for v in [weight, *optimizer.variables]])
+        return [keras.ops.convert_to_numpy(v) for v in [weight, *optimizer.variables]]
+
+    results = [train(kind) for kind in (keras.optimizers.Adam, FusedAdam)]
     keras_adam, fused = results
     assert np.abs(keras_adam[0] - start).max() > 1e-3  # the weights moved
     for a, b in zip(keras_adam, fused):
