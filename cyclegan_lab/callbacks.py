@@ -19,7 +19,7 @@ import keras
 import numpy as np
 
 from .cyclegan import LOSS_NAMES
-from .images import normalize, to_uint8
+from .inference import stylize
 from .models import generator_for
 from .scores import held_out_measures
 
@@ -69,7 +69,7 @@ class SamplePreview(keras.callbacks.Callback):
 
     def __init__(self, photos: np.ndarray, every: int = 50, show=None):
         super().__init__()
-        self.photos = normalize(photos)
+        self.photos = np.asarray(photos)
         self.every = every
         self.show = show or LiveFigure()
         self.seen = 0
@@ -82,11 +82,11 @@ class SamplePreview(keras.callbacks.Callback):
     def figure(self):
         from .plotting import show_images
 
-        fakes = self.model.monet_generator(self.photos, training=False)
+        fakes = stylize(self.photos, self.model.monet_generator, size=None)
         step = int(keras.ops.convert_to_numpy(self.model.monet_generator_optimizer.iterations))
         n = len(self.photos)
         titles = [f"photo {i + 1}" for i in range(n)] + [f"Monet {i + 1}, step {step}" for i in range(n)]
-        return show_images(list(self.photos) + list(keras.ops.convert_to_numpy(fakes)), titles, ncols=n)
+        return show_images(list(self.photos) + list(fakes), titles, ncols=n)
 
 
 class LiveFigure:
@@ -122,16 +122,6 @@ def monet_generator_of(cyclegan, config, into: keras.Model | None = None) -> ker
     return generator
 
 
-def paint(generator: keras.Model, photos: np.ndarray, batch_size: int = 8) -> np.ndarray:
-    """uint8 photos (n, h, w, 3) -> uint8 Monets, a batch at a time."""
-    return np.concatenate(
-        [
-            to_uint8(generator(normalize(photos[i : i + batch_size]), training=False))
-            for i in range(0, len(photos), batch_size)
-        ]
-    )
-
-
 class HeldOutMonitor(keras.callbacks.Callback):
     """Every `every` steps, paint `photos` (uint8, never trained on) and record how Monet-like they are.
 
@@ -160,7 +150,7 @@ class HeldOutMonitor(keras.callbacks.Callback):
         from .plotting import show_images
 
         self.generator = monet_generator_of(self.model, self.config, into=self.generator)
-        fakes = paint(self.generator, self.photos)
+        fakes = stylize(self.photos, self.generator, size=None)
         measures = {"step": step, **held_out_measures(fakes, self.photos, self.paintings)}
         log = self.folder / "held_out.csv"
         new = not log.exists()

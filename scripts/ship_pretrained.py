@@ -19,7 +19,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
@@ -31,15 +30,13 @@ import numpy as np
 from PIL import Image
 
 from cyclegan_lab import TrainConfig
-from cyclegan_lab.callbacks import monet_generator_of
-from cyclegan_lab.checkpoints import latest_checkpoint, restore_checkpoint
+from cyclegan_lab.checkpoints import newest_readable_checkpoint
 from cyclegan_lab.data import find_data, load_folder
 from cyclegan_lab.images import image_files, load_image
 from cyclegan_lab.inference import stylize
 from cyclegan_lab.plotting import plot_losses, show_images
-from cyclegan_lab.pretrained import PACKAGE_FOLDER, export_generator, load_pretrained
+from cyclegan_lab.pretrained import PACKAGE_FOLDER, export_generator, load_generator, load_pretrained
 from cyclegan_lab.scores import held_out_measures
-from cyclegan_lab.training import build_cyclegan
 
 ROOT = Path(__file__).resolve().parent.parent
 BETTER = {"chequerboard": min, "copy": max, "palette": min}  # how the new model must compare with the shipped one
@@ -54,16 +51,13 @@ def main() -> None:
     parser.add_argument("--force", action="store_true", help="ship even if it does not beat the shipped model")
     args = parser.parse_args()
 
-    checkpoint = latest_checkpoint(args.checkpoint_dir)
+    checkpoint = newest_readable_checkpoint(args.checkpoint_dir, set_aside=False)
     if checkpoint is None:
         parser.error(f"no checkpoint in {args.checkpoint_dir}")
-    with np.load(checkpoint) as stored:
-        config = TrainConfig(**json.loads(str(stored["state"]))["config"])
-    cyclegan = build_cyclegan(config.replace(precision="float32"))
-    state = restore_checkpoint(cyclegan, checkpoint)
-    new = monet_generator_of(cyclegan, config)
+    state, config = checkpoint.state, TrainConfig(**checkpoint.state["config"])
+    new = load_generator(checkpoint.path)  # rebuilt from the run's configuration, its averaged weights
     averaged = " (moving average of its weights)" if config.ema_decay else ""
-    print(f"{checkpoint}: step {state['step']}, generator {new.count_params():,} weights{averaged}")
+    print(f"{checkpoint.path}: step {state['step']}, generator {new.count_params():,} weights{averaged}")
 
     folders = find_data(args.data)
     photos = np.stack([load_image(path) for path in image_files(folders.photo)[args.held_out_from :]])
