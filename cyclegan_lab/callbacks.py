@@ -5,7 +5,8 @@
   generator makes of a few fixed photos, one picture updated in place.
 - `HeldOutMonitor` paints a fixed set of held-out photos every few hundred
   steps, saves them side by side with the photos as a figure, and appends the
-  measures of `scores.held_out_measures` (chequerboard, copy, palette, style)
+  measures of `scores.held_out_measures` (chequerboard, copy, composition,
+  palette, style)
   to a CSV file, so a long run can be judged by eye and by number while it
   trains, and two recipes can be compared at equal steps.
 """
@@ -13,12 +14,14 @@
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 import keras
 import numpy as np
 
 from .cyclegan import LOSS_NAMES
+from .files import atomic_write
 from .inference import stylize
 from .models import generator_for
 from .scores import held_out_measures
@@ -127,7 +130,10 @@ class HeldOutMonitor(keras.callbacks.Callback):
 
     Writes `folder/previews/step-NNNNNN.png` (the first `shown` photos above
     their Monet versions) and appends a row to `folder/held_out.csv`: step,
-    chequerboard, copy, palette, style_kid (see `scores.held_out_measures`).
+    chequerboard, copy, composition, palette, style_kid (see
+    `scores.held_out_measures`). A run resumed by a version with other
+    measures rewrites the file with all their columns, old rows left blank
+    where they have no value.
     """
 
     def __init__(self, config, photos: np.ndarray, paintings: np.ndarray, folder, every: int = 250, shown: int = 8):
@@ -152,13 +158,9 @@ class HeldOutMonitor(keras.callbacks.Callback):
         self.generator = monet_generator_of(self.model, self.config, into=self.generator)
         fakes = stylize(self.photos, self.generator, size=None)
         measures = {"step": step, **held_out_measures(fakes, self.photos, self.paintings)}
-        log = self.folder / "held_out.csv"
-        new = not log.exists()
-        with open(log, "a", newline="") as file:
-            writer = csv.DictWriter(file, fieldnames=list(measures))
-            if new:
-                writer.writeheader()
-            writer.writerow({k: (round(v, 4) if isinstance(v, float) else v) for k, v in measures.items()})
+        append_row(
+            self.folder / "held_out.csv", {k: (round(v, 4) if isinstance(v, float) else v) for k, v in measures.items()}
+        )
         n = min(self.shown, len(self.photos))
         figure = show_images(
             [*self.photos[:n], *fakes[:n]],
@@ -174,3 +176,24 @@ class HeldOutMonitor(keras.callbacks.Callback):
             flush=True,
         )
         return measures
+
+
+def append_row(path: Path, row: dict) -> None:
+    """Append `row` to the CSV file `path` (created with a header if missing). If the row has
+    columns the file lacks, the file is rewritten with all of them, atomically, old rows blank
+    in the new columns: no value ever lands under another column's name."""
+    old_rows, columns = [], list(row)
+    if path.exists():
+        with open(path, newline="") as file:
+            reader = csv.DictReader(file)
+            old_rows, header = list(reader), list(reader.fieldnames or [])
+        if header and set(row) <= set(header):
+            with open(path, "a", newline="") as file:
+                csv.DictWriter(file, fieldnames=header, restval="").writerow(row)
+            return
+        columns = header + [column for column in row if column not in header]
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=columns, restval="")
+    writer.writeheader()
+    writer.writerows([*old_rows, row])
+    atomic_write(path, lambda file: file.write(text.getvalue().encode()))

@@ -461,10 +461,13 @@ print(f"adversarial_loss={config.adversarial_loss!r}, pool_size={config.pool_siz
 # ```
 #
 # The run trains on the first 1,200 photos and keeps the rest unseen; every 250 steps it paints
-# unseen photos and records four measures from `cyclegan_lab.scores.held_out_measures`:
+# unseen photos and records five measures from `cyclegan_lab.scores.held_out_measures`:
 #
 # - **chequerboard**: `chequerboard_ratio`, the period-2 energy of $G(x)$ over that of $x$; about 1 is clean.
 # - **copy**: mean $|G(x) - x|$ on the $[-1, 1]$ scale; near 0 means the photo came back unchanged.
+# - **composition**: `composition_similarity`, the correlation of the light and dark layout of $G(x)$
+#   (luminance averaged over 32x32 blocks) with the photo's; 1 means the layout is kept. A
+#   caricature is far from the photo too, so *copy* counts only where *composition* stays high.
 # - **palette**: how far the colours are from the paintings' (earth mover's distance per channel, 0-255 scale).
 # - **style_kid**: the style proxy of notebook 7 (lower is more Monet-like).
 #
@@ -482,16 +485,16 @@ measured = {name: scores.held_out_measures(images, held_out, reference_paintings
 print(f"{len(held_out)} photos from {unseen_files[0].name}"
       f"{'' if len(files) > held_out_from else ' (this folder is too small to hold unseen photos)'}; "
       f"{len(reference_paintings)} paintings")
-table(["generator", "chequerboard", "copy", "palette", "style_kid"],
-      [[name, *(f"{m[k]:.3f}" for k in ["chequerboard", "copy", "palette", "style_kid"])] for name, m in measured.items()])
+columns = ["chequerboard", "copy", "composition", "palette", "style_kid"]
+table(["generator", *columns], [[name, *(f"{m[k]:.3f}" for k in columns)] for name, m in measured.items()])
 copying, shipped = measured["hands the photo back"], measured["shipped generator"]
 print(f"handing the photo back: copy {copying['copy']:.3f}, chequerboard {copying['chequerboard']:.2f}")
 print(f"the shipped generator's palette is closer to the paintings' than the photos' own: "
       f"{shipped['palette'] < copying['palette']}")
 
 # %% [markdown]
-# The copier scores 0 on *copy* and 1 on *chequerboard* by construction, yet it is no painter:
-# only the four measures together, and your eyes, judge a generator. The shipped model's
+# The copier scores 0 on *copy* and 1 on *chequerboard* and *composition* by construction, yet it
+# is no painter: only the measures together, and your eyes, judge a generator. The shipped model's
 # description may record its own:
 
 # %%

@@ -43,8 +43,8 @@ RECIPE = dict(
     ema_decay=0.999,
     max_images=1200,  # photos 1,201-1,500 stay unseen
     steps_per_epoch=500,
-    epochs=40,
-    decay_epochs=20,
+    epochs=24,  # 12,000 steps: about 10 hours at the 3 s a step of 2 AVX2 cores in float32
+    decay_epochs=12,  # the learning rate falls linearly to 0 over the last 6,000 steps
     checkpoint_every=250,
     seed=0,
 )

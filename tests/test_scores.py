@@ -4,7 +4,15 @@ import numpy as np
 import pytest
 
 from cyclegan_lab.data import load_folder
-from cyclegan_lab.scores import chequerboard_ratio, copy_distance, kid, palette_distance, style_features, style_kid
+from cyclegan_lab.scores import (
+    chequerboard_ratio,
+    composition_similarity,
+    copy_distance,
+    kid,
+    palette_distance,
+    style_features,
+    style_kid,
+)
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +71,25 @@ def test_copy_distance_is_zero_for_a_copy():
     assert copy_distance(255 - photos, photos) == pytest.approx(np.mean(np.abs(255 - 2 * photos.astype(float))) / 127.5)
 
 
+def test_composition_sees_a_lost_layout_where_a_recolouring_keeps_it(images):
+    """A recoloured or lightly blurred photo keeps its layout; another photo, or one turned upside
+    down, does not: the distinction the copy distance cannot make (all are far from the photo)."""
+    _, photo = images
+    photo = photo[:20]
+    assert composition_similarity(photo, photo) == pytest.approx(1.0)
+    recoloured = np.clip(photo.astype(int)[..., ::-1] * 0.7 + 40, 0, 255).astype(np.uint8)  # BGR, darker, lifted
+    blurred = ((photo[:, ::2, ::2].astype(int) + photo[:, 1::2, 1::2]) // 2).repeat(2, 1).repeat(2, 2).astype(np.uint8)
+    assert composition_similarity(recoloured, photo) > 0.8 and composition_similarity(blurred, photo) > 0.95
+    assert composition_similarity(np.roll(photo, 1, axis=0), photo) < 0.5  # each image paired with another
+    assert composition_similarity(photo[:, ::-1], photo) < 0.5
+    assert copy_distance(recoloured, photo) > copy_distance(np.roll(photo, 1, axis=0), photo) / 4
+
+
+def test_composition_needs_sides_the_grid_divides(images):
+    with pytest.raises(ValueError, match="32 divides"):
+        composition_similarity(np.zeros((1, 100, 100, 3), np.uint8), np.zeros((1, 100, 100, 3), np.uint8))
+
+
 def test_palette_distance_measures_how_far_colours_move(images):
     monet, photo = images
     assert palette_distance(monet, monet) == 0.0
@@ -91,6 +118,28 @@ def test_held_out_monitor_saves_previews_and_measures(images, tmp_path):
     monitor.on_train_batch_end(1)  # not a multiple of 2: nothing
     rows = list(csv.DictReader(open(tmp_path / "held_out.csv")))
     assert [row["step"] for row in rows] == ["2"]
-    assert set(rows[0]) == {"step", "chequerboard", "copy", "palette", "style_kid"}
+    assert set(rows[0]) == {"step", "chequerboard", "copy", "composition", "palette", "style_kid"}
     assert float(rows[0]["copy"]) > 0
     assert (tmp_path / "previews" / "step-000002.png").stat().st_size > 1000
+
+
+def test_a_measure_added_later_gets_its_own_column(tmp_path):
+    """A run resumed by a newer version, which records one measure more, keeps every old row and
+    puts each value under its own name."""
+    import csv
+
+    from cyclegan_lab.callbacks import append_row
+
+    log = tmp_path / "held_out.csv"
+    append_row(log, {"step": 250, "copy": 0.3})
+    append_row(log, {"step": 500, "copy": 0.2})
+    append_row(log, {"step": 750, "copy": 0.1, "composition": 0.9})
+    append_row(log, {"step": 1000, "composition": 0.8, "copy": 0.05})
+    rows = list(csv.DictReader(open(log)))
+    assert [(r["step"], r["copy"], r["composition"]) for r in rows] == [
+        ("250", "0.3", ""),
+        ("500", "0.2", ""),
+        ("750", "0.1", "0.9"),
+        ("1000", "0.05", "0.8"),
+    ]
+    assert [p.name for p in tmp_path.iterdir()] == ["held_out.csv"]
