@@ -16,22 +16,67 @@ Beneath them: `config` (the one `TrainConfig` they share), `precision`,
 `files` (safe downloads and writes).
 """
 
+import importlib
+import importlib.util
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # keep TensorFlow's warnings, hide its info lines
 
-from .checkpoints import latest_checkpoint, load_network, restore_checkpoint, save_checkpoint
-from .config import TrainConfig
-from .data import find_data, load_data, load_folder, make_dataset
-from .images import load_image, normalize, to_uint8
-from .inference import stylize
-from .losses import bce_from_logits, cycle_loss, discriminator_loss, generator_loss, identity_loss
-from .models import build_discriminator, build_generator, downsample, upsample
-from .plotting import plot_losses, show_images
-from .pretrained import load_generator, load_pretrained
-from .training import CycleGAN, LossHistory, SamplePreview, build_cyclegan, train
-
 __version__ = "0.1.0"
+
+# What `from cyclegan_lab import X` gives, and the module X lives in. They are imported on first
+# use (PEP 562), so `import cyclegan_lab` is instant and TensorFlow loads only when a name that
+# needs it is asked for: the command line can then answer a Ctrl-C during that slow import.
+_HOMES = {
+    "latest_checkpoint": "checkpoints",
+    "load_network": "checkpoints",
+    "restore_checkpoint": "checkpoints",
+    "save_checkpoint": "checkpoints",
+    "TrainConfig": "config",
+    "find_data": "data",
+    "load_data": "data",
+    "load_folder": "data",
+    "make_dataset": "data",
+    "load_image": "images",
+    "normalize": "images",
+    "to_uint8": "images",
+    "stylize": "inference",
+    "bce_from_logits": "losses",
+    "cycle_loss": "losses",
+    "discriminator_loss": "losses",
+    "generator_loss": "losses",
+    "identity_loss": "losses",
+    "build_discriminator": "models",
+    "build_generator": "models",
+    "downsample": "models",
+    "upsample": "models",
+    "plot_losses": "plotting",
+    "show_images": "plotting",
+    "load_generator": "pretrained",
+    "load_pretrained": "pretrained",
+    "CycleGAN": "training",
+    "LossHistory": "training",
+    "SamplePreview": "training",
+    "build_cyclegan": "training",
+    "train": "training",
+}
+
+
+def __getattr__(name: str):
+    """Import a public name (or a submodule, `cyclegan_lab.scores`) the first time it is used."""
+    if name in _HOMES:
+        value = getattr(importlib.import_module(f".{_HOMES[name]}", __name__), name)
+    elif importlib.util.find_spec(f"{__name__}.{name}") is not None:
+        value = importlib.import_module(f".{name}", __name__)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_HOMES])
+
 
 __all__ = [
     "TrainConfig",
