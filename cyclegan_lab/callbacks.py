@@ -1,6 +1,8 @@
 """Watching training: loss history, live previews, and measures on photos the model never trains on.
 
 - `LossHistory` keeps every step's four losses and their epoch means.
+- `Checkpointer` saves a checkpoint every few steps and at every epoch's end
+  (`checkpoints.save_checkpoint`), and keeps training when a save fails.
 - `SamplePreview` (with `LiveFigure`) shows, in the notebook, what the Monet
   generator makes of a few fixed photos, one picture updated in place.
 - `HeldOutMonitor` paints a fixed set of held-out photos every few hundred
@@ -20,6 +22,8 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from . import distribute
+from .checkpoints import save_checkpoint
 from .cyclegan import LOSS_NAMES
 from .files import atomic_write
 from .inference import stylize
@@ -112,6 +116,62 @@ class LiveFigure:
             else:
                 self.handle.update(figure)
         plt.close(figure)
+
+
+class Checkpointer(keras.callbacks.Callback):
+    """Save a checkpoint every `every` steps (if given) and at the end of every epoch.
+
+    `state` is called at each save and returns the extra JSON state (loss
+    history, configuration); the step is read from the optimiser's counter.
+    In a multi-worker cluster only the chief saves; on the others it does nothing.
+    """
+
+    def __init__(self, folder, state=lambda: {}, every: int | None = None, keep: int = 2):
+        super().__init__()
+        self.folder, self.state, self.every, self.keep = Path(folder), state, every, keep
+        self.saved_step = None
+        self.failure: OSError | None = None  # why the last save failed, until one succeeds
+
+    def step(self) -> int:
+        return int(keras.ops.convert_to_numpy(self.model.monet_generator_optimizer.iterations))
+
+    def save(self) -> None:
+        """Save now; if that fails (a full disk), say so once and go on training: the next save point tries again."""
+        if not distribute.is_chief(self.model.distribute_strategy):
+            return
+        step = self.step()
+        if step == self.saved_step:
+            return
+        try:
+            save_checkpoint(self.model, self.folder, {**self.state(), "step": step}, keep=self.keep)
+        except OSError as error:
+            if self.failure is None:
+                print(
+                    f"Could not save the checkpoint of step {step} in {self.folder} "
+                    f"({error.strerror or error}); training goes on and the next save point tries again."
+                )
+            self.failure = error
+            return
+        if self.failure is not None:
+            print(f"Saved the checkpoint of step {step}: saving works again.")
+        self.saved_step, self.failure = step, None
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.every and self.step() % self.every == 0:
+            self.save()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.save()
+
+    def on_train_end(self, logs=None):
+        if self.failure is not None:  # one more try, then say plainly what is not on disk
+            self.save()
+        if self.failure is not None:
+            print(
+                f"Warning: the newest steps are not saved ({self.failure.strerror or self.failure}): they exist "
+                f"only in this process. Free space in {self.folder} and call checkpoints.save_checkpoint, "
+                "or train again to repeat them from the last checkpoint."
+            )
 
 
 def monet_generator_of(cyclegan, config, into: keras.Model | None = None) -> keras.Model:

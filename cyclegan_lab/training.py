@@ -15,7 +15,7 @@ import keras
 import tensorflow as tf
 
 from . import checkpoints, distribute, precision
-from .callbacks import LiveFigure, LossHistory, SamplePreview  # noqa: F401  (also importable from here)
+from .callbacks import Checkpointer, LiveFigure, LossHistory, SamplePreview  # noqa: F401  (also importable from here)
 from .config import TrainConfig
 from .cyclegan import LOSS_NAMES, NETWORKS, CycleGAN  # noqa: F401  (also importable from here)
 from .data import LabData, make_dataset, steps_per_epoch
@@ -146,9 +146,7 @@ def train(
         own = [history]  # ours run first, so a checkpoint is safe before any user callback runs
         if writes:
             state = lambda: {"history": history.to_dict(), "config": config.to_dict(), "replicas": replicas}
-            own.append(
-                checkpoints.Checkpointer(checkpoint_dir, state, config.checkpoint_every, config.keep_checkpoints)
-            )
+            own.append(Checkpointer(checkpoint_dir, state, config.checkpoint_every, config.keep_checkpoints))
         elif checkpoint_dir is not None:
             print(f"This worker is not the chief: the chief writes the checkpoints to {checkpoint_dir}.")
         callbacks = own + list(callbacks)
