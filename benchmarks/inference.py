@@ -2,9 +2,11 @@
 
 Times, in one run and on the same random photos:
   (a) the shipped model, `load_pretrained("monet")` (or, if its weights file is
-      missing, an untrained generator of the same compact shape: the time
+      missing, an untrained generator of the shape monet.json describes: the time
       depends on the shape, not on the weights);
-  (b) the lab's full U-Net, `build_generator()` with 64 filters, untrained,
+  (b) the compact U-Net (16 filters, built for 128 pixels), the shape of the
+      generator shipped before the ResNet, untrained;
+  (c) the lab's full U-Net, `build_generator()` with 64 filters, untrained,
       as the baseline;
 each through `predict_on_batch` (a compiled tf.function call, traced once per
 shape during the warm-up), and prints the median milliseconds per photo at
@@ -19,6 +21,7 @@ average printed first says how busy it was.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import resource
@@ -31,23 +34,22 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from cyclegan_lab.models import build_generator
-from cyclegan_lab.pretrained import PretrainedNotFoundError, load_pretrained
+from cyclegan_lab.config import TrainConfig
+from cyclegan_lab.models import build_generator, generator_for
+from cyclegan_lab.pretrained import PACKAGE_FOLDER, PretrainedNotFoundError, load_pretrained
 
 SIZE = 256
 WARM_UP = 2
 
 
 def shipped_model() -> tuple[keras.Model, str]:
-    """The shipped model, or a stand-in of its shape (and a line saying so) if its files are missing."""
+    """The shipped model, or a stand-in of its shape (and a line saying so) if its weights are missing."""
     try:
         return load_pretrained("monet"), "shipped monet"
     except PretrainedNotFoundError as error:
-        print(
-            f"Note: {error}\n      Timing an untrained compact generator "
-            "(build_generator(image_size=128, filters=16, any_size=True)) instead."
-        )
-        return build_generator("compact", image_size=128, filters=16, any_size=True), "compact (untrained)"
+        config = TrainConfig(**json.loads((PACKAGE_FOLDER / "monet.json").read_text())["config"])
+        print(f"Note: {error}\n      Timing an untrained generator of its shape ({config.generator}) instead.")
+        return generator_for(config, any_size=True), f"{config.generator} (untrained)"
 
 
 def seconds(model: keras.Model, batch: np.ndarray) -> float:
@@ -81,7 +83,11 @@ def main() -> None:
     )
 
     shipped, shipped_name = shipped_model()
-    models = {shipped_name: shipped, "lab U-Net (64 filters, untrained)": build_generator()}
+    models = {
+        shipped_name: shipped,
+        "compact U-Net (16 filters, untrained)": build_generator(image_size=128, filters=16, any_size=True),
+        "lab U-Net (64 filters, untrained)": build_generator(),
+    }
     photos = np.random.default_rng(0).uniform(-1, 1, (max(1, args.images), SIZE, SIZE, 3)).astype(np.float32)
     batch8_runs = max(2, args.images // 8)
 

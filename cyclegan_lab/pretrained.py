@@ -3,16 +3,16 @@
 Two models, by name:
 
 ``"monet"`` (the default, shipped with the package, works offline)
-    A compact version of the lab's U-Net (`models.build_generator` with
-    `image_size` 128 and 16 filters instead of 256 and 64: 2.6 million
-    weights instead of 54 million, and on a CPU over ten times faster; see
-    benchmarks/inference.py), trained with this library. It lives in the
-    package folder ``cyclegan_lab/pretrained/`` as two files: ``monet.weights.h5`` (the
-    weights, Keras 3 `save_weights` format) and ``monet.json`` (the
-    architecture: ``{"image_size": 128, "filters": 16, ...}``, plus notes on
-    how it was trained). It is rebuilt with ``any_size=True``, so it accepts
-    images whose height and width are multiples of 128 (`stylize` pads the
-    others).
+    The CycleGAN paper's ResNet generator (`models.build_resnet_generator`:
+    reflection padding, 6 residual blocks, resize-convolution upsampling)
+    with 16 filters instead of the paper's 64: half a million weights,
+    trained with this library by ``scripts/train_monet.py`` (see
+    MODEL_CARD.md). It lives in the package folder ``cyclegan_lab/pretrained/``
+    as two files: ``monet.weights.h5`` (the weights, Keras 3 `save_weights`
+    format) and ``monet.json`` (the run's whole `TrainConfig`, from which
+    `models.generator_for` rebuilds the network, plus how it was trained and
+    measured). It is rebuilt with ``any_size=True``, so it accepts images
+    whose height and width are multiples of 4 (`stylize` pads the others).
 
 ``"original-50-epochs"`` (downloaded once, 193 MiB, then cached)
     The original lab's generator: the full 54-million-weight U-Net, trained
@@ -31,8 +31,7 @@ Where the shipped files are looked for, in this order: the ``folder=`` argument
 of `load_pretrained`; the folder named by the ``CYCLEGAN_LAB_PRETRAINED``
 environment variable (for tests and for trying your own export; not needed
 in normal use); the package's ``pretrained/`` folder.
-`export_generator` writes such a pair of files from any generator built by
-`models.build_generator`.
+`export_generator` writes such a pair of files from any generator of `models`.
 """
 
 from __future__ import annotations
@@ -60,7 +59,7 @@ ORIGINAL = Remote(
     size=202_293_808,  # no SHA-256 is published, so the size is all we can check
 )
 MODELS = {
-    "monet": "compact U-Net trained with this library, shipped with the package (offline)",
+    "monet": "ResNet generator trained with this library, shipped with the package (offline)",
     "original-50-epochs": "the original lab's full U-Net after 50 epochs (downloads 193 MiB once)",
 }
 REQUIRED_INFO = ("image_size", "filters")

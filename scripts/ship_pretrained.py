@@ -106,7 +106,11 @@ def main() -> None:
         "filters": config.filters,
         "step": state["step"],
         "config": config.to_dict(),
-        "held_out": {name: measures for name, measures in table.items()},
+        "held_out": {  # as the exported model's own description sees them
+            "photos themselves": table["photos themselves"],
+            "previous generator": old,
+            f"this generator (step {state['step']})": now,
+        },
     }
     export_generator(new, PACKAGE_FOLDER, "monet", info)
     size = (PACKAGE_FOLDER / "monet.weights.h5").stat().st_size / 1e6
