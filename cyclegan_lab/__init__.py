@@ -78,36 +78,4 @@ def __dir__() -> list[str]:
     return sorted([*globals(), *_HOMES])
 
 
-__all__ = [
-    "TrainConfig",
-    "find_data",
-    "load_data",
-    "load_folder",
-    "load_image",
-    "make_dataset",
-    "normalize",
-    "to_uint8",
-    "build_discriminator",
-    "build_generator",
-    "downsample",
-    "upsample",
-    "bce_from_logits",
-    "cycle_loss",
-    "discriminator_loss",
-    "generator_loss",
-    "identity_loss",
-    "CycleGAN",
-    "LossHistory",
-    "SamplePreview",
-    "build_cyclegan",
-    "train",
-    "latest_checkpoint",
-    "load_network",
-    "restore_checkpoint",
-    "save_checkpoint",
-    "plot_losses",
-    "show_images",
-    "load_generator",
-    "load_pretrained",
-    "stylize",
-]
+__all__ = list(_HOMES)  # what `from cyclegan_lab import *` gives
