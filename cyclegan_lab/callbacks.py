@@ -191,15 +191,26 @@ class HeldOutMonitor(keras.callbacks.Callback):
     Writes `folder/previews/step-NNNNNN.png` (the first `shown` photos above
     their Monet versions) and appends a row to `folder/held_out.csv`: step,
     chequerboard, copy, composition, palette, style_kid (see
-    `scores.held_out_measures`). A run resumed by a version with other
+    `scores.held_out_measures`); with `save_paintings`, also all the painted
+    photos as `folder/previews/step-NNNNNN.npy` (uint8). A run resumed by a version with other
     measures rewrites the file with all their columns, old rows left blank
     where they have no value.
     """
 
-    def __init__(self, config, photos: np.ndarray, paintings: np.ndarray, folder, every: int = 250, shown: int = 8):
+    def __init__(
+        self,
+        config,
+        photos: np.ndarray,
+        paintings: np.ndarray,
+        folder,
+        every: int = 250,
+        shown: int = 8,
+        save_paintings: bool = False,
+    ):
         super().__init__()
         self.config, self.photos, self.paintings = config, photos, paintings
         self.folder, self.every, self.shown = Path(folder), every, shown
+        self.save_paintings = save_paintings  # also keep every painted photo, for measures computed later
         self.generator = None  # built once, refilled at each record
 
     def step(self) -> int:
@@ -229,6 +240,8 @@ class HeldOutMonitor(keras.callbacks.Callback):
             size=2.0,
         )
         (self.folder / "previews").mkdir(parents=True, exist_ok=True)
+        if self.save_paintings:
+            atomic_write(self.folder / "previews" / f"step-{step:06d}.npy", lambda file: np.save(file, fakes))
         figure.savefig(self.folder / "previews" / f"step-{step:06d}.png", dpi=80)
         plt.close(figure)
         print(

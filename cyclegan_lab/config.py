@@ -24,6 +24,7 @@ class TrainConfig:
     generator: str = "unet"  # "unet": the lab's U-Net; "compact": the same U-Net with 16 filters; "resnet": the paper's
     generator_filters: int | None = None  # generator's first-block filters (None: unet 64, compact 16, resnet 32)
     residual_blocks: int = 6  # residual blocks of the resnet generator (paper: 6 for 128 pixels, 9 for 256)
+    downsamplings: int = 2  # resnet: stride-2 convolutions before the residual blocks (paper: 2, quarter size; 1: half)
     upsampling: str = "auto"  # "transposed" convolutions, "resize" (nearest x2 + 3x3 conv); auto: resize for resnet
     crop_size: int | None = None  # train on random crop_size x crop_size patches (None: whole images); faster
     batch_size: int = 1  # images per domain per step on each replica (lab: 1); global batch = batch_size x replicas
@@ -63,6 +64,8 @@ class TrainConfig:
         for name in ["learning_rate", "lambda_cycle"]:
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)!r}")
+        if self.downsamplings not in (1, 2):
+            raise ValueError(f"downsamplings must be 1 or 2, got {self.downsamplings!r}")
         if not 0 <= self.beta_1 < 1:
             raise ValueError(f"beta_1 must be in [0, 1), got {self.beta_1!r}")
         if not self.identity_weight >= 0:

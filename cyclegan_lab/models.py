@@ -175,6 +175,7 @@ def build_resnet_generator(
     residual_blocks: int = 6,
     upsampling: str = "resize",
     any_size: bool = False,
+    downsamplings: int = 2,
 ) -> keras.Model:
     """The CycleGAN paper's generator (Johnson et al. 2016): (b, h, w, 3) in [-1, 1] -> the same shape.
 
@@ -186,16 +187,27 @@ def build_resnet_generator(
     32 filters and 6 blocks make 2.0 M, small enough to train on a CPU.
     `image_size` only fixes the input shape (any multiple of 4 works with
     `any_size=True`).
+
+    `downsamplings=1` keeps the residual blocks at *half* the size, with
+    2 x filters channels: at 32 filters, 64 channels on a 128x128 grid for a
+    256 photo. A painter's stroke is a few pixels wide; at a quarter of the
+    size each position of the blocks covers 4x4 pixels, at half size 2x2,
+    so the blocks have room to paint strokes (about 4x the arithmetic of
+    the quarter-size blocks at the same channels).
     """
     resize = _resize(upsampling)
+    if downsamplings not in (1, 2):
+        raise ValueError(f"downsamplings must be 1 or 2, got {downsamplings!r}")
     side = None if any_size else image_size
     inputs = keras.Input(shape=(side, side, 3))
     x = _conv_norm_relu(inputs, filters, 7)  # (b, h, w, f)
-    x = _conv_norm_relu(x, filters * 2, 3, strides=2)  # (b, h/2, w/2, 2f)
-    x = _conv_norm_relu(x, filters * 4, 3, strides=2)  # (b, h/4, w/4, 4f)
+    widths = [filters * 2 ** (level + 1) for level in range(downsamplings)]  # [2f] or [2f, 4f]
+    for f in widths:  # (b, h/2, w/2, 2f), then (b, h/4, w/4, 4f)
+        x = _conv_norm_relu(x, f, 3, strides=2)
+    channels = widths[-1]
     for _ in range(residual_blocks):
-        x = layers.Add()([x, _conv_norm_relu(_conv_norm_relu(x, filters * 4, 3), filters * 4, 3, relu=False)])
-    for f in (filters * 2, filters):  # (b, h/2, w/2, 2f), then (b, h, w, f)
+        x = layers.Add()([x, _conv_norm_relu(_conv_norm_relu(x, channels, 3), channels, 3, relu=False)])
+    for f in [*widths[-2::-1], filters]:  # back up: 2f, then f (or just f from half size)
         if resize:
             x = _conv_norm_relu(layers.UpSampling2D(2, interpolation="nearest")(x), f, 3)
         else:
@@ -212,7 +224,13 @@ def generator_for(config, name: str = "monet_generator", any_size: bool = False)
     """The generator a `TrainConfig` describes (U-Net, compact U-Net or ResNet), at its training size."""
     if config.generator == "resnet":
         return build_resnet_generator(
-            name, config.train_size, config.filters, config.residual_blocks, config.upsampling_mode, any_size=any_size
+            name,
+            config.train_size,
+            config.filters,
+            config.residual_blocks,
+            config.upsampling_mode,
+            any_size=any_size,
+            downsamplings=config.downsamplings,
         )
     return build_generator(
         name, config.train_size, config.filters, any_size=any_size, upsampling=config.upsampling_mode

@@ -51,6 +51,7 @@ def test_compact_generator_is_the_unet_with_16_filters_and_fits_in_25_mb():
         dict(crop_size=48),
         dict(crop_size=512),
         dict(generator_filters=0),
+        dict(downsamplings=3),
     ],
 )
 def test_bad_recipe_options_are_refused_with_the_options_name(bad):
@@ -152,6 +153,17 @@ def test_resnet_generator_is_the_papers_and_keeps_any_size():
     assert config.filters == 32 and config.upsampling_mode == "resize"
     assert generator_for(config).count_params() == 1_966_915
     assert TrainConfig().upsampling_mode == "transposed"
+
+
+def test_half_size_resnet_keeps_its_residual_blocks_at_half_the_image_size():
+    """downsamplings=1: one stride-2 convolution, so the blocks see 2x2 pixels a position (room for strokes)."""
+    generator = build_resnet_generator(image_size=64, filters=8, residual_blocks=2, downsamplings=1)
+    block_outputs = [tuple(layer.output.shape) for layer in generator.layers if isinstance(layer, keras.layers.Add)]
+    assert block_outputs == [(None, 32, 32, 16)] * 2
+    fakes = generator(tf.random.stateless_uniform((1, 64, 64, 3), (0, 2), -1, 1))
+    assert fakes.shape == (1, 64, 64, 3)
+    config = TrainConfig(generator="resnet", generator_filters=32, downsamplings=1)
+    assert generator_for(config).count_params() == 490_435  # 64 channels at half size, like the 16-filter one's 495,011
 
 
 def test_resize_convolution_paints_no_chequerboard_where_a_transposed_one_does():
