@@ -461,7 +461,7 @@ print(f"adversarial_loss={config.adversarial_loss!r}, pool_size={config.pool_siz
 # ```
 #
 # The run trains on the first 1,200 photos and keeps the rest unseen; every 250 steps it paints
-# unseen photos and records five measures from `cyclegan_lab.scores.held_out_measures`:
+# unseen photos and records six measures from `cyclegan_lab.scores.held_out_measures`:
 #
 # - **chequerboard**: `chequerboard_ratio`, the period-2 energy of $G(x)$ over that of $x$; about 1 is clean.
 # - **copy**: mean $|G(x) - x|$ on the $[-1, 1]$ scale; near 0 means the photo came back unchanged.
@@ -469,9 +469,13 @@ print(f"adversarial_loss={config.adversarial_loss!r}, pool_size={config.pool_siz
 #   (luminance averaged over 32x32 blocks) with the photo's; 1 means the layout is kept. A
 #   caricature is far from the photo too, so *copy* counts only where *composition* stays high.
 # - **palette**: how far the colours are from the paintings' (earth mover's distance per channel, 0-255 scale).
-# - **style_kid**: the style proxy of notebook 7 (lower is more Monet-like).
+# - **kid**: the kernel distance (KID x 1000) between the painted photos and half of the paintings,
+#   on the features of an ImageNet classifier (`scores.imagenet_kid`; notebook 9 builds and tests it).
+# - **gap_closed**: the share of the photos-to-paintings KID the generator closes: 0 no closer than
+#   the photos, 1 as close as other paintings are (`scores.painting_gap`). This one decides.
 #
-# `ship_pretrained.py` ships a new generator only if it beats the shipped one. Measure, on photos
+# `ship_pretrained.py` ships a new generator only if it closes more of the gap than the shipped one,
+# and at least half of it. Measure, on photos
 # the shipped model never saw, a generator that hands the photo back, and the shipped one:
 
 # %%
@@ -485,7 +489,7 @@ measured = {name: scores.held_out_measures(images, held_out, reference_paintings
 print(f"{len(held_out)} photos from {unseen_files[0].name}"
       f"{'' if len(files) > held_out_from else ' (this folder is too small to hold unseen photos)'}; "
       f"{len(reference_paintings)} paintings")
-columns = ["chequerboard", "copy", "composition", "palette", "style_kid"]
+columns = ["chequerboard", "copy", "composition", "palette", "kid", "gap_closed"]
 table(["generator", *columns], [[name, *(f"{m[k]:.3f}" for k in columns)] for name, m in measured.items()])
 copying, shipped = measured["hands the photo back"], measured["shipped generator"]
 print(f"handing the photo back: copy {copying['copy']:.3f}, chequerboard {copying['chequerboard']:.2f}")

@@ -36,6 +36,13 @@ EXPECTED_TEXT = {
         "handing the photo back: copy 0.000, chequerboard 1.00",
         "Correct!",
     ],
+    "09_judging_paintings": [
+        "EfficientNet-Lite0: 4,694,024 weights",
+        "photos are further from the paintings than paintings are: True",
+        "blurred: KID says no closer to Monet than the photos: True",
+        "of the gap closed",
+        "Correct!",
+    ],
 }
 
 

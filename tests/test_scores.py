@@ -8,7 +8,9 @@ from cyclegan_lab.scores import (
     chequerboard_ratio,
     composition_similarity,
     copy_distance,
+    fid,
     kid,
+    painting_gap,
     palette_distance,
     style_features,
     style_kid,
@@ -110,7 +112,7 @@ def test_held_out_monitor_saves_previews_and_measures(images, tmp_path):
         image_size=64, generator="resnet", generator_filters=4, residual_blocks=1, ema_decay=0.9, precision="float32"
     )
     cyclegan = build_cyclegan(config)
-    monitor = HeldOutMonitor(config, photo[:3], monet[:20], tmp_path, every=2, shown=2)
+    monitor = HeldOutMonitor(config, photo[:3], monet[:20], tmp_path, every=2, shown=2, save_paintings=True)
     monitor.set_model(cyclegan)
     cyclegan.monet_generator_optimizer.iterations.assign(2)
     monitor.on_train_batch_end(0)
@@ -118,9 +120,11 @@ def test_held_out_monitor_saves_previews_and_measures(images, tmp_path):
     monitor.on_train_batch_end(1)  # not a multiple of 2: nothing
     rows = list(csv.DictReader(open(tmp_path / "held_out.csv")))
     assert [row["step"] for row in rows] == ["2"]
-    assert set(rows[0]) == {"step", "chequerboard", "copy", "composition", "palette", "style_kid"}
+    assert set(rows[0]) == {"step", "chequerboard", "copy", "composition", "palette", "kid", "gap_closed"}
     assert float(rows[0]["copy"]) > 0
     assert (tmp_path / "previews" / "step-000002.png").stat().st_size > 1000
+    painted = np.load(tmp_path / "previews" / "step-000002.npy")  # every painted photo, for measures computed later
+    assert painted.shape == (3, 128, 128, 3) and painted.dtype == np.uint8
 
 
 def test_a_measure_added_later_gets_its_own_column(tmp_path):
@@ -143,3 +147,57 @@ def test_a_measure_added_later_gets_its_own_column(tmp_path):
         ("1000", "0.05", "0.8"),
     ]
     assert [p.name for p in tmp_path.iterdir()] == ["held_out.csv"]
+
+
+@pytest.fixture(scope="module")
+def unseen(real_data):
+    """The 300 photos no run trains on, and the 300 paintings split into the floor half and the reference half."""
+    from cyclegan_lab.images import image_files, load_image
+    from cyclegan_lab.scores import split_paintings
+
+    photos = np.stack([load_image(f) for f in image_files(real_data / "photo")[1200:]])
+    paintings = load_folder(real_data / "monet")
+    return photos, paintings, *split_paintings(paintings)
+
+
+def test_imagenet_kid_agrees_with_the_eye_on_spoiled_photos(unseen):
+    """Paintings are close to paintings; blur, a chequerboard or one texture stamped over everything
+    never brings photos closer to Monet; a colour transfer to Monet's palette brings them a little closer."""
+    from cyclegan_lab import distortions
+    from cyclegan_lab.efficientnet import imagenet_features
+
+    photos, paintings, floor_set, reference = unseen
+    ref = imagenet_features(reference)
+    score = lambda images: 1000 * kid(imagenet_features(images), ref)[0]
+    start = score(photos)
+    assert score(floor_set) < 0.1 * start
+    assert score(distortions.blur(photos)) > 2 * start
+    assert score(distortions.chequerboard(photos)) > start
+    assert score(distortions.stamp_texture(photos, floor_set[0])) > 0.97 * start
+    assert score(distortions.colour_transfer(photos, paintings)) < start
+
+
+def test_the_style_proxy_is_blind_where_imagenet_kid_sees(unseen):
+    """The old proxy calls chequerboard noise 3x further from Monet than photos (random filters love edges)
+    but a colour transfer nearly a painting; ImageNet KID moves both only a little, as the eye does."""
+    from cyclegan_lab import distortions
+
+    photos, paintings, _, reference = unseen
+    transferred = distortions.colour_transfer(photos, paintings)
+    assert style_kid(transferred, reference)[0] < 0.3 * style_kid(photos, reference)[0]
+    gap = painting_gap(transferred, photos, paintings)
+    assert 0 < gap["gap_closed"] < 0.3, gap  # closer, but a recoloured photo is still a photo
+
+
+def test_fid_matches_the_matrix_square_root_route_and_its_known_cases():
+    """FID against NumPy's general eigenvalues of S_a S_b; 0 for one set; |shift|^2 for a shifted copy."""
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(300, 6)) @ rng.normal(size=(6, 6))
+    b = rng.normal(0.3, 1.5, size=(200, 6))
+    cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    root_trace = np.sqrt(np.linalg.eigvals(cov_a @ cov_b).real.clip(0)).sum()
+    expected = ((a.mean(0) - b.mean(0)) ** 2).sum() + np.trace(cov_a) + np.trace(cov_b) - 2 * root_trace
+    assert fid(a, b) == pytest.approx(expected, rel=1e-8)
+    assert fid(a, a) == pytest.approx(0, abs=1e-8)
+    shift = np.array([1.0, -2.0, 0, 0, 0.5, 0])
+    assert fid(a + shift, a) == pytest.approx((shift**2).sum(), rel=1e-8)

@@ -1,0 +1,246 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 9. Judge a painting with an ImageNet network
+#
+# This notebook builds the measure that decides which generator the library ships: how close a set
+# of pictures is to Monet's paintings, seen through the features of a network trained to recognise
+# photographs. Then it tests that measure on spoiled photos whose answer the eye already knows.
+#
+# ## What you'll learn
+# - why pixel statistics cannot judge a painting, and what a classifier's *features* are;
+# - KID, the kernel distance between two sets of features, and the share of the photos-to-paintings
+#   gap a generator closes;
+# - how to validate a measure before trusting it, and why the library's earlier style proxy was blind.
+#
+# ## What you'll need
+# - notebook 8 helps (it trains and measures generators); this one only measures;
+# - a minute or two on a CPU. The ImageNet weights come inside a Python package: no download.
+
+# %% tags=["parameters"]
+DATA_DIR = None  # folder with Monet and photo images; None: $CYCLEGAN_LAB_DATA, the cache, or the lab's download
+SMOKE = False  # True: a few images only; the variable CYCLEGAN_LAB_SMOKE also turns it on
+N_PHOTOS = 300  # unseen photos to measure (the shipped generator never trained on them)
+HELD_OUT_FROM = 1200  # the first unseen photo (the shipped run trained on the first 1,200)
+
+# %%
+import inspect
+import os
+
+import numpy as np
+from IPython.display import Code, display
+
+from cyclegan_lab import distortions, efficientnet, find_data, load_folder, load_generator, show_images, stylize
+from cyclegan_lab.exercises import check
+from cyclegan_lab.images import image_files, load_image
+from cyclegan_lab.scores import kid, split_paintings, style_kid
+
+SMOKE = SMOKE or os.environ.get("CYCLEGAN_LAB_SMOKE") == "1"
+n_photos = 8 if SMOKE else N_PHOTOS
+n_paintings = 16 if SMOKE else 300
+
+folders = find_data(DATA_DIR)
+files = image_files(folders.photo)
+unseen = files[HELD_OUT_FROM:HELD_OUT_FROM + n_photos]
+if not unseen:
+    print(f"This folder has {len(files)} photos, none from number {HELD_OUT_FROM + 1} on: the measures below use "
+          "the last photos, which a model trained on this folder may have seen.")
+    unseen = files[-n_photos:]
+photos = np.stack([load_image(f) for f in unseen])
+paintings = load_folder(folders.monet, limit=n_paintings)
+print(f"{len(photos)} photos, {len(paintings)} paintings")
+
+# %% [markdown]
+# ## Look through a classifier's eyes
+#
+# A network trained to sort a million photographs into ImageNet's 1,000 classes had to learn what
+# sky, water, foliage and stone look like, at every scale, in every light. Its last layer before the
+# classifier, averaged over the picture, is a list of 1,280 numbers that says what is there and how it
+# is made. Two pictures with similar lists *look* alike to the network, whatever their pixels.
+#
+# The library's network is EfficientNet-Lite0 (Tan & Le 2019), rebuilt in Keras in
+# `cyclegan_lab/efficientnet.py` and filled with its published ImageNet weights. Each of its 16
+# blocks widens the channels 6x with a 1x1 convolution, filters each channel on its own with a
+# depthwise convolution, and narrows them again:
+
+# %%
+display(Code(inspect.getsource(efficientnet.mbconv), language="python"))
+lite0 = efficientnet.load_lite0()
+print(f"EfficientNet-Lite0: {lite0.count_params():,} weights")
+
+# %% [markdown]
+# Does the port see what the original saw? Its five likeliest classes for a photo and for a painting:
+
+# %%
+for name, image in [("photo", photos[0]), ("painting", paintings[0])]:
+    print(f"{name}: " + ", ".join(f"{label} {p:.0%}" for label, p in efficientnet.top_classes(image)))
+show_images([photos[0], paintings[0]], ["photo", "painting"], ncols=2, size=3)
+
+# %% [markdown]
+# ## Measure the distance between two sets
+#
+# One generated picture cannot be "Monet-like" on its own: the question is whether the *set* of
+# generated pictures is spread like the set of paintings. The Kernel Inception Distance (KID,
+# Bińkowski et al. 2018) compares two sets of feature vectors $a_i$ and $b_j$ with a kernel
+# $k(a, b) = (a \cdot b / d + 1)^3$: the maximum mean discrepancy
+#
+# $$\text{MMD}^2 = \overline{k(a_i, a_{i'})} + \overline{k(b_j, b_{j'})} - 2\,\overline{k(a_i, b_j)},$$
+#
+# where the first two averages leave out $i = i'$ and $j = j'$, so that its mean is 0 when both
+# sets come from one distribution (it can then dip below 0). KID averages it over random subsets:
+
+# %%
+display(Code(inspect.getsource(kid), language="python"))
+
+# %% [markdown]
+# Split the paintings in two halves. One half is the *reference*; the other half says how far
+# paintings are from paintings (the floor); the photos say where a generator starts:
+
+# %%
+floor_set, reference = split_paintings(paintings)
+reference_features = efficientnet.imagenet_features(reference)
+subset = min(100, len(floor_set), len(photos))
+
+
+def kid_to_monet(images):
+    """KID x 1000 of uint8 images against the reference paintings, on ImageNet features."""
+    return 1000 * kid(efficientnet.imagenet_features(images), reference_features, subset_size=subset)[0]
+
+
+floor, start = kid_to_monet(floor_set), kid_to_monet(photos)
+print(f"KID x 1000: other paintings {floor:.1f}, photos {start:.1f}")
+print(f"photos are further from the paintings than paintings are: {start > floor}")
+
+# %% [markdown]
+# A generator's result $K$ sits somewhere on that scale. The share of the gap it closes,
+# $(K_{\text{photos}} - K) / (K_{\text{photos}} - K_{\text{floor}})$, is 100% for pictures as close
+# to the paintings as other paintings are, 0% for no change, and negative for pictures further from
+# Monet than the photos were.
+
+# %% [markdown]
+# ## Test the measure on spoiled photos
+#
+# Before a measure chooses a generator, it must agree with the eye where the answer is plain.
+# `cyclegan_lab.distortions` spoils the photos in four ways:
+
+# %%
+spoiled = {
+    "blurred": distortions.blur(photos),
+    "chequerboard": distortions.chequerboard(photos),
+    "stamped texture": distortions.stamp_texture(photos, floor_set[0]),
+    "colour transfer": distortions.colour_transfer(photos, paintings),
+}
+show_images([photos[0], *[images[0] for images in spoiled.values()]], ["photo", *spoiled], ncols=5, size=2.6)
+
+# %% [markdown]
+# Blur, a chequerboard and one texture stamped over everything should not bring a photo closer to
+# Monet; giving it Monet's palette should, a little. Beside KID, the library's earlier measure: the
+# *style proxy*, KID on the channel means and spreads of the image and of a small network with
+# random weights.
+
+# %%
+sets = {"other paintings": floor_set, "photos": photos, **spoiled, "copies of the reference": reference}
+style_start = style_kid(photos, reference, subset_size=subset)[0]
+print(f"{'set':>24} | {'KID x1000':>9} | {'gap closed':>10} | {'style proxy':>11}")
+measured = {}
+for name, images in sets.items():
+    value = kid_to_monet(images)
+    measured[name] = value
+    proxy = style_kid(images, reference, subset_size=subset)[0]
+    print(f"{name:>24} | {value:9.1f} | {(start - value) / (start - floor):10.0%} | {proxy:11.2f}")
+
+# %%
+for name in ["blurred", "chequerboard", "stamped texture"]:
+    print(f"{name}: KID says no closer to Monet than the photos: {measured[name] >= measured['photos']}")
+print(f"colour transfer: KID says a little closer: {measured['colour transfer'] < measured['photos']}")
+
+# %% [markdown]
+# Copies of the reference paintings score best of all: a distance between sets rewards a generator
+# that hands back the paintings it trained on. That is why the Kaggle competition adds a memorisation
+# penalty to its score, and why the library judges generators on photos, whose paintings it never had.
+#
+# The style proxy reacts strongly to a chequerboard (random filters respond to edges) and to colour,
+# but it has no notion of what a painting *is*. That blindness is what chose a generator that turned
+# every photo into a blurred, embossed picture. Measure the shipped generator both ways:
+
+# %%
+generator = load_generator("monet")
+painted = stylize(photos, generator)
+shipped_kid = kid_to_monet(painted)
+shipped_proxy = style_kid(painted, reference, subset_size=subset)[0]
+print(f"shipped generator: KID x 1000 {shipped_kid:.1f} (photos {start:.1f}, paintings {floor:.1f}): "
+      f"{(start - shipped_kid) / (start - floor):.0%} of the gap closed")
+print(f"style proxy: {shipped_proxy:.2f} (photos {style_start:.2f})")
+show_images([*photos[:4], *painted[:4]], ["unseen photo"] * 4 + ["shipped generator"] * 4, ncols=4, size=2.4)
+
+# %% [markdown]
+# Look at the pictures, then at the numbers: a measure that disagrees with what you see is the one
+# to mend.
+#
+# ## On your own
+#
+# **Exercise 1 (predict, then run).** Turn the photos into grayscale (all three channels the same
+# luminance). Will KID put them `"closer"` to Monet than the colour photos, or `"further"`?
+
+# %%
+grayscale_answer = None  # "closer" or "further"
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution: further. Monet painted in colour; grey pictures lose what the features know of sky,
+# foliage and light, which is much of what tells one landscape from another.
+grayscale_answer = "further"
+
+# %%
+gray = np.repeat((photos @ np.array([0.299, 0.587, 0.114]))[..., None], 3, axis=-1).astype(np.uint8)
+gray_kid = kid_to_monet(gray)
+print(f"KID x 1000: grayscale {gray_kid:.1f}, colour photos {start:.1f}")
+check(grayscale_answer, "closer" if gray_kid < start else "further")
+
+# %% [markdown]
+# **Exercise 2.** Write the unbiased MMD$^2$ above in NumPy for two whole feature sets `a` and `b`
+# of the same size (no subsets): the mean of the kernel over pairs within `a` (leaving out each
+# vector with itself), the same within `b`, minus twice the mean over all pairs between them.
+
+# %%
+def my_mmd(a, b):
+    return None  # your code: the unbiased MMD^2 with k(x, y) = (x . y / d + 1)^3
+
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+def my_mmd(a, b):
+    d, m = a.shape[1], len(a)
+    k = lambda x, y: (x @ y.T / d + 1) ** 3
+    within = lambda x: (k(x, x).sum() - np.trace(k(x, x))) / (m * (m - 1))
+    return within(a) + within(b) - 2 * k(a, b).mean()
+
+
+# %%
+rng = np.random.default_rng(0)
+a_features, b_features = rng.normal(size=(20, 8)), rng.normal(0.5, 1.0, size=(20, 8))
+expected = kid(a_features, b_features, subsets=1, subset_size=20)[0]  # a subset of all 20 is the whole set
+print(f"scores.kid on the whole sets: {expected:.6f}")
+check(my_mmd(a_features, b_features), expected, "within-set means leave out the diagonal; between-set means do not")
+
+# %% [markdown]
+# ## Further reading
+# - M. Bińkowski et al., "Demystifying MMD GANs", ICLR 2018 (KID).
+# - M. Heusel et al., "GANs Trained by a Two Time-Scale Update Rule Converge to a Local Nash
+#   Equilibrium", NeurIPS 2017 (FID; `scores.fid` computes it too).
+# - T. Kynkäänniemi et al., "The Role of ImageNet Classes in Fréchet Inception Distance", ICLR 2023:
+#   what such features reward, and how a generator can game them.
+# - M. Tan and Q. Le, "EfficientNet: Rethinking Model Scaling for Convolutional Neural Networks",
+#   ICML 2019, and the EfficientNet-Lite models for mobile devices.
