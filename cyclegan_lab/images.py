@@ -85,8 +85,14 @@ def normalize(images) -> tf.Tensor:
 
 
 def to_uint8(images) -> np.ndarray:
-    """float [-1, 1] -> uint8 [0, 255], for showing or saving."""
+    """float [-1, 1] -> uint8 [0, 255], for showing or saving. NaN or infinity is an error, not black."""
     images = np.asarray(images, dtype=np.float32)
+    if not np.isfinite(images).all():
+        raise ValueError(
+            "These images hold values that are not finite (NaN or infinity), so they cannot be shown or saved: "
+            "the network that made them has broken weights, most likely from a training run that diverged. "
+            "Use another checkpoint or model."
+        )
     return np.clip(np.round((images + 1.0) * 127.5), 0, 255).astype(np.uint8)
 
 

@@ -1,9 +1,10 @@
 """Use a trained generator: turn photos of any size into Monet paintings.
 
-A U-Net halves the image once per encoder level and doubles it back, then
-joins each decoder output to the encoder output of the same size. That only
-lines up when the height and width divide by 2 once per level: by 128 for
-the shipped model (7 levels), by 256 for the lab's. So each image is padded
+A generator halves the image with stride-2 convolutions and doubles it back:
+the lab's U-Net 8 times, joining each decoder output to the encoder output
+of the same size; the paper's ResNet once or twice. That only lines up when
+the height and width divide by 2 that many times: by 256 for the lab's
+U-Net, by 2 or 4 for a ResNet. So each image is padded
 by reflection (mirroring its own border, which looks like more of the photo,
 unlike a black frame) up to the next multiple, run through the network, and
 cropped back. A model whose saved signature takes one fixed size only (the
@@ -31,6 +32,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from .images import normalize, open_image, to_uint8
+from .models import ReflectionPadding
 from .pretrained import MODELS, load_generator
 
 KEEP = ("aspect", "size", "square")
@@ -38,6 +40,9 @@ KEEP = ("aspect", "size", "square")
 # the 256 the generators learnt at) the strokes are too small to see, while time and memory grow with the
 # pixel count: a 4096 x 4096 pass already needs several GB. For a photo's own size, use keep="size".
 MIN_SIZE, MAX_SIZE = 16, 4096
+# The largest picture one pass paints: 4096 x 4096 pixels' worth, whatever its shape (a 1000x2 strip at
+# --keep aspect would otherwise become 128000x256 and exhaust the memory).
+MAX_PIXELS = MAX_SIZE * MAX_SIZE
 MAX_BATCH = 1024
 UNKNOWN_MULTIPLE = 256  # for a SavedModel of unknown depth that takes any size: safe for the lab's 8 levels
 
@@ -91,11 +96,16 @@ def stylize(images, model: keras.Model | str | None = None, size: int | None = 2
     size = None if size is None else check_size(size)
     batch_size = check_number("batch_size", batch_size, 1, MAX_BATCH)
     model = as_model(model)
+    for i, image in enumerate(items):
+        height, width = _shorter_side_to(image.shape[0], image.shape[1], size) if size else image.shape[:2]
+        check_pixels(width, height, f"image {i}", "crop it, or pass a smaller size")
     work = [_resize_shorter(image, size) if size else image for image in items]
     multiple, fixed = network_grid(model)
+    mirrors = any(isinstance(layer, ReflectionPadding) for layer in _all_layers(model))
+    smallest = 2 * multiple if mirrors and not fixed else multiple  # the deepest map must keep 2 pixels to mirror
     pieces, layouts = [], []  # what goes through the network, and how to put each image back together
     for image in work:
-        padded, box = _reflect_pad(image, multiple)
+        padded, box = _reflect_pad(image, multiple, smallest)
         tiles = _to_tiles(padded, multiple) if fixed else [padded]
         layouts.append((box, padded.shape, len(tiles)))
         pieces.extend(tiles)
@@ -132,11 +142,24 @@ def stylize_file(path, model: keras.Model | str | None = None, size: int = 256, 
     size = check_size(size)
     image = open_image(path)
     if keep == "aspect":
+        height, width = _shorter_side_to(image.height, image.width, size)
+        check_pixels(width, height, f"{path} at size {size} with keep aspect", "use keep square or a smaller size")
         image = _resize_pil(image, size)
+    elif keep == "size":
+        check_pixels(image.width, image.height, f"{path} at its own size", "use keep aspect (the default)")
     elif keep == "square":
         image = ImageOps.fit(image, (size, size), method=Image.Resampling.BICUBIC)
     painted = stylize(np.asarray(image, dtype=np.uint8), model, size=None, batch_size=1)
     return Image.fromarray(painted, "RGB")
+
+
+def check_pixels(width: int, height: int, what: str, advice: str) -> None:
+    """ValueError if a `width` x `height` picture is over MAX_PIXELS, naming `what` and what to do."""
+    if width * height > MAX_PIXELS:
+        raise ValueError(
+            f"{what} would be {width}x{height} pixels ({width * height / 1e6:.1f} megapixels), over the "
+            f"{MAX_PIXELS / 1e6:.1f}-megapixel limit of one painting: {advice}"
+        )
 
 
 def network_grid(model: keras.Model) -> tuple[int, bool]:
@@ -192,27 +215,32 @@ def _as_list(images) -> tuple[list[np.ndarray], str]:
     return items, kind
 
 
+def _shorter_side_to(height: int, width: int, size: int) -> tuple[int, int]:
+    """(height, width) scaled so the shorter side is `size`, aspect ratio kept."""
+    scale = size / min(width, height)
+    return max(1, round(height * scale)), max(1, round(width * scale))
+
+
 def _resize_pil(image: Image.Image, size: int) -> Image.Image:
     """`image` scaled so its shorter side is `size`, aspect ratio kept."""
-    width, height = image.size
-    scale = size / min(width, height)
-    new = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return image if new == image.size else image.resize(new, Image.Resampling.BICUBIC)
+    height, width = _shorter_side_to(image.height, image.width, size)
+    return image if (width, height) == image.size else image.resize((width, height), Image.Resampling.BICUBIC)
 
 
 def _resize_shorter(image: np.ndarray, size: int) -> np.ndarray:
     return np.asarray(_resize_pil(Image.fromarray(image), size))
 
 
-def _reflect_pad(image: np.ndarray, multiple: int) -> tuple[np.ndarray, tuple]:
-    """Pad to the next multiple on each side (half before, half after) by mirroring.
+def _reflect_pad(image: np.ndarray, multiple: int, smallest: int = 1) -> tuple[np.ndarray, tuple]:
+    """Pad to the next multiple, and to at least `smallest`, on each side (half before, half after) by mirroring.
 
     Returns the padded image and ((top, bottom), (left, right)), where the
-    original sits in it.
+    original sits in it. A ResNet's reflection padding needs each feature
+    map to keep at least 2 pixels, so a 3x3 image goes through as 2 x multiple.
     """
     pads = []
     for side in image.shape[:2]:
-        extra = math.ceil(side / multiple) * multiple - side
+        extra = max(math.ceil(side / multiple) * multiple, smallest) - side
         pads.append((extra // 2, extra - extra // 2))
     mode = "reflect" if min(image.shape[:2]) > 1 else "edge"  # a 1-pixel line has nothing to mirror
     padded = np.pad(image, pads + [(0, 0)], mode=mode)
@@ -246,7 +274,7 @@ def _run(model: keras.Model, pieces: list[np.ndarray], batch_size: int) -> list[
         for start in range(0, len(indices), max(1, batch_size)):
             chunk = indices[start : start + max(1, batch_size)]
             batch = normalize(np.stack([pieces[i] for i in chunk]))
-            painted = to_uint8(model.predict_on_batch(batch))
+            painted = to_uint8(model.predict_on_batch(batch))  # refuses NaN: no black paintings
             for i, image in zip(chunk, painted):
                 outputs[i] = image
     return outputs

@@ -128,7 +128,7 @@ def stylize_files(
                 target = _write_new(painting, file, out_dir, used)
                 result.written.append(target)
                 result.renamed += target.name.lower() != f"{file.stem}_monet.png".lower()
-            except (ValueError, OSError, MemoryError, tf.errors.ResourceExhaustedError) as error:
+            except (ValueError, OSError, MemoryError, tf.errors.OpError) as error:  # any TensorFlow failure too
                 reason = str(error).splitlines()[0] if str(error) else type(error).__name__
                 result.failed.append((file, reason))
                 say(f"skipped: {reason if str(file) in reason else f'{file}: {reason}'}")

@@ -325,3 +325,67 @@ def test_stylize_files_returns_what_was_written(tiny_shipped, tmp_path):
     )
     assert [p.name for p in result.written] == ["a_monet.png"]
     assert sorted(p.name for p, _ in result.failed) == ["bad.png", "gone.png"]  # missing ones are named first
+
+
+# --------------------------------------------------------------------------- tiny, extreme and broken
+@pytest.fixture(scope="module", params=[1, 2], ids=["half-size resnet", "quarter-size resnet"])
+def resnet(request):
+    from cyclegan_lab.models import build_resnet_generator
+
+    return build_resnet_generator(filters=4, residual_blocks=1, any_size=True, downsamplings=request.param)
+
+
+@pytest.mark.parametrize("side", [1, 2, 3, 5])
+def test_images_smaller_than_the_network_needs_are_padded_and_painted(resnet, side):
+    """A ResNet mirrors 3 pixels at full size and 1 at every smaller scale: a 3x3 image once failed deep
+    inside TensorFlow (MirrorPad); now it is padded far enough and comes back at its own size."""
+    tiny = photo(side, side + 1)
+    assert stylize(tiny, resnet, size=None).shape == (side, side + 1, 3)
+
+
+def test_a_tiny_file_is_painted_beside_a_normal_one(resnet, tmp_path, capsys):
+    folder = tmp_path / "t"
+    folder.mkdir()
+    Image.fromarray(photo(3, 3)).save(folder / "dot.png")
+    Image.fromarray(photo(64, 64)).save(folder / "good.png")
+    from cyclegan_lab.paint_files import stylize_files
+
+    result = stylize_files([folder], tmp_path / "o", resnet, keep="size", progress=False)
+    assert not result.failed
+    assert sorted(p.name for p in result.written) == ["dot_monet.png", "good_monet.png"]
+
+
+def test_a_long_thin_image_is_refused_by_name_before_it_exhausts_memory(model, tmp_path):
+    """A 1000x2 strip at keep="aspect" would become 128000x256 pixels: one clear error instead of bad_alloc."""
+    strip = tmp_path / "strip.png"
+    Image.fromarray(photo(2, 1000)).save(strip)
+    with pytest.raises(
+        ValueError,
+        match=r"strip.png at size 256 with keep aspect would be 128000x256 pixels.*"
+        r"megapixel limit.*keep square",
+    ):
+        stylize_file(strip, model)
+    assert stylize_file(strip, model, keep="square").size == (256, 256)
+    with pytest.raises(ValueError, match="image 0 would be 128000x256 pixels"):
+        stylize(photo(2, 1000), model)
+
+
+def test_the_command_line_names_the_long_thin_file_and_paints_the_rest(tiny_shipped, tmp_path, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    Image.fromarray(photo(2, 1000)).save(folder / "strip.png")
+    Image.fromarray(photo(40, 40)).save(folder / "fine.png")
+    code = main(["stylize", str(folder), "-o", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 1 and "strip.png" in err and "megapixel limit" in err and "Traceback" not in err
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["fine_monet.png"]
+
+
+def test_a_generator_with_broken_weights_paints_an_error_not_a_black_picture(tmp_path):
+    """NaN weights (a diverged run) give NaN outputs: stylize says so instead of writing black."""
+    broken = build_generator("broken", image_size=32, filters=4, any_size=True)
+    broken.layers[1].set_weights([np.full_like(w, np.nan) for w in broken.layers[1].get_weights()])
+    with pytest.raises(ValueError, match="not finite.*diverged"):
+        stylize(photo(32, 32), broken, size=None)
+    with pytest.raises(ValueError, match="not finite"):
+        to_uint8(np.array([[[[np.nan, 0, 0]]]]))
