@@ -41,7 +41,7 @@ _DAMAGE = (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.err
 
 
 class DamagedCheckpointError(ValueError):
-    """A checkpoint file that cannot be read: cut off, overwritten, or not a checkpoint."""
+    """A checkpoint file that cannot be used: cut off, overwritten, not a checkpoint, or from a newer version."""
 
 
 class CheckpointMismatchError(ValueError):
@@ -116,15 +116,51 @@ def read_checkpoint(path: str | os.PathLike) -> Checkpoint:
     """Read a checkpoint file whole; DamagedCheckpointError (saying why) if it cannot be read."""
     path = Path(path)
     try:
-        with np.load(path) as stored:
+        stored = np.load(path, allow_pickle=False)
+        if not isinstance(stored, np.lib.npyio.NpzFile):
+            raise ValueError("it is a single NumPy array, not a checkpoint's .npz archive")
+        with stored:
             arrays = dict(stored)  # reads every array: a damaged one fails here, before any is used
         state = json.loads(str(arrays["state"]))
+        _check_state(state)
     except _DAMAGE as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise DamagedCheckpointError(
-            f"Checkpoint {path} is unreadable ({reason}). Delete it to resume from an older one."
-        ) from error
+        if "pickle" in reason:  # never pass on NumPy's advice to load it unsafely
+            reason = "it holds pickled Python objects, which no checkpoint does; not loaded, for safety"
+        damaged = DamagedCheckpointError(f"Checkpoint {path} cannot be used ({reason}).")
+        damaged.reason = reason
+        raise damaged from error
     return Checkpoint(path, arrays, state)
+
+
+def _check_state(state) -> None:
+    """ValueError unless `state` is a run's record: a dict with a whole-number step and known settings."""
+    if not isinstance(state, dict):
+        raise ValueError(f"its state is a {type(state).__name__}, not the record of a training run")
+    if isinstance(state.get("step"), bool) or not isinstance(state.get("step"), int):
+        raise ValueError("its state records no training step")
+    config_of(state)
+
+
+def config_of(state: dict):
+    """The TrainConfig a checkpoint's `state` stores (the defaults where it stores none).
+
+    ValueError naming the settings a newer version wrote that this one does
+    not know, or the stored value this version refuses.
+    """
+    from .config import TrainConfig
+
+    stored = state.get("config") or {}
+    if not isinstance(stored, dict):
+        raise ValueError("its stored settings are not a list of named settings")
+    known = {field.name for field in dataclasses.fields(TrainConfig)}
+    unknown = sorted(set(stored) - known)
+    if unknown:
+        raise ValueError(f"made by a newer version of cyclegan-lab: unknown settings {', '.join(unknown)}")
+    try:
+        return TrainConfig(**stored)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"its stored settings are invalid: {error}") from error
 
 
 def restore_checkpoint(cyclegan, path: str | os.PathLike | Checkpoint) -> dict:
@@ -152,15 +188,14 @@ def newest_readable_checkpoint(folder: str | os.PathLike, set_aside: bool = True
         try:
             checkpoint = read_checkpoint(path)
         except DamagedCheckpointError as error:
-            damaged.append((path, error.__cause__))
+            damaged.append((path, error.reason))
             continue
-        for bad, why in damaged:
+        for bad, reason in damaged:
             where = bad.with_name(bad.name + ".damaged")
             if set_aside:
                 bad.rename(where)
-            reason = str(why).splitlines()[0] if str(why) else type(why).__name__
             print(
-                f"Checkpoint {bad.name} is damaged ({reason}); "
+                f"Checkpoint {bad.name} cannot be used ({reason}); "
                 f"{'kept as ' + where.name + ', ' if set_aside else ''}resuming from {path.name} instead."
             )
         return checkpoint

@@ -45,6 +45,7 @@ import shutil
 import zlib
 
 import keras
+import numpy as np
 
 from .config import TrainConfig
 from .download import DownloadError, Remote, cache_dir, download, extract_tar
@@ -165,13 +166,18 @@ def load_generator(source: str | os.PathLike = "monet", averaged: bool = True) -
         raise FileNotFoundError(
             f"{str(source)!r} is neither a pretrained model ({', '.join(MODELS)}) nor a checkpoint file or folder."
         )
-    config = TrainConfig(**(checkpoint.state.get("config") or {}))
+    config = checkpoints.config_of(checkpoint.state)  # read_checkpoint has checked it
     generator = generator_for(config, "monet_generator", any_size=True)
     checkpoints.load_network(generator, checkpoint.path)
     if config.ema_decay and averaged:
         average = MovingAverage(generator, config.ema_decay, name="monet_average")
         checkpoints.load_network(average, checkpoint.path, name="monet_average")
         average.copy_to(generator)
+    if not all(np.isfinite(keras.ops.convert_to_numpy(w)).all() for w in generator.weights):
+        raise ValueError(
+            f"The generator in {checkpoint.path} has weights that are not finite (NaN or infinity): the run "
+            "that saved it diverged. Use an earlier checkpoint, or train again with a smaller learning rate."
+        )
     return generator
 
 

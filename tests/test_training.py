@@ -296,7 +296,7 @@ def test_a_damaged_newest_checkpoint_falls_back_to_the_older_one(finished_run, t
     resumed, _ = train(FAST, tiny_data, checkpoint_dir=folder, verbose=0)
 
     out = capsys.readouterr().out
-    lines = [line for line in out.splitlines() if "step-000006.npz" in line and "damaged" in line]
+    lines = [line for line in out.splitlines() if "step-000006.npz" in line and "cannot be used" in line]
     assert len(lines) == 1 and "step-000004.npz" in out, out
     assert (folder / "step-000006.npz.damaged").read_bytes() == bytes(data), "kept, not deleted"
     for a, b in zip(all_weights(resumed), weights):  # steps 5 and 6 trained again: the same weights
@@ -375,3 +375,61 @@ def test_a_negative_seed_is_refused():
     with pytest.raises(ValueError, match="seed"):
         TrainConfig(seed=2**32)
     TrainConfig(seed=2**32 - 1)
+
+
+def rewrite(path, state=None, **arrays):
+    """Write the checkpoint `path` again with another state (a dict, or any JSON value) or extra arrays."""
+    with np.load(path) as stored:
+        contents = dict(stored)
+    if state is not None:
+        contents["state"] = np.array(json.dumps(state(json.loads(str(contents["state"])))))
+    contents.update(arrays)
+    with open(path, "wb") as file:
+        np.savez(file, **contents)
+
+
+ODD = {
+    "a setting from a newer version": (
+        lambda p: rewrite(p, state=lambda s: {**s, "config": {**s["config"], "new_option": 1}}),
+        "made by a newer version of cyclegan-lab: unknown settings new_option",
+    ),
+    "a state that is not a record": (lambda p: rewrite(p, state=lambda s: [1, 2]), "its state is a list"),
+    "an .npy array named .npz": (lambda p: np.save(open(p, "wb"), np.zeros(3)), "it is a single NumPy array"),
+    "a pickled object": (
+        lambda p: rewrite(p, extra=np.array([{"x": 1}], dtype=object)),
+        "it holds pickled Python objects, which no checkpoint does",
+    ),
+}
+
+
+@pytest.mark.parametrize("odd", list(ODD))
+def test_an_odd_newest_checkpoint_is_named_set_aside_and_the_run_resumes(
+    finished_run, tiny_data, tmp_path, capsys, odd
+):
+    """Once a raw TypeError or AttributeError, with the file left in place so the run could never resume."""
+    spoil, reason = ODD[odd]
+    folder = copy_of(finished_run[1], tmp_path)
+    spoil(folder / "step-000006.npz")
+    with pytest.raises(checkpoints.DamagedCheckpointError, match=reason) as error:
+        checkpoints.read_checkpoint(folder / "step-000006.npz")
+    assert "allow_pickle" not in str(error.value)
+    resumed, _ = train(FAST, tiny_data, checkpoint_dir=folder, verbose=0)
+    out = capsys.readouterr().out
+    assert f"step-000006.npz cannot be used ({reason}" in out and "resuming from step-000004.npz" in out, out
+    assert (folder / "step-000006.npz.damaged").exists()
+    assert int(resumed.monet_generator_optimizer.iterations) == 6
+
+
+def test_stylize_with_an_odd_checkpoint_is_one_line_and_exit_2(finished_run, tmp_path, capsys):
+    from PIL import Image
+
+    from cyclegan_lab.cli import main
+
+    folder = copy_of(finished_run[1], tmp_path)
+    newest = folder / "step-000006.npz"
+    ODD["a setting from a newer version"][0](newest)
+    photo = tmp_path / "beach.png"
+    Image.fromarray(np.zeros((40, 40, 3), np.uint8)).save(photo)
+    assert main(["stylize", str(photo), "-o", str(tmp_path / "out"), "--model", str(newest)]) == 2
+    err = capsys.readouterr().err
+    assert "unknown settings new_option" in err and "Traceback" not in err and err.count("\n") == 1
