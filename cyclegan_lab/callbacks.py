@@ -65,6 +65,30 @@ class LossHistory(keras.callbacks.Callback):
         return {"steps": self.steps, "epochs": self.epochs}
 
 
+class TrainingDivergedError(ValueError):
+    """A loss became NaN or infinite: the weights are broken from that step on."""
+
+
+class DivergenceGuard(keras.callbacks.Callback):
+    """Stop training at the first loss that is not finite, before anything saves the broken weights.
+
+    A too-large learning rate or loss weight makes the weights overflow; from
+    then on every loss is NaN and every output black. This runs before the
+    Checkpointer, so the newest checkpoint on disk is the last good one.
+    """
+
+    def on_train_batch_end(self, batch, logs=None):
+        bad = {name: float(logs[name]) for name in LOSS_NAMES if not np.isfinite(float(logs[name]))}
+        if bad:
+            step = int(keras.ops.convert_to_numpy(self.model.monet_generator_optimizer.iterations))
+            raise TrainingDivergedError(
+                f"Training stopped at step {step}: "
+                + ", ".join(f"{name} is {value}" for name, value in bad.items())
+                + ". The weights are no longer numbers, so nothing of this step was saved; the newest "
+                "checkpoint is the last good one. Lower the learning rate or the loss weights to go on."
+            )
+
+
 class SamplePreview(keras.callbacks.Callback):
     """Every `every` steps, show what the Monet generator makes of a few fixed photos.
 
@@ -157,7 +181,8 @@ class Checkpointer(keras.callbacks.Callback):
         self.saved_step, self.failure = step, None
 
     def on_train_batch_end(self, batch, logs=None):
-        if self.every and self.step() % self.every == 0:
+        last_of_epoch = batch + 1 == self.params.get("steps")  # saved at the epoch's end, with its mean loss
+        if self.every and self.step() % self.every == 0 and not last_of_epoch:
             self.save()
 
     def on_epoch_end(self, epoch, logs=None):
@@ -167,11 +192,14 @@ class Checkpointer(keras.callbacks.Callback):
         if self.failure is not None:  # one more try, then say plainly what is not on disk
             self.save()
         if self.failure is not None:
-            print(
-                f"Warning: the newest steps are not saved ({self.failure.strerror or self.failure}): they exist "
-                f"only in this process. Free space in {self.folder} and call checkpoints.save_checkpoint, "
-                "or train again to repeat them from the last checkpoint."
+            raise CheckpointNotSavedError(
+                f"The newest steps are not saved ({self.failure.strerror or self.failure}): they exist only in "
+                f"this process. Free space in {self.folder} and train again to repeat them from the last checkpoint."
             )
+
+
+class CheckpointNotSavedError(OSError):
+    """Training ended, but its last checkpoint could not be written."""
 
 
 def monet_generator_of(cyclegan, config, into: keras.Model | None = None) -> keras.Model:

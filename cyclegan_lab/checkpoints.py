@@ -97,6 +97,11 @@ def save_checkpoint(cyclegan, folder: str | os.PathLike, state: dict, keep: int 
         _build_optimizer(cyclegan, name, obj)
         for i, variable in enumerate(obj.variables):
             arrays[f"{name}/{i}"] = keras.ops.convert_to_numpy(variable)
+            if np.issubdtype(arrays[f"{name}/{i}"].dtype, np.floating) and not np.isfinite(arrays[f"{name}/{i}"]).all():
+                raise ValueError(
+                    f"Not saving step {state['step']}: {name} holds values that are not finite (NaN or infinity). "
+                    "The newest checkpoint on disk is the last good one."
+                )
     final = files.atomic_write(folder / f"step-{state['step']:06d}.npz", lambda file: np.savez(file, **arrays))
     for old in list_checkpoints(folder)[:-keep]:
         old.unlink(missing_ok=True)
@@ -240,9 +245,15 @@ def check_same_config(checkpoint: Checkpoint, config, allow_change: bool = False
     print(f"Note: resuming {checkpoint.path.name} with changed settings: {', '.join(changes)}.")
 
 
-def check_room_for(cyclegan, folder: str | os.PathLike) -> None:
-    """FolderNotWritableError unless `folder`'s disk has room for one more checkpoint of `cyclegan`."""
-    files.check_free_space(folder, checkpoint_size(cyclegan), "one checkpoint")
+def check_room_for(cyclegan, folder: str | os.PathLike, keep: int = 1) -> None:
+    """FolderNotWritableError unless `folder`'s disk has room for every checkpoint of `cyclegan` that
+    will exist at once: `keep` of them plus the next, which is written before the oldest is deleted
+    (less those already in the folder, whose space is taken)."""
+    have = len(list_checkpoints(folder))
+    at_once = keep + 1
+    needed = max(1, at_once - have) * checkpoint_size(cyclegan)
+    what = "one checkpoint" if keep == 1 and have else f"{at_once} checkpoints at once (keeping {keep})"
+    files.check_free_space(folder, needed, what)
 
 
 @contextlib.contextmanager

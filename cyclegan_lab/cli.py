@@ -184,8 +184,9 @@ def _data_command(args: argparse.Namespace) -> int:
 
 def _train_command(args: argparse.Namespace) -> int:
     """Check the checkpoint folder (writable, not in use), load the data, train."""
+    from . import checkpoints, files, folder_lock
     from . import data as data_module
-    from . import files, folder_lock
+    from .callbacks import CheckpointNotSavedError, TrainingDivergedError
     from .config import TrainConfig
     from .distribute import describe, is_chief, make_strategy
     from .download import DownloadError
@@ -199,6 +200,9 @@ def _train_command(args: argparse.Namespace) -> int:
         if is_chief(strategy):  # before loading the data: the lock itself is taken by train()
             files.check_writable(args.checkpoint_dir, "checkpoint folder")
             folder_lock.check_not_in_use(args.checkpoint_dir)
+            from .training import build_cyclegan
+
+            checkpoints.check_room_for(build_cyclegan(config), args.checkpoint_dir, config.keep_checkpoints)
         lab_data = data_module.load_data(config, args.data)
         print(
             f"Training on {len(lab_data.monet)} Monet paintings and {len(lab_data.photo)} photos; "
@@ -213,6 +217,9 @@ def _train_command(args: argparse.Namespace) -> int:
             allow_config_change=args.allow_config_change,
         )
         return 0
+    except (TrainingDivergedError, CheckpointNotSavedError) as error:  # the run failed, not the command line
+        print(f"cyclegan-lab: error: {error}", file=sys.stderr)
+        return 1
     except (
         data_module.DataNotFoundError,
         DownloadError,

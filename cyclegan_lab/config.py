@@ -7,6 +7,7 @@ The notebooks' `parameters` cells, the command line and the tests all fill a
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 
 
@@ -61,9 +62,13 @@ class TrainConfig:
             _check_int(name, getattr(self, name), allow_none=True)
         if self.image_size < 32 or self.image_size & (self.image_size - 1):  # the U-Net halves it down to 1
             raise ValueError(f"image_size must be a power of two of at least 32, got {self.image_size}")
+        for name in ["learning_rate", "lambda_cycle", "beta_1", "identity_weight", "ema_decay"]:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise ValueError(f"{name} must be a finite number, got {value!r}")
         for name in ["learning_rate", "lambda_cycle"]:
             if not getattr(self, name) > 0:
-                raise ValueError(f"{name} must be positive, got {getattr(self, name)!r}")
+                raise ValueError(f"{name} must be a finite number above 0, got {getattr(self, name)!r}")
         if self.downsamplings not in (1, 2):
             raise ValueError(f"downsamplings must be 1 or 2, got {self.downsamplings!r}")
         if not 0 <= self.beta_1 < 1:

@@ -15,7 +15,7 @@ import keras
 import tensorflow as tf
 
 from . import checkpoints, distribute, precision
-from .callbacks import Checkpointer, LiveFigure, LossHistory, SamplePreview  # noqa: F401  (also importable from here)
+from .callbacks import Checkpointer, DivergenceGuard, LiveFigure, LossHistory, SamplePreview  # noqa: F401  (also importable from here)
 from .config import TrainConfig
 from .cyclegan import LOSS_NAMES, NETWORKS, CycleGAN  # noqa: F401  (also importable from here)
 from .data import LabData, make_dataset, steps_per_epoch
@@ -124,7 +124,7 @@ def train(
             checkpoints.check_same_config(latest, config, allow_config_change)
         cyclegan = build_cyclegan(config, per_epoch, strategy)
         if writes:
-            checkpoints.check_room_for(cyclegan, checkpoint_dir)
+            checkpoints.check_room_for(cyclegan, checkpoint_dir, config.keep_checkpoints)
         history = LossHistory()
         step = 0
         if latest is not None:
@@ -143,7 +143,7 @@ def train(
             f"Devices: {distribute.describe(strategy)}; global batch {config.batch_size * replicas} "
             f"= batch_size {config.batch_size} per replica x {replicas} replica{'s' * (replicas != 1)}."
         )
-        own = [history]  # ours run first, so a checkpoint is safe before any user callback runs
+        own = [DivergenceGuard(), history]  # ours first: nothing broken is saved, and saves come before user callbacks
         if writes:
             state = lambda: {"history": history.to_dict(), "config": config.to_dict(), "replicas": replicas}
             own.append(Checkpointer(checkpoint_dir, state, config.checkpoint_every, config.keep_checkpoints))

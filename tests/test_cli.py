@@ -137,3 +137,20 @@ def test_stylize_model_is_a_pretrained_name_or_a_checkpoint(tmp_path, capsys):
     assert "neither a pretrained model (monet, original-50-epochs) nor a checkpoint" in err
     assert "Traceback" not in err and err.count("\n") == 1
     assert not (tmp_path / "out" / "beach_monet.png").exists()
+
+
+def test_an_infinite_setting_is_one_clear_error(tmp_path, capsys):
+    """--lambda-cycle inf was accepted and trained a model of NaN."""
+    code = main(["train", "--smoke", "--lambda-cycle", "inf", "--checkpoint-dir", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and "lambda_cycle must be a finite number" in err and "Traceback" not in err
+
+
+def test_too_little_disk_is_said_before_any_data_loads(tmp_path, capsys, monkeypatch):
+    from cyclegan_lab import data, files
+
+    monkeypatch.setattr(data, "load_data", lambda *a, **k: (_ for _ in ()).throw(AssertionError("data loaded")))
+    monkeypatch.setattr(files.shutil, "disk_usage", lambda path: (10**9, 10**9 - 1000, 1000))
+    code = main(["train", "--smoke", "--image-size", "32", "--checkpoint-dir", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and "Not enough free disk space" in err and "3 checkpoints at once" in err

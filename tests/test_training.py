@@ -325,7 +325,7 @@ def test_a_checkpoint_folder_that_is_a_file_stops_before_training(tiny_data, tmp
 def test_too_little_disk_for_one_checkpoint_stops_before_training(tiny_data, tmp_path, monkeypatch):
     monkeypatch.setattr(files.shutil, "disk_usage", lambda path: (10**6, 10**6 - 1000, 1000))
     counter = CountSteps()
-    with pytest.raises(files.FolderNotWritableError, match="one checkpoint"):
+    with pytest.raises(files.FolderNotWritableError, match="3 checkpoints at once"):
         train(FAST, tiny_data, checkpoint_dir=tmp_path, callbacks=[counter], verbose=0)
     assert counter.steps == 0
 
@@ -433,3 +433,128 @@ def test_stylize_with_an_odd_checkpoint_is_one_line_and_exit_2(finished_run, tmp
     assert main(["stylize", str(photo), "-o", str(tmp_path / "out"), "--model", str(newest)]) == 2
     err = capsys.readouterr().err
     assert "unknown settings new_option" in err and "Traceback" not in err and err.count("\n") == 1
+
+
+class StopAtEpochStart(keras.callbacks.Callback):
+    """Interrupts training as the second epoch begins: just after the first epoch's checkpoint is written."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == 1:
+            raise KeyboardInterrupt
+
+
+def test_the_saved_loss_history_survives_an_interruption_like_the_weights(tiny_data, tmp_path):
+    """Once, the save at an epoch's last step came before its mean was recorded and the epoch-end save
+    was skipped: an uninterrupted run's final checkpoint lacked its last epoch's mean, and a run killed
+    after an epoch's checkpoint lost that epoch's mean for good."""
+    config = FAST.replace(checkpoint_every=3)  # every epoch's last step is also a multiple of checkpoint_every
+    train(config, tiny_data, checkpoint_dir=tmp_path / "straight", verbose=0)
+    with pytest.raises(KeyboardInterrupt):
+        train(config, tiny_data, checkpoint_dir=tmp_path / "resumed", callbacks=[StopAtEpochStart()], verbose=0)
+    first = checkpoints.read_checkpoint(tmp_path / "resumed" / "step-000003.npz").state["history"]
+    assert len(first["epochs"]["monet_gen_loss"]) == 1, "epoch 1's mean is in epoch 1's checkpoint"
+    train(config, tiny_data, checkpoint_dir=tmp_path / "resumed", verbose=0)
+
+    straight, resumed = (
+        checkpoints.read_checkpoint(tmp_path / run / "step-000006.npz") for run in ("straight", "resumed")
+    )
+    assert len(straight.state["history"]["epochs"]["monet_gen_loss"]) == 2
+    assert straight.state.keys() == resumed.state.keys()
+    for part in ("steps", "epochs"):
+        for name in LOSS_NAMES:
+            np.testing.assert_allclose(
+                resumed.state["history"][part][name], straight.state["history"][part][name], rtol=1e-4
+            )
+    assert {k: v for k, v in straight.state.items() if k != "history"} == {
+        k: v for k, v in resumed.state.items() if k != "history"
+    }
+    assert straight.arrays.keys() == resumed.arrays.keys()
+    for key in straight.arrays:
+        if key != "state":
+            np.testing.assert_allclose(resumed.arrays[key], straight.arrays[key], rtol=1e-4, atol=1e-5, err_msg=key)
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("lambda_cycle", float("inf")),
+        ("learning_rate", float("nan")),
+        ("learning_rate", "0.1"),
+        ("identity_weight", float("inf")),
+    ],
+)
+def test_settings_must_be_finite_numbers(field, value):
+    with pytest.raises(ValueError, match=f"{field} must be a finite number"):
+        TrainConfig(**{field: value})
+
+
+class BreakWeightsAfter(keras.callbacks.Callback):
+    """Turns one Monet generator weight into NaN after `step` steps, as an overflowing update does."""
+
+    def __init__(self, step):
+        super().__init__()
+        self.break_step = step
+
+    def on_train_batch_end(self, batch, logs=None):
+        if int(self.model.monet_generator_optimizer.iterations) == self.break_step:
+            weight = self.model.monet_generator.trainable_weights[0]
+            weight.assign(np.full(weight.shape, np.nan, weight.dtype))
+
+
+def test_a_diverging_run_stops_with_a_clear_error_and_keeps_the_last_good_checkpoint(tiny_data, tmp_path):
+    """A run whose weights overflowed once printed nan losses, saved NaN weights and exited 0."""
+    from cyclegan_lab.callbacks import TrainingDivergedError
+
+    config = FAST.replace(checkpoint_every=1)
+    with pytest.raises(TrainingDivergedError, match=r"Training stopped at step 5: .* is nan"):
+        train(config, tiny_data, checkpoint_dir=tmp_path, callbacks=[BreakWeightsAfter(4)], verbose=0)
+    assert checkpoints.latest_checkpoint(tmp_path).name == "step-000004.npz"  # saved before the weights broke
+    assert all(
+        np.isfinite(v).all()
+        for v in checkpoints.read_checkpoint(tmp_path / "step-000004.npz").arrays.values()
+        if v.dtype.kind == "f"
+    )
+
+
+def test_weights_that_are_not_finite_are_never_saved(tmp_path):
+    cyclegan = build_cyclegan(FAST)
+    weight = cyclegan.photo_discriminator.trainable_weights[0]
+    weight.assign(np.full(weight.shape, np.inf, weight.dtype))
+    with pytest.raises(ValueError, match="Not saving step 7: photo_discriminator holds values that are not finite"):
+        checkpoints.save_checkpoint(cyclegan, tmp_path, {"step": 7})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_nan_loss_stops_training_before_anything_is_saved(tiny_data, tmp_path):
+    from cyclegan_lab.callbacks import DivergenceGuard, TrainingDivergedError
+
+    guard = DivergenceGuard()
+    guard.set_model(build_cyclegan(FAST))
+    logs = {name: 0.5 for name in LOSS_NAMES}
+    guard.on_train_batch_end(0, logs)  # finite: nothing happens
+    with pytest.raises(TrainingDivergedError, match=r"monet_disc_loss is nan.*last good one"):
+        guard.on_train_batch_end(0, {**logs, "monet_disc_loss": float("nan")})
+
+
+def test_the_room_check_counts_every_checkpoint_that_exists_at_once(tiny_data, tmp_path, monkeypatch):
+    """Keeping 2 writes a third before deleting the oldest: room for 2 is not enough."""
+    size = checkpoints.checkpoint_size(build_cyclegan(FAST))
+    monkeypatch.setattr(files.shutil, "disk_usage", lambda path: (10**9, 10**9 - 2 * size - 10, 2 * size + 10))
+    with pytest.raises(files.FolderNotWritableError, match=r"3 checkpoints at once \(keeping 2\)"):
+        train(FAST, tiny_data, checkpoint_dir=tmp_path, verbose=0)
+
+
+def test_a_run_whose_last_save_failed_says_so_and_fails(tiny_data, tmp_path, monkeypatch):
+    from cyclegan_lab.callbacks import CheckpointNotSavedError
+
+    real_savez = checkpoints.np.savez
+
+    def full_from_step_4(file, **arrays):
+        if json.loads(str(arrays["state"]))["step"] >= 4:
+            raise OSError(28, "No space left on device")
+        return real_savez(file, **arrays)
+
+    monkeypatch.setattr(checkpoints.np, "savez", full_from_step_4)
+    with pytest.raises(CheckpointNotSavedError, match="newest steps are not saved"):
+        train(FAST, tiny_data, checkpoint_dir=tmp_path, verbose=0)
+    assert checkpoints.latest_checkpoint(tmp_path).name == "step-000003.npz"
