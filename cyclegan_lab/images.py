@@ -71,8 +71,20 @@ def load_image(path, size: int = 256, name: str | None = None) -> np.ndarray:
     back pixel for pixel. Raises ValueError naming the file (or `name`) if it
     is not a readable image.
     """
+    size = check_number("size", size, 1, 4096, " (pixels)")
     image = ImageOps.fit(open_image(path, name), (size, size), method=Image.Resampling.BICUBIC)
     return np.asarray(image, dtype=np.uint8)
+
+
+def check_number(name: str, value, low: int, high: int, unit: str = "") -> int:
+    """`value` as an int if it is a whole number from `low` to `high`; else ValueError saying so.
+
+    The Python functions and the command line share this check, so `size=0`
+    and `--size 0` get the same answer.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
+        raise ValueError(f"{name} must be a whole number from {low} to {high}{unit}, got {value!r}")
+    return int(value)
 
 
 def normalize(images) -> tf.Tensor:

@@ -31,7 +31,7 @@ import keras
 import numpy as np
 from PIL import Image, ImageOps
 
-from .images import normalize, open_image, to_uint8
+from .images import check_number, normalize, open_image, to_uint8
 from .models import ReflectionPadding
 from .pretrained import MODELS, load_generator
 
@@ -45,17 +45,6 @@ MIN_SIZE, MAX_SIZE = 16, 4096
 MAX_PIXELS = MAX_SIZE * MAX_SIZE
 MAX_BATCH = 1024
 UNKNOWN_MULTIPLE = 256  # for a SavedModel of unknown depth that takes any size: safe for the lab's 8 levels
-
-
-def check_number(name: str, value, low: int, high: int, unit: str = "") -> int:
-    """`value` as an int if it is a whole number from `low` to `high`; else ValueError saying so.
-
-    The Python functions and the command line share this check, so `size=0`
-    and `--size 0` get the same answer.
-    """
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
-        raise ValueError(f"{name} must be a whole number from {low} to {high}{unit}, got {value!r}")
-    return int(value)
 
 
 def check_size(size) -> int:

@@ -67,7 +67,11 @@ from IPython.display import Code
 
 from cyclegan_lab import TrainConfig, generator_loss, load_data, losses, show_images
 from cyclegan_lab.exercises import check
+from cyclegan_lab.parameters import check_parameter
 
+DATA_DIR = check_parameter("DATA_DIR", DATA_DIR, path=True, optional=True)
+SMOKE = check_parameter("SMOKE", SMOKE, flag=True)
+SEED = check_parameter("SEED", SEED, whole=(0, 2**32 - 1))
 SMOKE = SMOKE or os.environ.get("CYCLEGAN_LAB_SMOKE") == "1"
 
 N_SHOW = 3  # images shown per domain

@@ -74,7 +74,11 @@ from cyclegan_lab.data import LAB_DATA, LAYOUTS, image_stream, random_jitter, st
 from cyclegan_lab.download import cache_dir
 from cyclegan_lab.exercises import check
 from cyclegan_lab.images import image_files
+from cyclegan_lab.parameters import check_parameter
 
+DATA_DIR = check_parameter("DATA_DIR", DATA_DIR, path=True, optional=True)
+SMOKE = check_parameter("SMOKE", SMOKE, flag=True)
+SEED = check_parameter("SEED", SEED, whole=(0, 2**32 - 1))
 SMOKE = SMOKE or os.environ.get("CYCLEGAN_LAB_SMOKE") == "1"
 
 MAX_IMAGES = 8 if SMOKE else 300  # images loaded per domain

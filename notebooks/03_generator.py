@@ -54,7 +54,11 @@ from cyclegan_lab.drawings import draw_unet
 from cyclegan_lab.exercises import check
 from cyclegan_lab.inspect_model import layer_rows, layer_table, params_by_kind, params_by_part
 from cyclegan_lab.models import instance_norm
+from cyclegan_lab.parameters import check_parameter
 
+DATA_DIR = check_parameter("DATA_DIR", DATA_DIR, path=True, optional=True)
+SMOKE = check_parameter("SMOKE", SMOKE, flag=True)
+SEED = check_parameter("SEED", SEED, whole=(0, 2**32 - 1))
 SMOKE = SMOKE or os.environ.get("CYCLEGAN_LAB_SMOKE") == "1"
 
 N_LOADED = 4 if SMOKE else 32  # photos read from disk; two of them are shown

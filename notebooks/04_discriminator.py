@@ -55,7 +55,11 @@ from cyclegan_lab import build_discriminator, build_generator, discriminator_los
 from cyclegan_lab.drawings import show_patch_map
 from cyclegan_lab.exercises import check
 from cyclegan_lab.inspect_model import layer_table, params_by_part, patch_box, receptive_field, receptive_field_steps
+from cyclegan_lab.parameters import check_parameter
 
+DATA_DIR = check_parameter("DATA_DIR", DATA_DIR, path=True, optional=True)
+SMOKE = check_parameter("SMOKE", SMOKE, flag=True)
+SEED = check_parameter("SEED", SEED, whole=(0, 2**32 - 1))
 SMOKE = SMOKE or os.environ.get("CYCLEGAN_LAB_SMOKE") == "1"
 
 TRAIN_STEPS = 2 if SMOKE else 20  # training steps of the discriminator at the end

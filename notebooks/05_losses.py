@@ -68,7 +68,11 @@ from cyclegan_lab import (
     show_images,
 )
 from cyclegan_lab.exercises import check
+from cyclegan_lab.parameters import check_parameter
 
+DATA_DIR = check_parameter("DATA_DIR", DATA_DIR, path=True, optional=True)
+SMOKE = check_parameter("SMOKE", SMOKE, flag=True)
+SEED = check_parameter("SEED", SEED, whole=(0, 2**32 - 1))
 SMOKE = SMOKE or os.environ.get("CYCLEGAN_LAB_SMOKE") == "1"
 
 N_IMAGES = 1 if SMOKE else 4  # Monet paintings and photos in the batch

@@ -62,9 +62,19 @@ from cyclegan_lab import TrainConfig, load_data, losses, plot_losses, show_image
 from cyclegan_lab.data import make_dataset, steps_per_epoch
 from cyclegan_lab.exercises import check
 from cyclegan_lab.images import normalize, to_uint8
+from cyclegan_lab.parameters import check_parameter
 from cyclegan_lab.reference import lab_gradients, lab_train_step
 from cyclegan_lab.training import CycleGAN, SamplePreview, build_cyclegan, describe_mode, train
 
+DATA_DIR = check_parameter("DATA_DIR", DATA_DIR, path=True, optional=True)
+SMOKE = check_parameter("SMOKE", SMOKE, flag=True)
+EPOCHS = check_parameter("EPOCHS", EPOCHS, whole=(1, None))
+STEPS_PER_EPOCH = check_parameter("STEPS_PER_EPOCH", STEPS_PER_EPOCH, whole=(1, None), optional=True)
+CHECKPOINT_DIR = check_parameter("CHECKPOINT_DIR", CHECKPOINT_DIR, path=True, optional=True)
+KEEP_CHECKPOINTS = check_parameter("KEEP_CHECKPOINTS", KEEP_CHECKPOINTS, whole=(1, None))
+AUGMENT = check_parameter("AUGMENT", AUGMENT, flag=True)
+PREVIEW_EVERY = check_parameter("PREVIEW_EVERY", PREVIEW_EVERY, whole=(1, None))
+SEED = check_parameter("SEED", SEED, whole=(0, 2**32 - 1))
 SMOKE = SMOKE or os.environ.get("CYCLEGAN_LAB_SMOKE") == "1"
 settings = dict(epochs=EPOCHS, seed=SEED, keep_checkpoints=KEEP_CHECKPOINTS, augment=AUGMENT)
 if SMOKE:

@@ -55,9 +55,16 @@ from cyclegan_lab import find_data, load_folder, load_generator, load_image, sho
 from cyclegan_lab.checkpoints import latest_checkpoint
 from cyclegan_lab.exercises import check
 from cyclegan_lab.images import image_files
+from cyclegan_lab.parameters import check_parameter
 from cyclegan_lab.pretrained import PACKAGE_FOLDER
 from cyclegan_lab.scores import copy_distance, palette_distance
 
+DATA_DIR = check_parameter("DATA_DIR", DATA_DIR, path=True, optional=True)
+SMOKE = check_parameter("SMOKE", SMOKE, flag=True)
+MODEL = check_parameter("MODEL", MODEL, choices=("monet", "checkpoint", "original-50-epochs"))
+CHECKPOINT_DIR = check_parameter("CHECKPOINT_DIR", CHECKPOINT_DIR, path=True, optional=True)
+N_PHOTOS = check_parameter("N_PHOTOS", N_PHOTOS, whole=(1, 300))
+SEED = check_parameter("SEED", SEED, whole=(0, 2**32 - 1))
 SMOKE = SMOKE or os.environ.get("CYCLEGAN_LAB_SMOKE") == "1"
 checkpoint_dir = Path(CHECKPOINT_DIR or ("../checkpoints/smoke" if SMOKE else "../checkpoints/lab"))
 n_photos = 2 if SMOKE else N_PHOTOS

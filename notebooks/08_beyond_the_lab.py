@@ -80,8 +80,14 @@ from cyclegan_lab import (
 from cyclegan_lab.exercises import check
 from cyclegan_lab.images import image_files
 from cyclegan_lab.models import build_resnet_generator, weight_init
+from cyclegan_lab.parameters import check_parameter
 from cyclegan_lab.pretrained import PACKAGE_FOLDER
 
+DATA_DIR = check_parameter("DATA_DIR", DATA_DIR, path=True, optional=True)
+SMOKE = check_parameter("SMOKE", SMOKE, flag=True)
+SEED = check_parameter("SEED", SEED, whole=(0, 2**32 - 1))
+COPY_STEPS = check_parameter("COPY_STEPS", COPY_STEPS, whole=(1, None))
+LEARNING_RATE = check_parameter("LEARNING_RATE", LEARNING_RATE, number=(1e-6, 1.0))
 SMOKE = SMOKE or os.environ.get("CYCLEGAN_LAB_SMOKE") == "1"
 keras.mixed_precision.set_global_policy("float32")  # the same numbers on every machine
 

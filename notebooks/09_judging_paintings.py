@@ -47,8 +47,13 @@ from IPython.display import Code, display
 from cyclegan_lab import distortions, efficientnet, find_data, load_folder, load_generator, show_images, stylize
 from cyclegan_lab.exercises import check
 from cyclegan_lab.images import image_files, load_image
+from cyclegan_lab.parameters import check_parameter
 from cyclegan_lab.scores import kid, split_paintings, style_kid
 
+DATA_DIR = check_parameter("DATA_DIR", DATA_DIR, path=True, optional=True)
+SMOKE = check_parameter("SMOKE", SMOKE, flag=True)
+N_PHOTOS = check_parameter("N_PHOTOS", N_PHOTOS, whole=(2, 300))
+HELD_OUT_FROM = check_parameter("HELD_OUT_FROM", HELD_OUT_FROM, whole=(0, None))
 SMOKE = SMOKE or os.environ.get("CYCLEGAN_LAB_SMOKE") == "1"
 n_photos = 8 if SMOKE else N_PHOTOS
 n_paintings = 16 if SMOKE else 300

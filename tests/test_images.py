@@ -157,3 +157,15 @@ def test_normalize_and_to_uint8_round_trip_every_value():
 
 def test_as_uint8_maps_the_generator_range_to_pixels():
     assert as_uint8(np.array([[-1.0, 0.0, 1.0]])).tolist() == [[0, 128, 255]]
+
+
+@pytest.mark.parametrize("size", [0, -1, 2.5, "256", True, 10**6])
+def test_load_image_refuses_a_size_it_cannot_make(tmp_path, size):
+    """load_image(path, size=0) once failed with "zero-size array to reduction operation"."""
+    from PIL import Image
+
+    from cyclegan_lab.images import load_image
+
+    Image.new("RGB", (8, 8)).save(tmp_path / "a.png")
+    with pytest.raises(ValueError, match=r"size must be a whole number from 1 to 4096 \(pixels\), got"):
+        load_image(tmp_path / "a.png", size=size)
