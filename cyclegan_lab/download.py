@@ -189,14 +189,19 @@ def extract_tar(archive, target) -> pathlib.Path:
     archive, target = pathlib.Path(archive), pathlib.Path(target)
     try:
         with tarfile.open(archive) as tf:
-            for m in tf.getmembers():  # check every member before writing anything
+            members = tf.getmembers()
+            file_names = {posixpath.normpath(m.name) for m in members if not m.isdir()}
+            for m in members:  # check every member before writing anything
                 # a symlink is relative to its own folder, a hard link to the archive root
                 link = posixpath.join(posixpath.dirname(m.name), m.linkname) if m.issym() else m.linkname
                 outside = (m.issym() or m.islnk()) and _bad_path(link)
+                parents = [str(p) for p in pathlib.PurePosixPath(posixpath.normpath(m.name)).parents]
+                inside_file = next((p for p in parents if p in file_names), None)
                 why = (
                     _bad_path(m.name)
                     or ("is a device file" if m.isdev() else None)
                     or (f"is a link to {m.linkname!r}, outside the target" if outside else None)
+                    or (f"lies inside {inside_file!r}, which the archive also makes a file" if inside_file else None)
                 )
                 if why:
                     raise _unsafe(archive, m.name, why)

@@ -38,6 +38,8 @@ def to_rgb(image: Image.Image) -> Image.Image:
         image = Image.fromarray(np.round(values * 255).astype(np.uint8), "L")
     elif image.mode in ("I", "F"):  # 32-bit grayscale: guess 8- or 16-bit values from the largest
         values = np.asarray(image, dtype=np.float64)
+        if not np.isfinite(values).all():
+            raise ValueError("its pixel values are not all numbers (NaN or infinity)")
         top = 65535.0 if values.max() > 255 else 255.0
         image = Image.fromarray(np.round(np.clip(values / top, 0, 1) * 255).astype(np.uint8), "L")
     if "transparency" in image.info:  # a palette entry or colour key marked see-through

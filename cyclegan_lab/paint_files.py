@@ -15,6 +15,7 @@ skipped while the others are painted.
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,9 @@ class StylizeResult:
     written: list[Path] = field(default_factory=list)
     failed: list[tuple[Path, str]] = field(default_factory=list)
     renamed: int = 0  # paintings written under -2, -3, ... because their usual name was taken
+
+
+PAINTING_NAME = re.compile(r".+_monet(-\d+)?\.png$", re.IGNORECASE)  # what _free_name writes
 
 
 def find_images(inputs) -> tuple[list[Path], list[Path], list[Path]]:
@@ -113,6 +117,14 @@ def stylize_files(
         say(f"skipped: no such file or folder: {path}")
     if subfolders:
         say(f"note: subfolders are not searched: {', '.join(map(str, subfolders))} (name them to paint their images)")
+    out_dir = Path(out_dir)
+    ours = [f for f in found if f.parent.resolve() == out_dir.resolve() and PAINTING_NAME.match(f.name)]
+    if ours:  # the output folder is an input too: its paintings are not photos to paint again
+        say(
+            f"note: skipped {len(ours)} painting{'s' * (len(ours) != 1)} this command wrote in {out_dir} "
+            "(the output folder is also an input)"
+        )
+        found = [f for f in found if f not in ours]
     if not found:
         raise ValueError(f"Nothing to paint: no files found in {', '.join(map(str, inputs))}")
 

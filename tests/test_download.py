@@ -256,8 +256,9 @@ def _device() -> tarfile.TarInfo:
         _link("sub/up", "../../evil.txt"),
         _link("hard", "../evil.txt", tarfile.LNKTYPE),
         _device(),
+        ("ok.txt/inner.txt", b"a file inside a file"),
     ],
-    ids=["dotdot", "absolute", "symlink-abs", "symlink-dotdot", "hardlink", "device"],
+    ids=["dotdot", "absolute", "symlink-abs", "symlink-dotdot", "hardlink", "device", "inside-a-file"],
 )
 def test_extract_tar_refuses_unsafe_members(tmp_path, evil):
     parent = tmp_path / "work"

@@ -169,3 +169,19 @@ def test_load_image_refuses_a_size_it_cannot_make(tmp_path, size):
     Image.new("RGB", (8, 8)).save(tmp_path / "a.png")
     with pytest.raises(ValueError, match=r"size must be a whole number from 1 to 4096 \(pixels\), got"):
         load_image(tmp_path / "a.png", size=size)
+
+
+def test_a_float_image_full_of_nan_is_named_not_painted_black(tmp_path):
+    """A float TIFF of NaN was read as a black photo, with a RuntimeWarning leaking from NumPy."""
+    import warnings
+
+    import numpy as np
+    from PIL import Image
+
+    from cyclegan_lab.images import load_image
+
+    Image.fromarray(np.full((16, 16), np.nan, np.float32), "F").save(tmp_path / "nan.tif")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning may leak
+        with pytest.raises(ValueError, match=r"nan.tif is not a readable image \(its pixel values are not all numbers"):
+            load_image(tmp_path / "nan.tif")

@@ -389,3 +389,14 @@ def test_a_generator_with_broken_weights_paints_an_error_not_a_black_picture(tmp
         stylize(photo(32, 32), broken, size=None)
     with pytest.raises(ValueError, match="not finite"):
         to_uint8(np.array([[[[np.nan, 0, 0]]]]))
+
+
+def test_painting_into_the_input_folder_does_not_paint_the_paintings_next_time(tiny_shipped, tmp_path, capsys):
+    """With -o equal to the input folder, a second run once painted p01_monet.png into p01_monet_monet.png."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    Image.fromarray(photo(40, 40)).save(folder / "p01.png")
+    for _ in range(2):
+        assert main(["stylize", str(folder), "-o", str(folder), "--size", "32"]) == 0
+    assert sorted(p.name for p in folder.iterdir()) == ["p01.png", "p01_monet-2.png", "p01_monet.png"]
+    assert "skipped 1 painting this command wrote" in capsys.readouterr().err
