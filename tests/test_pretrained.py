@@ -176,27 +176,42 @@ def test_a_bad_download_fails_cleanly_and_the_next_try_works(original, server, l
     same(model(x), generator(x, training=False))
 
 
-def test_the_shipped_model_works_offline_and_paints_unseen_photos_like_monet(real_data):
-    """The generator in the package loads with no network and no cache, and on photos it never saw
-    in training (photos 1,201 on, see MODEL_CARD.md): adds no chequerboard (at most 1.5 times the
-    photos' period-2 energy), moves the palette towards the paintings', is not a copy, keeps the
-    composition, and is more Monet-like on the style proxy."""
+@pytest.fixture(scope="module")
+def shipped_on_unseen(real_data):
+    """The shipped generator, loaded with no network, on photos it never saw in training (photos 1,201 on,
+    see MODEL_CARD.md), and the measures of its paintings and of the photos themselves."""
     from cyclegan_lab import load_pretrained, stylize
     from cyclegan_lab.data import load_folder
     from cyclegan_lab.images import image_files, load_image
     from cyclegan_lab.scores import held_out_measures
 
     model = load_pretrained("monet")
-    photos = np.stack([load_image(path) for path in image_files(real_data / "photo")[1200:1300]])
-    paintings = load_folder(real_data / "monet", limit=100)
+    photos = np.stack([load_image(path) for path in image_files(real_data / "photo")[1200:1500]])
+    paintings = load_folder(real_data / "monet")
     monets = stylize(photos, model)
     assert monets.shape == photos.shape and monets.dtype == np.uint8
-    before, after = held_out_measures(photos, photos, paintings), held_out_measures(monets, photos, paintings)
+    return held_out_measures(photos, photos, paintings), held_out_measures(monets, photos, paintings)
+
+
+def test_the_shipped_model_paints_without_chequerboards_and_keeps_the_photo(shipped_on_unseen):
+    """At most 1.5 times the photos' period-2 energy, not the photo handed back, its composition kept."""
+    _, after = shipped_on_unseen
     assert after["chequerboard"] <= 1.5, after
-    assert after["palette"] < before["palette"], (before, after)
-    assert after["copy"] > 0.05, after  # mean |G(x) - x| on [-1, 1]: not the photo handed back
+    assert after["copy"] > 0.05, after  # mean |G(x) - x| on [-1, 1]
     assert after["composition"] >= 0.9, after
-    assert after["style_kid"] < before["style_kid"], (before, after)
+
+
+def test_the_shipped_model_paints_closer_to_monet_than_the_photos_are(shipped_on_unseen):
+    """On ImageNet features, its paintings are nearer Monet's than the photos they came from."""
+    before, after = shipped_on_unseen
+    assert after["kid"] < before["kid"], (before, after)
+
+
+@pytest.mark.xfail(strict=True, reason="the shipped generator does not close half the gap yet (MODEL_CARD.md)")
+def test_the_shipped_model_closes_half_the_gap_between_photos_and_paintings(shipped_on_unseen):
+    """The bar a shipped generator is built for: half-way from the photos (0) to other paintings (1)."""
+    _, after = shipped_on_unseen
+    assert after["gap_closed"] >= 0.5, after
 
 
 def test_load_generator_rebuilds_any_runs_generator_from_its_checkpoint(tmp_path):
