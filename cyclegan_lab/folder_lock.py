@@ -1,10 +1,13 @@
-"""One training run per checkpoint folder: a lock file that names the run holding it.
+"""One training run per checkpoint folder: a lock, and a note that names the run holding it.
 
-A training run holds `cyclegan-lab.lock` in its checkpoint folder
-(`FolderLock`); a second run into the same folder stops at once and says
-which run holds it (process id, host, start time, command). A run that was
-killed cannot unlock; the operating system's file lock ends with its
-process, so the next run sees that and takes the lock over.
+A training run holds the checkpoint folder (`FolderLock`); a second run into
+the same folder stops at once and says which run holds it (process id,
+host, start time, command). The lock itself is `filelock`'s: the operating
+system's lock on `.cyclegan-lab.flock`, which ends with the process that
+holds it, even a killed one, on Linux, macOS and Windows alike. Beside it,
+`cyclegan-lab.lock` is the note: who holds the lock. A killed run leaves
+its note behind; the next run takes the lock, finds the old note and says
+it takes over from a run that is no longer running.
 
 None of this needs TensorFlow, so it is quick to import and to test.
 """
@@ -18,14 +21,10 @@ import socket
 import sys
 from pathlib import Path
 
-from .files import process_running
+import filelock
 
-try:
-    import fcntl  # Linux and macOS: a lock that ends with the process that holds it
-except ImportError:  # Windows: fall back on the PID written in the lock file
-    fcntl = None
-
-LOCK_NAME = "cyclegan-lab.lock"
+LOCK_NAME = "cyclegan-lab.lock"  # the note naming the run that holds the folder
+FLOCK_NAME = ".cyclegan-lab.flock"  # the file the operating system locks (empty; it stays)
 
 
 class FolderInUseError(RuntimeError):
@@ -35,24 +34,18 @@ class FolderInUseError(RuntimeError):
 class FolderLock:
     """One run at a time in a folder: ``with FolderLock(folder): ...train...``.
 
-    Taking the lock writes `folder/cyclegan-lab.lock` with who holds it
-    (process id, machine, start time, command) and locks that file with the
-    operating system's `flock`, which ends with the process, even a killed
-    one. So:
+    * a second run finds the folder locked: FolderInUseError, naming the first;
+    * a run finds a note but no lock: that run was killed. The lock is taken
+      over (`took_over` holds what the old note said) and a line says so.
 
-    * a second run finds the file locked: FolderInUseError, naming the first;
-    * a run finds the file there but not locked: its run was killed. The lock
-      is taken over (`took_over` holds what the old file said) and a line
-      says so.
-
-    Leaving the `with` block removes the file.
+    Leaving the `with` block removes the note and releases the lock.
     """
 
     def __init__(self, folder: str | os.PathLike):
         self.folder = Path(folder)
         self.path = self.folder / LOCK_NAME
         self.took_over: dict | None = None
-        self._descriptor: int | None = None
+        self._lock = filelock.FileLock(self.folder / FLOCK_NAME, timeout=0)
 
     def __enter__(self) -> FolderLock:
         self.acquire()
@@ -63,50 +56,34 @@ class FolderLock:
 
     def acquire(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        while True:
-            descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-            if not _try_lock(descriptor):
-                holder = _read_note(descriptor)
-                os.close(descriptor)
-                if fcntl is None and not _note_alive(holder):
-                    self.path.unlink(missing_ok=True)  # no OS lock here: the note's process has ended
-                    continue
-                raise _in_use(self.folder, holder)
-            if _same_file(descriptor, self.path):
-                break
-            os.close(descriptor)  # the holder removed the file while we opened it: try the new one
-        previous = _read_note(descriptor)
+        try:
+            self._lock.acquire()
+        except filelock.Timeout:
+            raise _in_use(self.folder, _read_note(self.path)) from None
+        previous = _read_note(self.path)
         if previous:
             self.took_over = previous
             print(f"Taking over {self.path} from a run that is no longer running ({describe_holder(previous)}).")
-        _write_note(descriptor)
-        self._descriptor = descriptor
+        _write_note(self.path)
 
     def release(self) -> None:
-        if self._descriptor is not None:
-            self.path.unlink(missing_ok=True)  # first remove, then unlock: nobody locks a removed file for long
-            os.close(self._descriptor)
-            self._descriptor = None
+        if self._lock.is_locked:
+            self.path.unlink(missing_ok=True)  # first the note, then the lock: a new holder's note is never removed
+            self._lock.release()
 
 
 def lock_holder(folder: str | os.PathLike) -> dict | None:
-    """What the lock file of a running run in `folder` says, or None when no run holds it."""
-    path = Path(folder) / LOCK_NAME
-    try:
-        descriptor = os.open(path, os.O_RDONLY)
-    except OSError:
+    """What the note of a running run in `folder` says ({} if not written yet), or None when none holds it."""
+    folder = Path(folder)
+    if not (folder / FLOCK_NAME).exists():
         return None
+    probe = filelock.FileLock(folder / FLOCK_NAME, timeout=0)
     try:
-        note = _read_note(descriptor)
-        if fcntl is None:
-            return note if _note_alive(note) else None
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except OSError:
-            return note or {}
-        return None
-    finally:
-        os.close(descriptor)
+        probe.acquire()
+    except filelock.Timeout:
+        return _read_note(folder / LOCK_NAME) or {}
+    probe.release()
+    return None
 
 
 def check_not_in_use(folder: str | os.PathLike) -> None:
@@ -131,51 +108,19 @@ def describe_holder(note: dict | None) -> str:
     return text + (f": {note['command']}" if note.get("command") else "")
 
 
-def _try_lock(descriptor: int) -> bool:
-    if fcntl is None:
-        return not _note_alive(_read_note(descriptor))
+def _read_note(path: Path) -> dict | None:
     try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        return False
-    return True
-
-
-def _note_alive(note: dict | None) -> bool:
-    """Without an OS lock: whether the note's process still runs (another machine's: assume so)."""
-    if not note:
-        return False
-    if note.get("host") != socket.gethostname():
-        return True
-    return process_running(int(note.get("pid", 0)))
-
-
-def _same_file(descriptor: int, path: Path) -> bool:
-    try:
-        return os.fstat(descriptor).st_ino == os.stat(path).st_ino
-    except FileNotFoundError:
-        return False
-
-
-def _read_note(descriptor: int) -> dict | None:
-    os.lseek(descriptor, 0, os.SEEK_SET)
-    text = os.read(descriptor, 64 * 1024)
-    try:
-        note = json.loads(text)
-    except ValueError:
+        note = json.loads(path.read_text())
+    except (OSError, ValueError):
         return None
     return note if isinstance(note, dict) else None
 
 
-def _write_note(descriptor: int) -> None:
-
+def _write_note(path: Path) -> None:
     note = {
         "pid": os.getpid(),
         "host": socket.gethostname(),
         "started": datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
         "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]) if sys.argv and sys.argv[0] else "",
     }
-    os.ftruncate(descriptor, 0)
-    os.lseek(descriptor, 0, os.SEEK_SET)
-    os.write(descriptor, json.dumps(note).encode())
-    os.fsync(descriptor)
+    path.write_text(json.dumps(note))
