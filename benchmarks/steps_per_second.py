@@ -31,7 +31,8 @@ import keras
 import tensorflow as tf
 
 from cyclegan_lab import TrainConfig, build_cyclegan
-from cyclegan_lab.distribute import STRATEGIES, describe, make_strategy
+from cyclegan_lab.config import STRATEGIES
+from cyclegan_lab.distribute import describe, make_strategy
 from cyclegan_lab.precision import resolve_precision
 
 

@@ -31,6 +31,11 @@ from .models import generator_for
 from .scores import held_out_measures
 
 
+def training_step(cyclegan) -> int:
+    """How many steps `cyclegan` has trained: the counter of its Monet generator's optimiser."""
+    return int(keras.ops.convert_to_numpy(cyclegan.monet_generator_optimizer.iterations))
+
+
 class LossHistory(keras.callbacks.Callback):
     """Every step's four losses (`steps`) and their mean over each epoch (`epochs`).
 
@@ -80,7 +85,7 @@ class DivergenceGuard(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         bad = {name: float(logs[name]) for name in LOSS_NAMES if not np.isfinite(float(logs[name]))}
         if bad:
-            step = int(keras.ops.convert_to_numpy(self.model.monet_generator_optimizer.iterations))
+            step = training_step(self.model)
             raise TrainingDivergedError(
                 f"Training stopped at step {step}: "
                 + ", ".join(f"{name} is {value}" for name, value in bad.items())
@@ -114,7 +119,7 @@ class SamplePreview(keras.callbacks.Callback):
         from .plotting import show_images
 
         fakes = stylize(self.photos, self.model.monet_generator, size=None)
-        step = int(keras.ops.convert_to_numpy(self.model.monet_generator_optimizer.iterations))
+        step = training_step(self.model)
         n = len(self.photos)
         titles = [f"photo {i + 1}" for i in range(n)] + [f"Monet {i + 1}, step {step}" for i in range(n)]
         return show_images(list(self.photos) + list(fakes), titles, ncols=n)
@@ -157,7 +162,7 @@ class Checkpointer(keras.callbacks.Callback):
         self.failure: OSError | None = None  # why the last save failed, until one succeeds
 
     def step(self) -> int:
-        return int(keras.ops.convert_to_numpy(self.model.monet_generator_optimizer.iterations))
+        return training_step(self.model)
 
     def save(self) -> None:
         """Save now; if that fails (a full disk), say so once and go on training: the next save point tries again."""
@@ -242,7 +247,7 @@ class HeldOutMonitor(keras.callbacks.Callback):
         self.generator = None  # built once, refilled at each record
 
     def step(self) -> int:
-        return int(keras.ops.convert_to_numpy(self.model.monet_generator_optimizer.iterations))
+        return training_step(self.model)
 
     def on_train_batch_end(self, batch, logs=None):
         step = self.step()

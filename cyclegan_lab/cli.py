@@ -17,6 +17,8 @@ import dataclasses
 import sys
 import typing
 
+from .config import STRATEGIES
+
 
 def _config_options(parser: argparse.ArgumentParser) -> None:
     from .config import CHOICES, TrainConfig
@@ -115,9 +117,6 @@ def _stylize_command(args: argparse.Namespace) -> int:
         print(f"cyclegan-lab: {len(result.failed)} of {total} inputs failed (named above).", file=sys.stderr)
         return 1
     return 0
-
-
-STRATEGIES = ("default", "mirrored", "tpu", "multiworker")  # distribute.STRATEGIES, without importing TensorFlow
 
 
 def main(argv: list[str] | None = None) -> int:

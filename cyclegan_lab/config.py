@@ -149,6 +149,9 @@ CHOICES = {
 
 DIFFAUGMENT = ("translation", "cutout", "color")
 
+# tf.distribute strategies the command line and distribute.make_strategy accept (here, so the CLI needs no TensorFlow).
+STRATEGIES = ("default", "mirrored", "tpu", "multiworker")
+
 
 def _check_int(name: str, value, allow_none: bool) -> None:
     if value is None and allow_none:

@@ -34,7 +34,7 @@ import os
 
 import tensorflow as tf
 
-STRATEGIES = ("default", "mirrored", "tpu", "multiworker")
+from .config import STRATEGIES
 
 
 def make_strategy(name: str = "default") -> tf.distribute.Strategy:

@@ -29,7 +29,7 @@ import keras
 import numpy as np
 
 from cyclegan_lab import TrainConfig
-from cyclegan_lab.callbacks import HeldOutMonitor
+from cyclegan_lab.callbacks import HeldOutMonitor, training_step
 from cyclegan_lab.data import load_data, load_folder
 from cyclegan_lab.download import cache_dir
 from cyclegan_lab.images import image_files, load_image
@@ -115,7 +115,7 @@ class StopAt(keras.callbacks.Callback):
         self.stop_step = step
 
     def on_train_batch_end(self, batch, logs=None):
-        if int(keras.ops.convert_to_numpy(self.model.monet_generator_optimizer.iterations)) >= self.stop_step:
+        if training_step(self.model) >= self.stop_step:
             self.model.stop_training = True
 
 
