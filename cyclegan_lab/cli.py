@@ -119,6 +119,31 @@ def _stylize_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _submission_command(args: argparse.Namespace) -> int:
+    """Write images.zip (submission.write_submission). 0: all painted, 1: some inputs failed, 2: nothing written."""
+    from .download import DownloadError
+    from .files import FolderNotWritableError, human_size
+    from .submission import write_submission
+
+    try:
+        result = write_submission(args.inputs, args.output, model=args.model)
+    except (FileNotFoundError, DownloadError, FolderNotWritableError, ValueError) as error:
+        print(f"cyclegan-lab: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"\nInterrupted; {args.output} was not written.", file=sys.stderr)
+        return 130
+    rate = result.count / max(result.seconds, 1e-9)
+    print(
+        f"Wrote {result.count:,} paintings to {args.output} ({human_size(result.path.stat().st_size)}) "
+        f"in {result.seconds:.0f} s ({rate:.1f} photos/s). Upload it as your Kaggle submission."
+    )
+    if result.failed:
+        print(f"cyclegan-lab: {len(result.failed)} inputs could not be painted (named above).", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; returns its exit code: 0 done, 1 partly failed, 2 could not start, 130 Ctrl-C."""
     try:
@@ -127,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
             return _stylize_command(args)
         if args.command == "data":
             return _data_command(args)
+        if args.command == "submission":
+            return _submission_command(args)
         return _train_command(args)
     except KeyboardInterrupt:  # say it in one line, wherever it came (even inside the TensorFlow import)
         print("\nInterrupted.", file=sys.stderr)
@@ -165,6 +192,15 @@ def _parser() -> argparse.ArgumentParser:
         "stylize", help="paint photos in Monet's style with a pretrained generator or a training run's checkpoint"
     )
     _stylize_options(stylize)
+
+    submission = commands.add_parser(
+        "submission", help="paint photos into images.zip for Kaggle's Monet competition (256x256 JPEGs)"
+    )
+    submission.add_argument("inputs", nargs="+", metavar="PHOTO_OR_FOLDER", help="image files, or folders of them")
+    submission.add_argument("-o", "--output", default="images.zip", help="the zip to write (default: %(default)s)")
+    submission.add_argument(
+        "--model", default="monet", metavar="NAME_OR_CHECKPOINT", help="as for stylize (default: %(default)s)"
+    )
     return parser
 
 

@@ -25,7 +25,8 @@
 # - why pixel statistics cannot judge a painting, and what a classifier's *features* are;
 # - KID, the kernel distance between two sets of features, and the share of the photos-to-paintings
 #   gap a generator closes;
-# - how to validate a measure before trusting it, and why the library's earlier style proxy was blind.
+# - how to validate a measure before trusting it, and why the library's earlier style proxy was blind;
+# - what the Kaggle competition's MiFID rewards and punishes, and how to write a submission.
 #
 # ## What you'll need
 # - notebook 8 helps (it trains and measures generators); this one only measures;
@@ -44,7 +45,7 @@ import os
 import numpy as np
 from IPython.display import Code, display
 
-from cyclegan_lab import distortions, efficientnet, find_data, load_folder, load_generator, show_images, stylize
+from cyclegan_lab import distortions, efficientnet, find_data, load_folder, load_generator, scores, show_images, stylize
 from cyclegan_lab.exercises import check
 from cyclegan_lab.images import image_files, load_image
 from cyclegan_lab.parameters import check_parameter
@@ -195,6 +196,39 @@ show_images([*photos[:4], *painted[:4]], ["unseen photo"] * 4 + ["shipped genera
 # %% [markdown]
 # Look at the pictures, then at the numbers: a measure that disagrees with what you see is the one
 # to mend.
+#
+# ## Enter the competition
+#
+# The lab comes from Kaggle's "I'm Something of a Painter Myself". It ranks 7,000 to 10,000 Monet-style
+# images by **MiFID** (Bai et al. 2021): FID, divided by a *memorisation distance* $d$, the mean over
+# generated images of the smallest cosine distance $1 - |\cos|$ to any training painting. When
+# $d$ falls below 0.1 the generator is handing back near-copies, and dividing by a small $d$ makes
+# the score worse; otherwise $d$ counts as 1 and MiFID is FID. The leaderboard computes it on
+# Inception features; `scores.mifid` runs the same formula on this notebook's features (so these are
+# not leaderboard numbers, but they punish and reward the same things):
+
+# %%
+all_features = efficientnet.imagenet_features(paintings)
+for name, images in [("copies of the paintings", paintings[: len(photos)]), ("photos", photos),
+                     ("blurred photos", spoiled["blurred"]), ("shipped generator", painted)]:
+    features = efficientnet.imagenet_features(images)
+    d = scores.memorisation_distance(features, all_features)
+    print(f"{name:>24}: FID {scores.fid(features, all_features):7.1f}, memorisation distance {d:.3f}, "
+          f"MiFID {scores.mifid(features, all_features):9.4g}")
+copied = scores.memorisation_distance(efficientnet.imagenet_features(paintings[: len(photos)]), all_features)
+print(f"copies of the training paintings are caught as memorised (d < 0.1): {copied < 0.1}")
+
+# %% [markdown]
+# To enter, paint Kaggle's 7,038 photos (`photo_jpg/`) into one `images.zip` and upload it. With the
+# shipped generator, or with the one you trained in notebook 6:
+#
+# ```bash
+# cyclegan-lab submission photo_jpg/ -o images.zip
+# cyclegan-lab submission photo_jpg/ -o images.zip --model ../checkpoints/lab
+# ```
+#
+# Each photo's centre square becomes a 256x256 JPEG, written straight into the zip; a file that is not
+# an image is named and skipped.
 #
 # ## On your own
 #

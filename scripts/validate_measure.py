@@ -3,7 +3,8 @@
     python scripts/validate_measure.py --data PATH/monet2photo [--held-out-from 1200] [--model monet]
 
 On photos no run trains on (the sorted photo files from --held-out-from on)
-and the paintings, it prints KID x 1000 (and FID) on ImageNet features, and
+and the paintings, it prints KID x 1000 (and FID, and the competition's MiFID against all the
+paintings, on the same offline features: not the leaderboard's number) on ImageNet features, and
 the older style proxy and palette distance beside them, for:
 
 - the other half of the paintings (the floor: how far paintings are from paintings);
@@ -30,7 +31,7 @@ from cyclegan_lab import distortions
 from cyclegan_lab.data import find_data, load_folder
 from cyclegan_lab.efficientnet import imagenet_features
 from cyclegan_lab.images import image_files, load_image
-from cyclegan_lab.scores import fid, kid, palette_distance, split_paintings, style_kid
+from cyclegan_lab.scores import fid, kid, mifid, palette_distance, split_paintings, style_kid
 
 
 def cases(photos: np.ndarray, paintings: np.ndarray, floor_set: np.ndarray, reference: np.ndarray) -> dict:
@@ -67,7 +68,9 @@ def main() -> None:
     print(f"{len(photos)} unseen photos, {len(paintings)} paintings; reference: {len(reference)} paintings")
     ref_features = imagenet_features(reference)
     start = None
-    print("| set | KID x1000 | gap closed | FID | style proxy | palette |\n|---|---|---|---|---|---|")
+    all_features = imagenet_features(paintings)  # MiFID compares with every painting a model trained on
+    print("| set | KID x1000 | gap closed | FID | MiFID (offline features) | style proxy | palette |")
+    print("|---|---|---|---|---|---|---|")
     floor = None
     for name, images in sets.items():
         features = imagenet_features(images)
@@ -78,6 +81,7 @@ def main() -> None:
         closed = "" if start is None else f"{(start - value) / (start - floor):+.0%}"
         print(
             f"| {name} | {value:.1f} +- {spread:.1f} | {closed} | {fid(features, ref_features):.1f} "
+            f"| {mifid(features, all_features):.1f} "
             f"| {style_kid(images, reference)[0]:.2f} | {palette_distance(images, reference):.1f} |",
             flush=True,
         )

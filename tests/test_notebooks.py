@@ -41,6 +41,7 @@ EXPECTED_TEXT = {
         "photos are further from the paintings than paintings are: True",
         "blurred: KID says no closer to Monet than the photos: True",
         "of the gap closed",
+        "copies of the training paintings are caught as memorised (d < 0.1): True",
         "Correct!",
     ],
 }

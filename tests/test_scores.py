@@ -201,3 +201,25 @@ def test_fid_matches_the_matrix_square_root_route_and_its_known_cases():
     assert fid(a, a) == pytest.approx(0, abs=1e-8)
     shift = np.array([1.0, -2.0, 0, 0, 0.5, 0])
     assert fid(a + shift, a) == pytest.approx((shift**2).sum(), rel=1e-8)
+
+
+def test_mifid_matches_a_numpy_reference_with_and_without_memorisation():
+    """FID / d with d the mean smallest cosine distance to the training set, d replaced by 1 above 0.1."""
+    from cyclegan_lab.scores import memorisation_distance, mifid
+
+    rng = np.random.default_rng(1)
+    training = rng.normal(0.0, 1.0, size=(40, 32))
+    generated = rng.normal(0.2, 1.2, size=(30, 32))
+
+    def reference(a, b):
+        cos = np.array([[abs(x @ y) / np.linalg.norm(x) / np.linalg.norm(y) for y in b] for x in a])
+        d = np.mean(np.min(1 - cos, axis=1))
+        return d, fid(a, b) / (d if d < 0.1 else 1.0)
+
+    d, expected = reference(generated, training)
+    assert d > 0.1 and memorisation_distance(generated, training) == pytest.approx(d)
+    assert mifid(generated, training) == pytest.approx(expected) == pytest.approx(fid(generated, training))
+    copies = training[:30] + rng.normal(0, 0.3, size=(30, 32))  # near-copies of training paintings: memorised
+    d, expected = reference(copies, training)
+    assert d < 0.1 and mifid(copies, training) == pytest.approx(expected)
+    assert mifid(copies, training) > 10 * fid(copies, training)

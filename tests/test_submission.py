@@ -1,0 +1,87 @@
+"""`cyclegan-lab submission` writes a Kaggle images.zip: every member a readable 256x256 RGB JPEG."""
+
+import io
+import zipfile
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from cyclegan_lab.cli import main
+from cyclegan_lab.images import image_files
+from cyclegan_lab.submission import write_submission
+
+
+def check_members(path, count):
+    with zipfile.ZipFile(path) as archive:
+        assert archive.testzip() is None
+        names = archive.namelist()
+        assert len(names) == count == len(set(names))
+        for name in names:
+            with Image.open(io.BytesIO(archive.read(name))) as image:
+                image.load()
+                assert (image.format, image.size, image.mode) == ("JPEG", (256, 256), "RGB"), name
+
+
+def test_the_command_writes_a_valid_images_zip_from_the_shared_photos(real_data, tmp_path, capsys):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for path in image_files(real_data / "photo")[:20]:
+        (photos / path.name).write_bytes(path.read_bytes())
+    (photos / "broken.jpg").write_bytes(b"\xff\xd8 half a jpeg")
+    Image.new("RGBA", (300, 200), (10, 200, 30, 128)).save(photos / "wide.png")  # any size and mode
+
+    code = main(["submission", str(photos), "-o", str(tmp_path / "images.zip")])
+
+    captured = capsys.readouterr()
+    assert code == 1 and "broken.jpg" in captured.err and "Traceback" not in captured.err
+    assert "competition accepts 7,000 to 10,000" in captured.err
+    assert "Wrote 21 paintings to" in captured.out
+    check_members(tmp_path / "images.zip", 21)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["images.zip", "photos"], "no temporary file left"
+
+
+def test_an_interrupted_submission_leaves_no_zip_that_looks_finished(real_data, tmp_path, monkeypatch):
+    from cyclegan_lab import submission
+
+    calls = []
+
+    def interrupted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return original(*args, **kwargs)
+
+    original = submission.stylize
+    monkeypatch.setattr(submission, "stylize", interrupted)
+    monkeypatch.setattr(submission, "BATCH", 2)
+    (tmp_path / "images.zip").write_bytes(b"an older submission")
+    with pytest.raises(KeyboardInterrupt):
+        write_submission(
+            [real_data / "photo" / p.name for p in image_files(real_data / "photo")[:6]],
+            tmp_path / "images.zip",
+            progress=False,
+        )
+    assert (tmp_path / "images.zip").read_bytes() == b"an older submission", "the old file is kept whole"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["images.zip"]
+
+
+def test_nothing_to_paint_is_one_clear_error(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    assert main(["submission", str(tmp_path / "empty"), "-o", str(tmp_path / "images.zip")]) == 2
+    assert "Nothing to paint" in capsys.readouterr().err
+    assert not (tmp_path / "images.zip").exists()
+
+
+def test_the_paintings_are_the_generators_on_the_centre_square(real_data, tmp_path):
+    """Each member is the shipped generator's painting of the photo (JPEG-compressed)."""
+    from cyclegan_lab import load_image, stylize
+
+    files = image_files(real_data / "photo")[:2]
+    result = write_submission(files, tmp_path / "images.zip", progress=False)
+    assert result.count == 2 and not result.failed
+    expected = stylize(np.stack([load_image(f) for f in files]), size=None)
+    with zipfile.ZipFile(tmp_path / "images.zip") as archive:
+        for name, painting in zip(sorted(archive.namelist()), expected):
+            member = np.asarray(Image.open(io.BytesIO(archive.read(name))), dtype=int)
+            assert np.abs(member - painting).mean() < 3  # the same picture, within JPEG's loss
