@@ -42,12 +42,18 @@ class DownloadError(RuntimeError):
 
 @dataclass(frozen=True)
 class Remote:
-    """A file we download: where from, how big, and (once known) its SHA-256."""
+    """A file we download: where from, how big, and (once known) its SHA-256 (or the MD5 its publisher gives)."""
 
     url: str
     size: int | None = None  # expected size in bytes, checked after download
     sha256: str | None = None  # expected hex digest, checked after download when given
     filename: str | None = None  # name to save under; default: last part of the URL path
+    md5: str | None = None  # the publisher's MD5 where it gives no SHA-256 (Keras' weight files)
+
+    @property
+    def known_hash(self) -> str | None:
+        """The digest pooch checks: "sha256:..." or "md5:...", or None."""
+        return f"sha256:{self.sha256}" if self.sha256 else f"md5:{self.md5}" if self.md5 else None
 
 
 def cache_dir() -> pathlib.Path:
@@ -91,19 +97,19 @@ def download(remote: Remote, folder, *, progress: bool = True, hint: str = "", t
     final = pathlib.Path(folder) / name
     # With no hash to compare, pooch trusts any file already under `name`; if ours has the
     # wrong size, download beside it, to be swapped in only once complete and verified.
-    stale = final.is_file() and remote.sha256 is None and remote.size not in (None, final.stat().st_size)
+    stale = final.is_file() and remote.known_hash is None and remote.size not in (None, final.stat().st_size)
     fname = f"{name}.part-{secrets.token_hex(4)}" if stale else name
     log = pooch.get_logger()  # pooch's "Downloading data from ..." lines go with the progress bar
     was_disabled, log.disabled = log.disabled, log.disabled or not progress
     try:
         got = pooch.retrieve(
             remote.url,
-            known_hash=f"sha256:{remote.sha256}" if remote.sha256 else None,
+            known_hash=remote.known_hash,
             fname=fname,
             path=folder,
             downloader=fetch,
         )
-    except ValueError as e:  # pooch: the SHA-256 does not match; it deleted the download
+    except ValueError as e:  # pooch: the hash does not match; it deleted the download
         raise fail(
             f"{remote.url} failed its checksum: {e} "
             "Run again; if it persists, do not use this source: it may have been tampered with."

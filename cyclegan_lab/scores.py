@@ -120,6 +120,17 @@ def mifid(features: np.ndarray, training_features: np.ndarray, threshold: float 
     return fid(features, training_features) / ((distance if distance < threshold else 1.0) + 1e-14)
 
 
+def competition_mifid(images: np.ndarray, paintings: np.ndarray, offline: bool = False) -> float:
+    """MiFID of uint8 `images` against the uint8 training `paintings`, as Kaggle's leaderboard computes
+    it: on InceptionV3 pool features (weights downloaded once, see `inception.py`). With `offline`,
+    on EfficientNet-Lite0's features instead: no download, but not the leaderboard's number."""
+    if offline:
+        from .efficientnet import imagenet_features as features
+    else:
+        from .inception import inception_features as features
+    return mifid(features(images), features(paintings))
+
+
 def imagenet_kid(images: np.ndarray, paintings: np.ndarray, **kid_options) -> tuple[float, float]:
     """KID x 1000 of uint8 `images` against uint8 `paintings` on EfficientNet-Lite0 features: (mean, std)."""
     from .efficientnet import imagenet_features
