@@ -81,7 +81,7 @@ def main() -> None:
         closed = "" if start is None else f"{(start - value) / (start - floor):+.0%}"
         print(
             f"| {name} | {value:.1f} +- {spread:.1f} | {closed} | {fid(features, ref_features):.1f} "
-            f"| {mifid(features, all_features):.1f} "
+            f"| {mifid(features, all_features):.4g} "
             f"| {style_kid(images, reference)[0]:.2f} | {palette_distance(images, reference):.1f} |",
             flush=True,
         )

@@ -1,0 +1,33 @@
+"""The long run's measuring scripts, run as a user runs them, on real images."""
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from cyclegan_lab.distortions import blur
+from cyclegan_lab.images import image_files, load_image
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_measure_run_puts_a_copier_at_zero_and_a_blurrer_below(real_data, tmp_path):
+    """A run whose previews are the photos themselves closes 0% of the gap; blurred ones less than that."""
+    photos = np.stack([load_image(f) for f in image_files(real_data / "photo")[1200:1230]])
+    previews = tmp_path / "run" / "previews"
+    previews.mkdir(parents=True)
+    np.save(previews / "step-000250.npy", photos)
+    np.save(previews / "step-000500.npy", blur(photos))
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "measure_run.py"), str(tmp_path / "run"), "--data", str(real_data)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    rows = list(csv.DictReader(open(tmp_path / "run" / "held_out_kid.csv")))
+    assert [row["step"] for row in rows] == ["250", "500"], done.stdout
+    assert abs(float(rows[0]["gap_closed"])) < 1e-9
+    assert float(rows[1]["gap_closed"]) < -0.5
+    assert "gap closed +0%" in done.stdout
