@@ -54,9 +54,9 @@ _HOMES = {
     "show_images": "plotting",
     "load_generator": "pretrained",
     "load_pretrained": "pretrained",
-    "CycleGAN": "training",
-    "LossHistory": "training",
-    "SamplePreview": "training",
+    "CycleGAN": "cyclegan",
+    "LossHistory": "callbacks",
+    "SamplePreview": "callbacks",
     "build_cyclegan": "training",
     "train": "training",
 }

@@ -31,7 +31,6 @@ import keras
 import numpy as np
 
 from . import files, folder_lock
-from .cyclegan import NETWORKS  # noqa: F401  (the names of the networks a checkpoint stores)
 
 _NAME = re.compile(r"^step-(\d+)\.npz$")
 # Settings that only say how long a run is, or how it keeps its checkpoints: a resumed run may change them.

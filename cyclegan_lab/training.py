@@ -15,13 +15,13 @@ import keras
 import tensorflow as tf
 
 from . import checkpoints, distribute, precision
-from .callbacks import Checkpointer, DivergenceGuard, LiveFigure, LossHistory, SamplePreview  # noqa: F401  (also importable from here)
+from .callbacks import Checkpointer, DivergenceGuard, LossHistory
 from .config import TrainConfig
-from .cyclegan import LOSS_NAMES, NETWORKS, CycleGAN  # noqa: F401  (also importable from here)
+from .cyclegan import CycleGAN
 from .data import LabData, make_dataset, steps_per_epoch
 from .models import build_discriminator, generator_for
 from .optimizers import FusedAdam
-from .recipe import ImagePool, LinearDecay  # noqa: F401  (also importable from here)
+from .recipe import LinearDecay
 
 
 def build_cyclegan(

@@ -59,12 +59,14 @@ import tensorflow as tf
 from IPython.display import Code
 
 from cyclegan_lab import TrainConfig, load_data, losses, plot_losses, show_images
+from cyclegan_lab.callbacks import SamplePreview
+from cyclegan_lab.cyclegan import CycleGAN
 from cyclegan_lab.data import make_dataset, steps_per_epoch
 from cyclegan_lab.exercises import check
 from cyclegan_lab.images import normalize, to_uint8
 from cyclegan_lab.parameters import check_parameter
 from cyclegan_lab.reference import lab_gradients, lab_train_step
-from cyclegan_lab.training import CycleGAN, SamplePreview, build_cyclegan, describe_mode, train
+from cyclegan_lab.training import build_cyclegan, describe_mode, train
 
 DATA_DIR = check_parameter("DATA_DIR", DATA_DIR, path=True, optional=True)
 SMOKE = check_parameter("SMOKE", SMOKE, flag=True)

@@ -21,8 +21,9 @@ from PIL import Image
 
 from cyclegan_lab import checkpoints, cli, distribute
 from cyclegan_lab.config import TrainConfig
+from cyclegan_lab.cyclegan import LOSS_NAMES
 from cyclegan_lab.models import build_generator
-from cyclegan_lab.training import LOSS_NAMES, build_cyclegan
+from cyclegan_lab.training import build_cyclegan
 
 TINY = dict(image_size=32, generator_filters=4, precision="float32")
 TIMEOUT = 400  # seconds per process: generous, the machine may be busy
@@ -39,6 +40,7 @@ import keras
 import numpy as np
 from cyclegan_lab import checkpoints
 from cyclegan_lab.config import TrainConfig
+from cyclegan_lab.cyclegan import NETWORKS
 from cyclegan_lab.data import DataFolders, LabData
 from cyclegan_lab.distribute import make_strategy
 from cyclegan_lab.training import build_cyclegan, train
@@ -47,7 +49,7 @@ from cyclegan_lab.training import build_cyclegan, train
 class NoDropout(keras.callbacks.Callback):
     # Replicas draw other dropout masks than one device does; without dropout the maths is the same.
     def on_train_begin(self, logs=None):
-        for name in checkpoints.NETWORKS:
+        for name in NETWORKS:
             for layer in getattr(self.model, name)._flatten_layers():
                 if isinstance(layer, keras.layers.Dropout):
                     layer.rate = 0.0

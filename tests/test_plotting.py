@@ -7,8 +7,9 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 
+from cyclegan_lab.callbacks import LossHistory
+from cyclegan_lab.cyclegan import LOSS_NAMES
 from cyclegan_lab.plotting import plot_losses, show_images
-from cyclegan_lab.training import LOSS_NAMES, LossHistory
 
 
 def test_show_images_lays_out_a_grid_with_titles():

@@ -16,8 +16,8 @@ from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.data import DataFolders, LabData, make_dataset
 from cyclegan_lab.losses import discriminator_loss, generator_loss
 from cyclegan_lab.models import build_generator, build_resnet_generator, generator_for, upsample
-from cyclegan_lab.recipe import DiffAugment, MovingAverage
-from cyclegan_lab.training import ImagePool, LinearDecay, build_cyclegan, train
+from cyclegan_lab.recipe import DiffAugment, ImagePool, LinearDecay, MovingAverage
+from cyclegan_lab.training import build_cyclegan, train
 
 
 def test_defaults_are_the_labs_recipe():

@@ -12,9 +12,11 @@ import tensorflow as tf
 
 from cyclegan_lab import checkpoints, precision
 from cyclegan_lab.config import TrainConfig
+from cyclegan_lab.cyclegan import LOSS_NAMES, NETWORKS
 from cyclegan_lab.losses import cycle_loss, generator_loss
+from cyclegan_lab.recipe import LinearDecay
 from cyclegan_lab.reference import lab_gradients
-from cyclegan_lab.training import LOSS_NAMES, LinearDecay, build_cyclegan, describe_mode
+from cyclegan_lab.training import build_cyclegan, describe_mode
 
 TINY = dict(image_size=32, generator_filters=8, precision="float32")
 
@@ -26,9 +28,7 @@ def a_batch(size=32, seed=0):
 
 def snapshot(cyclegan):
     """Every variable, including dropout's random-number state, to replay a step exactly."""
-    return [
-        (v, keras.ops.convert_to_numpy(v)) for name in checkpoints.NETWORKS for v in getattr(cyclegan, name).variables
-    ]
+    return [(v, keras.ops.convert_to_numpy(v)) for name in NETWORKS for v in getattr(cyclegan, name).variables]
 
 
 def restore(saved):

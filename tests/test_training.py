@@ -13,9 +13,11 @@ import numpy as np
 import pytest
 
 from cyclegan_lab import checkpoints, files, folder_lock
+from cyclegan_lab.callbacks import LossHistory
 from cyclegan_lab.config import TrainConfig
+from cyclegan_lab.cyclegan import LOSS_NAMES, NETWORKS
 from cyclegan_lab.data import DataFolders, LabData, make_dataset
-from cyclegan_lab.training import LOSS_NAMES, LossHistory, build_cyclegan, train
+from cyclegan_lab.training import build_cyclegan, train
 
 TINY = dict(image_size=32, generator_filters=8)
 
@@ -29,7 +31,7 @@ def tiny_data():
 
 
 def all_weights(cyclegan):
-    return [keras.ops.convert_to_numpy(v) for name in checkpoints.NETWORKS for v in getattr(cyclegan, name).weights]
+    return [keras.ops.convert_to_numpy(v) for name in NETWORKS for v in getattr(cyclegan, name).weights]
 
 
 class StopAfter(keras.callbacks.Callback):
@@ -72,7 +74,7 @@ def test_fit_reports_the_four_losses_and_updates_all_four_networks(tiny_data):
     assert set(history.history) == set(LOSS_NAMES)
     assert all(np.isfinite(v[0]) for v in history.history.values())
     after = all_weights(cyclegan)
-    for name in checkpoints.NETWORKS:
+    for name in NETWORKS:
         network = getattr(cyclegan, name)
         assert int(getattr(cyclegan, name + "_optimizer").iterations) == 2, name
         changed = [not np.array_equal(a, b) for a, b in zip(before, after)]
@@ -166,7 +168,7 @@ def test_load_network_gives_back_the_trained_generator(straight_run, resumable):
 
 
 def test_sample_preview_shows_the_generators_output_every_n_steps(straight_run):
-    from cyclegan_lab.training import SamplePreview
+    from cyclegan_lab.callbacks import SamplePreview
 
     cyclegan, _, _ = straight_run
     shown = []
@@ -187,7 +189,7 @@ def test_sample_preview_shows_the_generators_output_every_n_steps(straight_run):
 def test_live_figure_outside_a_notebook_only_closes_the_figure():
     import matplotlib.pyplot as plt
 
-    from cyclegan_lab.training import LiveFigure
+    from cyclegan_lab.callbacks import LiveFigure
 
     live = LiveFigure()
     figure = plt.figure()
