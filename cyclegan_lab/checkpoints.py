@@ -120,10 +120,13 @@ def read_checkpoint(path: str | os.PathLike) -> Checkpoint:
     """Read a checkpoint file whole; DamagedCheckpointError (saying why) if it cannot be read."""
     path = Path(path)
     try:
-        stored = np.load(path, allow_pickle=False)
-        if not isinstance(stored, np.lib.npyio.NpzFile):
+        with open(path, "rb") as file:
+            head = file.read(6)
+        if head.startswith(b"\x93NUMPY"):
             raise ValueError("it is a single NumPy array, not a checkpoint's .npz archive")
-        with stored:
+        if not head.startswith(b"PK"):
+            raise ValueError("it is not a checkpoint's .npz archive (a zip file)")
+        with np.load(path, allow_pickle=False) as stored:
             arrays = dict(stored)  # reads every array: a damaged one fails here, before any is used
         state = json.loads(str(arrays["state"]))
         _check_state(state)

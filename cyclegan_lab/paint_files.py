@@ -118,7 +118,12 @@ def stylize_files(
     if subfolders:
         say(f"note: subfolders are not searched: {', '.join(map(str, subfolders))} (name them to paint their images)")
     out_dir = Path(out_dir)
-    ours = [f for f in found if f.parent.resolve() == out_dir.resolve() and PAINTING_NAME.match(f.name)]
+    scanned = {Path(name).resolve() for name in inputs if Path(name).is_dir()}  # folders searched, not files named
+    ours = [
+        f
+        for f in found
+        if out_dir.resolve() in scanned and f.parent.resolve() == out_dir.resolve() and PAINTING_NAME.match(f.name)
+    ]
     if ours:  # the output folder is an input too: its paintings are not photos to paint again
         say(
             f"note: skipped {len(ours)} painting{'s' * (len(ours) != 1)} this command wrote in {out_dir} "
