@@ -227,3 +227,23 @@ def test_moving_average_follows_the_weights_slowly_after_a_short_warm_up():
     assert 0.9 < expected < 1.0  # close to the weights, not yet equal
     fresh = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(average.copy_to(fresh).trainable_weights[0]), got)
+
+
+def test_the_output_blur_removes_chequerboards_and_adds_no_weights():
+    """[1, 2, 1] x [1, 2, 1] / 16 answers a period-2 pattern with 0 and a flat image with itself; a generator
+    with it has the same weights as one without, so a run can take it up on resume."""
+    from cyclegan_lab.models import BinomialBlur
+
+    rows, columns = np.indices((16, 16))
+    chequer = np.where((rows + columns) % 2, 1.0, -1.0)[None, :, :, None].repeat(3, axis=3).astype("float32")
+    blurred = keras.ops.convert_to_numpy(BinomialBlur()(chequer))
+    np.testing.assert_allclose(blurred, 0.0, atol=1e-6)
+    flat = np.full((1, 8, 8, 3), 0.3, "float32")
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(BinomialBlur()(flat)), flat, rtol=1e-6)
+    plain = build_resnet_generator(filters=4, residual_blocks=1, downsamplings=1, image_size=32)
+    smooth = build_resnet_generator(filters=4, residual_blocks=1, downsamplings=1, image_size=32, output_blur=True)
+    assert [w.shape for w in smooth.weights] == [w.shape for w in plain.weights]
+    smooth.set_weights(plain.get_weights())
+    x = tf.random.stateless_uniform((1, 32, 32, 3), (0, 3), -1, 1)
+    expected = keras.ops.convert_to_numpy(BinomialBlur()(plain(x)))
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(smooth(x)), expected, rtol=1e-5, atol=1e-6)
