@@ -134,7 +134,10 @@ def read_checkpoint(path: str | os.PathLike) -> Checkpoint:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         if "pickle" in reason:  # never pass on NumPy's advice to load it unsafely
             reason = "it holds pickled Python objects, which no checkpoint does; not loaded, for safety"
-        damaged = DamagedCheckpointError(f"Checkpoint {path} cannot be used ({reason}).")
+        damaged = DamagedCheckpointError(
+            f"Checkpoint {path} cannot be used ({reason}). Use another checkpoint, or move it away to resume "
+            "from an older one."
+        )
         damaged.reason = reason
         raise damaged from error
     return Checkpoint(path, arrays, state)
