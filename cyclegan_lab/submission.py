@@ -24,11 +24,11 @@ from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
-from PIL import Image, ImageOps
+from PIL import Image
 from tqdm import tqdm
 
 from . import files as file_tools
-from .images import open_image
+from .images import load_image
 from .inference import as_model, stylize
 from .paint_files import find_images
 
@@ -80,7 +80,7 @@ def write_submission(inputs, out_zip, model=None, progress: bool = True, quality
                     squares = []
                     for path in found[first : first + BATCH]:
                         try:
-                            squares.append(_square(path))
+                            squares.append(load_image(path, SIZE))  # the centre square, upright, RGB
                         except (ValueError, OSError, MemoryError) as error:
                             result.failed.append((path, str(error).splitlines()[0]))
                             say(f"skipped: {result.failed[-1][1]}")
@@ -102,12 +102,6 @@ def write_submission(inputs, out_zip, model=None, progress: bool = True, quality
             "(Kaggle's photo_jpg folder has 7,038 photos)"
         )
     return result
-
-
-def _square(path: Path) -> np.ndarray:
-    """The centre square of an image file at 256x256, uint8 RGB."""
-    image = ImageOps.fit(open_image(path), (SIZE, SIZE), method=Image.Resampling.BICUBIC)
-    return np.asarray(image, dtype=np.uint8)
 
 
 def _jpeg(painting: np.ndarray, quality: int) -> bytes:
