@@ -3,9 +3,10 @@
 In one run, on the same random 256x256 batch, alternating step by step:
   reference  the original lab's step (`cyclegan_lab.reference.lab_train_step`):
              ten network calls on a persistent tape, then four `tape.gradient` calls;
-  exact      the project's step, passes one by one: the same losses and gradients
-             (tests/test_step.py checks this), one backward pass per network pair;
-  batched    the project's default: independent passes also run as one batch;
+  keras_adam the project's step (`CycleGAN.train_step`: independent passes run as
+             one batch, one backward pass per network pair; tests/test_step.py checks
+             that its losses and gradients are the lab's), with Keras' own Adam;
+  batched    the project's default: that step with `FusedAdam`;
   bfloat16   batched in bfloat16 mixed precision (only where the hardware has
              bfloat16, or when asked with --modes);
   xla        batched, compiled with XLA (`jit_compile=True`; only with --modes).
@@ -13,7 +14,7 @@ It prints each mode's median step time, its speed-up over the reference, the
 floating-point operations of one step (counted from the graph's convolutions)
 and the GFLOP/s achieved, next to what this machine's matrix multiply reaches.
 The reference uses Keras' own Adam, as the lab does; the project's modes use
-`cyclegan_lab.optimizers.FusedAdam` (the same update in one pass over memory).
+`cyclegan_lab.machinery.optimizers.FusedAdam` (the same update in one pass over memory).
 
 With --profile it also traces two steps of each mode with TensorFlow's
 profiler and prints where the time goes, op by op (the 10 op types that take
@@ -51,13 +52,13 @@ import numpy as np
 import tensorflow as tf
 
 from cyclegan_lab import TrainConfig, build_cyclegan
-from cyclegan_lab.precision import cpu_has_bfloat16, resolve_precision
+from cyclegan_lab.machinery.precision import cpu_has_bfloat16, resolve_precision
 from cyclegan_lab.reference import lab_train_step
 
 ROOT = Path(__file__).resolve().parent.parent
 MODES = {  # mode -> (TrainConfig changes, XLA)
-    "reference": (dict(precision="float32", batch_passes=False), False),
-    "exact": (dict(precision="float32", batch_passes=False), False),
+    "reference": (dict(precision="float32"), False),
+    "keras_adam": (dict(precision="float32"), False),
     "batched": (dict(precision="float32"), False),
     "bfloat16": (dict(precision="bfloat16"), False),
     "xla": (dict(precision="float32"), True),
@@ -67,8 +68,9 @@ MODES = {  # mode -> (TrainConfig changes, XLA)
 def step_function(mode: str, config: TrainConfig):
     changes, xla = MODES[mode]
     cyclegan = build_cyclegan(config.replace(**changes))
-    if mode == "reference":  # the lab's step with the lab's optimisers
+    if mode in ("reference", "keras_adam"):  # the lab's optimisers
         cyclegan.compile(*[keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1) for _ in range(4)])
+    if mode == "reference":  # the lab's step
         return cyclegan, tf.function(lambda batch: lab_train_step(cyclegan, *batch))
     return cyclegan, tf.function(cyclegan.train_step, jit_compile=xla)
 
@@ -220,14 +222,14 @@ def main() -> None:
         "--modes",
         help="comma-separated, from "
         + ", ".join(MODES)
-        + " (default: reference, exact, batched, and bfloat16 where the CPU has it)",
+        + " (default: reference, keras_adam, batched, and bfloat16 where the CPU has it)",
     )
     parser.add_argument("--profile", action="store_true", help="also print each mode's op-by-op profile")
     parser.add_argument("--epoch", action="store_true", help="also time one 300-step epoch of notebook 06")
     parser.add_argument("--data", help="image folder for --epoch (default: the notebooks' own lookup)")
     args = parser.parse_args()
 
-    modes = args.modes.split(",") if args.modes else ["reference", "exact", "batched"]
+    modes = args.modes.split(",") if args.modes else ["reference", "keras_adam", "batched"]
     if not args.modes and resolve_precision("auto") == "bfloat16":
         modes.append("bfloat16")
     unknown = set(modes) - set(MODES)
@@ -268,13 +270,13 @@ def main() -> None:
     print(f"This machine's float32 matrix multiply: {ceiling:.0f} GFLOP/s (a practical ceiling)")
     base = statistics.median(times[modes[0]])
     print(
-        f"{'mode':>9} | {'median s/step':>13} | {'min-max':>11} | {'vs ' + modes[0]:>13} | "
+        f"{'mode':>10} | {'median s/step':>13} | {'min-max':>11} | {'vs ' + modes[0]:>13} | "
         f"{'GFLOP/step':>10} | {'GFLOP/s':>7} | {'trace+1st':>10}"
     )
     for mode in modes:
         median = statistics.median(times[mode])
         print(
-            f"{mode:>9} | {median:13.2f} | {min(times[mode]):5.2f}-{max(times[mode]):<5.2f} | "
+            f"{mode:>10} | {median:13.2f} | {min(times[mode]):5.2f}-{max(times[mode]):<5.2f} | "
             f"{base / median:12.2f}x | {flops[mode] / 1e9:10.0f} | {flops[mode] / median / 1e9:7.0f} | "
             f"{first[mode]:9.1f}s"
         )

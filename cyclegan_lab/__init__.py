@@ -1,19 +1,21 @@
 """cyclegan_lab: the small library behind the CycleGAN photo-to-Monet course.
 
-One module per idea, in the order the notebooks teach them:
-`images` (read a picture, convert its pixels), `data` (find, load and feed
-the images), `models` (U-Net and ResNet generators,
-PatchGAN discriminator), `inspect_model` and `drawings` (layer tables,
-receptive fields, diagrams), `losses`, `cyclegan` (the model and its training
-step), `reference` (the lab's own step), `training` (`build_cyclegan`,
-`train()`), `callbacks` (loss history, previews), `checkpoints` (save and
-resume), `recipe` (the paper's training tricks), `pretrained`, `inference`
-and `paint_files` (a trained Monet generator, ready to use: on images, or on
-folders of files), `scores` (how Monet-like images are), `plotting` and
-`widgets` (figures, the comparison widget).
-Beneath them: `config` (the one `TrainConfig` they share), `precision`,
-`optimizers` and `distribute` (number formats, Adam, devices), `download` and
-`files` (safe downloads and writes).
+One module per idea, in the order the notebooks teach them: `config` (the one
+`TrainConfig`), `images` (read a picture, convert its pixels), `data` (find,
+load and feed the images), `models` (U-Net and ResNet generators, PatchGAN
+discriminator), `inspect_model` and `drawings` (layer tables, receptive
+fields, diagrams), `losses`, `cyclegan` (the model and its training step),
+`reference` (the lab's own step), `training` (`build_cyclegan`, `train()`),
+`callbacks` (loss history, previews), `checkpoints` (save and resume),
+`plotting`, `pretrained` and `inference` (a trained Monet generator, ready to
+use), `widgets` (the comparison widget), `recipe` (the paper's training
+tricks), `efficientnet`, `scores` and `distortions` (how Monet-like images
+are, and a test of that measure), `exercises` and `parameters` (the
+notebooks' checks).
+
+`machinery/` holds what makes it a product, which no lesson needs: the command
+line, painting folders of files, the Kaggle submission, downloads, atomic
+files, the folder lock, number formats, the fused optimiser, several devices.
 """
 
 import importlib

@@ -22,11 +22,11 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from . import distribute
 from .checkpoints import save_checkpoint
 from .cyclegan import LOSS_NAMES
-from .files import atomic_write
 from .inference import stylize
+from .machinery import distribute
+from .machinery.files import atomic_write
 from .models import generator_for
 from .scores import held_out_measures
 

@@ -30,7 +30,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from . import files, folder_lock
+from .machinery import files, folder_lock
 
 _NAME = re.compile(r"^step-(\d+)\.npz$")
 # Settings that only say how long a run is, or how it keeps its checkpoints: a resumed run may change them.

@@ -45,7 +45,6 @@ class TrainConfig:
     ema_decay: float = 0.0  # keep a moving average of the Monet generator's weights (e.g. 0.999) for export; 0: none
     decay_epochs: int = 0  # the learning rate falls linearly to 0 over the last decay_epochs (paper: half)
     precision: str = "auto"  # "float32", "bfloat16" (mixed) or "auto": bfloat16 where the hardware has it
-    batch_passes: bool = True  # run independent generator/discriminator passes as one batch (faster, same maths)
     seed: int = 0  # fixes weights, data order, augmentation and dropout
     checkpoint_every: int | None = None  # also save a checkpoint every N steps (None: only at epoch ends)
     keep_checkpoints: int = 2  # how many recent checkpoints to keep on disk
@@ -61,8 +60,7 @@ class TrainConfig:
             _check_int(name, getattr(self, name), allow_none=False)
         for name in optional_positive:
             _check_int(name, getattr(self, name), allow_none=True)
-        if self.image_size < 32 or self.image_size & (self.image_size - 1):  # the U-Net halves it down to 1
-            raise ValueError(f"image_size must be a power of two of at least 32, got {self.image_size}")
+        check_power_of_two("image_size", self.image_size)
         for name in ["learning_rate", "lambda_cycle", "beta_1", "identity_weight", "ema_decay"]:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
@@ -96,12 +94,8 @@ class TrainConfig:
             raise ValueError(f"ema_decay must be in [0, 1) (0: no moving average), got {self.ema_decay!r}")
         if self.decay_epochs > self.epochs:
             raise ValueError(f"decay_epochs ({self.decay_epochs}) cannot exceed epochs ({self.epochs})")
-        if self.crop_size is not None and (
-            self.crop_size > self.image_size or self.crop_size < 32 or self.crop_size & (self.crop_size - 1)
-        ):
-            raise ValueError(
-                f"crop_size must be a power of two from 32 to image_size ({self.image_size}), got {self.crop_size}"
-            )
+        if self.crop_size is not None:
+            check_power_of_two("crop_size", self.crop_size, largest=self.image_size)
 
     @property
     def filters(self) -> int:
@@ -159,3 +153,15 @@ def _check_int(name: str, value, allow_none: bool) -> None:
         return
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"{name} must be a positive whole number, got {value!r}")
+
+
+def check_power_of_two(name: str, value: int, largest: int | None = None) -> int:
+    """`value`, if it is a power of two of at least 32 (and at most `largest`); else one ValueError.
+
+    The U-Net halves its input down to one pixel, and the networks are built
+    for one size: 32, 64, 128, 256, ... (the lab uses 256).
+    """
+    if value < 32 or value & (value - 1) or (largest is not None and value > largest):
+        span = f"from 32 to image_size ({largest})" if largest is not None else "of at least 32"
+        raise ValueError(f"{name} must be a power of two {span} (the lab uses 256), got {value!r}")
+    return value

@@ -12,7 +12,8 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from . import distribute, losses
+from . import losses
+from .machinery import distribute
 from .recipe import DiffAugment, ImagePool, MovingAverage
 
 NETWORKS = ["monet_generator", "photo_generator", "monet_discriminator", "photo_discriminator"]
@@ -27,14 +28,14 @@ class CycleGAN(keras.Model):
     (D_Y) and `photo_discriminator` (D_X) tell real from generated images of
     their domain. Calling the model stylises photos: `cyclegan(photos)`.
 
-    `adversarial_loss` is "bce" (the lab) or "lsgan" (the paper); with
-    `pool_size` > 0 the discriminators learn from a pool of past fakes (the
-    paper's 50); `batch_passes` runs passes that do not depend on each other
-    as one batch, which computes the same losses faster (see `train_step`).
-    `diffaugment` (e.g. ("translation", "cutout")) augments every image the
-    discriminators see; `photo_negatives` shows the Monet discriminator real
-    photos as fakes too; `ema_decay` > 0 keeps a moving average of the Monet
-    generator's weights in `monet_average` (see `recipe.py`).
+    The settings have no defaults here: `training.build_cyclegan` takes them
+    from a `TrainConfig`, their one home. `adversarial_loss` is "bce" (the
+    lab) or "lsgan" (the paper); with `pool_size` > 0 the discriminators learn
+    from a pool of past fakes (the paper's 50); `diffaugment` (e.g.
+    ("translation", "cutout")) augments every image the discriminators see;
+    `photo_negatives` shows the Monet discriminator real photos as fakes too;
+    `ema_decay` > 0 keeps a moving average of the Monet generator's weights in
+    `monet_average` (see `recipe.py`).
     """
 
     def __init__(
@@ -43,14 +44,14 @@ class CycleGAN(keras.Model):
         photo_generator,
         monet_discriminator,
         photo_discriminator,
-        lambda_cycle: float = losses.LAMBDA,
-        identity_weight: float = 0.5,
-        adversarial_loss: str = "bce",
-        pool_size: int = 0,
-        batch_passes: bool = True,
-        diffaugment=(),
-        photo_negatives: bool = False,
-        ema_decay: float = 0.0,
+        *,
+        lambda_cycle: float,
+        identity_weight: float,
+        adversarial_loss: str,
+        pool_size: int,
+        diffaugment: tuple[str, ...],
+        photo_negatives: bool,
+        ema_decay: float,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -61,18 +62,17 @@ class CycleGAN(keras.Model):
         self.lambda_cycle = lambda_cycle
         self.identity_weight = identity_weight
         self.adversarial_loss = adversarial_loss
-        self.batch_passes = batch_passes
         self.photo_negatives = photo_negatives
-        self.pools = None
-        if pool_size:
-            shape = monet_generator.input_shape[1:]
-            self.pools = [ImagePool(pool_size, shape, name=f"{domain}_pool") for domain in ("monet", "photo")]
+        shape = monet_generator.input_shape[1:]
+        self.monet_pool = ImagePool(pool_size, shape, name="monet_pool") if pool_size else None
+        self.photo_pool = ImagePool(pool_size, shape, name="photo_pool") if pool_size else None
         self.augment = DiffAugment(diffaugment, name="diffaugment") if diffaugment else None
         self.monet_average = MovingAverage(monet_generator, ema_decay, name="monet_average") if ema_decay else None
 
     def recipe_parts(self) -> list:
         """The layers with state besides networks and optimisers (image pools, augmentation, average)."""
-        return [part for part in [*(self.pools or []), self.augment, self.monet_average] if part is not None]
+        parts = [self.monet_pool, self.photo_pool, self.augment, self.monet_average]
+        return [part for part in parts if part is not None]
 
     def compile(
         self,
@@ -106,103 +106,79 @@ class CycleGAN(keras.Model):
         """
 
     def compute_gradients(self, real_monet, real_photo):
-        """The four losses and the gradients of each network's loss with respect to its weights.
+        """The four losses and each network's gradients, in the paper's order:
 
-        1. Translate: photo -> fake Monet -> cycled photo, and Monet -> fake photo -> cycled Monet.
+        1. Translate and come back: photo -> fake Monet -> cycled photo, Monet -> fake photo -> cycled Monet.
         2. Identity: each generator applied to its own domain (same_monet, same_photo).
-        3. Judge: each discriminator scores a real and a generated image.
+        3. Judge: each discriminator scores real images and fakes (`judge`).
         4. Losses: adversarial + cycle (both directions) + identity for each generator;
-           halved real/fake loss for each discriminator.
-        5. Gradients, with one backward pass for both generators and one for both discriminators.
-
-        Under a strategy of n replicas, this runs on each replica with its
-        share of the global batch, and the optimiser then sums the n
-        replicas' gradients (an all-reduce with SUM). So the gradients are
-        taken of each loss divided by n: their sum is then the gradient of
-        the mean over the global batch, as on one device with the whole batch.
-        The losses returned are not divided: the means over the local batch.
+           real/fake for each discriminator, on older fakes from the pool if there is one.
+        5. Gradients: one backward pass for both generators, one for both discriminators.
 
         Step 5 is exact: each generator's weights reach only its own terms of
-        `monet_gen_loss + photo_gen_loss - total_cycle_loss` (the cycle loss,
-        which both share, counted once), so the gradient of that one sum is
-        both networks' gradients. The same holds for the two discriminators.
-        It saves less than one might think: TensorFlow prunes, from the lab's
-        four `tape.gradient` calls, the backward work no requested gradient
-        needs, so both ways run about the same convolutions
-        (`benchmarks/train_step.py` counts them); two calls mean fewer
-        operations to schedule and a tape that is freed sooner.
+        the sum of both generators' losses with the shared cycle loss counted
+        once, so that sum's gradient is both networks' gradients; the same
+        holds for the discriminators. `reference.lab_gradients` computes the
+        same numbers the lab's way, with four gradient calls.
         """
-        generators = [self.monet_generator, self.photo_generator]
-        discriminators = [self.monet_discriminator, self.photo_discriminator]
-        G, F = generators  # noqa: N806  (the paper's names)
-        D_Y, D_X = discriminators  # noqa: N806  (the paper's names)
+        G, F = self.monet_generator, self.photo_generator  # noqa: N806  (the paper's names)
+        D_Y, D_X = self.monet_discriminator, self.photo_discriminator  # noqa: N806
         with tf.GradientTape(persistent=True) as tape:
-            if self.batch_passes:  # instance norm treats each image alone, so a batch changes nothing
-                fake_monet, same_monet = _halves(G(tf.concat([real_photo, real_monet], 0), training=True))
-                fake_photo, same_photo = _halves(F(tf.concat([real_monet, real_photo], 0), training=True))
-                cycled_photo = F(fake_monet, training=True)
-                cycled_monet = G(fake_photo, training=True)
-            else:  # the lab's order, call by call
-                fake_monet = G(real_photo, training=True)
-                cycled_photo = F(fake_monet, training=True)
-                fake_photo = F(real_monet, training=True)
-                cycled_monet = G(fake_photo, training=True)
-                same_monet = G(real_monet, training=True)
-                same_photo = F(real_photo, training=True)
+            fake_monet, same_monet = batched(lambda x: G(x, training=True), real_photo, real_monet)  # 1, 2
+            fake_photo, same_photo = batched(lambda x: F(x, training=True), real_monet, real_photo)
+            cycled_photo = F(fake_monet, training=True)
+            cycled_monet = G(fake_photo, training=True)
 
-            # The discriminators judge real images, the fakes (for the generators' loss), with a pool
-            # older fakes (for their own loss), and with photo negatives the Monet one also real photos.
-            judged = [[real_monet, fake_monet], [real_photo, fake_photo]]
-            if self.pools:
-                for images, pool in zip(judged, self.pools):
-                    images.append(pool(tf.stop_gradient(images[1])))
-            if self.photo_negatives:
-                judged[0].append(real_photo)
-            augment = self.augment or (lambda x: x)
-            verdicts = []
-            for images, discriminator in zip(judged, discriminators):
-                if self.batch_passes:
-                    verdicts.append(tf.split(discriminator(augment(tf.concat(images, 0)), training=True), len(images)))
-                else:
-                    verdicts.append([discriminator(augment(x), training=True) for x in images])
-            (disc_real_monet, disc_fake_monet, *extra_monet), (disc_real_photo, disc_fake_photo, *pooled_photo) = (
-                verdicts
-            )
-            negatives = extra_monet.pop() if self.photo_negatives else None
-            pooled_monet = extra_monet
+            negatives = real_photo if self.photo_negatives else None  # 3
+            monet = self.judge(D_Y, real_monet, fake_monet, self.monet_pool, negatives)
+            photo = self.judge(D_X, real_photo, fake_photo, self.photo_pool)
 
-            kind, lam, weight = self.adversarial_loss, self.lambda_cycle, self.identity_weight
-            total_cycle_loss = losses.cycle_loss(real_monet, cycled_monet, lam) + losses.cycle_loss(
-                real_photo, cycled_photo, lam
-            )
-            monet_adversarial = losses.generator_loss(disc_fake_monet, kind)
-            photo_adversarial = losses.generator_loss(disc_fake_photo, kind)
+            kind, lam, weight = self.adversarial_loss, self.lambda_cycle, self.identity_weight  # 4
+            cycle = losses.cycle_loss(real_monet, cycled_monet, lam) + losses.cycle_loss(real_photo, cycled_photo, lam)
+            monet_adversarial = losses.generator_loss(monet["fake"], kind)
+            photo_adversarial = losses.generator_loss(photo["fake"], kind)
             monet_identity = losses.identity_loss(real_monet, same_monet, lam, weight)
             photo_identity = losses.identity_loss(real_photo, same_photo, lam, weight)
-            monet_gen_loss = monet_adversarial + total_cycle_loss + monet_identity
-            photo_gen_loss = photo_adversarial + total_cycle_loss + photo_identity
-            monet_disc_loss = losses.discriminator_loss(
-                disc_real_monet, (pooled_monet or [disc_fake_monet])[0], kind, negatives
-            )
-            photo_disc_loss = losses.discriminator_loss(disc_real_photo, (pooled_photo or [disc_fake_photo])[0], kind)
+            computed = {
+                "monet_gen_loss": monet_adversarial + cycle + monet_identity,
+                "photo_gen_loss": photo_adversarial + cycle + photo_identity,
+                "monet_disc_loss": losses.discriminator_loss(
+                    monet["real"], monet["older_fake"], kind, monet["negative"]
+                ),
+                "photo_disc_loss": losses.discriminator_loss(photo["real"], photo["older_fake"], kind),
+            }
+            both_generators = monet_adversarial + photo_adversarial + cycle + monet_identity + photo_identity
+            generators_loss = replica_share(both_generators)  # on one device: unchanged
+            discriminators_loss = replica_share(computed["monet_disc_loss"] + computed["photo_disc_loss"])
 
-            generators_loss = monet_adversarial + photo_adversarial + total_cycle_loss + monet_identity + photo_identity
-            discriminators_loss = monet_disc_loss + photo_disc_loss
-            # Keras' optimiser all-reduces gradients with SUM (keras/src/backend/tensorflow/optimizer.py,
-            # `_all_reduce_sum_gradients`), as Keras' own losses expect: they divide by n the same way.
-            replicas = tf.distribute.get_strategy().num_replicas_in_sync
-            if replicas > 1:  # one device: no division at all, so the maths stays the lab's
-                generators_loss, discriminators_loss = generators_loss / replicas, discriminators_loss / replicas
-
-        gradients = {}
-        for loss, networks in [(generators_loss, generators), (discriminators_loss, discriminators)]:
+        gradients = {}  # 5
+        for loss, networks in [(generators_loss, [G, F]), (discriminators_loss, [D_Y, D_X])]:
             variables = [v for network in networks for v in network.trainable_variables]
             flat = iter(tape.gradient(loss, variables))
             for network in networks:
                 gradients[network.name] = [next(flat) for _ in network.trainable_variables]
         del tape
-        computed = dict(zip(LOSS_NAMES, [monet_gen_loss, photo_gen_loss, monet_disc_loss, photo_disc_loss]))
         return computed, gradients
+
+    def judge(self, discriminator, real, fake, pool=None, negative=None) -> dict:
+        """The discriminator's verdicts (logits), by name, on what it sees in one step.
+
+        "real" and "fake" (the generator's loss wants the fake called real);
+        "older_fake": a fake drawn from the pool of past fakes, or this step's
+        fake without a pool (the discriminator's own loss judges it);
+        "negative": real photos shown to the Monet discriminator as fakes, or None.
+        Every image judged passes through DiffAugment, if the recipe has it.
+        """
+        images = {"real": real, "fake": fake}
+        if pool is not None:
+            images["older_fake"] = pool(tf.stop_gradient(fake))
+        if negative is not None:
+            images["negative"] = negative
+        augment = self.augment or (lambda x: x)
+        verdicts = dict(zip(images, batched(lambda x: discriminator(augment(x), training=True), *images.values())))
+        verdicts.setdefault("older_fake", verdicts["fake"])
+        verdicts.setdefault("negative", None)
+        return verdicts
 
     def train_step(self, batch):
         """One step on a batch (real_monet, real_photo), each (b, size, size, 3) in [-1, 1]:
@@ -219,8 +195,28 @@ class CycleGAN(keras.Model):
         return _global_means(computed)
 
 
-def _halves(images):
-    return tf.split(images, 2)
+def batched(call, *inputs):
+    """call(all inputs as one batch), cut back into one output per input.
+
+    Instance norm treats each image alone, so the outputs are what one call
+    per input computes (only dropout draws other masks), with fewer, larger
+    operations: on two cores the step runs faster this way.
+    """
+    sizes = [tf.shape(x)[0] for x in inputs]
+    return tf.split(call(tf.concat(inputs, 0)), sizes)
+
+
+def replica_share(loss):
+    """`loss` divided by the number of replicas (on one device: `loss` itself).
+
+    Under a strategy of n replicas each replica computes the gradients of its
+    share of the global batch, and Keras' optimiser then sums the n replicas'
+    gradients (an all-reduce with SUM, as Keras' own losses expect). Dividing
+    each replica's loss by n makes that sum the gradient of the mean over the
+    global batch, as on one device with the whole batch.
+    """
+    replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    return loss / replicas if replicas > 1 else loss
 
 
 def _global_means(computed: dict) -> dict:

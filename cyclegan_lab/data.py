@@ -25,8 +25,8 @@ import numpy as np
 import tensorflow as tf
 
 from .config import TrainConfig
-from .download import Remote, cache_dir, download, extract_zip
 from .images import image_files, load_image, normalize
+from .machinery.download import Remote, cache_dir, download, extract_zip
 
 DATA_ENV = "CYCLEGAN_LAB_DATA"
 LAB_DATA = Remote(

@@ -52,6 +52,13 @@ def check_size(size) -> int:
     return check_number("size", size, MIN_SIZE, MAX_SIZE, " (pixels)")
 
 
+def check_keep(keep: str) -> str:
+    """`keep` (what of the image's shape to keep), if it is one of KEEP; else one ValueError."""
+    if keep not in KEEP:
+        raise ValueError(f"keep must be one of {', '.join(KEEP)}, got {keep!r}")
+    return keep
+
+
 def as_model(model) -> keras.Model:
     """A generator from what the user passed: a Keras model; a pretrained name like "monet", or a
     checkpoint file or folder (loaded by `pretrained.load_generator`); or None (monet)."""
@@ -126,8 +133,7 @@ def stylize_file(path, model: keras.Model | str | None = None, size: int = 256, 
 
     Raises ValueError naming the file when it is not a readable image.
     """
-    if keep not in KEEP:
-        raise ValueError(f"keep must be one of {', '.join(KEEP)}, got {keep!r}")
+    check_keep(keep)
     size = check_size(size)
     image = open_image(path)
     if keep == "aspect":

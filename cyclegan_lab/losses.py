@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-LAMBDA = 10.0  # weight of the cycle-consistency loss in the lab
-
 
 def bce_from_logits(target: float, logits: tf.Tensor) -> tf.Tensor:
     """mean BCE(target, logits) over all elements; target is 0 ("fake") or 1 ("real")."""
@@ -61,16 +59,19 @@ def generator_loss(fake_logits: tf.Tensor, kind: str = "bce") -> tf.Tensor:
     return ADVERSARIAL[kind](1.0, fake_logits)
 
 
-def cycle_loss(real: tf.Tensor, cycled: tf.Tensor, lambda_cycle: float = LAMBDA) -> tf.Tensor:
+def cycle_loss(real: tf.Tensor, cycled: tf.Tensor, lambda_cycle: float) -> tf.Tensor:
     """LAMBDA x mean|real - cycled|: a photo sent to Monet and back must be the same photo.
 
-    `real` and `cycled` are images of the same shape, values in [-1, 1].
+    `real` and `cycled` are images of the same shape, values in [-1, 1];
+    `lambda_cycle` is LAMBDA (the lab's 10: `TrainConfig.lambda_cycle`).
     """
     return lambda_cycle * tf.reduce_mean(tf.abs(real - cycled))
 
 
-def identity_loss(real: tf.Tensor, same: tf.Tensor, lambda_cycle: float = LAMBDA, weight: float = 0.5) -> tf.Tensor:
+def identity_loss(real: tf.Tensor, same: tf.Tensor, lambda_cycle: float, weight: float) -> tf.Tensor:
     """weight x LAMBDA x mean|real - same|: a Monet fed to the Monet generator should come out unchanged.
+
+    The lab's weight is 0.5 (`TrainConfig.identity_weight`), its LAMBDA 10.
 
     This keeps the generator from shifting colours it has no reason to change.
     """

@@ -25,6 +25,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from .config import check_power_of_two
+
 
 def weight_init() -> keras.initializers.Initializer:
     """Convolution weights start as N(0, 0.02), as in the DCGAN and CycleGAN papers."""
@@ -121,7 +123,7 @@ def build_generator(
     up_stack = [upsample(f, apply_dropout=level < 3, resize=resize) for level, f in enumerate(up_filters)]
     last = layers.Conv2DTranspose(
         3, 4, strides=2, padding="same", kernel_initializer=weight_init(), activation="tanh", dtype="float32"
-    )  # float32 output under any precision (see precision.py)
+    )  # float32 output under any precision (see machinery/precision.py)
 
     side = None if any_size else image_size
     inputs = keras.Input(shape=(side, side, 3))
@@ -262,10 +264,7 @@ def generator_for(config, name: str = "monet_generator", any_size: bool = False)
 
 
 def _levels(image_size: int) -> int:
-    levels = int(image_size).bit_length() - 1
-    if image_size < 32 or 2**levels != image_size:
-        raise ValueError(f"image_size must be a power of two of at least 32 (the lab uses 256), got {image_size!r}")
-    return levels
+    return check_power_of_two("image_size", int(image_size)).bit_length() - 1
 
 
 def build_discriminator(name: str = "discriminator", image_size: int = 256) -> keras.Model:

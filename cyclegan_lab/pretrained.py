@@ -48,8 +48,8 @@ import keras
 import numpy as np
 
 from .config import TrainConfig
-from .download import DownloadError, Remote, cache_dir, download, extract_tar
-from .files import atomic_save, atomic_write
+from .machinery.download import DownloadError, Remote, cache_dir, download, extract_tar
+from .machinery.files import atomic_save, atomic_write
 from .models import build_generator, generator_for
 
 PRETRAINED_ENV = "CYCLEGAN_LAB_PRETRAINED"

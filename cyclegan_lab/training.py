@@ -4,7 +4,7 @@
 (`recipe.py`) and four optimisers into one `cyclegan.CycleGAN`; `train()`
 wires data, checkpoints, resume and loss history (`callbacks.py`) around
 `fit()`. Both accept a `tf.distribute.Strategy` to train on several devices
-(see `distribute.py`).
+(see `machinery/distribute.py`).
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ import os
 import keras
 import tensorflow as tf
 
-from . import checkpoints, distribute, precision
+from . import checkpoints
 from .callbacks import Checkpointer, DivergenceGuard, LossHistory
 from .config import TrainConfig
 from .cyclegan import CycleGAN
 from .data import LabData, make_dataset, steps_per_epoch
+from .machinery import distribute, precision
+from .machinery.optimizers import FusedAdam
 from .models import build_discriminator, generator_for
-from .optimizers import FusedAdam
 from .recipe import LinearDecay
 
 
@@ -60,7 +61,6 @@ def build_cyclegan(
             identity_weight=config.identity_weight,
             adversarial_loss=config.adversarial_loss,
             pool_size=config.pool_size,
-            batch_passes=config.batch_passes,
             diffaugment=config.diffaugment_policies,
             photo_negatives=config.photo_negatives,
             ema_decay=config.ema_decay,
@@ -77,11 +77,9 @@ def build_cyclegan(
 
 
 def describe_mode(config: TrainConfig) -> str:
-    """One line saying how a step computes and why, e.g.
-    "float32 (asked for), independent passes batched"."""
-    passes = "independent passes batched" if config.batch_passes else "passes one by one, as in the lab"
+    """One line saying how a step computes and why, e.g. "float32 (asked for)"."""
     chosen, reason = precision.choose_precision(config.precision)
-    return f"{chosen} ({reason}), {passes}"
+    return f"{chosen} ({reason})"
 
 
 def train(

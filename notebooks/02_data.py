@@ -71,9 +71,9 @@ from cyclegan_lab import (
     to_uint8,
 )
 from cyclegan_lab.data import LAB_DATA, LAYOUTS, image_stream, random_jitter, steps_per_epoch
-from cyclegan_lab.download import cache_dir
 from cyclegan_lab.exercises import check
 from cyclegan_lab.images import image_files
+from cyclegan_lab.machinery.download import cache_dir
 from cyclegan_lab.parameters import check_parameter
 
 DATA_DIR = check_parameter("DATA_DIR", DATA_DIR, path=True, optional=True)

@@ -76,6 +76,8 @@ SEED = check_parameter("SEED", SEED, whole=(0, 2**32 - 1))
 SMOKE = SMOKE or os.environ.get("CYCLEGAN_LAB_SMOKE") == "1"
 
 N_IMAGES = 1 if SMOKE else 4  # Monet paintings and photos in the batch
+LAMBDA = TrainConfig().lambda_cycle  # 10: the weight of the cycle loss, the lab's value
+IDENTITY_WEIGHT = TrainConfig().identity_weight  # 0.5: the identity loss's share of LAMBDA
 LAMBDAS = [0, 1, 2, 5, 10, 20]  # values of LAMBDA compared below
 
 
@@ -301,14 +303,14 @@ print("both within 0.001 of log 2:", all(abs(float(v) - np.log(2)) < 1e-3 for v 
 Code(inspect.getsource(cycle_loss), language="python")
 
 # %%
-photo_cycle = cycle_loss(real_photo, cycled_photo)
-monet_cycle = cycle_loss(real_monet, cycled_monet)
+photo_cycle = cycle_loss(real_photo, cycled_photo, LAMBDA)
+monet_cycle = cycle_loss(real_monet, cycled_monet, LAMBDA)
 total_cycle = photo_cycle + monet_cycle
 print(f"lambda mean|x - F(G(x))| = {float(photo_cycle):.4f}   (photo -> Monet -> photo)")
 print(f"lambda mean|y - G(F(y))| = {float(monet_cycle):.4f}   (Monet -> photo -> Monet)")
 print(f"both directions          = {float(total_cycle):.4f}")
-print(f"lambda mean|x| = {10 * float(tf.reduce_mean(tf.abs(real_photo))):.4f}, "
-      f"lambda mean|y| = {10 * float(tf.reduce_mean(tf.abs(real_monet))):.4f}")
+print(f"lambda mean|x| = {LAMBDA * float(tf.reduce_mean(tf.abs(real_photo))):.4f}, "
+      f"lambda mean|y| = {LAMBDA * float(tf.reduce_mean(tf.abs(real_monet))):.4f}")
 
 # %% [markdown]
 # The untrained round trip returns about 0, so the cycle loss is about $\lambda\,\operatorname{mean}|x|$
@@ -317,7 +319,7 @@ print(f"lambda mean|x| = {10 * float(tf.reduce_mean(tf.abs(real_photo))):.4f}, "
 
 # %%
 blurred_photo = tf.nn.avg_pool2d(real_photo, ksize=3, strides=1, padding="SAME")
-blur_cycle = cycle_loss(real_photo, blurred_photo)
+blur_cycle = cycle_loss(real_photo, blurred_photo, LAMBDA)
 print(f"cycle loss of the blurred stand-in: {float(blur_cycle):.4f}   (untrained round trip: {float(photo_cycle):.4f})")
 
 rows = [("untrained round trip F(G(x))", cycled_photo, photo_cycle), ("stand-in: 3x3 blur", blurred_photo, blur_cycle)]
@@ -354,8 +356,8 @@ plt.show()
 Code(inspect.getsource(identity_loss), language="python")
 
 # %%
-monet_identity = identity_loss(real_monet, same_monet)
-photo_identity = identity_loss(real_photo, same_photo)
+monet_identity = identity_loss(real_monet, same_monet, LAMBDA, IDENTITY_WEIGHT)
+photo_identity = identity_loss(real_photo, same_photo, LAMBDA, IDENTITY_WEIGHT)
 print(f"0.5 lambda mean|y - G(y)| = {float(monet_identity):.4f}   (Monet through monet_generator)")
 print(f"0.5 lambda mean|x - F(x)| = {float(photo_identity):.4f}   (photo through photo_generator)")
 
@@ -404,7 +406,7 @@ for lam in LAMBDAS:
     components["adversarial"].append(float(monet_adv))  # does not depend on lambda
     components["cycle (both ways)"].append(float(cycle_loss(real_photo, cycled_photo, lam)
                                                  + cycle_loss(real_monet, cycled_monet, lam)))
-    components["identity"].append(float(identity_loss(real_monet, same_monet, lam)))
+    components["identity"].append(float(identity_loss(real_monet, same_monet, lam, IDENTITY_WEIGHT)))
 totals = np.sum(list(components.values()), axis=0)
 adversarial_share = np.array(components["adversarial"]) / totals
 
@@ -490,7 +492,7 @@ identity_answer = None  # a number
 identity_answer = 0.5 * 10 * 0.1
 
 # %%
-check(identity_answer, float(identity_loss(real_monet, real_monet + 0.1)), "0.5 x lambda x mean|y - G(y)|")
+check(identity_answer, float(identity_loss(real_monet, real_monet + 0.1, LAMBDA, IDENTITY_WEIGHT)), "0.5 x lambda x mean|y - G(y)|")
 
 # %% [markdown]
 # **Exercise 3 (predict, then run).** Two stand-ins for a round trip: the photo blurred with a
@@ -504,13 +506,13 @@ larger_cycle_answer = None  # "blur" or "shift"
 # Solution: compute both. A shift moves every edge by one pixel; a 5x5 blur smears every edge over
 # five. Which costs more depends on the photo's detail, so measure: the L1 loss charges each pixel
 # its own error, and sees neither "still sharp" nor "in the right place".
-blur5_loss = float(cycle_loss(real_photo, tf.nn.avg_pool2d(real_photo, ksize=5, strides=1, padding="SAME")))
-shift_loss = float(cycle_loss(real_photo, tf.roll(real_photo, 1, axis=2)))
+blur5_loss = float(cycle_loss(real_photo, tf.nn.avg_pool2d(real_photo, ksize=5, strides=1, padding="SAME"), LAMBDA))
+shift_loss = float(cycle_loss(real_photo, tf.roll(real_photo, 1, axis=2), LAMBDA))
 larger_cycle_answer = "blur" if blur5_loss > shift_loss else "shift"
 
 # %%
-blur5 = float(cycle_loss(real_photo, tf.nn.avg_pool2d(real_photo, ksize=5, strides=1, padding="SAME")))
-shift = float(cycle_loss(real_photo, tf.roll(real_photo, 1, axis=2)))
+blur5 = float(cycle_loss(real_photo, tf.nn.avg_pool2d(real_photo, ksize=5, strides=1, padding="SAME"), LAMBDA))
+shift = float(cycle_loss(real_photo, tf.roll(real_photo, 1, axis=2), LAMBDA))
 print(f"cycle loss of the 5x5 blur {blur5:.4f}, of the one-pixel shift {shift:.4f}")
 check(larger_cycle_answer, "blur" if blur5 > shift else "shift")
 

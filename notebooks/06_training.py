@@ -208,7 +208,7 @@ def my_gradients(cyclegan, real_monet, real_photo):
 # %%
 def small_cyclegan():
     """A CycleGAN small enough to check a step in seconds, with dropout off so two runs agree exactly."""
-    model = build_cyclegan(TrainConfig(image_size=32, generator_filters=8, precision="float32", batch_passes=False))
+    model = build_cyclegan(TrainConfig(image_size=32, generator_filters=8, precision="float32"))
     for name in ["monet_generator", "photo_generator"]:
         for layer in getattr(model, name)._flatten_layers():
             if isinstance(layer, keras.layers.Dropout):
@@ -407,14 +407,17 @@ Code(inspect.getsource(CycleGAN.compute_gradients), language="python")
 #   its own terms of that sum, so its gradient is unchanged. Likewise for the discriminators.
 #   TensorFlow already prunes the backward work none of the lab's four calls needs, so this saves
 #   scheduling and memory rather than arithmetic.
-# - **Batched passes** (`batch_passes=True`). Passes that do not depend on each other run as one
+# - **Batched passes** (`batched`). Passes that do not depend on each other run as one
 #   batch, e.g. the Monet generator on the photo and on the painting together. Instance norm
 #   treats each image alone, so the losses are the same; only the dropout masks drawn differ.
 # - **Precision** (`precision="auto"`): bfloat16 where the hardware has it (see "In practice").
-# - **Several devices**: the division by the number of replicas only applies under a
-#   `tf.distribute` strategy; on one device there is none.
+# - **Named verdicts** (`judge`): each discriminator's scores come back by name (real, fake, older
+#   fake from the pool, negative), whatever the recipe adds.
+# - **Several devices** (`replica_share`): the division by the number of replicas only applies
+#   under a `tf.distribute` strategy; on one device there is none.
 #
-# The check: both ways on the small CycleGAN of exercise 2, one pass at a time and with dropout off:
+# The check: both ways on the small CycleGAN of exercise 2, with dropout off (batched passes draw
+# other dropout masks than calls one by one):
 
 # %%
 fast = small_cyclegan()  # same seed: the same weights as `small`

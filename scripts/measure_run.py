@@ -24,8 +24,8 @@ import numpy as np
 
 from cyclegan_lab.data import find_data, load_folder
 from cyclegan_lab.efficientnet import imagenet_features
-from cyclegan_lab.files import atomic_write
 from cyclegan_lab.images import image_files, load_image
+from cyclegan_lab.machinery.files import atomic_write
 from cyclegan_lab.scores import kid, split_paintings
 
 

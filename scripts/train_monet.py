@@ -31,8 +31,8 @@ import numpy as np
 from cyclegan_lab import TrainConfig
 from cyclegan_lab.callbacks import HeldOutMonitor, training_step
 from cyclegan_lab.data import load_data, load_folder
-from cyclegan_lab.download import cache_dir
 from cyclegan_lab.images import image_files, load_image
+from cyclegan_lab.machinery.download import cache_dir
 from cyclegan_lab.training import train
 
 RECIPE = dict(

@@ -19,9 +19,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cyclegan_lab import checkpoints, cli, distribute, folder_lock
+from cyclegan_lab import checkpoints
 from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.cyclegan import LOSS_NAMES
+from cyclegan_lab.machinery import cli, distribute, folder_lock
 from cyclegan_lab.models import build_generator
 from cyclegan_lab.training import build_cyclegan
 
@@ -40,9 +41,9 @@ import keras
 import numpy as np
 from cyclegan_lab import checkpoints
 from cyclegan_lab.config import TrainConfig
-from cyclegan_lab.cyclegan import NETWORKS
+from cyclegan_lab.cyclegan import NETWORKS, replica_share
 from cyclegan_lab.data import DataFolders, LabData
-from cyclegan_lab.distribute import make_strategy
+from cyclegan_lab.machinery.distribute import make_strategy
 from cyclegan_lab.training import build_cyclegan, train
 
 
@@ -61,6 +62,7 @@ data = LabData(rng.integers(0, 256, (4, 32, 32, 3), dtype=np.uint8),
                rng.integers(0, 256, (4, 32, 32, 3), dtype=np.uint8), DataFolders(None, None))
 config = TrainConfig(**json.loads(sys.argv[2]), steps_per_epoch=2)
 strategy = make_strategy("mirrored")
+shares = [float(x) for x in strategy.experimental_local_results(strategy.run(lambda: replica_share(tf.constant(6.0))))]
 mirrored, mirrored_history = train(config, data, folder + "/mirrored", [NoDropout()], verbose=0, strategy=strategy)
 single, single_history = train(config.replace(batch_size=2), data, folder + "/single", [NoDropout()], verbose=0)
 
@@ -75,7 +77,9 @@ try:
 except ValueError as error:
     pool_error = str(error)
 print(json.dumps({"replicas": strategy.num_replicas_in_sync, "copies": len(copies[0]), "restore_error": restore_error,
-                  "pool_error": pool_error, "mirrored": mirrored_history.steps, "single": single_history.steps}))
+                  "pool_error": pool_error, "shares": shares,
+                  "one_device_share": float(replica_share(tf.constant(6.0))),
+                  "mirrored": mirrored_history.steps, "single": single_history.steps}))
 """
 
 
@@ -102,6 +106,7 @@ def test_two_replicas_train_like_one_device_with_the_same_global_batch(tmp_path)
     result = run_python([str(script), str(tmp_path), json.dumps(TINY)])
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["replicas"] == 2 and report["copies"] == 2
+    assert report["shares"] == [3.0, 3.0] and report["one_device_share"] == 6.0  # each replica's share of a loss
     assert "MirroredStrategy, 2 replicas; global batch 2 = batch_size 1 per replica x 2 replicas" in result.stdout
     for name in LOSS_NAMES:
         assert len(report["mirrored"][name]) == 2
@@ -166,7 +171,7 @@ def test_a_two_worker_cluster_trains_and_only_the_chief_writes_the_checkpoint(im
     command = [
         sys.executable,
         "-m",
-        "cyclegan_lab.cli",
+        "cyclegan_lab.machinery.cli",
         "train",
         "--strategy",
         "multiworker",
@@ -252,7 +257,7 @@ def test_a_cluster_with_a_chief_task_has_only_that_chief(task_type, task_id, chi
 def test_tpu_without_a_tpu_is_one_clear_error(image_folder, tmp_path):
     command = [
         "-m",
-        "cyclegan_lab.cli",
+        "cyclegan_lab.machinery.cli",
         "train",
         "--strategy",
         "tpu",

@@ -42,13 +42,13 @@ def test_cycle_loss_is_lambda_times_mean_absolute_error():
     cycled = np.full((1, 2, 2, 3), 0.5, "float32")
     cycled[0, 0, 0] = -1.0  # three values off by 1, nine by 0.5
     expected = 10 * (3 * 1.0 + 9 * 0.5) / 12
-    assert float(cycle_loss(real, cycled)) == pytest.approx(expected)
+    assert float(cycle_loss(real, cycled, 10.0)) == pytest.approx(expected)
     assert float(cycle_loss(real, cycled, lambda_cycle=2.0)) == pytest.approx(expected / 5)
-    assert float(cycle_loss(real, real)) == 0.0
+    assert float(cycle_loss(real, real, 10.0)) == 0.0
 
 
 def test_identity_loss_is_half_lambda_times_mean_absolute_error():
     real = np.full((1, 4, 4, 3), 0.2, "float32")
     same = np.full((1, 4, 4, 3), -0.2, "float32")
-    assert float(identity_loss(real, same)) == pytest.approx(0.5 * 10 * 0.4, rel=1e-6)
+    assert float(identity_loss(real, same, 10.0, 0.5)) == pytest.approx(0.5 * 10 * 0.4, rel=1e-6)
     assert float(identity_loss(real, same, lambda_cycle=10, weight=0.0)) == 0.0

@@ -17,8 +17,8 @@ import tarfile
 import numpy as np
 import pytest
 
-from cyclegan_lab.download import DownloadError, Remote
 from cyclegan_lab.inference import stylize
+from cyclegan_lab.machinery.download import DownloadError, Remote
 from cyclegan_lab.models import build_generator
 from cyclegan_lab.pretrained import (
     PRETRAINED_ENV,

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cyclegan_lab.cli import main
 from cyclegan_lab.images import image_files
-from cyclegan_lab.submission import write_submission
+from cyclegan_lab.machinery.cli import main
+from cyclegan_lab.machinery.submission import write_submission
 
 
 def check_members(path, count):
@@ -42,7 +42,7 @@ def test_the_command_writes_a_valid_images_zip_from_the_shared_photos(real_data,
 
 
 def test_an_interrupted_submission_leaves_no_zip_that_looks_finished(real_data, tmp_path, monkeypatch):
-    from cyclegan_lab import submission
+    from cyclegan_lab.machinery import submission
 
     calls = []
 

@@ -1,6 +1,6 @@
 """Paint whole files and folders: what `cyclegan-lab stylize` does, as one Python call.
 
-    from cyclegan_lab.paint_files import stylize_files
+    from cyclegan_lab.machinery.paint_files import stylize_files
 
     result = stylize_files(["holiday/", "beach.jpg"], "paintings/")  # model: "monet" by default
     print(result.written, result.failed)
@@ -25,9 +25,9 @@ import tensorflow as tf
 from PIL import Image
 from tqdm import tqdm
 
+from ..images import image_files
+from ..inference import as_model, check_keep, check_size, stylize_file
 from . import files as file_tools
-from .images import image_files
-from .inference import KEEP, as_model, check_size, stylize_file
 
 
 @dataclass
@@ -108,8 +108,7 @@ def stylize_files(
     `files.FolderNotWritableError` when `out_dir` cannot be written.
     """
     check_size(size)
-    if keep not in KEEP:
-        raise ValueError(f"keep must be one of {', '.join(KEEP)}, got {keep!r}")
+    check_keep(keep)
     say = (lambda text: tqdm.write(text, file=sys.stderr)) if progress else (lambda text: print(text, file=sys.stderr))
     found, missing, subfolders = find_images(inputs)
     result = StylizeResult(failed=[(path, "no such file or folder") for path in missing])

@@ -27,9 +27,9 @@ import tensorflow as tf
 from PIL import Image
 from tqdm import tqdm
 
+from ..images import load_image
+from ..inference import as_model, stylize
 from . import files as file_tools
-from .images import load_image
-from .inference import as_model, stylize
 from .paint_files import find_images
 
 SIZE = 256  # the competition's image size

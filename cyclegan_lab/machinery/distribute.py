@@ -34,7 +34,7 @@ import os
 
 import tensorflow as tf
 
-from .config import STRATEGIES
+from ..config import STRATEGIES
 
 
 def make_strategy(name: str = "default") -> tf.distribute.Strategy:

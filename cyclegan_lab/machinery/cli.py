@@ -17,11 +17,11 @@ import dataclasses
 import sys
 import typing
 
-from .config import STRATEGIES
+from ..config import STRATEGIES
 
 
 def _config_options(parser: argparse.ArgumentParser) -> None:
-    from .config import CHOICES, TrainConfig
+    from ..config import CHOICES, TrainConfig
 
     hints = typing.get_type_hints(TrainConfig)
     for field in dataclasses.fields(TrainConfig):
@@ -38,7 +38,7 @@ def _config_options(parser: argparse.ArgumentParser) -> None:
 
 def _size(text: str) -> int:
     """--size PIXELS, checked by the same rule as the Python functions (inference.check_size)."""
-    from .inference import check_size
+    from ..inference import check_size
 
     try:
         value = int(text)
@@ -51,8 +51,8 @@ def _size(text: str) -> int:
 
 
 def _stylize_options(parser: argparse.ArgumentParser) -> None:
-    from .inference import KEEP
-    from .pretrained import MODELS
+    from ..inference import KEEP
+    from ..pretrained import MODELS
 
     parser.add_argument(
         "inputs", nargs="+", metavar="IN", help="image files, or folders of them (hidden files skipped)"
@@ -205,7 +205,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _data_command(args: argparse.Namespace) -> int:
-    from . import data as data_module
+    from .. import data as data_module
     from .download import DownloadError
 
     try:
@@ -219,13 +219,14 @@ def _data_command(args: argparse.Namespace) -> int:
 
 def _train_command(args: argparse.Namespace) -> int:
     """Check the checkpoint folder (writable, not in use), load the data, train."""
-    from . import checkpoints, files, folder_lock
-    from . import data as data_module
-    from .callbacks import CheckpointNotSavedError, TrainingDivergedError
-    from .config import TrainConfig
+    from .. import checkpoints
+    from .. import data as data_module
+    from ..callbacks import CheckpointNotSavedError, TrainingDivergedError
+    from ..config import TrainConfig
+    from ..training import train as run_training
+    from . import files, folder_lock
     from .distribute import describe, is_chief, make_strategy
     from .download import DownloadError
-    from .training import train as run_training
 
     try:
         fields = {f.name for f in dataclasses.fields(TrainConfig)}
@@ -235,7 +236,7 @@ def _train_command(args: argparse.Namespace) -> int:
         if is_chief(strategy):  # before loading the data: the lock itself is taken by train()
             files.check_writable(args.checkpoint_dir, "checkpoint folder")
             folder_lock.check_not_in_use(args.checkpoint_dir)
-            from .training import build_cyclegan
+            from ..training import build_cyclegan
 
             checkpoints.check_room_for(build_cyclegan(config), args.checkpoint_dir, config.keep_checkpoints)
         lab_data = data_module.load_data(config, args.data)
