@@ -225,9 +225,7 @@ class HeldOutMonitor(keras.callbacks.Callback):
     their Monet versions) and appends a row to `folder/held_out.csv`: step,
     chequerboard, copy, composition, palette, kid, gap_closed (see
     `scores.held_out_measures`); with `save_paintings`, also all the painted
-    photos as `folder/previews/step-NNNNNN.npy` (uint8). A run resumed by a version with other
-    measures rewrites the file with all their columns, old rows left blank
-    where they have no value.
+    photos as `folder/previews/step-NNNNNN.npy` (uint8).
     """
 
     def __init__(
@@ -285,21 +283,21 @@ class HeldOutMonitor(keras.callbacks.Callback):
 
 
 def append_row(path: Path, row: dict) -> None:
-    """Append `row` to the CSV file `path` (created with a header if missing). If the row has
-    columns the file lacks, the file is rewritten with all of them, atomically, old rows blank
-    in the new columns: no value ever lands under another column's name."""
-    old_rows, columns = [], list(row)
+    """Append `row` to the CSV file `path`, created with `row`'s columns as its header if missing.
+
+    A row whose columns are not the file's is refused (ValueError naming the
+    file), so no value ever lands under another column's name.
+    """
     if path.exists():
         with open(path, newline="") as file:
-            reader = csv.DictReader(file)
-            old_rows, header = list(reader), list(reader.fieldnames or [])
-        if header and set(row) <= set(header):
-            with open(path, "a", newline="") as file:
-                csv.DictWriter(file, fieldnames=header, restval="").writerow(row)
-            return
-        columns = header + [column for column in row if column not in header]
+            header = next(csv.reader(file), [])
+        if header != list(row):
+            raise ValueError(f"{path} has the columns {header}, not {list(row)}: move it away to start a new one")
+        with open(path, "a", newline="") as file:
+            csv.writer(file).writerow(row.values())
+        return
     text = io.StringIO()
-    writer = csv.DictWriter(text, fieldnames=columns, restval="")
+    writer = csv.DictWriter(text, fieldnames=list(row))
     writer.writeheader()
-    writer.writerows([*old_rows, row])
+    writer.writerow(row)
     atomic_write(path, lambda file: file.write(text.getvalue().encode()))

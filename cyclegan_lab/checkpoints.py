@@ -221,8 +221,8 @@ def newest_readable_checkpoint(folder: str | os.PathLike, set_aside: bool = True
 def changed_settings(stored: dict, config) -> list[str]:
     """The settings in which `config` differs from a checkpoint's `stored` config, as "seed 0 -> 1".
 
-    The run length (RUN_LENGTH) may change freely. A setting that the
-    stored config lacks (saved by an earlier version) counts as its default.
+    The run length (RUN_LENGTH) may change freely. A checkpoint saved
+    without its config (`save_checkpoint` called by hand) counts as the defaults.
     """
     changes = []
     for field in dataclasses.fields(config):

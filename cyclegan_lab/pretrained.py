@@ -50,7 +50,7 @@ import numpy as np
 from .config import TrainConfig
 from .machinery.download import DownloadError, Remote, cache_dir, download, extract_tar
 from .machinery.files import atomic_save, atomic_write
-from .models import build_generator, generator_for
+from .models import generator_for
 
 PRETRAINED_ENV = "CYCLEGAN_LAB_PRETRAINED"
 PACKAGE_FOLDER = pathlib.Path(__file__).resolve().parent / "pretrained"
@@ -63,7 +63,6 @@ MODELS = {
     "monet": "ResNet generator trained with this library, shipped with the package (offline)",
     "original-50-epochs": "the original lab's full U-Net after 50 epochs (downloads 193 MiB once)",
 }
-REQUIRED_INFO = ("image_size", "filters")
 
 
 class PretrainedNotFoundError(FileNotFoundError):
@@ -76,22 +75,20 @@ class PretrainedNotFoundError(FileNotFoundError):
 def export_generator(generator: keras.Model, folder, name: str, info: dict) -> pathlib.Path:
     """Save `generator` as ``folder/<name>.weights.h5`` + ``folder/<name>.json``; return the weights path.
 
-    `info` must hold the `build_generator` arguments that rebuild the
-    network, ``image_size`` and ``filters``; any other keys (epochs, data,
-    date...) are kept in the JSON as notes. It is checked against the
+    `info` must hold ``config``, the `TrainConfig` (as a dict) of the run
+    that trained it, which rebuilds the network; any other keys (step, data,
+    measures...) are kept in the JSON as notes. It is checked against the
     generator's weights, so a wrong description fails here, not at loading.
     Each file is written under a temporary name and renamed when complete
     (`files.atomic_save`, `files.atomic_write`), so a crash never leaves a
     half-written file under the final name.
     """
-    missing = [key for key in REQUIRED_INFO if key not in info]
-    if missing:
-        raise ValueError(f"info needs {', '.join(missing)} (the build_generator arguments), got {sorted(info)}")
+    if "config" not in info:
+        raise ValueError(f"info needs config (the TrainConfig that rebuilds the generator), got {sorted(info)}")
     expected = generator_from_info(info, "check")
     if [tuple(w.shape) for w in expected.weights] != [tuple(w.shape) for w in generator.weights]:
         raise ValueError(
-            f"The generator's weights do not match the network info describes (image_size="
-            f"{info['image_size']}, filters={info['filters']}, config={info.get('config')}); "
+            f"The generator's weights do not match the network info describes (config={info['config']}); "
             "fix info so load_pretrained can rebuild it."
         )
     folder = pathlib.Path(folder)
@@ -129,11 +126,8 @@ def load_pretrained(
 
 def generator_from_info(info: dict, name: str) -> keras.Model:
     """Rebuild, for any image size, the generator a shipped model's JSON describes: from the
-    training run's whole `config` (U-Net or ResNet) where it has one, else the U-Net of
-    `image_size` and `filters`."""
-    if "config" in info:
-        return generator_for(TrainConfig(**info["config"]), f"{name}_generator", any_size=True)
-    return build_generator(f"{name}_generator", int(info["image_size"]), int(info["filters"]), any_size=True)
+    training run's `config` (U-Net or ResNet)."""
+    return generator_for(TrainConfig(**info["config"]), f"{name}_generator", any_size=True)
 
 
 def load_generator(source: str | os.PathLike = "monet", averaged: bool = True) -> keras.Model:
@@ -200,19 +194,16 @@ def _load_shipped(name: str, folder) -> keras.Model:
             )
     try:
         info = json.loads(description.read_text(encoding="utf-8"))
-        image_size, filters = int(info["image_size"]), int(info["filters"])
         model = generator_from_info(info, name)
     except (ValueError, KeyError, TypeError) as error:
         raise ValueError(
-            f"{description} does not describe a generator "
-            f"(needs image_size and filters, and a valid config if any): {error!r}"
+            f"{description} does not describe a generator (needs config, a valid TrainConfig): {error!r}"
         ) from error
     try:
         model.load_weights(weights)
     except (ValueError, OSError) as error:
         raise ValueError(
-            f"{weights} does not fit the network {description} describes "
-            f"(image_size={image_size}, filters={filters}): {error}"
+            f"{weights} does not fit the network {description} describes (config={info['config']}): {error}"
         ) from error
     return model
 

@@ -153,29 +153,34 @@ def train(
         if step >= total:
             print(f"Training already finished: {step} of {total} steps done.")
             return cyclegan, history
-        epoch, done = divmod(step, per_epoch)
-        if done:  # finish the interrupted epoch first
+        for start, first_epoch, end_epoch, steps in _fit_plan(step, per_epoch, config.epochs):
             cyclegan.fit(
-                _global_batches(data, config, replicas, step),
-                epochs=epoch + 1,
-                initial_epoch=epoch,
-                steps_per_epoch=per_epoch - done,
+                _global_batches(data, config, replicas, start),
+                epochs=end_epoch,
+                initial_epoch=first_epoch,
+                steps_per_epoch=steps,
                 callbacks=callbacks,
                 verbose=verbose,
                 shuffle=False,
             )
-            epoch, step = epoch + 1, (epoch + 1) * per_epoch
-        if epoch < config.epochs:
-            cyclegan.fit(
-                _global_batches(data, config, replicas, step),
-                epochs=config.epochs,
-                initial_epoch=epoch,
-                steps_per_epoch=per_epoch,
-                callbacks=callbacks,
-                verbose=verbose,
-                shuffle=False,
-            )
+            if cyclegan.stop_training:  # a callback ended the run
+                break
         return cyclegan, history
+
+
+def _fit_plan(step: int, per_epoch: int, epochs: int) -> list[tuple[int, int, int, int]]:
+    """(first step, initial_epoch, epochs, steps_per_epoch) of each `fit()` that trains from `step` on.
+
+    Keras' epochs all have one length, so a run resumed in the middle of an
+    epoch first finishes that epoch, then trains the whole epochs left: for
+    step 700 of 4 epochs of 300 steps, [(700, 2, 3, 200), (900, 3, 4, 300)].
+    From an epoch's start it is one `fit()`: [(900, 3, 4, 300)] for step 900.
+    """
+    epoch, done = divmod(step, per_epoch)
+    if not done:
+        return [(step, epoch, epochs, per_epoch)]
+    rest = [((epoch + 1) * per_epoch, epoch + 1, epochs, per_epoch)] if epoch + 1 < epochs else []
+    return [(step, epoch, epoch + 1, per_epoch - done), *rest]
 
 
 def _global_batches(data: LabData, config: TrainConfig, replicas: int, step: int) -> tf.data.Dataset:

@@ -2,6 +2,7 @@
 
 * `server`: a throw-away HTTP server on 127.0.0.1 (see http_server.py).
 * `real_data`: the folder of real Monet paintings and photos (monet/ + photo/).
+* `killed_write`: what a process killed while writing a file leaves behind.
 * `lab_cache` (autouse): every test gets its own empty CYCLEGAN_LAB_CACHE and no
   CYCLEGAN_LAB_DATA, so no test touches the user's cache or depends on their env.
 """
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import os
 import pathlib
+import subprocess
+import sys
 
 import pytest
 from http_server import serve
@@ -23,6 +26,25 @@ def server():
     """A local HTTP server; yields its state (files to serve, requests seen, url())."""
     with serve() as state:
         yield state
+
+
+@pytest.fixture
+def killed_write():
+    """A function that writes `path` with `files.atomic_write` in another process, which is killed in
+    the middle of it: what a kill during a save leaves behind (its temporary file), named as the code
+    names it today. Returns that leftover's path."""
+
+    def write(path: pathlib.Path) -> pathlib.Path:
+        code = (
+            "import os, sys; from cyclegan_lab.machinery.files import atomic_write; "
+            "atomic_write(sys.argv[1], lambda file: (file.write(b'half a file'), file.flush(), os._exit(9)))"
+        )
+        before = set(path.parent.iterdir())
+        subprocess.run([sys.executable, "-c", code, str(path)], check=False, timeout=120)
+        (leftover,) = set(path.parent.iterdir()) - before
+        return leftover
+
+    return write
 
 
 @pytest.fixture(scope="session")

@@ -82,13 +82,13 @@ def test_temporary_names_are_hidden_and_name_their_writer(tmp_path):
 def test_leftovers_of_a_killed_save_are_removed_and_nothing_else(tmp_path):
     gone = dead_pid()
     ours = [
-        "step-000300.npz.part-1a2b3c4d",  # a checkpoint of earlier versions
-        ".lake_monet.tmp-1a2b3c4d.png",  # a painting of earlier versions
-        f".step-000300.npz.tmp-{gone}-1a2b3c4d",  # this version, its writer dead
+        f".step-000300.npz.tmp-{gone}-1a2b3c4d",  # its writer dead
         f".monet.weights.h5.tmp-{gone}-1a2b3c4d.weights.h5",  # atomic_save's, with the ending Keras needs
     ]
     kept = [
         "step-000300.npz",
+        "step-000300.npz.part-1a2b3c4d",  # not a name we write
+        ".lake_monet.tmp-1a2b3c4d.png",
         "notes.part-1",
         ".lake.png",
         "lake_monet.png",

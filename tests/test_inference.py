@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.images import normalize, to_uint8
 from cyclegan_lab.inference import network_grid, stylize, stylize_file
 from cyclegan_lab.machinery.cli import main
@@ -118,7 +119,7 @@ def test_stylize_file_names_a_bad_file(tmp_path, model):
 def tiny_shipped(model, tmp_path, monkeypatch):
     """The tiny generator as the shipped model, through CYCLEGAN_LAB_PRETRAINED."""
     folder = tmp_path / "pretrained"
-    export_generator(model, folder, "monet", {"image_size": 32, "filters": 4})
+    export_generator(model, folder, "monet", {"config": TrainConfig(image_size=32, generator_filters=4).to_dict()})
     monkeypatch.setenv(PRETRAINED_ENV, str(folder))
     return folder
 
@@ -266,12 +267,12 @@ def test_cli_size_uses_the_same_check(tmp_path, capsys, size):
     assert "--size" in capsys.readouterr().err
 
 
-def test_stylize_leftovers_are_removed_from_the_output_folder(tiny_shipped, tmp_path):
-    """Case 6: a kill while saving left .NAME.tmp-*.png files that nothing removed."""
+def test_stylize_leftovers_are_removed_from_the_output_folder(tiny_shipped, tmp_path, killed_write):
+    """Case 6: a kill while saving left half-written paintings that nothing removed."""
     save_photo(tmp_path / "a.png")
     out = tmp_path / "out"
     out.mkdir()
-    (out / ".b_monet.tmp-1a2b3c4d.png").write_bytes(b"half a png")
+    killed_write(out / "b_monet.png")
     (out / ".keep-me.png").write_bytes(b"not ours")
     assert main(["stylize", str(tmp_path / "a.png"), "-o", str(out), "--size", "32"]) == 0
     assert sorted(p.name for p in out.iterdir()) == [".keep-me.png", "a_monet.png"]

@@ -17,6 +17,7 @@ import tarfile
 import numpy as np
 import pytest
 
+from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.inference import stylize
 from cyclegan_lab.machinery.download import DownloadError, Remote
 from cyclegan_lab.models import build_generator
@@ -27,6 +28,8 @@ from cyclegan_lab.pretrained import (
     export_generator,
     load_pretrained,
 )
+
+TINY_CONFIG = TrainConfig(image_size=32, generator_filters=4)  # the U-Net of the tiny test generators
 
 ARCHIVE_PATH = "/LargeData/monet_generator_50_epochs.tgz"
 
@@ -46,7 +49,7 @@ def shipped(tmp_path_factory):
     """(generator, folder): a tiny generator exported as monet.weights.h5 + monet.json."""
     generator = build_generator("tiny", image_size=32, filters=4, any_size=True)
     folder = tmp_path_factory.mktemp("shipped")
-    export_generator(generator, folder, "monet", {"image_size": 32, "filters": 4, "epochs": 0})
+    export_generator(generator, folder, "monet", {"config": TINY_CONFIG.to_dict(), "epochs": 0})
     return generator, folder
 
 
@@ -89,9 +92,9 @@ def test_an_unknown_name_lists_the_choices():
 
 def test_export_refuses_a_wrong_description(tmp_path):
     generator = build_generator("tiny", image_size=32, filters=4)
-    with pytest.raises(ValueError, match="filters=8"):
-        export_generator(generator, tmp_path, "monet", {"image_size": 32, "filters": 8})
-    with pytest.raises(ValueError, match="image_size"):
+    with pytest.raises(ValueError, match="'generator_filters': 8"):
+        export_generator(generator, tmp_path, "monet", {"config": TINY_CONFIG.replace(generator_filters=8).to_dict()})
+    with pytest.raises(ValueError, match="info needs config"):
         export_generator(generator, tmp_path, "monet", {"filters": 4})
     assert list(tmp_path.iterdir()) == []
 

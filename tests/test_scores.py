@@ -127,9 +127,8 @@ def test_held_out_monitor_saves_previews_and_measures(images, tmp_path):
     assert painted.shape == (3, 128, 128, 3) and painted.dtype == np.uint8
 
 
-def test_a_measure_added_later_gets_its_own_column(tmp_path):
-    """A run resumed by a newer version, which records one measure more, keeps every old row and
-    puts each value under its own name."""
+def test_the_held_out_log_keeps_each_value_under_its_own_column(tmp_path):
+    """Rows append under the file's header; a row with other columns is refused, the file untouched."""
     import csv
 
     from cyclegan_lab.callbacks import append_row
@@ -137,15 +136,10 @@ def test_a_measure_added_later_gets_its_own_column(tmp_path):
     log = tmp_path / "held_out.csv"
     append_row(log, {"step": 250, "copy": 0.3})
     append_row(log, {"step": 500, "copy": 0.2})
-    append_row(log, {"step": 750, "copy": 0.1, "composition": 0.9})
-    append_row(log, {"step": 1000, "composition": 0.8, "copy": 0.05})
+    with pytest.raises(ValueError, match=r"held_out.csv has the columns \['step', 'copy'\]"):
+        append_row(log, {"step": 750, "composition": 0.9, "copy": 0.1})
     rows = list(csv.DictReader(open(log)))
-    assert [(r["step"], r["copy"], r["composition"]) for r in rows] == [
-        ("250", "0.3", ""),
-        ("500", "0.2", ""),
-        ("750", "0.1", "0.9"),
-        ("1000", "0.05", "0.8"),
-    ]
+    assert [(r["step"], r["copy"]) for r in rows] == [("250", "0.3"), ("500", "0.2")]
     assert [p.name for p in tmp_path.iterdir()] == ["held_out.csv"]
 
 

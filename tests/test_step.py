@@ -100,18 +100,20 @@ def test_a_step_with_a_pool_and_lsgan_trains_sanely():
 
 
 def bfloat16_rounding(cyclegan) -> float:
-    """How far the Monet generator's images lie from those of the same weights computing in float32:
-    about 1e-6 when it computes in float32, a few thousandths or more in bfloat16 (8 significant bits)."""
+    """How far the Monet generator's images lie from those of the same weights computing in float32,
+    relative to their largest value: 0 (or about 1e-7) when it computes in float32, a few thousandths
+    in bfloat16, which keeps 8 significant bits (a relative rounding error of up to 2^-8 = 0.4%)."""
     exact = build_cyclegan(TrainConfig(**TINY)).monet_generator
     exact.set_weights(cyclegan.monet_generator.get_weights())
     photo = a_batch(seed=9)[1]
-    return float(np.abs(keras.ops.convert_to_numpy(cyclegan.monet_generator(photo) - exact(photo))).max())
+    got, expected = (keras.ops.convert_to_numpy(image) for image in (cyclegan.monet_generator(photo), exact(photo)))
+    return float(np.abs(got - expected).max() / np.abs(expected).max())
 
 
 def test_bfloat16_mixed_precision_trains_and_returns_float32():
     """bfloat16 is emulated (slow) on CPUs without it, but must give the same kind of result."""
     cyclegan = build_cyclegan(TrainConfig(**{**TINY, "precision": "bfloat16"}))
-    assert 1e-3 < bfloat16_rounding(cyclegan) < 0.2  # it computes in bfloat16, and still computes the same images
+    assert 5e-4 < bfloat16_rounding(cyclegan) < 0.1  # it computes in bfloat16, and still computes the same images
     assert cyclegan.monet_generator.trainable_variables[0].dtype == "float32"  # weights stay float32
     assert keras.config.dtype_policy().name == "float32"  # building did not change the global policy
     real_monet, real_photo = a_batch(seed=7)
@@ -190,7 +192,7 @@ def test_the_environment_decides_what_auto_means(monkeypatch):
     assert precision.choose_precision("auto") == ("bfloat16", "set by CYCLEGAN_LAB_PRECISION")
     assert precision.resolve_precision("float32") == "float32"
     cyclegan = build_cyclegan(TrainConfig(image_size=32, generator_filters=8))
-    assert bfloat16_rounding(cyclegan) > 1e-3
+    assert bfloat16_rounding(cyclegan) > 5e-4
     monkeypatch.setenv(precision.ENVIRONMENT_VARIABLE, "float32")
     monkeypatch.setattr(precision, "cpu_has_bfloat16", lambda cpuinfo=None: True)
     assert precision.resolve_precision("auto") == "float32"

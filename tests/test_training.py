@@ -367,13 +367,22 @@ def test_a_save_that_fails_mid_run_keeps_training_and_tries_again(tiny_data, tmp
     assert not [p.name for p in tmp_path.iterdir() if ".tmp-" in p.name], "no half-written files left"
 
 
-def test_leftovers_of_a_killed_save_are_removed_from_the_checkpoint_folder(tiny_data, tmp_path, capsys):
-    """Case 6: a kill during a save left step-*.npz.part-* files (1.37 GB each for the lab's model)."""
-    (tmp_path / "step-000002.npz.part-1a2b3c4d").write_bytes(b"half a checkpoint")
+def test_leftovers_of_a_killed_save_are_removed_from_the_checkpoint_folder(tiny_data, tmp_path, capsys, killed_write):
+    """Case 6: a kill during a save left half-written checkpoints (1.37 GB each for the lab's model)."""
+    leftover = killed_write(tmp_path / "step-000002.npz")
     (tmp_path / "my-notes.part-1").write_text("not ours")
     train(FAST.replace(epochs=1, steps_per_epoch=1), tiny_data, checkpoint_dir=tmp_path, verbose=0)
     assert files_in(tmp_path) == ["my-notes.part-1", "step-000001.npz"]
-    assert "step-000002.npz.part-1a2b3c4d" in capsys.readouterr().out
+    assert leftover.name in capsys.readouterr().out
+
+
+def test_a_run_resumed_mid_epoch_finishes_that_epoch_then_trains_the_whole_epochs_left():
+    from cyclegan_lab.training import _fit_plan
+
+    assert _fit_plan(0, 300, 4) == [(0, 0, 4, 300)]  # a fresh run: one fit() of 4 epochs
+    assert _fit_plan(900, 300, 4) == [(900, 3, 4, 300)]  # resumed at an epoch's start
+    assert _fit_plan(700, 300, 4) == [(700, 2, 3, 200), (900, 3, 4, 300)]  # 200 steps finish epoch 3
+    assert _fit_plan(1100, 300, 4) == [(1100, 3, 4, 100)]  # in the last epoch: only its rest
 
 
 def test_a_negative_seed_is_refused():

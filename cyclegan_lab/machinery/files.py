@@ -28,10 +28,6 @@ from typing import BinaryIO
 
 # .NAME.tmp-PID-RANDOM, what atomic_write makes (atomic_save may add an ending such as .weights.h5)
 _TEMPORARY = re.compile(r"^\..+\.tmp-(?P<pid>\d+)-[0-9a-f]{8}(\.[A-Za-z0-9]+)*$")
-_EARLIER_TEMPORARY = [  # the names of earlier versions, which did not say their writer
-    re.compile(r"^step-\d+\.npz\.part-[0-9a-f]{8}$"),  # checkpoints
-    re.compile(r"^\..+\.tmp-[0-9a-f]{8}\.png$"),  # paintings of `cyclegan-lab stylize`
-]
 
 
 class FolderNotWritableError(OSError):
@@ -126,9 +122,8 @@ def remove_leftovers(folder: str | os.PathLike) -> list[Path]:
 
 
 def _is_leftover(name: str) -> bool:
-    if match := _TEMPORARY.match(name):
-        return not process_running(int(match["pid"]))
-    return any(pattern.match(name) for pattern in _EARLIER_TEMPORARY)
+    match = _TEMPORARY.match(name)
+    return match is not None and not process_running(int(match["pid"]))
 
 
 def process_running(pid: int) -> bool:
