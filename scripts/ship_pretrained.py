@@ -113,8 +113,6 @@ def main() -> None:
         return
 
     info = {
-        "image_size": config.train_size,
-        "filters": config.filters,
         "step": state["step"],
         "config": config.to_dict(),
         "held_out": {  # as the exported model's own description sees them

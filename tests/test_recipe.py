@@ -133,7 +133,7 @@ def test_the_papers_recipe_resumes_exactly_pool_and_schedule_included(config, tm
             np.testing.assert_allclose(
                 keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b), rtol=1e-4, atol=1e-5, err_msg=part_a.name
             )
-    assert int(straight.pools[0].count) == 3
+    assert int(straight.monet_pool.count) == 3
     # The learning rate has decayed to zero at the last step.
     optimizer = straight.monet_generator_optimizer
     assert float(optimizer.learning_rate) == pytest.approx(0.0, abs=1e-12)
