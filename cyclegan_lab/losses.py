@@ -25,7 +25,12 @@ def bce_from_logits(target: float, logits: tf.Tensor) -> tf.Tensor:
 
 
 def least_squares(target: float, logits: tf.Tensor) -> tf.Tensor:
-    """mean (logits - target)^2: the CycleGAN paper's LSGAN loss, gentler on confident mistakes than BCE."""
+    """mean (logits - target)^2: the CycleGAN paper's LSGAN loss (Mao et al. 2017).
+
+    Its gradient, 2 (logits - target), grows with the error: harsher than BCE
+    on confident mistakes, and still non-zero for a fake the discriminator
+    already calls real with confidence, where BCE's gradient vanishes.
+    """
     return tf.reduce_mean(tf.square(logits - target))
 
 
