@@ -277,7 +277,7 @@ show_images([photo] + jittered, ["original"] + [f"seed ({SEED}, {k})" for k in r
 plt.show()
 
 # %% [markdown]
-# The crop's corner lands anywhere in the first 30 of the 286 pixels in each direction, and some
+# The crop's corner lands at any of the first 31 of the 286 pixels (offsets 0 to 30) in each direction, and some
 # come out mirrored; the content stays recognisable, which is the point. In the pipeline:
 
 # %%

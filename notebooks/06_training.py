@@ -431,7 +431,7 @@ print("This run's training step:", describe_mode(config))
 # ## In practice
 #
 # - **bfloat16** is a 16-bit float with float32's 8-bit exponent but only 8 bits of precision
-#   (about 3 significant digits): the same range, half the memory, and twice the arithmetic per
+#   (8 significant bits: about 2.4 decimal digits): the same range, half the memory, and twice the arithmetic per
 #   instruction on hardware built for it. `precision="auto"` trains in bfloat16 *mixed*
 #   precision, convolutions in bfloat16 while the weights, the optimiser, the last layer of
 #   every network and the losses stay float32, on recent GPUs, TPUs, and CPUs with the

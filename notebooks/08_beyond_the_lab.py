@@ -267,8 +267,8 @@ show_images([photos128[0][crop, crop], outputs["transposed"][0][crop, crop], out
 plt.show()
 
 # %% [markdown]
-# Training can learn to balance the taps, but nothing forces it to; the shipped U-Net is measured
-# at the end of this notebook. `TrainConfig(upsampling="resize")` builds either generator with
+# Training can learn to balance the taps, but nothing forces it to; the shipped generator (a ResNet) is
+# measured for chequerboards at the end of this notebook. `TrainConfig(upsampling="resize")` builds either generator with
 # resize-convolutions; the ResNet uses them by default.
 
 # %% [markdown]
