@@ -164,7 +164,9 @@ ax.legend()
 plt.show()
 
 # %% [markdown]
-# A confident mistake is punished hard, almost linearly, and the gradient never vanishes.
+# A confident mistake is punished hard, almost linearly, and its gradient never vanishes there. It
+# does vanish at the other end: a fake the discriminator confidently calls real (a large logit in
+# BCE(1, z)) gets almost no gradient, which is why a generator that fools its judge learns little more.
 
 # %% [markdown]
 # ## Compare paired and unpaired data

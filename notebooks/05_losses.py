@@ -284,9 +284,15 @@ photo_adv = generator_loss(disc_fake_photo)
 print(f"L_adv(G) = mean BCE(1, D_Y(G(x))) = {float(monet_adv):.5f}")
 print(f"L_adv(F) = mean BCE(1, D_X(F(y))) = {float(photo_adv):.5f}")
 print("both within 0.001 of log 2:", all(abs(float(v) - np.log(2)) < 1e-3 for v in [monet_adv, photo_adv]))
+undecided = tf.Variable([[0.0]])  # one logit of an undecided judge
+with tf.GradientTape() as tape:
+    loss_at_zero = generator_loss(undecided)
+slope_at_zero = float(tape.gradient(loss_at_zero, undecided)[0, 0])
+print(f"slope of BCE(1, z) at z = 0: {slope_at_zero:.3f}")
 
 # %% [markdown]
-# An undecided judge gives the generators neither praise nor blame.
+# An undecided judge still teaches: the loss has a slope at logit 0 (printed above, $-\sigma(0) = -0.5$),
+# so from the first step every fake is pushed towards "looks real".
 
 # %% [markdown]
 # ## Bring the photo back: the cycle loss
