@@ -65,7 +65,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import Code
 
-from cyclegan_lab import TrainConfig, generator_loss, load_data, losses, show_images
+from cyclegan_lab import TrainConfig, generator_loss, load_data, load_pretrained, losses, show_images, stylize
 from cyclegan_lab.exercises import check
 from cyclegan_lab.parameters import check_parameter
 
@@ -79,6 +79,27 @@ MAX_IMAGES = N_SHOW if SMOKE else 300  # images read per domain
 rng = np.random.default_rng(SEED)
 
 # %% [markdown]
+# ## The result first
+#
+# Before any theory, what the course builds: a photo, and the same photo painted by the Monet
+# generator that ships with the library, trained with this course's own code (notebook 7 measures
+# how close to Monet it gets, and where it fails).
+
+# %%
+data = load_data(TrainConfig(max_images=MAX_IMAGES), DATA_DIR)
+photo = data.photo[rng.integers(len(data.photo))]
+painting = stylize(photo[None], load_pretrained("monet"))[0]  # one photo in, one painting out
+show_images([photo, painting], titles=["a photo", "painted by load_pretrained('monet')"], ncols=2)
+plt.show()
+print(f"photo {photo.shape} {photo.dtype} -> painting {painting.shape} {painting.dtype}")
+
+# %% [markdown]
+# This is not the style transfer of Gatys et al. (2016), which repaints one photo after *one*
+# painting by optimising the photo's pixels, for minutes, until its texture statistics match that
+# painting's. A CycleGAN learns from a whole *collection* of paintings (300 here) a network that
+# paints any photo in one forward pass, as above, in a style no single painting defines.
+
+# %% [markdown]
 # ## Look at the two domains
 #
 # A *domain* is a collection of images that share a look. The lab has two: Claude Monet's
@@ -86,7 +107,6 @@ rng = np.random.default_rng(SEED)
 # photos were not taken where Monet set up his easel.
 
 # %%
-data = load_data(TrainConfig(max_images=MAX_IMAGES), DATA_DIR)
 monet_picks = rng.choice(len(data.monet), N_SHOW, replace=False)
 photo_picks = rng.choice(len(data.photo), N_SHOW, replace=False)
 print(f"{len(data.monet)} Monet paintings and {len(data.photo)} photos loaded, each {data.monet.shape[1:]}")

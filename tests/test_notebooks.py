@@ -13,7 +13,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 # What each executed notebook must print (besides at least one figure).
 EXPECTED_TEXT = {
-    "01_theory": ["lambda_cycle    = 10.0", "Correct!"],
+    "01_theory": ["photo (256, 256, 3) uint8 -> painting (256, 256, 3) uint8", "lambda_cycle    = 10.0", "Correct!"],
     "02_data": ["stream resumed at step 7 == steps 7..11 of the original: True", "Correct!"],
     "03_generator": ["54,414,979", "Correct!"],
     "04_discriminator": ["2,765,569", "(1, 30, 30, 1)", "Correct!"],
