@@ -176,6 +176,22 @@ for name, layer in [("instance norm", as_instance), ("layer norm", as_layer)]:
 # The last two lines sum it up: instance normalisation puts every channel of every image on the
 # same footing; layer normalisation only the image as a whole, so its channels keep their
 # differences.
+
+# %% [markdown]
+# Why not **batch normalisation**, the usual choice in classifiers? It averages each channel over
+# the whole batch, and the lab trains with a batch of one image. While training, batch norm then
+# normalises with that one image's statistics (the same numbers as instance norm); at test time it
+# uses the running averages it collected instead, so the network computes something else than it
+# was trained to. Instance norm does the same in training and in use:
+
+# %%
+one_image = x[:1]
+batch_norm = keras.layers.BatchNormalization(epsilon=1e-3)
+while_training = np.asarray(batch_norm(one_image, training=True))  # one step: its moving averages barely move
+at_test_time = np.asarray(batch_norm(one_image, training=False))
+instance = np.asarray(as_instance(one_image))
+print(f"batch norm while training vs instance norm, largest difference: {np.abs(while_training - instance).max():.4f}")
+print(f"batch norm at test time vs instance norm, largest difference:   {np.abs(at_test_time - instance).max():.4f}")
 #
 # The same computation in plain NumPy, from the formula, gives the same numbers:
 
