@@ -4,6 +4,7 @@
     load_image("holiday.jpg")      # ... cut to the centre 256x256 square: (256, 256, 3) uint8
     normalize(images)              # uint8 [0, 255] -> float32 [-1, 1], what the networks take
     to_uint8(outputs)              # float [-1, 1] -> uint8 [0, 255], to show or save
+    fingerprint(load_image(path))  # a short name for the picture's pixels, to know it again
 
 Every module that reads a picture or turns network outputs back into one
 (data, inference, plotting, widgets, scores, callbacks) uses these, so a
@@ -14,6 +15,7 @@ palette, CMYK, 16-bit; transparent parts laid over white).
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -76,6 +78,17 @@ def load_image(path, size: int = 256, name: str | None = None) -> np.ndarray:
     size = check_number("size", size, 1, 4096, " (pixels)")
     image = ImageOps.fit(open_image(path, name), (size, size), method=Image.Resampling.BICUBIC)
     return np.asarray(image, dtype=np.uint8)
+
+
+def fingerprint(image: np.ndarray) -> str:
+    """16 hex digits that name an image's pixels (uint8, as `load_image` gives them): the same
+    picture under another file name has the same fingerprint, a different one another.
+
+    A trained model's description lists the fingerprints of the photos it trained on, so any
+    folder's photos can be sorted into seen and unseen by content, not by name or position.
+    """
+    image = np.ascontiguousarray(image, dtype=np.uint8)
+    return hashlib.sha256(repr(image.shape).encode() + image.tobytes()).hexdigest()[:16]
 
 
 def check_number(name: str, value, low: int, high: int, unit: str = "") -> int:

@@ -54,7 +54,7 @@ from IPython.display import Image, display
 from cyclegan_lab import find_data, load_folder, load_generator, load_image, show_images, stylize
 from cyclegan_lab.checkpoints import latest_checkpoint
 from cyclegan_lab.exercises import check
-from cyclegan_lab.images import image_files
+from cyclegan_lab.images import fingerprint, image_files
 from cyclegan_lab.parameters import check_parameter
 from cyclegan_lab.pretrained import PACKAGE_FOLDER
 from cyclegan_lab.scores import copy_distance, palette_distance
@@ -99,30 +99,40 @@ else:
 
 # %%
 recipe = shipped_info["config"]
-held_out_from = recipe["max_images"]  # the run read the first max_images photos (sorted by name), no more
 train_size = recipe.get("crop_size") or recipe["image_size"]
 print(f"The shipped generator: {recipe['generator']}, {train_size}x{train_size} training crops, "
       f"{shipped_info['step']:,} steps.")
 print("Its recipe:", ", ".join(f"{k}={v}" for k, v in recipe.items()
                                if k in ("adversarial_loss", "pool_size", "augment", "identity_weight", "decay_epochs",
                                         "diffaugment", "photo_negatives", "ema_decay", "upsampling")))
-print(f"It trained on the first {held_out_from:,} photos (sorted by file name) and never saw the others.")
+trained_on = set(shipped_info["trained_on_photos"])  # fingerprints of the photos it trained on
+print(f"It trained on {len(trained_on):,} distinct photos; monet.json lists each one's fingerprint.")
 
 # %% [markdown]
 # ## Pick photos it never saw
 #
 # A generator can look good on the photos it trained on and poor on new ones, so we judge it on
-# the photos after the first `max_images`: the shipped model never saw them.
+# photos it never saw. Which ones those are depends on your folder (the lab's 300 photos, the
+# Kaggle 7,038, the 1,500 of the course's tests), so we do not go by file names or positions:
+# `fingerprint` names each photo by its pixels, and `monet.json` lists the fingerprints of every
+# photo the shipped generator trained on.
 
 # %%
 folders = find_data(DATA_DIR)
 files = image_files(folders.photo)
-unseen = files[held_out_from:] or files  # a small data folder may have none left: then any photo
+unseen = [path for path in files if fingerprint(load_image(path)) not in trained_on]
+print(f"Of the {len(files):,} photos in {folders.photo}, {len(unseen):,} were never seen by the shipped generator.")
+if MODEL != "monet":
+    print(f"(Those are the shipped generator's unseen photos; the {MODEL!r} generator may have trained on some.)")
+if not unseen:
+    print("None is left unseen: every photo below was seen in training, so it shows what the model learnt, "
+          "not how it paints a new photo. Put photos of your own in the folder to judge that.")
+pool = unseen or files
 rng = np.random.default_rng(SEED)
-chosen = sorted(rng.choice(len(unseen), size=min(n_photos, len(unseen)), replace=False))
-photos = np.stack([load_image(unseen[i]) for i in chosen])
+chosen = sorted(rng.choice(len(pool), size=min(n_photos, len(pool)), replace=False))
+photos = np.stack([load_image(pool[i]) for i in chosen])
 print(f"{len(photos)} photos, array {photos.shape} {photos.dtype}, "
-      f"{'all from the unseen ones' if len(files) > held_out_from else 'from a folder too small to hold unseen ones'}")
+      f"{'all unseen' if unseen else 'all seen in training'}")
 
 # %% [markdown]
 # ## Paint them
@@ -146,7 +156,7 @@ monets = stylize(photos, generator)
 # %%
 from cyclegan_lab.widgets import MonetComparer
 
-comparer = MonetComparer(generator, photos, names=[unseen[i].name for i in chosen], monets=monets)
+comparer = MonetComparer(generator, photos, names=[pool[i].name for i in chosen], monets=monets)
 display(comparer)
 comparer.figure(range(len(photos)))
 plt.show()

@@ -78,7 +78,7 @@ from cyclegan_lab import (
     stylize,
 )
 from cyclegan_lab.exercises import check
-from cyclegan_lab.images import image_files
+from cyclegan_lab.images import fingerprint, image_files
 from cyclegan_lab.models import build_resnet_generator, weight_init
 from cyclegan_lab.parameters import check_parameter
 from cyclegan_lab.pretrained import PACKAGE_FOLDER
@@ -466,7 +466,7 @@ print(f"adversarial_loss={config.adversarial_loss!r}, pool_size={config.pool_siz
 # python scripts/ship_pretrained.py CHECKPOINT_DIR --data PATH/monet2photo
 # ```
 #
-# The run trains on the first 1,200 photos and keeps the rest unseen; every 250 steps it paints
+# The run trains on the first `max_images` photos (1,200 in its recipe) and keeps the rest unseen; every 250 steps it paints
 # unseen photos and records six measures from `cyclegan_lab.scores.held_out_measures`:
 #
 # - **chequerboard**: `chequerboard_ratio`, the period-2 energy of $G(x)$ over that of $x$; about 1 is clean.
@@ -486,14 +486,15 @@ print(f"adversarial_loss={config.adversarial_loss!r}, pool_size={config.pool_siz
 
 # %%
 files = image_files(folders.photo)
-held_out_from = 1200
-unseen_files = files[held_out_from:held_out_from + n_held_out] or files[-n_held_out:]
+trained_on = set(json.loads((PACKAGE_FOLDER / "monet.json").read_text())["trained_on_photos"])
+never_seen = [f for f in files if fingerprint(load_image(f)) not in trained_on]  # by content, as in notebook 7
+unseen_files = never_seen[:n_held_out] or files[-n_held_out:]
 held_out = np.stack([load_image(f) for f in unseen_files])
 reference_paintings = load_folder(folders.monet, limit=n_paintings)
 candidates = {"hands the photo back": held_out, "shipped generator": stylize(held_out, load_generator("monet"))}
 measured = {name: scores.held_out_measures(images, held_out, reference_paintings) for name, images in candidates.items()}
 print(f"{len(held_out)} photos from {unseen_files[0].name}"
-      f"{'' if len(files) > held_out_from else ' (this folder is too small to hold unseen photos)'}; "
+      f"{'' if never_seen else ' (none of this folder is unseen: these were seen in training)'}; "
       f"{len(reference_paintings)} paintings")
 columns = ["chequerboard", "copy", "composition", "palette", "kid", "gap_closed"]
 table(["generator", *columns], [[name, *(f"{m[k]:.3f}" for k in columns)] for name, m in measured.items()])

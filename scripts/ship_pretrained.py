@@ -38,7 +38,7 @@ from PIL import Image
 from cyclegan_lab import TrainConfig
 from cyclegan_lab.checkpoints import newest_readable_checkpoint
 from cyclegan_lab.data import find_data, load_folder
-from cyclegan_lab.images import image_files, load_image
+from cyclegan_lab.images import fingerprint, image_files, load_image
 from cyclegan_lab.inference import stylize
 from cyclegan_lab.plotting import plot_losses, show_images
 from cyclegan_lab.pretrained import PACKAGE_FOLDER, export_generator, load_generator, load_pretrained
@@ -112,8 +112,11 @@ def main() -> None:
         print("Nothing exported.")
         return
 
+    trained_on = image_files(folders.photo)[: config.max_images]  # the run's photos: the first max_images
     info = {
         "step": state["step"],
+        # By content, so notebook 7 finds the photos it never saw in any folder, whatever their names:
+        "trained_on_photos": [fingerprint(load_image(path)) for path in trained_on],
         "config": config.to_dict(),
         "held_out": {  # as the exported model's own description sees them
             "photos themselves": table["photos themselves"],

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cyclegan_lab.images import as_uint8, image_files, load_image, normalize, open_image, to_uint8
+from cyclegan_lab.images import as_uint8, fingerprint, image_files, load_image, normalize, open_image, to_uint8
 
 RED, BLUE, GREEN = (255, 0, 0), (0, 0, 255), (0, 255, 0)
 
@@ -185,3 +185,19 @@ def test_a_float_image_full_of_nan_is_named_not_painted_black(tmp_path):
         warnings.simplefilter("error")  # no warning may leak
         with pytest.raises(ValueError, match=r"nan.tif is not a readable image \(its pixel values are not all numbers"):
             load_image(tmp_path / "nan.tif")
+
+
+# --------------------------------------------------------------------------- fingerprint
+def test_a_photo_is_known_by_its_pixels_not_its_name(real_data, tmp_path):
+    """A copy under another name has the same fingerprint; photos with other pixels have other ones
+    (the folder itself holds a few duplicates); one changed pixel gives another."""
+    files = image_files(real_data / "photo")[:200]
+    images = [load_image(path) for path in files]
+    prints = [fingerprint(image) for image in images]
+    assert len(set(prints)) == len({image.tobytes() for image in images}) and all(len(p) == 16 for p in prints)
+    copy = tmp_path / "renamed.jpg"
+    copy.write_bytes(files[3].read_bytes())
+    assert fingerprint(load_image(copy)) == prints[3]
+    changed = load_image(files[3])
+    changed[0, 0, 0] ^= 1
+    assert fingerprint(changed) != prints[3]

@@ -98,6 +98,15 @@ def test_notebook_runs_with_papermill_in_the_smoke_setting(path, real_data, chec
     assert figures >= 1, "every notebook shows at least one figure"
     for expected in EXPECTED_TEXT.get(path.stem, []):
         assert expected in text, f"{path.name} should print {expected!r}"
+    if path.stem == "07_visualization":  # it finds, by content, the photos the shipped model never saw
+        from cyclegan_lab.images import fingerprint, image_files, load_image
+        from cyclegan_lab.pretrained import PACKAGE_FOLDER
+
+        trained_on = set(json.loads((PACKAGE_FOLDER / "monet.json").read_text())["trained_on_photos"])
+        files = image_files(real_data / "photo")
+        unseen = sum(fingerprint(load_image(f)) not in trained_on for f in files)
+        assert 0 < unseen < len(files)
+        assert f"Of the {len(files):,} photos in" in text and f", {unseen:,} were never seen" in text
     if path.stem == "02_data":  # it counts the files it found, as a learner's own listing would
         for domain in ("monet", "photo"):
             count = sum(1 for p in (real_data / domain).iterdir() if p.suffix.lower() in {".jpg", ".jpeg", ".png"})
