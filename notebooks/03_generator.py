@@ -335,9 +335,32 @@ plt.show()
 # %% [markdown]
 # Almost all the parameters are convolution kernels. A $512 \to 512$ encoder block has
 # $4^2 \times 512 \times 512 = 4{,}194{,}304$ weights; the decoder blocks that read 1024
-# concatenated channels weigh twice as much. The cost in computation is the other way round: a
-# convolution's work is its weights times the number of places it is applied, so the big blocks
-# around the $1 \times 1$ bottleneck are cheap and the thin blocks at full size are expensive.
+# concatenated channels weigh twice as much. The cost in computation is counted differently: a
+# convolution's work is its weights times the number of places it is applied (multiply-adds, MACs).
+# A stride-2 convolution is applied once per output pixel; a stride-2 transposed convolution once
+# per *input* pixel, a quarter of its output's. Where does the work sit?
+
+# %%
+def block_macs(row):
+    """Multiply-adds of one block: its weights times the places its convolution is applied."""
+    height, width = row.shape[:2]
+    places = height * width if row.name.startswith("down") else (height // 2) * (width // 2)
+    return row.params * places
+
+
+work = {row.name: block_macs(row) for row in rows}
+all_work = sum(work.values())
+for name, macs in sorted(work.items(), key=lambda item: -item[1])[:4]:
+    print(f"{name:<7} {macs / 1e9:5.2f} GMAC  {macs / all_work:5.1%}")
+print(f"down 1 (thin, at full size): {work['down 1'] / 1e6:.0f} MMAC; output layer: {work['output'] / 1e6:.0f} MMAC; "
+      f"all: {all_work / 1e9:.2f} GMAC")
+decoder = sum(macs for name, macs in work.items() if name.startswith("up"))
+print(f"the decoder's up blocks: {decoder / all_work:.0%} of the work")
+
+# %% [markdown]
+# Neither the deep blocks (many weights, few places) nor the thin ones at full size (many places,
+# few weights) cost most: the work sits in the decoder's blocks at middle sizes, which read the
+# concatenated channels of a skip connection at thousands of places.
 
 # %% [markdown]
 # ## Run the untrained generator

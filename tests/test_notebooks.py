@@ -18,6 +18,7 @@ EXPECTED_TEXT = {
     "03_generator": [
         "54,414,979",
         "batch norm while training vs instance norm, largest difference: 0.0000",
+        "all: 6.05 GMAC",
         "Correct!",
     ],
     "04_discriminator": ["2,765,569", "(1, 30, 30, 1)", "Correct!"],
