@@ -299,7 +299,11 @@ print("pass the discriminator but fail the round trip:                ",
 # The adversarial view cannot tell *fold* from *turn*, yet fold has lost information: $\theta$ and
 # $\theta + \pi$ land on the same spot, so whatever $F$ returns, half the inputs come back on the
 # wrong side of the circle. The cycle error exposes it (and collapse, which fails both tests).
-# Asking for $F(G(x)) \approx x$ rules out mappings that merge or scramble their inputs.
+# Asking for $F(G(x)) \approx x$ rules out mappings that merge or scramble their inputs, in this toy.
+# A real CycleGAN can cheat: it may hide what a painting loses in a faint high-frequency pattern no
+# eye sees, from which $F$ restores the photo (Chu et al. 2017, "CycleGAN, a Master of
+# Steganography", [arXiv:1712.02950](https://arxiv.org/abs/1712.02950)). Notebook 8 measures such
+# period-2 patterns as chequerboard energy.
 #
 # It does not make the answer unique: *mirror* passes both tests. Among the survivors, what a
 # CycleGAN picks depends on the network: convolutions find small, local changes easiest to learn.
@@ -371,7 +375,7 @@ print(f"identity_weight = {defaults.identity_weight}    (identity term = {defaul
 # ## Compare the lab with the paper
 #
 # The lab keeps the paper's batch size (1), optimiser (Adam, $2 \cdot 10^{-4}$, $\beta_1 = 0.5$),
-# $\lambda = 10$, identity weight and $70 \times 70$ PatchGAN discriminators. It differs in five
+# $\lambda = 10$, identity weight and $70 \times 70$ PatchGAN discriminators. It differs in these
 # ways, which later notebooks come back to:
 #
 # | | CycleGAN paper | the lab |
@@ -380,7 +384,10 @@ print(f"identity_weight = {defaults.identity_weight}    (identity term = {defaul
 # | adversarial loss | least squares | binary cross-entropy, notebook 5 |
 # | discriminator's fakes | a pool of the last 50 fakes | only the newest fake |
 # | learning rate | constant for 100 epochs, then linear decay to 0 over 100 more | constant |
-# | augmentation | random jitter: resize to 286, crop 256, flip | none (notebook 2 shows jitter) |
+# | augmentation | random jitter: resize to 286, crop 256, flip (from pix2pix, in the CycleGAN code) | none (notebook 2 shows jitter) |
+# | LeakyReLU slope in the discriminator | 0.2 | 0.3 (Keras' default) |
+# | training length | 200 epochs | 1 epoch |
+# | data | monet2photo: about 1,070 Monet paintings, 6,300 photos | 300 paintings, 300 photos (Kaggle's set) |
 #
 # The rest of the course builds the lab piece by piece: the data (notebook 2), the generator (3),
 # the discriminator (4), the losses in code (5), training (6) and the results (7).

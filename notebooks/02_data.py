@@ -261,8 +261,8 @@ print(f"{len(data.monet)} paintings, {len(data.photo)} photos, batch size {confi
 # %% [markdown]
 # ## Augment the images with random jitter
 #
-# With only 300 images per domain, a model can start to memorise them. The CycleGAN paper (and
-# TensorFlow's CycleGAN tutorial) add random *jitter*: scale the image up to 286x286, cut a
+# With only 300 images per domain, a model can start to memorise them. pix2pix (Isola et al.
+# 2017), and after it the CycleGAN code and TensorFlow's CycleGAN tutorial, add random *jitter*: scale the image up to 286x286, cut a
 # random 256x256 square out of it, and flip it left to right half of the time. The original lab
 # does not, so it is off by default; `TrainConfig(augment=True)` switches it on. `random_jitter`
 # takes its randomness from an explicit seed, so a given seed always gives the same crop and flip.

@@ -248,7 +248,8 @@ for inputs in ([[1, 0], [0, 0]], [[1, 1], [0, 0]]):
 #
 # **Dropout(0.5), in the first three decoder blocks.** In training each value is zeroed with
 # probability 0.5 and the others doubled: pix2pix's stand-in for the random noise a GAN generator
-# usually gets. Outside training, dropout does nothing:
+# usually gets. pix2pix keeps it on at test time too, as its only source of randomness; this
+# course, like the lab, switches it off outside training, so a photo always gets the same painting:
 
 # %%
 up = upsample(512, apply_dropout=True)

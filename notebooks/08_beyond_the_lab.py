@@ -26,8 +26,8 @@
 # - Where chequerboard artefacts come from, how to measure them, and how resize-convolution avoids them.
 # - How differentiable augmentation and real photos as extra negatives help a discriminator that
 #   has only 300 paintings to learn from.
-# - The paper's four stabilisers: an image pool, least squares, learning-rate decay, and (a later
-#   addition) a moving average of the weights.
+# - The paper's three stabilisers (an image pool, least squares, learning-rate decay) and one it
+#   does not use, a moving average of the weights.
 # - How the shipped generator is trained and judged on photos it never saw.
 #
 # ## What you'll need
