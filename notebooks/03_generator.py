@@ -52,8 +52,9 @@ from IPython.display import Code
 from cyclegan_lab import build_generator, downsample, find_data, load_folder, normalize, show_images, upsample
 from cyclegan_lab.drawings import draw_unet
 from cyclegan_lab.exercises import check
+from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.inspect_model import layer_rows, layer_table, params_by_kind, params_by_part
-from cyclegan_lab.models import instance_norm
+from cyclegan_lab.models import ReflectionPadding, build_resnet_generator, generator_for, instance_norm
 from cyclegan_lab.parameters import check_parameter
 
 DATA_DIR = check_parameter("DATA_DIR", DATA_DIR, path=True, optional=True)
@@ -424,6 +425,106 @@ plt.show()
 # %% [markdown]
 # Each channel is one random $4 \times 4 \times 3$ filter applied every 2 pixels. They show the photo
 # at half size, because this block is not normalised; training turns them into useful detectors.
+
+# %% [markdown]
+# ## The paper's generator: a ResNet
+#
+# The lab's U-Net comes from pix2pix. The CycleGAN paper uses another generator, after Johnson et
+# al. (2016), and so does the model shipped with this library. It keeps the image whole from end to
+# end, with no skip connection that could carry the photo straight to the output:
+#
+# 1. a 7x7 convolution to `filters` channels at full size;
+# 2. two stride-2 convolutions, down to a quarter of the size with 4 x `filters` channels;
+# 3. residual blocks $x + f(x)$, where $f$ is two 3x3 convolutions: each block learns only a
+#    *change* to what it is given (9 blocks for 256-pixel images in the paper);
+# 4. two upsamplings back to full size, each a *resize-convolution* (nearest-neighbour x2, then a
+#    3x3 convolution): unlike a stride-2 transposed convolution, whose kernels overlap unevenly,
+#    it cannot stamp a chequerboard on the output (notebook 8);
+# 5. a 7x7 convolution to 3 channels and tanh.
+#
+# Every convolution pads by *reflection* (the border mirrored) rather than with zeros, so the
+# edges of the painting look like its inside. Keras 3 has no such padding layer; the library's is
+# a few lines:
+
+# %%
+Code(inspect.getsource(ReflectionPadding), language="python")
+
+# %% [markdown]
+# The whole generator, in plain Keras:
+
+# %%
+def reflect_conv(x, filters, size, strides=1, relu=True):
+    """Pad by reflection, convolve (no bias: the norm removes it), instance-normalise, ReLU."""
+    x = ReflectionPadding(size // 2)(x)
+    x = keras.layers.Conv2D(filters, size, strides=strides, use_bias=False)(x)
+    x = keras.layers.GroupNormalization(groups=-1, epsilon=1e-3)(x)  # instance norm
+    return keras.layers.ReLU()(x) if relu else x
+
+
+def residual_block(x, channels):
+    """x + f(x): two 3x3 convolutions learn a change to x, and x itself passes through."""
+    change = reflect_conv(reflect_conv(x, channels, 3), channels, 3, relu=False)
+    return keras.layers.Add()([x, change])
+
+
+def my_resnet_generator(filters=64, blocks=9):
+    inputs = keras.Input(shape=(None, None, 3))  # any height and width that are multiples of 4
+    x = reflect_conv(inputs, filters, 7)  # 1. (b, h, w, f)
+    x = reflect_conv(x, 2 * filters, 3, strides=2)  # 2. (b, h/2, w/2, 2f)
+    x = reflect_conv(x, 4 * filters, 3, strides=2)  #    (b, h/4, w/4, 4f)
+    for _ in range(blocks):  # 3.
+        x = residual_block(x, 4 * filters)
+    for f in (2 * filters, filters):  # 4. resize-convolutions: (b, h/2, w/2, 2f), (b, h, w, f)
+        x = reflect_conv(keras.layers.UpSampling2D(2, interpolation="nearest")(x), f, 3)
+    x = ReflectionPadding(3)(x)
+    outputs = keras.layers.Conv2D(3, 7, activation="tanh")(x)  # 5. (b, h, w, 3) in [-1, 1]
+    return keras.Model(inputs, outputs)
+
+
+paper = my_resnet_generator(filters=64, blocks=9)
+library = build_resnet_generator("library", filters=64, residual_blocks=9, any_size=True)
+print(f"the paper's generator (64 filters, 9 blocks): {paper.count_params():,} parameters; "
+      f"the library's build_resnet_generator: {library.count_params():,}")
+library.set_weights(paper.get_weights())  # the same weights in the same order
+test_photo = rng.uniform(-1, 1, (1, 64, 64, 3)).astype("float32")
+gap = float(np.abs(np.asarray(paper(test_photo)) - np.asarray(library(test_photo))).max())
+print(f"same weights, same output (largest difference {gap:.1e}): {gap < 1e-4}")
+
+# %% [markdown]
+# Where the parameters sit: the residual blocks work at 4 x `filters` channels, so nearly all of
+# them are there, at a quarter of the image size, where they are also cheap to apply.
+
+# %%
+weighted = [layer for layer in paper.layers if layer.weights]  # each convolution, then its norm, in order
+layer_counts = {"7x7 in": 2, "down": 4, "residual blocks": 4 * 9, "up": 4, "7x7 out": 1}
+stages, start = {}, 0
+for stage, count in layer_counts.items():
+    stages[stage] = sum(layer.count_params() for layer in weighted[start:start + count])
+    start += count
+assert start == len(weighted) and sum(stages.values()) == paper.count_params()
+figure, ax = plt.subplots(figsize=(7, 2.8))
+ax.bar(list(stages), [count / 1e6 for count in stages.values()], color="#4C72B0")
+ax.set_ylabel("parameters (millions)")
+ax.set_title("The paper's ResNet generator, 64 filters, 9 blocks")
+figure.tight_layout()
+plt.show()
+for stage, count in stages.items():
+    print(f"{stage:<16} {count:>11,}  {count / paper.count_params():6.1%}")
+
+# %% [markdown]
+# The shipped generator is the same network, made small enough to train on a CPU; its
+# description, `monet.json`, holds the settings it was built with:
+
+# %%
+import json
+
+from cyclegan_lab.pretrained import PACKAGE_FOLDER
+
+shipped = TrainConfig(**json.loads((PACKAGE_FOLDER / "monet.json").read_text())["config"])
+shipped_generator = generator_for(shipped, "shipped")
+print(f"shipped: {shipped.filters} filters, {shipped.downsamplings} downsampling(s) (residual blocks at "
+      f"1/{2 ** shipped.downsamplings} of the size), {shipped.residual_blocks} residual blocks, "
+      f"output blur {shipped.output_blur}: {shipped_generator.count_params():,} parameters")
 
 # %% [markdown]
 # ## On your own
