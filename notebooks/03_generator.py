@@ -488,7 +488,7 @@ print(f"the paper's generator (64 filters, 9 blocks): {paper.count_params():,} p
 library.set_weights(paper.get_weights())  # the same weights in the same order
 test_photo = rng.uniform(-1, 1, (1, 64, 64, 3)).astype("float32")
 gap = float(np.abs(np.asarray(paper(test_photo)) - np.asarray(library(test_photo))).max())
-print(f"same weights, same output (largest difference {gap:.1e}): {gap < 1e-4}")
+print(f"same weights, largest difference between the outputs: {gap:.1e}; the same network: {gap < 1e-4}")
 
 # %% [markdown]
 # Where the parameters sit: the residual blocks work at 4 x `filters` channels, so nearly all of
