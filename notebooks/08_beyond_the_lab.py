@@ -279,7 +279,12 @@ plt.show()
 # image the discriminator sees, real or fake, at random and differentiably, and judge the
 # generator's fakes through the same changes; they trained GANs on as few as 100 images.
 # Changing only the real images would teach the discriminator that shifted, cut-out images are
-# real, and the generator to make them. `recipe.DiffAugment` offers three changes:
+# real, and the generator to make them. `recipe.DiffAugment` offers three changes; each is a few
+# lines of TensorFlow on the whole batch, differentiable, so the generator's gradient passes
+# through it:
+
+# %%
+Code(inspect.getsource(recipe.DiffAugment), language="python")
 
 # %%
 paintings = normalize(load_folder(folders.monet, size=128, limit=4))
@@ -354,7 +359,11 @@ for kind, (on_real, on_fake, on_photo) in VERDICTS.items():
 # GAN training can circle: the discriminator chases the generator's newest trick and forgets the
 # previous one, to which the generator returns. The paper's `ImagePool` keeps 50 past fakes;
 # once full, it shows the discriminator an old fake instead of the new one half the time. Feed
-# a pool of 3 the "fakes" 0 to 11:
+# a pool of 3 the "fakes" 0 to 11. The pool is a Keras layer whose stored fakes and random
+# numbers are variables, so the training step runs it inside its graph and checkpoints keep it:
+
+# %%
+Code(inspect.getsource(recipe.ImagePool.call), language="python")
 
 # %%
 pool = recipe.ImagePool(3, (1, 1, 1), seed=SEED)
@@ -414,6 +423,12 @@ print(f"epoch 0: {rates[0]:.1e}, epoch 100: {rates[100]:.1e}, epoch 200: {rates[
 #
 # The last step's weights are one point of a noisy walk. `MovingAverage` keeps
 # $\bar w \leftarrow d\,\bar w + (1 - d)\,w$ after each step; the averaged generator is exported.
+# After each training step the average takes one small step towards the network's weights:
+
+# %%
+Code(inspect.getsource(recipe.MovingAverage.update), language="python")
+
+# %% [markdown]
 # A one-weight network whose weight jumps around 1 at every step:
 
 # %%
