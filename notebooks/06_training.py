@@ -242,6 +242,106 @@ except Exception as error:  # a learner's bug must not stop the notebook
     print(f"Not quite: your function raised {type(error).__name__}: {error}")
 
 # %% [markdown]
+# ## The CycleGAN as a Keras model
+#
+# The lab (like keras.io's CycleGAN example) packs the four networks, their optimisers and the
+# step into one `keras.Model`. A subclass overrides two methods: `compile` takes the four
+# optimisers, and `train_step` does one step on one batch and returns the losses to show. Then
+# Keras' own `fit()` runs the loop: batches, epochs, the progress bar, callbacks. Written plainly:
+
+# %%
+class LabCycleGan(keras.Model):
+    """The lab's CycleGAN: G (photo -> Monet), F (Monet -> photo), D_Y (Monet?), D_X (photo?)."""
+
+    def __init__(self, monet_generator, photo_generator, monet_discriminator, photo_discriminator,
+                 lambda_cycle, identity_weight):
+        super().__init__()
+        self.m_gen, self.p_gen = monet_generator, photo_generator
+        self.m_disc, self.p_disc = monet_discriminator, photo_discriminator
+        self.lambda_cycle, self.identity_weight = lambda_cycle, identity_weight
+
+    def compile(self, m_gen_optimizer, p_gen_optimizer, m_disc_optimizer, p_disc_optimizer):
+        super().compile()
+        self.m_gen_optimizer, self.p_gen_optimizer = m_gen_optimizer, p_gen_optimizer
+        self.m_disc_optimizer, self.p_disc_optimizer = m_disc_optimizer, p_disc_optimizer
+
+    def train_step(self, batch):
+        real_monet, real_photo = batch
+        lam, weight = self.lambda_cycle, self.identity_weight
+        with tf.GradientTape(persistent=True) as tape:
+            fake_monet = self.m_gen(real_photo, training=True)  # photo -> Monet -> photo
+            cycled_photo = self.p_gen(fake_monet, training=True)
+            fake_photo = self.p_gen(real_monet, training=True)  # Monet -> photo -> Monet
+            cycled_monet = self.m_gen(fake_photo, training=True)
+            same_monet = self.m_gen(real_monet, training=True)  # identity
+            same_photo = self.p_gen(real_photo, training=True)
+
+            disc_real_monet = self.m_disc(real_monet, training=True)
+            disc_fake_monet = self.m_disc(fake_monet, training=True)
+            disc_real_photo = self.p_disc(real_photo, training=True)
+            disc_fake_photo = self.p_disc(fake_photo, training=True)
+
+            total_cycle_loss = (losses.cycle_loss(real_monet, cycled_monet, lam)
+                                + losses.cycle_loss(real_photo, cycled_photo, lam))
+            monet_gen_loss = (losses.generator_loss(disc_fake_monet) + total_cycle_loss
+                              + losses.identity_loss(real_monet, same_monet, lam, weight))
+            photo_gen_loss = (losses.generator_loss(disc_fake_photo) + total_cycle_loss
+                              + losses.identity_loss(real_photo, same_photo, lam, weight))
+            monet_disc_loss = losses.discriminator_loss(disc_real_monet, disc_fake_monet)
+            photo_disc_loss = losses.discriminator_loss(disc_real_photo, disc_fake_photo)
+
+        for loss, network, optimizer in [(monet_gen_loss, self.m_gen, self.m_gen_optimizer),
+                                         (photo_gen_loss, self.p_gen, self.p_gen_optimizer),
+                                         (monet_disc_loss, self.m_disc, self.m_disc_optimizer),
+                                         (photo_disc_loss, self.p_disc, self.p_disc_optimizer)]:
+            gradients = tape.gradient(loss, network.trainable_variables)
+            optimizer.apply_gradients(zip(gradients, network.trainable_variables))
+        return {"monet_gen_loss": monet_gen_loss, "photo_gen_loss": photo_gen_loss,
+                "monet_disc_loss": monet_disc_loss, "photo_disc_loss": photo_disc_loss}
+
+
+# %% [markdown]
+# Train it with `fit()` for two steps, on networks small enough to take seconds (32x32 images,
+# 8 filters), and check it against the library's copy of the lab's step: from the same weights,
+# one step of each must leave the same weights behind.
+
+# %%
+def small_networks():
+    """Four small, seeded networks (dropout off, so two runs agree exactly)."""
+    model = build_cyclegan(TrainConfig(image_size=32, generator_filters=8, precision="float32", seed=SEED))
+    for name in ["monet_generator", "photo_generator"]:
+        for layer in getattr(model, name)._flatten_layers():
+            if isinstance(layer, keras.layers.Dropout):
+                layer.rate = 0.0
+    return model
+
+
+def adam():
+    return keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1)
+
+
+networks = small_networks()
+lab_model = LabCycleGan(networks.monet_generator, networks.photo_generator, networks.monet_discriminator,
+                        networks.photo_discriminator, config.lambda_cycle, config.identity_weight)
+lab_model.compile(adam(), adam(), adam(), adam())
+pairs = tf.random.stateless_uniform((2, 2, 1, 32, 32, 3), (SEED, 2), -1, 1)  # 2 steps of (Monet, photo)
+fitted = lab_model.fit(tf.data.Dataset.from_tensor_slices((pairs[:, 0], pairs[:, 1])), epochs=1, verbose=0)
+print("fit() ran 2 steps; last losses:",
+      ", ".join(f"{name} {values[-1]:.3f}" for name, values in fitted.history.items()))
+
+one, other = small_networks(), small_networks()  # the same seed: the same starting weights
+mine = LabCycleGan(one.monet_generator, one.photo_generator, one.monet_discriminator, one.photo_discriminator,
+                   config.lambda_cycle, config.identity_weight)
+mine.compile(adam(), adam(), adam(), adam())
+other.compile(adam(), adam(), adam(), adam())
+mine.train_step((pairs[0, 0], pairs[0, 1]))
+lab_train_step(other, pairs[0, 0], pairs[0, 1])
+weight_gap = max(float(np.abs(np.asarray(a) - np.asarray(b)).max())
+                 for a, b in zip(one.monet_generator.weights, other.monet_generator.weights))
+print(f"after one step, LabCycleGan vs lab_train_step, largest weight difference: {weight_gap:.1e}; "
+      f"the same step: {weight_gap < 1e-6}")
+
+# %% [markdown]
 # ## Build the CycleGAN
 #
 # `build_cyclegan` seeds Keras, builds the four networks of notebooks 3 and 4 and compiles the
@@ -417,14 +517,17 @@ Code(inspect.getsource(CycleGAN.compute_gradients), language="python")
 #   under a `tf.distribute` strategy; on one device there is none.
 #
 # The check: both ways on the small CycleGAN of exercise 2, with dropout off (batched passes draw
-# other dropout masks than calls one by one):
+# other dropout masks than calls one by one). A convolution over a batch of two sums its products
+# in another order than two convolutions of one image each, so float32 rounding, carried through
+# some forty layers, leaves differences of up to about one part in a thousand, and no more:
 
 # %%
 fast = small_cyclegan()  # same seed: the same weights as `small`
 _, fast_gradients = fast.compute_gradients(small_monet, small_photo)
 _, lab_reference = lab_gradients(small, small_monet, small_photo)
 gap = largest_difference(fast_gradients, lab_reference)
-print(f"compute_gradients vs lab_gradients, largest relative difference: {gap:.1e}; the same: {gap < 1e-4}")
+print(f"compute_gradients vs lab_gradients, largest relative difference: {gap:.1e}; "
+      f"the same up to float32 rounding: {gap < 2e-3}")
 print("This run's training step:", describe_mode(config))
 
 # %% [markdown]

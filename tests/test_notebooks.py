@@ -31,6 +31,9 @@ EXPECTED_TEXT = {
         "identical output: True",
         "Correct!",
         "compute_gradients vs lab_gradients, largest relative difference",
+        "the same up to float32 rounding: True",
+        "LabCycleGan vs lab_train_step, largest weight difference",
+        "the same step: True",
     ],
     "07_visualization": [
         "Loaded the pretrained 'monet' generator",
