@@ -306,21 +306,11 @@ class LabCycleGan(keras.Model):
 # one step of each must leave the same weights behind.
 
 # %%
-def small_networks():
-    """Four small, seeded networks (dropout off, so two runs agree exactly)."""
-    model = build_cyclegan(TrainConfig(image_size=32, generator_filters=8, precision="float32", seed=SEED))
-    for name in ["monet_generator", "photo_generator"]:
-        for layer in getattr(model, name)._flatten_layers():
-            if isinstance(layer, keras.layers.Dropout):
-                layer.rate = 0.0
-    return model
-
-
 def adam():
     return keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1)
 
 
-networks = small_networks()
+networks = small_cyclegan()  # exercise 2's small CycleGAN, dropout off
 lab_model = LabCycleGan(networks.monet_generator, networks.photo_generator, networks.monet_discriminator,
                         networks.photo_discriminator, config.lambda_cycle, config.identity_weight)
 lab_model.compile(adam(), adam(), adam(), adam())
@@ -329,7 +319,7 @@ fitted = lab_model.fit(tf.data.Dataset.from_tensor_slices((pairs[:, 0], pairs[:,
 print("fit() ran 2 steps; last losses:",
       ", ".join(f"{name} {values[-1]:.3f}" for name, values in fitted.history.items()))
 
-one, other = small_networks(), small_networks()  # the same seed: the same starting weights
+one, other = small_cyclegan(), small_cyclegan()  # the same seed: the same starting weights
 mine = LabCycleGan(one.monet_generator, one.photo_generator, one.monet_discriminator, one.photo_discriminator,
                    config.lambda_cycle, config.identity_weight)
 mine.compile(adam(), adam(), adam(), adam())
