@@ -5,7 +5,8 @@ Two models, by name:
 ``"monet"`` (the default, shipped with the package, works offline)
     The CycleGAN paper's ResNet generator (`models.build_resnet_generator`:
     reflection padding, 6 residual blocks, resize-convolution upsampling)
-    with 16 filters instead of the paper's 64: half a million weights,
+    with 32 filters instead of the paper's 64 and its residual blocks at half
+    the image size, ending in a fixed [1, 2, 1] blur: half a million weights,
     trained with this library by ``scripts/train_monet.py`` (see
     MODEL_CARD.md). It lives in the package folder ``cyclegan_lab/pretrained/``
     as two files: ``monet.weights.h5`` (the weights, Keras 3 `save_weights`

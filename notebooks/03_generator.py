@@ -50,9 +50,9 @@ import numpy as np
 from IPython.display import Code
 
 from cyclegan_lab import build_generator, downsample, find_data, load_folder, normalize, show_images, upsample
+from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.drawings import draw_unet
 from cyclegan_lab.exercises import check
-from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.inspect_model import layer_rows, layer_table, params_by_kind, params_by_part
 from cyclegan_lab.models import ReflectionPadding, build_resnet_generator, generator_for, instance_norm
 from cyclegan_lab.parameters import check_parameter
