@@ -13,7 +13,7 @@ Two models, by name:
     format) and ``monet.json`` (the run's whole `TrainConfig`, from which
     `models.generator_for` rebuilds the network, plus how it was trained and
     measured). It is rebuilt with ``any_size=True``, so it accepts images
-    whose height and width are multiples of 4 (`stylize` pads the others).
+    whose height and width are multiples of 2 (`stylize` pads the others).
 
 ``"original-50-epochs"`` (downloaded once, 193 MiB, then cached)
     The original lab's generator: the full 54-million-weight U-Net, trained
