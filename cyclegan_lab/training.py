@@ -63,6 +63,7 @@ def build_cyclegan(
             pool_size=config.pool_size,
             diffaugment=config.diffaugment_policies,
             photo_negatives=config.photo_negatives,
+            cycle_blur=config.cycle_blur,
             ema_decay=config.ema_decay,
         )
         per_epoch = steps_per_epoch or config.steps_per_epoch or 300

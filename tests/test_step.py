@@ -13,8 +13,9 @@ import tensorflow as tf
 from cyclegan_lab import checkpoints
 from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.cyclegan import LOSS_NAMES, batched
-from cyclegan_lab.losses import cycle_loss, generator_loss
+from cyclegan_lab.losses import cycle_loss, generator_loss, identity_loss
 from cyclegan_lab.machinery import precision
+from cyclegan_lab.models import BinomialBlur
 from cyclegan_lab.recipe import LinearDecay
 from cyclegan_lab.reference import lab_gradients
 from cyclegan_lab.training import build_cyclegan, describe_mode
@@ -59,6 +60,31 @@ def test_the_step_gives_the_labs_losses_and_gradients():
     # The gradients are real ones: every network gets a non-zero gradient.
     for network in grads:
         assert any(np.abs(keras.ops.convert_to_numpy(g)).max() > 0 for g in grads[network]), network
+
+
+def test_with_cycle_blur_the_way_back_sees_a_blurred_fake_and_period_2_patterns_do_not_pay():
+    """cycle_blur: the cycle losses are computed from F(blur(G(x))) and G(blur(F(y))), the rest is unchanged,
+    so a period-2 pattern on a fake changes nothing the other generator sees."""
+    config = TrainConfig(**TINY, generator="resnet", residual_blocks=1, cycle_blur=True)
+    cyclegan = build_cyclegan(config)
+    real_monet, real_photo = a_batch(seed=7)
+    losses, _ = cyclegan.compute_gradients(real_monet, real_photo)
+
+    G, F = cyclegan.monet_generator, cyclegan.photo_generator  # noqa: N806
+    blur = BinomialBlur()
+    cycle = cycle_loss(real_photo, F(blur(G(real_photo, training=True)), training=True), config.lambda_cycle)
+    cycle += cycle_loss(real_monet, G(blur(F(real_monet, training=True)), training=True), config.lambda_cycle)
+    fake_verdict = cyclegan.monet_discriminator(G(real_photo, training=True), training=True)
+    identity = identity_loss(real_monet, G(real_monet, training=True), config.lambda_cycle, config.identity_weight)
+    expected = generator_loss(fake_verdict, "bce") + cycle + identity
+    np.testing.assert_allclose(float(losses["monet_gen_loss"]), float(expected), rtol=1e-5)
+
+    rows, columns = np.indices((32, 32))
+    chequer = np.where((rows + columns) % 2, 0.2, -0.2)[None, :, :, None].astype("float32")
+    fake = G(real_photo, training=True)
+    np.testing.assert_allclose(cyclegan.cycle_view(fake + chequer), cyclegan.cycle_view(fake), atol=1e-5)
+    plain = build_cyclegan(config.replace(cycle_blur=False))
+    assert np.abs(plain.cycle_view(fake + chequer) - plain.cycle_view(fake)).max() > 0.1  # without it, it passes
 
 
 def test_a_batched_call_gives_what_one_call_per_input_gives():
