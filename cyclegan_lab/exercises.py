@@ -27,3 +27,28 @@ def check(answer, expected, hint: str = "", tolerance: float = 1e-3) -> None:
     except (TypeError, ValueError):
         right = False
     print("Correct!" if right else f"Not quite: you answered {answer!r}. {hint}")
+
+
+def check_function(function, inputs: tuple, expected, hint: str = "", tolerance: float = 1e-4) -> None:
+    """Print whether `function(*inputs)` gives `expected` (an array, or what converts to one): for
+    exercises that ask for code. "Not answered yet" while `function` is None; a function that raises,
+    returns another shape or other values gets "Not quite: ..." naming what went wrong (values
+    must agree within `tolerance`, absolute and relative). Like `check`, it never raises."""
+    import numpy as np
+
+    if function is None:
+        print("Not answered yet: write your function in the cell above, run it, then run this cell again.")
+        return
+    try:
+        got = np.asarray(function(*inputs), dtype="float64")
+    except Exception as error:  # a learner's bug is an answer, not a crash of the notebook
+        print(f"Not quite: your function raised {type(error).__name__}: {error}. {hint}")
+        return
+    want = np.asarray(expected, dtype="float64")
+    if got.shape != want.shape:
+        print(f"Not quite: your function returned shape {got.shape}, expected {want.shape}. {hint}")
+    elif not np.allclose(got, want, rtol=tolerance, atol=tolerance):
+        worst = float(np.abs(got - want).max())
+        print(f"Not quite: the shape is right, but values differ by up to {worst:.3g}. {hint}")
+    else:
+        print("Correct!")

@@ -1,8 +1,9 @@
 """The notebooks' check cells tell a learner right from wrong, and never stop the notebook."""
 
+import numpy as np
 import pytest
 
-from cyclegan_lab.exercises import check
+from cyclegan_lab.exercises import check, check_function
 
 
 @pytest.mark.parametrize(
@@ -21,5 +22,29 @@ from cyclegan_lab.exercises import check
 )
 def test_check_prints_one_verdict_and_never_raises(answer, expected, said, capsys):
     assert check(answer, expected, "a hint") is None
+    out = capsys.readouterr().out
+    assert said in out and out.count("\n") == 1
+
+
+def _square(x):
+    return x**2
+
+
+def _raises(x):
+    raise KeyError("oops")
+
+
+@pytest.mark.parametrize(
+    "function, said",
+    [
+        (None, "Not answered yet"),
+        (_square, "Correct!"),
+        (lambda x: x**2 + 0.01, "values differ by up to 0.01"),
+        (lambda x: (x**2)[:2], "returned shape (2,), expected (3,)"),
+        (_raises, "raised KeyError"),
+    ],
+)
+def test_check_function_runs_the_learners_code_and_never_raises(function, said, capsys):
+    assert check_function(function, (np.array([1.0, 2.0, 3.0]),), [1.0, 4.0, 9.0], "a hint") is None
     out = capsys.readouterr().out
     assert said in out and out.count("\n") == 1
