@@ -1,6 +1,6 @@
 """Ready-trained photo -> Monet generators, so you can stylise photos without training.
 
-Two models, by name:
+Three models, by name:
 
 ``"monet"`` (the default, shipped with the package, works offline)
     The CycleGAN paper's ResNet generator (`models.build_resnet_generator`:
@@ -14,6 +14,12 @@ Two models, by name:
     `models.generator_for` rebuilds the network, plus how it was trained and
     measured). It is rebuilt with ``any_size=True``, so it accepts images
     whose height and width are multiples of 2 (`stylize` pads the others).
+
+``"photo"`` (shipped beside it)
+    Its partner from the same run, the paper's F: Monet -> photo, the same
+    network (``photo.weights.h5``, ``photo.json``). Besides turning a painting
+    into a photo, it lets a new run start from where the shipped one ended
+    (`warm_start`).
 
 ``"original-50-epochs"`` (downloaded once, 193 MiB, then cached)
     The original lab's generator: the full 54-million-weight U-Net, trained
@@ -62,6 +68,7 @@ ORIGINAL = Remote(
 )
 MODELS = {
     "monet": "ResNet generator trained with this library, shipped with the package (offline)",
+    "photo": "its partner from the same run, Monet -> photo, shipped with the package (offline)",
     "original-50-epochs": "the original lab's full U-Net after 50 epochs (downloads 193 MiB once)",
 }
 
@@ -109,7 +116,8 @@ def load_pretrained(
 ) -> keras.Model:
     """A trained photo -> Monet generator: (b, h, w, 3) in [-1, 1] -> same shape in [-1, 1].
 
-    `name` is one of `MODELS` (see the module docstring). ``"monet"`` reads the
+    `name` is one of `MODELS` (see the module docstring). ``"monet"`` (and its
+    partner ``"photo"``, Monet -> photo) reads the
     shipped files from `folder` (default: ``$CYCLEGAN_LAB_PRETRAINED``, else the
     package's ``pretrained/`` folder) and raises PretrainedNotFoundError naming
     the missing file. ``"original-50-epochs"`` downloads the lab's archive
@@ -118,11 +126,35 @@ def load_pretrained(
     network; failures raise `download.DownloadError`. `progress` shows that
     download's progress bar.
     """
-    if name == "monet":
+    if name in ("monet", "photo"):
         return _load_shipped(name, folder)
     if name == "original-50-epochs":
         return _load_original(remote or ORIGINAL, progress)
     raise ValueError(f"Unknown pretrained model {name!r}; choose one of: {', '.join(MODELS)}")
+
+
+def warm_start(cyclegan, folder=None) -> None:
+    """Start a new run's generators from the shipped pair: `cyclegan`'s Monet generator gets the
+    shipped "monet" weights, its photo generator the "photo" weights (and the moving average, if the
+    run keeps one, starts from them). The discriminators and optimisers stay fresh.
+
+    This is how a long training goes on where no checkpoint survives, from
+    exported weights alone: the discriminators relearn within a few hundred
+    steps, the generators keep what they learnt. The shipped networks must
+    be the ones the run builds (ValueError otherwise).
+    """
+    for name, network in [("monet", cyclegan.monet_generator), ("photo", cyclegan.photo_generator)]:
+        shipped = _load_shipped(name, folder)
+        if [tuple(w.shape) for w in shipped.weights] != [tuple(w.shape) for w in network.weights]:
+            raise ValueError(
+                f"The shipped {name!r} generator ({shipped.count_params():,} weights) is not the network this run "
+                f"builds ({network.count_params():,}): warm-start only a run of the shipped model's config "
+                f"(see {name}.json)."
+            )
+        network.set_weights(shipped.get_weights())
+    if getattr(cyclegan, "monet_average", None) is not None:
+        for average, weight in zip(cyclegan.monet_average.averages, cyclegan.monet_generator.trainable_weights):
+            average.assign(weight)
 
 
 def generator_from_info(info: dict, name: str) -> keras.Model:

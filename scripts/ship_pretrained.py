@@ -15,8 +15,10 @@
    composition kept, >= 0.9; chequerboard <= 1.5; at most 25 MB and 150 ms a
    256x256 photo here) (--force ships it anyway), writes
    cyclegan_lab/pretrained/monet.weights.h5 + monet.json (with the
-   measures), unseen_photos.png (8 unseen photos, the shipped generator's and
-   the new one's Monets), training_losses.png, training_progress.png (5 of
+   measures), photo.weights.h5 + photo.json (its partner, Monet -> photo,
+   from which `train_monet.py --warm-start` starts a next run),
+   unseen_photos.png (8 unseen photos, the shipped generator's and the new
+   one's Monets), training_losses.png, training_progress.png (5 of
    the run's previews of unseen photos, from CHECKPOINT_DIR/previews) and,
    where `scripts/measure_run.py` wrote CHECKPOINT_DIR/held_out_kid.csv,
    held_out_kid.png (the gap closed against training steps).
@@ -35,11 +37,12 @@ matplotlib.use("Agg")
 import numpy as np
 from PIL import Image
 
-from cyclegan_lab import TrainConfig
+from cyclegan_lab import TrainConfig, checkpoints
 from cyclegan_lab.checkpoints import newest_readable_checkpoint
 from cyclegan_lab.data import find_data, load_folder
 from cyclegan_lab.images import fingerprint, image_files, load_image
 from cyclegan_lab.inference import stylize
+from cyclegan_lab.models import generator_for
 from cyclegan_lab.plotting import plot_losses, show_images
 from cyclegan_lab.pretrained import PACKAGE_FOLDER, export_generator, load_generator, load_pretrained
 from cyclegan_lab.scores import held_out_measures
@@ -125,6 +128,11 @@ def main() -> None:
         },
     }
     export_generator(new, PACKAGE_FOLDER, "monet", info)
+    partner = checkpoints.load_network(
+        generator_for(config, "photo_generator", any_size=True), checkpoint.path, name="photo_generator"
+    )
+    partner_info = {"step": state["step"], "config": config.to_dict(), "partner": "monet"}
+    export_generator(partner, PACKAGE_FOLDER, "photo", partner_info)  # Monet -> photo; a next run's warm start
     size = (PACKAGE_FOLDER / "monet.weights.h5").stat().st_size / 1e6
     print(f"Exported to {(PACKAGE_FOLDER / 'monet.weights.h5').relative_to(ROOT)} ({size:.1f} MB)")
     if size > MAX_MEGABYTES:

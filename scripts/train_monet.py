@@ -11,7 +11,11 @@ computed later) and appends the held-out measures (chequerboard, copy,
 composition, palette, style proxy) to CHECKPOINT_DIR/held_out.csv. Checkpoints go
 to CHECKPOINT_DIR (default: the user cache, outside the repository); run the
 same command again to resume. `scripts/ship_pretrained.py CHECKPOINT_DIR`
-then exports the generator.
+then exports the generator and its partner (Monet -> photo).
+
+With --warm-start a new run starts its two generators from the shipped pair
+(`pretrained.warm_start`; fresh discriminators): a long training goes on
+from exported weights where its checkpoints did not survive.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from cyclegan_lab.callbacks import HeldOutMonitor, training_step
 from cyclegan_lab.data import load_data, load_folder
 from cyclegan_lab.images import image_files, load_image
 from cyclegan_lab.machinery.download import cache_dir
+from cyclegan_lab.pretrained import warm_start
 from cyclegan_lab.training import train
 
 RECIPE = dict(
@@ -73,6 +78,9 @@ def main() -> None:
     parser.add_argument("--held-out", type=int, default=100, help="held-out photos to measure (default 100)")
     parser.add_argument("--stop-at", type=int, help="stop (with a checkpoint) at this step; run again to go on")
     parser.add_argument(
+        "--warm-start", action="store_true", help="a new run starts its generators from the shipped pair"
+    )
+    parser.add_argument(
         "--allow-config-change", action="store_true", help="resume a run whose stored settings differ from these"
     )
     args = parser.parse_args()
@@ -100,6 +108,8 @@ def main() -> None:
     )
     monitor = HeldOutMonitor(config, held_out, paintings, folder, every=args.preview_every, save_paintings=True)
     callbacks = [monitor] + ([StopAt(args.stop_at)] if args.stop_at else [])
+    if args.warm_start:
+        callbacks.insert(0, WarmStart())
     train(
         config,
         data,
@@ -108,6 +118,15 @@ def main() -> None:
         verbose=2,
         allow_config_change=args.allow_config_change,
     )
+
+
+class WarmStart(keras.callbacks.Callback):
+    """At step 0 only, puts the shipped generators into the run (a resumed run has its own)."""
+
+    def on_train_begin(self, logs=None):
+        if training_step(self.model) == 0:
+            warm_start(self.model)
+            print("Warm start: both generators from the shipped pair; fresh discriminators.", flush=True)
 
 
 class StopAt(keras.callbacks.Callback):

@@ -254,3 +254,31 @@ def test_load_generator_rebuilds_any_runs_generator_from_its_checkpoint(tmp_path
     empty.mkdir()
     with pytest.raises(FileNotFoundError, match="No checkpoint in"):
         load_generator(empty)
+
+
+def test_a_new_run_warm_starts_its_generators_from_the_shipped_pair(tmp_path):
+    """warm_start puts the shipped monet and photo weights into a new run's generators (and its moving
+    average), leaves the discriminators as they were, and refuses a pair of another shape."""
+    from cyclegan_lab.pretrained import warm_start
+    from cyclegan_lab.training import build_cyclegan
+
+    config = TrainConfig(image_size=32, generator="resnet", generator_filters=4, residual_blocks=1, ema_decay=0.9)
+    shipped_run = build_cyclegan(config.replace(seed=1))
+    for name, network in [("monet", shipped_run.monet_generator), ("photo", shipped_run.photo_generator)]:
+        export_generator(network, tmp_path, name, {"config": config.to_dict()})
+    run = build_cyclegan(config)  # seed 0: other starting weights
+    discriminator_before = [w.copy() for w in run.monet_discriminator.get_weights()]
+    x = photos(1, 32, 32, 3)
+    assert np.abs(np.asarray(run.monet_generator(x)) - np.asarray(shipped_run.monet_generator(x))).max() > 1e-3
+
+    warm_start(run, folder=tmp_path)
+    same(run.monet_generator(x), shipped_run.monet_generator(x))
+    same(run.photo_generator(x), shipped_run.photo_generator(x))
+    for average, weight in zip(run.monet_average.averages, shipped_run.monet_generator.trainable_weights):
+        same(average, weight)
+    for after, before in zip(run.monet_discriminator.get_weights(), discriminator_before):
+        np.testing.assert_array_equal(after, before)
+
+    wider = build_cyclegan(config.replace(generator_filters=8))
+    with pytest.raises(ValueError, match="warm-start only a run of the shipped model's config"):
+        warm_start(wider, folder=tmp_path)
