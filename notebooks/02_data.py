@@ -277,8 +277,8 @@ show_images([photo] + jittered, ["original"] + [f"seed ({SEED}, {k})" for k in r
 plt.show()
 
 # %% [markdown]
-# The crop's corner lands at any of the first 31 of the 286 pixels (offsets 0 to 30) in each direction, and some
-# come out mirrored; the content stays recognisable, which is the point. In the pipeline:
+# The crop's corner lands at any of the first 31 of the 286 pixels (offsets 0 to 30) in each direction, and a
+# coin toss mirrors it; the content stays recognisable, which is the point. In the pipeline:
 
 # %%
 augmented = make_dataset(data.monet, data.photo, config.replace(augment=True))
@@ -287,8 +287,15 @@ aug_monet, _ = next(iter(augmented))
 show_images([plain_monet, aug_monet], ["step 0, augment=False", "step 0, augment=True"], size=3)
 plt.show()
 
+big = tf.image.resize(plain_monet[0], [286, 286], method="nearest").numpy()  # the plain painting, enlarged
+found = [(top, left, mirrored) for mirrored in (False, True) for top in range(31) for left in range(31)
+         if np.array_equal((big[:, ::-1] if mirrored else big)[top:top + 256, left:left + 256], aug_monet[0])]
+print("the augmented painting is a 256x256 cut of the plain one enlarged to 286:", bool(found),
+      "| (top, left, mirrored):", found)
+
 # %% [markdown]
-# Same painting at step 0 (the order doesn't depend on augmentation), jittered in the second.
+# The search finds where the augmented painting was cut from the plain one, enlarged: the order of
+# the stream doesn't depend on augmentation, only each image does.
 
 # %% [markdown]
 # ## On your own

@@ -52,7 +52,7 @@ from IPython.display import Code
 from cyclegan_lab import build_generator, downsample, find_data, load_folder, normalize, show_images, upsample
 from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.drawings import draw_unet
-from cyclegan_lab.exercises import check
+from cyclegan_lab.exercises import check, check_function
 from cyclegan_lab.inspect_model import layer_rows, layer_table, params_by_kind, params_by_part
 from cyclegan_lab.models import ReflectionPadding, build_resnet_generator, generator_for, instance_norm
 from cyclegan_lab.parameters import check_parameter
@@ -193,14 +193,6 @@ at_test_time = np.asarray(batch_norm(one_image, training=False))
 instance = np.asarray(as_instance(one_image))
 print(f"batch norm while training vs instance norm, largest difference: {np.abs(while_training - instance).max():.4f}")
 print(f"batch norm at test time vs instance norm, largest difference:   {np.abs(at_test_time - instance).max():.4f}")
-#
-# The same computation in plain NumPy, from the formula, gives the same numbers:
-
-# %%
-mu = x.mean(axis=(1, 2), keepdims=True)
-var = x.var(axis=(1, 2), keepdims=True)
-by_hand = (x - mu) / np.sqrt(var + 1e-3)
-print("largest difference from the layer:", float(np.abs(by_hand - np.asarray(as_instance(x))).max()))
 
 # %% [markdown]
 # And here is why the convolutions need no bias: adding a constant to each channel (what a bias
@@ -394,15 +386,29 @@ show_images([real_photo[0], fake_monet[0], stretched[0], real_photo[1], fake_mon
 plt.show()
 
 # %% [markdown]
+# Two measures from `cyclegan_lab.scores` (notebooks 8 and 9 explain them) say what the stretched column holds:
+
+# %%
+from cyclegan_lab.images import to_uint8
+from cyclegan_lab.scores import chequerboard_ratio, composition_similarity
+
+stretched_pixels, photo_pixels = to_uint8(stretched), photos[pick]
+layout = composition_similarity(stretched_pixels, photo_pixels)
+print(f"layout of the stretched output vs the photo, correlation {layout:+.2f} "
+      "(+1: the same light and dark masses, -1: their negative, 0: unrelated)")
+print(f"period-2 energy of the stretched output: {chequerboard_ratio(stretched_pixels, photo_pixels):.0f} "
+      "times the photo's (median of the two)")
+
+# %% [markdown]
 # Why grey? Every normalisation's $\gamma$ starts near $\mathcal{N}(0, 0.02^2)$, so each normalised
 # block hands on values about 50 times smaller than 1, and the convolution weights are small too.
 # By the last layer the values are tiny, $\tanh(\text{tiny}) \approx \text{tiny}$, and 0 is the
-# middle of $[-1, 1]$: grey. The photo shows through faintly in the stretched column because the
-# first block is not normalised and the skip connections carry its output across. The fine grid
-# is the *checkerboard* of transposed convolutions: an output pixel is made by one of four
-# quarters of the kernel, depending on whether its row and column are even or odd (see the stamps
-# above), and with random weights the quarters disagree. The losses of notebooks 5 and 6 pull
-# structure into this quiet start.
+# middle of $[-1, 1]$: grey. A layout correlation far from 0, of either sign, is the photo showing
+# through: the first block is not normalised and the skip connections carry its output across.
+# Period-2 energy far above the photo's is the *checkerboard* of transposed convolutions: an
+# output pixel is made by one of four quarters of the kernel, depending on whether its row and
+# column are even or odd (see the stamps above), and with random weights the quarters disagree.
+# The losses of notebooks 5 and 6 pull structure into this quiet start.
 
 # %% [markdown]
 # ## Look inside the first block
@@ -422,9 +428,17 @@ figure.suptitle("Output of the first downsampling block (untrained)")
 figure.tight_layout()
 plt.show()
 
+brightness = np.asarray(real_photo[0]) @ np.array([0.299, 0.587, 0.114])  # (256, 256)
+half_size = brightness.reshape(128, 2, 128, 2).mean(axis=(1, 3)).ravel()  # averaged over 2x2 pixels
+correlation = np.array([np.corrcoef(maps[:, :, c].ravel(), half_size)[0, 1] if maps[:, :, c].std() > 0 else 0.0
+                        for c in range(maps.shape[-1])])
+print(f"channels that follow the photo's brightness at half size (|correlation| > 0.5): "
+      f"{(np.abs(correlation) > 0.5).sum()} of {len(correlation)}; median |correlation| {np.median(np.abs(correlation)):.2f}")
+
 # %% [markdown]
-# Each channel is one random $4 \times 4 \times 3$ filter applied every 2 pixels. They show the photo
-# at half size, because this block is not normalised; training turns them into useful detectors.
+# Each channel is one random $4 \times 4 \times 3$ filter applied every 2 pixels. With no
+# normalisation after it, a channel keeps the photo's light and dark at half size, or their
+# negative, as the printed count measures; training turns them into useful detectors.
 
 # %% [markdown]
 # ## The paper's generator: a ResNet
@@ -606,6 +620,61 @@ print(f"output std: lab's gamma {fake_monet.std():.4f}, gamma = 1: {with_ones.st
 check(gamma_answer, "larger" if with_ones.std() > fake_monet.std() else "smaller")
 show_images([real_photo[0], with_ones[0]], ["photo", "untrained output, gamma = 1"])
 plt.show()
+
+# %% [markdown]
+# **Exercise 5.** Write instance normalisation in NumPy: `my_instance_norm(x, epsilon)` takes `x` of
+# shape (batch, height, width, channels) and normalises each image's each channel over its pixels,
+# with $\gamma = 1$ and $\beta = 0$ (the formula above). The check compares it with Keras' layer.
+
+# %%
+my_instance_norm = None  # replace with your function: def my_instance_norm(x, epsilon): ...
+
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+def my_instance_norm(x, epsilon):
+    """Solution: mean and variance over height and width (axes 1 and 2), per image and channel."""
+    mean = x.mean(axis=(1, 2), keepdims=True)
+    variance = x.var(axis=(1, 2), keepdims=True)
+    return (x - mean) / np.sqrt(variance + epsilon)
+
+
+# %%
+test_x = rng.normal(loc=[5.0, -2.0, 0.5], scale=[3.0, 0.3, 10.0], size=(2, 5, 5, 3)).astype("float32")
+keras_instance_norm = keras.layers.GroupNormalization(groups=-1, epsilon=0.1)  # gamma 1, beta 0
+check_function(my_instance_norm, (test_x, 0.1), keras_instance_norm(test_x),
+               "Average over axes (1, 2) only, and add epsilon to the variance inside the square root.")
+
+# %% [markdown]
+# **Exercise 6.** Build the downsampling block yourself: `my_downsample(filters)` returns a
+# `keras.Sequential` of a $4 \times 4$ `Conv2D` with stride 2, `padding="same"` and no bias, an
+# instance normalisation and a `LeakyReLU(negative_slope=0.3)`. The check compares its output
+# shape and parameter count with the library's `downsample` on the same input.
+
+# %%
+my_downsample = None  # replace with your function: def my_downsample(filters): ...
+
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+def my_downsample(filters):
+    """Solution: the three layers of `downsample`, in order."""
+    return keras.Sequential([
+        keras.layers.Conv2D(filters, 4, strides=2, padding="same", use_bias=False),
+        keras.layers.GroupNormalization(groups=-1, epsilon=1e-3),
+        keras.layers.LeakyReLU(negative_slope=0.3),
+    ])
+
+
+# %%
+def block_summary(make_block):
+    """Output shape of make_block(128) on a (1, 64, 64, 32) batch, then its number of parameters."""
+    block = make_block(128)
+    return [*block(np.zeros((1, 64, 64, 32), "float32")).shape, block.count_params()]
+
+
+library_summary = block_summary(downsample)
+print("the library's downsample(128): output shape and parameters", library_summary)
+check_function(None if my_downsample is None else block_summary, (my_downsample,), library_summary,
+               "Stride 2 and 'same' padding; no bias; GroupNormalization(groups=-1).", tolerance=0)
 
 # %% [markdown]
 # ## Further reading

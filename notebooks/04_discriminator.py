@@ -51,9 +51,17 @@ import tensorflow as tf
 from IPython.display import Code
 from matplotlib.patches import Rectangle
 
-from cyclegan_lab import build_discriminator, build_generator, discriminator_loss, find_data, load_folder, normalize
+from cyclegan_lab import (
+    build_discriminator,
+    build_generator,
+    discriminator_loss,
+    downsample,
+    find_data,
+    load_folder,
+    normalize,
+)
 from cyclegan_lab.drawings import show_patch_map
-from cyclegan_lab.exercises import check
+from cyclegan_lab.exercises import check, check_function
 from cyclegan_lab.inspect_model import layer_table, params_by_part, patch_box, receptive_field, receptive_field_steps
 from cyclegan_lab.parameters import check_parameter
 
@@ -230,6 +238,11 @@ ratio = influence[in_patch].mean() / influence[~in_patch].mean()
 print(f"share of the gradient inside the 70x70 patch: {share_inside:.1%}")
 print(f"a pixel inside matters {ratio:.0f} times more than one outside, on average; "
       f"the {int((~in_patch).sum()):,} pixels outside together carry {1 - share_inside:.1%}")
+centre = np.zeros(influence.shape, bool)
+centre[top + size // 4:top + size - size // 4, left + size // 4:left + size - size // 4] = True
+centre_ratio = influence[centre].mean() / influence[in_patch & ~centre].mean()
+print(f"inside, a pixel of the patch's central half matters {centre_ratio:.1f} times more than one of the rim "
+      f"around it; outside, {np.mean(influence[~in_patch] > 0):.0%} of the pixels have a non-zero gradient")
 
 figure, ax = plt.subplots(figsize=(5, 4.6))
 shown = ax.imshow(np.log10(influence + 1e-12), cmap="magma", vmin=np.log10(influence.max()) - 4)
@@ -241,8 +254,8 @@ plt.show()
 
 # %% [markdown]
 # The printed ratio says how much more a pixel inside the square matters than one outside. Inside,
-# pixels near the centre matter most: they reach the verdict through more paths. Outside, the
-# gradient is small but not zero: that is the normalisation.
+# the centre outweighs the rim (the next line): central pixels reach the verdict through more
+# paths. Outside, what gradient there is comes through the normalisation.
 
 # %% [markdown]
 # ## Read the verdicts of an untrained discriminator
@@ -254,7 +267,7 @@ plt.show()
 monet_generator = build_generator(name="monet_generator")
 fake_monet = np.concatenate([monet_generator(photo[i:i + 4], training=False).numpy()
                              for i in range(0, len(photo), 4)])
-print("fakes:", fake_monet.shape)
+print("fakes:", fake_monet.shape, f"values within {np.abs(fake_monet).max():.4f} of 0, the middle grey")
 
 # %% [markdown]
 # Three images the discriminator will not be trained on: a real painting, a real photo, and the
@@ -359,17 +372,20 @@ print("fake judged more 'fake' than the painting:", bool(mean_logit["fake"] < me
 print("photo judged 'real' (mean logit > 0):", bool(mean_logit["photo"] > 0),
       "| photo judged more 'real' than the fake:", bool(mean_logit["photo"] > mean_logit["fake"]))
 print("spread of the 900 verdicts per image:", np.round(spread, 4))
+p_before, p_after = (tf.sigmoid(logits).numpy().mean(axis=(1, 2, 3)) for logits in (untrained_logits, trained_logits))
+print(f"mean P(real) of the grey fake: {p_before[2]:.3f} before training, {p_after[2]:.3f} after {TRAIN_STEPS} steps; "
+      f"rejected (below 0.5): {bool(p_after[2] < 0.5)}")
+print(f"largest move of an image's mean P(real): {np.abs(p_after - p_before).max():.4f}")
 
 # %% [markdown]
-# The last lines say what this run's discriminator learnt (the quick setting's 2 steps barely move
-# anything). If it calls the photo real while it rejects the fake, it has learnt the easiest
-# difference in what it was shown, structure against flat grey, and not yet what makes a Monet a
-# Monet; the spread says how unevenly its 900 verdicts moved.
+# The last lines say what this run's discriminator learnt, and how far its verdicts moved. If it
+# calls the photo real while it rejects the fake, it has learnt the easiest difference in what it
+# was shown, structure against flat grey, and not yet what makes a Monet a Monet; the spread says
+# how unevenly its 900 verdicts moved.
 #
-# A CycleGAN's training starts the same way. The discriminator first rejects the grey fakes, which
-# hands the generator its first useful gradient: make something with structure. As the fakes
-# improve, the discriminator has to find subtler differences, brush strokes and colour. Notebook 5
-# writes down the losses of this game, and notebook 6 plays it.
+# A discriminator that rejects grey fakes hands the generator a useful gradient: make something
+# with structure. As the fakes improve, it has to find subtler differences, brush strokes and
+# colour. Notebook 5 writes down the losses of this game, and notebook 6 plays it.
 
 # %% [markdown]
 # ## On your own
@@ -394,7 +410,8 @@ check(grid_answer, small_grid, "n_out = floor((n_in + p - k) / s) + 1, layer by 
 
 # %% [markdown]
 # **Exercise 2.** Suppose the discriminator had one more $4 \times 4$ convolution with stride 1 at the
-# end. How large would each patch be?
+# end. How large would each patch be? The check measures it: on a stand-in with the same convolutions
+# and every weight 1, the gradient of one verdict reaches exactly the pixels of its patch.
 
 # %%
 field_answer = None  # a whole number
@@ -404,8 +421,33 @@ field_answer = None  # a whole number
 field_answer = 70 + 3 * 8
 
 # %%
-last = steps[-1]
-check(field_answer, last.field + (4 - 1) * last.jump, "r_out = r_in + (k - 1) j_in, with the last row's r and j.")
+def ones_stand_in(extra_convolutions):
+    """The discriminator's convolutions (same kernels, strides, padding) with every weight 1, no bias,
+    normalisation or activation, plus `extra_convolutions` more 4x4 stride-1 ones at the end."""
+    conv = lambda strides, padding: keras.layers.Conv2D(1, 4, strides=strides, padding=padding,
+                                                        kernel_initializer="ones", use_bias=False)
+    chain = [conv(2, "same"), conv(2, "same"), conv(2, "same"), keras.layers.ZeroPadding2D(), conv(1, "valid"),
+             keras.layers.ZeroPadding2D(), conv(1, "valid")]
+    chain += [conv(1, "valid") for _ in range(extra_convolutions)]
+    return keras.Sequential([keras.Input((256, 256, 1)), *chain])
+
+
+def measured_field(model):
+    """Rows of the input that move the central output: the support of its gradient. With positive
+    weights and nothing that mixes the whole image, that is exactly the receptive field."""
+    image = tf.ones((1, 256, 256, 1))
+    with tf.GradientTape() as tape:
+        tape.watch(image)
+        grid = model(image)
+        middle = grid.shape[1] // 2
+        verdict = grid[0, middle, middle, 0]
+    return int(np.any(tape.gradient(verdict, image).numpy()[0, :, :, 0] != 0, axis=1).sum())
+
+
+stand_in = ones_stand_in(0)
+print(f"the stand-in: {stand_in.output_shape[1]}x{stand_in.output_shape[2]} verdicts, measured field "
+      f"{measured_field(stand_in)}; the discriminator: receptive_field {receptive_field(discriminator)}")
+check(field_answer, measured_field(ones_stand_in(1)), "r_out = r_in + (k - 1) j_in, with the last row's r and j.")
 
 # %% [markdown]
 # **Exercise 3.** How many of the 900 patches contain the pixel in row 128, column 128?
@@ -422,7 +464,45 @@ covering_answer = 8 * 8
 check(covering_answer, int(coverage[128, 128]), "Which verdict rows r have -23 + 8r <= 128 <= 46 + 8r?")
 
 # %% [markdown]
-# **Exercise 4.** Train for longer (`TRAIN_STEPS = 100`), once as above and once with only photos
+# **Exercise 4.** Assemble the discriminator yourself: `my_discriminator()` returns a `keras.Model`
+# from a $256 \times 256 \times 3$ input through `downsample(64, apply_norm=False)`,
+# `downsample(128)`, `downsample(256)`, `ZeroPadding2D()`, a $4 \times 4$ `Conv2D(512)` without bias,
+# instance norm, `LeakyReLU(0.3)`, `ZeroPadding2D()` and a $4 \times 4$ `Conv2D(1)`. The check compares
+# its output shape, parameter count and receptive field with `build_discriminator`'s.
+
+# %%
+my_discriminator = None  # replace with your function: def my_discriminator(): ...
+
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+def my_discriminator():
+    """Solution: the layers of build_discriminator, in order."""
+    inputs = keras.Input(shape=(256, 256, 3))
+    x = downsample(64, apply_norm=False)(inputs)
+    x = downsample(128)(x)
+    x = downsample(256)(x)
+    x = keras.layers.ZeroPadding2D()(x)
+    x = keras.layers.Conv2D(512, 4, use_bias=False)(x)
+    x = keras.layers.GroupNormalization(groups=-1, epsilon=1e-3)(x)
+    x = keras.layers.LeakyReLU(negative_slope=0.3)(x)
+    x = keras.layers.ZeroPadding2D()(x)
+    return keras.Model(inputs, keras.layers.Conv2D(1, 4)(x))
+
+
+# %%
+def model_summary(build):
+    """Output shape of build() on one 256x256 image, its number of parameters and its receptive field."""
+    model = build()
+    return [*model(np.zeros((1, 256, 256, 3), "float32")).shape, model.count_params(), receptive_field(model)]
+
+
+library_summary = model_summary(build_discriminator)
+print("build_discriminator: output shape, parameters, receptive field", library_summary)
+check_function(None if my_discriminator is None else model_summary, (my_discriminator,), library_summary,
+               "Print model_summary(my_discriminator) and compare; then the layers: padding, bias, filters.", tolerance=0)
+
+# %% [markdown]
+# **Exercise 5.** Train for longer (`TRAIN_STEPS = 100`), once as above and once with only photos
 # as the "fake" images. When does the photo stop looking real to the discriminator?
 #
 # <details><summary>Solution</summary>

@@ -67,7 +67,7 @@ from cyclegan_lab import (
     normalize,
     show_images,
 )
-from cyclegan_lab.exercises import check
+from cyclegan_lab.exercises import check, check_function
 from cyclegan_lab.parameters import check_parameter
 
 DATA_DIR = check_parameter("DATA_DIR", DATA_DIR, path=True, optional=True)
@@ -345,9 +345,24 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# The difference map is the cycle loss before averaging: for the untrained model it is the photo's
-# distance from grey; for the blurred stand-in only edges light up. The absolute difference charges
-# every pixel in proportion to its error, so a few badly wrong pixels cost less than under a squared error.
+# The difference map is the cycle loss before averaging. For the untrained model it is the photo's
+# distance from grey, $|x|$; for the blurred stand-in it gathers on edges. Both, measured:
+
+# %%
+photo = np.asarray(real_photo)
+untrained_map = np.abs(photo - np.asarray(cycled_photo))
+print(f"untrained: |x - F(G(x))| differs from |x| by at most {np.abs(untrained_map - np.abs(photo)).max():.4f}")
+right = np.abs(np.diff(photo, axis=2, append=photo[:, :, -1:]))  # change to the neighbour on the right
+below = np.abs(np.diff(photo, axis=1, append=photo[:, -1:]))  # and to the one below
+edges = (right + below).mean(axis=-1)
+blur_map = np.abs(photo - np.asarray(blurred_photo)).mean(axis=-1)
+strongest = edges >= np.quantile(edges, 0.9)  # the 10% of pixels with the strongest edges
+print(f"blur: the 10% of pixels with the strongest edges carry {blur_map[strongest].sum() / blur_map.sum():.0%} "
+      "of its difference (10% if it were spread evenly)")
+
+# %% [markdown]
+# The absolute difference charges every pixel in proportion to its error, so a few badly wrong
+# pixels cost less than under a squared error.
 
 # %% [markdown]
 # ## Leave Monets alone: the identity loss
@@ -397,8 +412,8 @@ print(f"monet_gen_loss: content terms (cycle + identity) {content:.3f} = {conten
       f"the adversarial term {float(monet_adv):.3f}")
 
 # %% [markdown]
-# At the start the content terms outweigh the adversarial term by the factor printed above, so
-# early training is mostly about reproducing the input.
+# At the start the content terms outweigh the adversarial term by the factor printed above. That
+# compares values only: what training does first follows the gradients, which these sizes do not show.
 
 # %% [markdown]
 # ## Trade style against content with LAMBDA
@@ -501,26 +516,41 @@ identity_answer = 0.5 * 10 * 0.1
 check(identity_answer, float(identity_loss(real_monet, real_monet + 0.1, LAMBDA, IDENTITY_WEIGHT)), "0.5 x lambda x mean|y - G(y)|")
 
 # %% [markdown]
-# **Exercise 3 (predict, then run).** Two stand-ins for a round trip: the photo blurred with a
-# 5x5 average, and the photo shifted right by one pixel (`tf.roll(real_photo, 1, axis=2)`). Which
-# has the larger cycle loss, `"blur"` or `"shift"`? And which would you rather the model produced?
+# **Exercise 3 (predict, then run).** Two bad round trips: one returns mid-grey (all zeros), the
+# other the photo's negative, $-x$. The negative's cycle loss is how many times the grey one's?
 
 # %%
-larger_cycle_answer = None  # "blur" or "shift"
+negative_ratio_answer = None  # a number
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-# Solution: compute both. A shift moves every edge by one pixel; a 5x5 blur smears every edge over
-# five. Which costs more depends on the photo's detail, so measure: the L1 loss charges each pixel
-# its own error, and sees neither "still sharp" nor "in the right place".
-blur5_loss = float(cycle_loss(real_photo, tf.nn.avg_pool2d(real_photo, ksize=5, strides=1, padding="SAME"), LAMBDA))
-shift_loss = float(cycle_loss(real_photo, tf.roll(real_photo, 1, axis=2), LAMBDA))
-larger_cycle_answer = "blur" if blur5_loss > shift_loss else "shift"
+# Solution: |x - (-x)| = 2|x| and |x - 0| = |x| at every pixel, so the ratio is 2 for any photo.
+# The L1 loss charges the negative, which keeps every edge, only twice what it charges a blank.
+negative_ratio_answer = 2
 
 # %%
-blur5 = float(cycle_loss(real_photo, tf.nn.avg_pool2d(real_photo, ksize=5, strides=1, padding="SAME"), LAMBDA))
-shift = float(cycle_loss(real_photo, tf.roll(real_photo, 1, axis=2), LAMBDA))
-print(f"cycle loss of the 5x5 blur {blur5:.4f}, of the one-pixel shift {shift:.4f}")
-check(larger_cycle_answer, "blur" if blur5 > shift else "shift")
+grey_cycle = float(cycle_loss(real_photo, tf.zeros_like(real_photo), LAMBDA))
+negative_cycle = float(cycle_loss(real_photo, -real_photo, LAMBDA))
+print(f"cycle loss of the grey round trip {grey_cycle:.4f}, of the negative {negative_cycle:.4f}")
+check(negative_ratio_answer, negative_cycle / grey_cycle, "Compare |x - 0| and |x - (-x)| pixel by pixel.")
+
+# %% [markdown]
+# **Exercise 4.** Write the cycle loss: `my_cycle_loss(real, cycled, lam)` returns $\lambda$ times the
+# mean absolute difference, over the batch, pixels and channels, in NumPy or `keras.ops`. The check
+# compares it with `cycle_loss` on the photo and its blurred stand-in.
+
+# %%
+my_cycle_loss = None  # replace with your function: def my_cycle_loss(real, cycled, lam): ...
+
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+def my_cycle_loss(real, cycled, lam):
+    """Solution: lambda x mean|real - cycled|, one number."""
+    return lam * np.mean(np.abs(np.asarray(real) - np.asarray(cycled)))
+
+
+# %%
+check_function(my_cycle_loss, (real_photo, blurred_photo, LAMBDA), cycle_loss(real_photo, blurred_photo, LAMBDA),
+               "One number: lam times the mean of |real - cycled| over every value.")
 
 # %% [markdown]
 # ## Further reading

@@ -140,9 +140,39 @@ print(f"{len(photos)} photos, array {photos.shape} {photos.dtype}, "
 # `stylize` takes uint8 photos, scales them to the generator's $[-1, 1]$ (`p / 127.5 - 1`),
 # runs the generator with `training=False` (dropout off, so the same photo always gives the same
 # painting) a batch at a time, and scales back to uint8.
+#
+# **Exercise 1 (predict, then compute).** Before you run the painting cell, predict: will the
+# generator hand the photos back nearly unchanged, with a *copy distance* $\operatorname{mean}|G(x) - x|$
+# (on the $[-1, 1]$ scale) `"below"` 0.05, or change them more (`"above"`)?
+
+# %%
+copy_prediction = None  # "below" or "above"
+
+# %% jupyter={"source_hidden": true} tags=["solution"]
+# Solution: the identity and cycle losses reward keeping the photo, but the adversarial loss rewards
+# looking like a Monet, which a near-copy does not. The library holds the shipped generator to a copy
+# distance above 0.05 on unseen photos (tests/test_pretrained.py).
+copy_prediction = "above"
 
 # %%
 monets = stylize(photos, generator)
+
+# %% [markdown]
+# Now compute the copy distance of `monets` from `photos`, both uint8 arrays. Careful: uint8
+# arithmetic wraps around (`np.uint8(10) - np.uint8(20)` is 246).
+
+# %%
+copy_answer = None  # mean |monets - photos| on the [-1, 1] scale, a number
+
+# %% jupyter={"source_hidden": true} tags=["solution"]
+# Solution: subtract as floats; 255 pixel values span the 2 units of [-1, 1], so divide by 127.5.
+copy_answer = np.abs(monets.astype(np.float64) - photos.astype(np.float64)).mean() / 127.5
+
+# %%
+measured_copy = copy_distance(monets, photos)  # the library's measure
+check(copy_answer, measured_copy, "Convert both arrays to float before subtracting, then divide the mean by 127.5.")
+check(copy_prediction, "above" if measured_copy > 0.05 else "below", f"The copy distance is {measured_copy:.3f}.")
+print(f"copy distance of the paintings from their photos: {measured_copy:.3f}")
 
 # %% [markdown]
 # ## Compare side by side
@@ -180,6 +210,17 @@ plt.show()
 # the photos' towards the paintings'. `palette_distance` puts a number on it: for each of red,
 # green and blue, how far (in pixel values) the histogram of one set must shift to become the
 # other's, averaged.
+#
+# **Exercise 2 (predict, then run).** Before you run the next cell, predict: is the generated set's
+# palette `"closer"` to the paintings' than the photos' palette is, or `"further"`?
+
+# %%
+palette_prediction = None  # "closer" or "further"
+
+# %% jupyter={"source_hidden": true} tags=["solution"]
+# Solution: the Monet discriminator sees the colours of every patch, so the adversarial loss pulls the
+# generated colours towards the paintings'; nothing in training pushes them away.
+palette_prediction = "closer"
 
 # %%
 paintings = load_folder(folders.monet, limit=300 if not SMOKE else 20)
@@ -197,6 +238,9 @@ before, after = palette_distance(photos, paintings), palette_distance(monets, pa
 print(f"palette distance to the paintings: photos {before:.1f}, generated {after:.1f} "
       f"({'closer to' if after < before else 'further from'} Monet's palette)")
 print(f"mean brightness: photos {photos.mean():.0f}, generated {monets.mean():.0f}, paintings {paintings.mean():.0f} (0-255)")
+
+# %%
+check(palette_prediction, "closer" if after < before else "further", "Compare the two palette distances above.")
 
 # %% [markdown]
 # ## How it learnt
@@ -234,40 +278,10 @@ else:
 # %% [markdown]
 # ## On your own
 #
-# **Exercise 1.** Paint a photo of your own: upload it in the widget above, or call
+# **Exercise 3.** Paint a photo of your own: upload it in the widget above, or call
 # `stylize_file("my_photo.jpg", generator)` (from `cyclegan_lab.inference`), which keeps its
 # shape and returns a PIL image. Nothing to check: look.
 #
-# **Exercise 2 (predict, then run).** `copy_distance(monets, photos)` is the mean absolute
-# difference, on the $[-1, 1]$ scale, between each painting and its photo. Predict: is it below
-# 0.05 (the generator nearly hands the photo back) or above? Then compute it.
-
-# %%
-copy_answer = None  # your computed copy distance, a number
-
-# %% jupyter={"source_hidden": true} tags=["solution"]
-# Solution: the function compares the two uint8 arrays pixel by pixel.
-copy_answer = copy_distance(monets, photos)
-print(f"copy distance {copy_answer:.3f}: {'a near-copy' if copy_answer < 0.05 else 'more than a copy'}")
-
-# %%
-check(copy_answer, copy_distance(monets, photos), "Call copy_distance(monets, photos).")
-
-# %% [markdown]
-# **Exercise 3.** Is the generated set's palette closer to the paintings' than the photos' is?
-# Answer `"closer"` or `"further"` using `palette_distance`.
-
-# %%
-palette_answer = None  # "closer" or "further"
-
-# %% jupyter={"source_hidden": true} tags=["solution"]
-# Solution: compare the two distances to the same paintings.
-palette_answer = "closer" if palette_distance(monets, paintings) < palette_distance(photos, paintings) else "further"
-
-# %%
-check(palette_answer, "closer" if after < before else "further", "Compare palette_distance of each set to the paintings.")
-
-# %% [markdown]
 # **Exercise 4.** `stylize(photos, generator, size=512)` paints at twice the resolution. The
 # generator's convolutions see the same few pixels around each point, so do its strokes get
 # larger or smaller relative to the picture? Try it on one photo and look.
@@ -286,6 +300,6 @@ check(palette_answer, "closer" if after < before else "further", "Compare palett
 #
 # - J.-Y. Zhu et al., *Unpaired Image-to-Image Translation using Cycle-Consistent Adversarial
 #   Networks*, [arXiv:1703.10593](https://arxiv.org/abs/1703.10593), figures of Monet results and failure cases.
-# - Notebook 8, *Beyond the lab*: how the shipped generator's recipe differs from the lab's, and why.
+# - Notebooks 8 and 9, *Beyond the lab*: how the shipped generator and its recipe differ from the lab's, and why.
 # - Kaggle, [I'm Something of a Painter Myself](https://www.kaggle.com/competitions/gan-getting-started):
 #   how Monet generators are scored (MiFID).

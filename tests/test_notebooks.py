@@ -13,8 +13,17 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 # What each executed notebook must print (besides at least one figure).
 EXPECTED_TEXT = {
-    "01_theory": ["photo (256, 256, 3) uint8 -> painting (256, 256, 3) uint8", "lambda_cycle    = 10.0", "Correct!"],
-    "02_data": ["stream resumed at step 7 == steps 7..11 of the original: True", "Correct!"],
+    "01_theory": [
+        "photo (256, 256, 3) uint8 -> painting (256, 256, 3) uint8",
+        "lambda_cycle    = 10.0",
+        "of the points come back opposite: cycle error 2 x",
+        "Correct!",
+    ],
+    "02_data": [
+        "stream resumed at step 7 == steps 7..11 of the original: True",
+        "the augmented painting is a 256x256 cut of the plain one enlarged to 286: True",
+        "Correct!",
+    ],
     "03_generator": [
         "54,414,979",
         "batch norm while training vs instance norm, largest difference: 0.0000",
@@ -22,10 +31,28 @@ EXPECTED_TEXT = {
         "the paper's generator (64 filters, 9 blocks): 11,383,427 parameters; the library's build_resnet_generator: "
         "11,383,427",
         "the same network: True",
+        "layout of the stretched output vs the photo, correlation",
+        "period-2 energy of the stretched output:",
+        "channels that follow the photo's brightness at half size",
+        "the library's downsample(128): output shape and parameters [1, 32, 32, 128, 65792]",
         "Correct!",
     ],
-    "04_discriminator": ["2,765,569", "(1, 30, 30, 1)", "Correct!"],
-    "05_losses": ["log 2 = 0.69315", "slope of BCE(1, z) at z = 0: -0.500", "Correct!"],
+    "04_discriminator": [
+        "2,765,569",
+        "(1, 30, 30, 1)",
+        "inside, a pixel of the patch's central half matters",
+        "mean P(real) of the grey fake:",
+        "the stand-in: 30x30 verdicts, measured field 70; the discriminator: receptive_field 70",
+        "build_discriminator: output shape, parameters, receptive field [1, 30, 30, 1, 2765569, 70]",
+        "Correct!",
+    ],
+    "05_losses": [
+        "log 2 = 0.69315",
+        "slope of BCE(1, z) at z = 0: -0.500",
+        "untrained: |x - F(G(x))| differs from |x| by at most 0.00",
+        "blur: the 10% of pixels with the strongest edges carry",
+        "Correct!",
+    ],
     "06_training": [
         "1 steps recorded",
         "identical output: True",
@@ -34,20 +61,35 @@ EXPECTED_TEXT = {
         "the same up to float32 rounding: True",
         "LabCycleGan vs lab_train_step, largest weight difference",
         "the same step: True",
+        "lambda 3.0, identity weight 0.2: largest relative difference from compute_gradients",
+        "monet_disc_loss at the end",
+        "step    1: D_Y's P(real) on real Monets",
+        "(a plain grey picture: ",
+        "composition similarity",
+        "chequerboard ratio",
+        "monet_disc_loss: first 20 steps",
+        "the shipped generator on the same photos: copy distance",
     ],
     "07_visualization": [
         "Loaded the pretrained 'monet' generator",
         "2 photos, array (2, 256, 256, 3) uint8",
         "palette distance to the paintings",
+        "copy distance of the paintings from their photos: ",
         "Correct!",
     ],
     "08_beyond_the_lab": [
+        "weights: U-Net (8 filters) 458,707, ResNet (24 filters, 2 residual blocks) 443,763",
         "the ResNet is blind to the colour cast: True",
+        "copy error on the unseen photos, with each photo's cast and contrast given back",
+        "the transposed convolution's period-2 energy is",
+        "Correct!",
+    ],
+    "09_training_recipe": [
         "gradient on the photos' logits: none without",
         "handing the photo back: copy 0.000, chequerboard 1.00",
         "Correct!",
     ],
-    "09_judging_paintings": [
+    "10_judging_paintings": [
         "EfficientNet-Lite0: 4,694,024 weights",
         "photos are further from the paintings than paintings are: True",
         "blurred: KID says no closer to Monet than the photos: True",

@@ -15,7 +15,7 @@
 # ---
 
 # %% [markdown]
-# # 9. Judge a painting with an ImageNet network
+# # 10. Judge a painting with an ImageNet network
 #
 # This notebook builds the measure that decides which generator the library ships: how close a set
 # of pictures is to Monet's paintings, seen through the features of a network trained to recognise
@@ -29,7 +29,7 @@
 # - what the Kaggle competition's MiFID rewards and punishes, and how to write a submission.
 #
 # ## What you'll need
-# - notebook 8 helps (it trains and measures generators); this one only measures;
+# - notebook 9 helps (it explains how the shipped generator is trained and measured); this one only measures;
 # - a minute or two on a CPU. The ImageNet weights come inside a Python package: no download.
 
 # %% tags=["parameters"]

@@ -1,0 +1,427 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 9. Beyond the lab: the paper's training recipe
+#
+# This notebook takes apart, one small experiment at a time, the training choices that separate
+# the lab's CycleGAN from the recipe that trained the generator this library ships, then measures
+# that generator on photos it never saw.
+#
+# ## What you'll learn
+#
+# - How differentiable augmentation and real photos as extra negatives help a discriminator that
+#   has only 300 paintings to learn from.
+# - The paper's three stabilisers (an image pool, least squares, learning-rate decay) and one it
+#   does not use, a moving average of the weights.
+# - How the shipped generator is trained and judged on photos it never saw.
+#
+# ## What you'll need
+#
+# - Notebooks 4 to 6 (the discriminator, the losses, training) and notebook 8 (the generators and
+#   their chequerboards).
+# - About a minute on a CPU: nothing trains here; the shipped generator paints a few photos.
+# - The lab's data (300 Monet paintings and 300 photos, about 9 MB): it is downloaded for you the
+#   first time if you don't already have it.
+
+# %% tags=["parameters"]
+DATA_DIR = None  # folder with Monet and photo images; None: $CYCLEGAN_LAB_DATA, the cache, or the lab's download
+SMOKE = False  # True: the quick setting the tests use; the variable CYCLEGAN_LAB_SMOKE also turns it on
+SEED = 0  # fixes every random choice in this notebook
+
+# %% [markdown]
+# The quick setting measures the shipped generator on 2 unseen photos against 4 paintings; the
+# full setting on 16 photos against 300.
+
+# %%
+import ast
+import inspect
+import json
+import os
+from pathlib import Path
+
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+import tensorflow as tf
+from IPython.display import Code, Markdown, display
+
+import cyclegan_lab
+from cyclegan_lab import (
+    TrainConfig,
+    discriminator_loss,
+    find_data,
+    load_folder,
+    load_generator,
+    load_image,
+    losses,
+    normalize,
+    recipe,
+    scores,
+    show_images,
+    stylize,
+)
+from cyclegan_lab.exercises import check
+from cyclegan_lab.images import fingerprint, image_files
+from cyclegan_lab.parameters import check_parameter
+from cyclegan_lab.pretrained import PACKAGE_FOLDER
+
+DATA_DIR = check_parameter("DATA_DIR", DATA_DIR, path=True, optional=True)
+SMOKE = check_parameter("SMOKE", SMOKE, flag=True)
+SEED = check_parameter("SEED", SEED, whole=(0, 2**32 - 1))
+SMOKE = SMOKE or os.environ.get("CYCLEGAN_LAB_SMOKE") == "1"
+keras.mixed_precision.set_global_policy("float32")  # the same numbers on every machine
+
+n_held_out = 2 if SMOKE else 16  # unseen photos the shipped generator is measured on
+n_paintings = 4 if SMOKE else 300  # paintings the held-out measures compare with
+folders = find_data(DATA_DIR)
+
+
+def table(header, rows):
+    """A small Markdown table, shown in the notebook."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    display(Markdown("\n".join(lines)))
+
+
+# %% [markdown]
+# ## Augment what the discriminator sees
+#
+# A discriminator with millions of weights can learn 300 paintings by heart; then it rejects
+# everything else and its verdicts stop teaching the generator. Zhao et al. (2020) change *every*
+# image the discriminator sees, real or fake, at random and differentiably, and judge the
+# generator's fakes through the same changes; they trained GANs on as few as 100 images.
+# Changing only the real images would teach the discriminator that shifted, cut-out images are
+# real, and the generator to make them. `recipe.DiffAugment` offers three changes; each is a few
+# lines of TensorFlow on the whole batch, differentiable, so the generator's gradient passes
+# through it:
+
+# %%
+Code(inspect.getsource(recipe.DiffAugment), language="python")
+
+# %%
+paintings = normalize(load_folder(folders.monet, size=128, limit=4))
+print(f"{len(image_files(folders.monet))} paintings in {folders.monet.name}/")
+rows = [paintings]
+policies = ["translation", "cutout", "color"]
+for policy in policies:
+    rows.append(recipe.DiffAugment([policy], seed=SEED)(paintings))
+show_images([image for row in rows for image in row],
+            titles=[f"{label}" for label in ["original"] + policies for _ in range(len(paintings))], ncols=4)
+plt.show()
+
+# %% [markdown]
+# Every change is built from differentiable operations (gathers, masks, sums), so the generator's
+# gradient flows back through them. Check with a `GradientTape`:
+
+# %%
+images = tf.Variable(paintings)
+for policy in policies:
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(recipe.DiffAugment([policy], seed=SEED)(images))
+    gradient = tape.gradient(loss, images)
+    share = float(tf.reduce_mean(tf.cast(tf.abs(gradient) > 0, tf.float32)))
+    print(f"{policy:>11}: gradient norm {float(tf.norm(gradient)):.2e}, non-zero for {share:.0%} of the values")
+    assert float(tf.norm(gradient)) > 0
+
+# %% [markdown]
+# Where the gradient is zero, a pixel was shifted out of the frame or cut out: it never reached
+# the discriminator, so it gets no blame.
+# `TrainConfig(diffaugment="translation,cutout")` turns it on in training.
+
+# %% [markdown]
+# ## Show the discriminator real photos as negatives
+#
+# The Monet discriminator learns "not a Monet" only from the generator's fakes. Sanakoyeu et al.
+# (2018) also show it real photos as negatives: a photo is not a Monet either. The discriminator
+# then learns what separates photos from paintings from every batch, not only from whatever the
+# generator happens to make, and a fake that keeps the photo's look is judged by it.
+# `discriminator_loss` takes the verdicts on real photos as `negative_logits`:
+
+# %%
+Code(inspect.getsource(discriminator_loss), language="python")
+
+# %% [markdown]
+# A discriminator that is right about real Monets and about the fakes, but mistakes real photos
+# for Monets: with BCE, logits +2, −2 and +1; with least squares (`kind="lsgan"`, targets 1 and
+# 0, section below), +1, 0 and +1. What does it learn from the photos?
+
+# %%
+VERDICTS = {"bce": (2.0, -2.0, 1.0), "lsgan": (1.0, 0.0, 1.0)}  # logits on real Monets, fakes, real photos
+for kind, (on_real, on_fake, on_photo) in VERDICTS.items():
+    real_logits, fake_logits = tf.fill((1, 30, 30, 1), on_real), tf.fill((1, 30, 30, 1), on_fake)
+    photo_logits = tf.Variable(tf.fill((1, 30, 30, 1), on_photo))
+    with tf.GradientTape(persistent=True) as tape:
+        without = discriminator_loss(real_logits, fake_logits, kind)
+        with_negatives = discriminator_loss(real_logits, fake_logits, kind, negative_logits=photo_logits)
+    pull_without, pull_with = (tape.gradient(loss, photo_logits) for loss in (without, with_negatives))
+    print(f"{kind:>5}: loss without negatives {float(without):.4f}, with {float(with_negatives):.4f}; "
+          f"gradient on the photos' logits: {'none' if pull_without is None else 'some'} without, "
+          f"{float(tf.reduce_sum(pull_with)):+.4f} (summed) with")
+
+# %% [markdown]
+# Without negatives the photos are not in the loss at all: no gradient, under either loss. With
+# them, the loss rises and its gradient on the photos' logits is positive, so a training step
+# pushes them down, towards "not a Monet". `TrainConfig(photo_negatives=True)` turns it on.
+
+# %% [markdown]
+# ## Stabilise training
+#
+# ### Keep a pool of old fakes
+#
+# GAN training can circle: the discriminator chases the generator's newest trick and forgets the
+# previous one, to which the generator returns. The paper's `ImagePool` keeps 50 past fakes;
+# once full, it shows the discriminator an old fake instead of the new one half the time. Feed
+# a pool of 3 the "fakes" 0 to 11. The pool is a Keras layer whose stored fakes and random
+# numbers are variables, so the training step runs it inside its graph and checkpoints keep it:
+
+# %%
+Code(inspect.getsource(recipe.ImagePool.call), language="python")
+
+# %%
+pool = recipe.ImagePool(3, (1, 1, 1), seed=SEED)
+passed = [int(pool(np.full((1, 1, 1, 1), i, np.float32))[0, 0, 0, 0]) for i in range(12)]
+print("fakes in:  ", list(range(12)))
+print("passed on: ", passed)
+print(f"{sum(p != i for i, p in enumerate(passed))} of the {len(passed) - pool.size} fakes after the pool was "
+      "full were swapped for an older one")
+
+# %% [markdown]
+# ### Replace cross-entropy with least squares
+#
+# The paper uses least squares (LSGAN, Mao et al. 2017): target 1 scores $(z - 1)^2$ and target
+# 0 scores $z^2$, instead of binary cross-entropy:
+
+# %%
+z = np.linspace(-4, 4, 161, dtype=np.float32)
+curves_by_loss = {f"{name}, target {target}": np.array([float(fn(target, tf.constant([v]))) for v in z])
+                  for name, fn in [("BCE", losses.bce_from_logits), ("least squares", losses.least_squares)]
+                  for target in (1.0, 0.0)}
+fig, ax = plt.subplots(figsize=(7, 3.8))
+for label, values in curves_by_loss.items():
+    ax.plot(z, values, linestyle="-" if "BCE" in label else "--", label=label)
+ax.set_ylim(0, 8)
+ax.set_xlabel("logit z")
+ax.set_ylabel("loss")
+ax.set_title("Binary cross-entropy and least squares")
+ax.legend()
+plt.show()
+print(f"at z = 3, target 1 (a confident, right verdict): BCE {curves_by_loss['BCE, target 1.0'][140]:.3f}, "
+      f"least squares {curves_by_loss['least squares, target 1.0'][140]:.3f}")
+
+# %% [markdown]
+# Least squares penalises a confident mistake quadratically rather than linearly, and even a
+# *right* verdict that overshoots its target (the printed line); Mao et al. found this keeps
+# gradients alive and training steadier.
+#
+# ### Decay the learning rate
+#
+# The paper trains 100 epochs at $2 \cdot 10^{-4}$, then 100 more with the rate falling in a
+# straight line to 0. `LinearDecay` is that schedule; here by epoch:
+
+# %%
+schedule = recipe.LinearDecay(2e-4, total_steps=200, decay_steps=100)
+epochs = np.arange(201)
+rates = np.array([float(schedule(e)) for e in epochs])
+fig, ax = plt.subplots(figsize=(7, 3))
+ax.plot(epochs, rates)
+ax.set_xlabel("epoch")
+ax.set_ylabel("learning rate")
+ax.set_title("LinearDecay(2e-4, total_steps=200, decay_steps=100)")
+plt.show()
+print(f"epoch 0: {rates[0]:.1e}, epoch 100: {rates[100]:.1e}, epoch 200: {rates[200]:.1e}")
+
+# %% [markdown]
+# ### Average the weights
+#
+# The last step's weights are one point of a noisy walk. `MovingAverage` keeps
+# $\bar w \leftarrow d\,\bar w + (1 - d)\,w$ after each step; the averaged generator is exported.
+# After each training step the average takes one small step towards the network's weights:
+
+# %%
+Code(inspect.getsource(recipe.MovingAverage.update), language="python")
+
+# %% [markdown]
+# A one-weight network whose weight jumps around 1 at every step:
+
+# %%
+network = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, use_bias=False)])
+average = recipe.MovingAverage(network, decay=0.9)
+rng = np.random.default_rng(SEED)
+weights, averages = [], []
+for _ in range(80):
+    network.trainable_weights[0].assign([[1 + 0.5 * rng.normal()]])  # a "training step"
+    average.update()
+    weights.append(float(network.trainable_weights[0][0, 0]))
+    averages.append(float(average.averages[0][0, 0]))
+fig, ax = plt.subplots(figsize=(7, 3))
+ax.plot(weights, label="weight after each step", alpha=0.6)
+ax.plot(averages, label="moving average, d = 0.9", linewidth=2)
+ax.set_xlabel("step")
+ax.legend()
+plt.show()
+print(f"spread over the last 60 steps: weight {np.std(weights[20:]):.3f}, average {np.std(averages[20:]):.3f}")
+
+# %% [markdown]
+# The recipe uses $d = 0.999$, about the last thousand steps.
+
+# %% [markdown]
+# ## Train the shipped generator
+#
+# `scripts/train_monet.py` puts these pieces together. Its recipe, read from the file:
+
+# %%
+script = Path(cyclegan_lab.__file__).resolve().parent.parent / "scripts" / "train_monet.py"
+source = script.read_text()
+tree = ast.parse(source)
+node = next(n for n in tree.body if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", None) == "RECIPE")
+RECIPE = {keyword.arg: ast.literal_eval(keyword.value) for keyword in node.value.keywords}
+display(Code(ast.get_source_segment(source, node), language="python"))
+
+config = TrainConfig(**RECIPE)
+print(f"generator={config.generator!r}: {config.filters} filters, {config.residual_blocks} residual blocks, "
+      f"upsampling {config.upsampling_mode!r}")
+print(f"diffaugment {config.diffaugment_policies}, photo_negatives={config.photo_negatives}, "
+      f"ema_decay={config.ema_decay}")
+print(f"adversarial_loss={config.adversarial_loss!r}, pool_size={config.pool_size}, "
+      f"{config.epochs} epochs of {config.steps_per_epoch} steps, the last {config.decay_epochs} decaying")
+
+# %% [markdown]
+# Run it, and after it export the generator:
+#
+# ```bash
+# python scripts/train_monet.py --data PATH/monet2photo     # resumes if stopped; --set FIELD=VALUE changes the recipe
+# python scripts/ship_pretrained.py CHECKPOINT_DIR --data PATH/monet2photo
+# ```
+#
+# The run trains on the first `max_images` photos (1,200 in its recipe) and keeps the rest unseen; every 250 steps it paints
+# unseen photos and records six measures from `cyclegan_lab.scores.held_out_measures`:
+#
+# - **chequerboard**: `chequerboard_ratio` (notebook 8), the period-2 energy of $G(x)$ over that of $x$; about 1 is clean.
+# - **copy**: mean $|G(x) - x|$ on the $[-1, 1]$ scale; near 0 means the photo came back unchanged.
+# - **composition**: `composition_similarity`, the correlation of the light and dark layout of $G(x)$
+#   (luminance averaged over 32x32 blocks) with the photo's; 1 means the layout is kept. A
+#   caricature is far from the photo too, so *copy* counts only where *composition* stays high.
+# - **palette**: how far the colours are from the paintings' (earth mover's distance per channel, 0-255 scale).
+# - **kid**: the kernel distance (KID x 1000) between the painted photos and half of the paintings,
+#   on the features of an ImageNet classifier (`scores.imagenet_kid`; notebook 10 builds and tests it).
+# - **gap_closed**: the share of the photos-to-paintings KID the generator closes: 0 no closer than
+#   the photos, 1 as close as other paintings are (`scores.painting_gap`). This one decides.
+#
+# `ship_pretrained.py` ships a new generator only if it closes more of the gap than the shipped one,
+# and at least half of it. Measure, on photos
+# the shipped model never saw, a generator that hands the photo back, and the shipped one:
+
+# %%
+files = image_files(folders.photo)
+trained_on = set(json.loads((PACKAGE_FOLDER / "monet.json").read_text())["trained_on_photos"])
+never_seen = [f for f in files if fingerprint(load_image(f)) not in trained_on]  # by content, as in notebook 7
+unseen_files = never_seen[:n_held_out] or files[-n_held_out:]
+held_out = np.stack([load_image(f) for f in unseen_files])
+reference_paintings = load_folder(folders.monet, limit=n_paintings)
+candidates = {"hands the photo back": held_out, "shipped generator": stylize(held_out, load_generator("monet"))}
+measured = {name: scores.held_out_measures(images, held_out, reference_paintings) for name, images in candidates.items()}
+print(f"{len(held_out)} photos from {unseen_files[0].name}"
+      f"{'' if never_seen else ' (none of this folder is unseen: these were seen in training)'}; "
+      f"{len(reference_paintings)} paintings")
+columns = ["chequerboard", "copy", "composition", "palette", "kid", "gap_closed"]
+table(["generator", *columns], [[name, *(f"{m[k]:.3f}" for k in columns)] for name, m in measured.items()])
+copying, shipped = measured["hands the photo back"], measured["shipped generator"]
+print(f"handing the photo back: copy {copying['copy']:.3f}, chequerboard {copying['chequerboard']:.2f}")
+print(f"the shipped generator's palette is closer to the paintings' than the photos' own: "
+      f"{shipped['palette'] < copying['palette']}")
+
+# %% [markdown]
+# The copier scores 0 on *copy* and 1 on *chequerboard* and *composition* by construction, yet it
+# is no painter: only the measures together, and your eyes, judge a generator. The shipped model's
+# description may record its own:
+
+# %%
+info = json.loads((PACKAGE_FOLDER / "monet.json").read_text())
+if "held_out" in info:
+    held = info["held_out"]
+    rows = held.items() if isinstance(held, dict) else enumerate(held)
+    for name, values in rows:
+        print(name, values)
+else:
+    print("monet.json holds no held-out measures; the shipped model's card "
+          f"({(PACKAGE_FOLDER / 'MODEL_CARD.md').name}) lists how it was judged.")
+print(f"shipped generator: {info['config']['generator']}, trained {info['step']:,} steps")
+
+# %% [markdown]
+# ## On your own
+#
+# **Exercise 1.** In the paper's schedule above, what is the learning rate at epoch 150?
+
+# %%
+rate_answer = None  # a number
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution: epoch 150 is halfway through the 100 decaying epochs, so the rate is half of 2e-4.
+rate_answer = 1e-4
+
+# %%
+check(rate_answer, float(schedule(150)), "Constant for 100 epochs, then a straight line to 0 at 200.", tolerance=1e-6)
+
+# %% [markdown]
+# **Exercise 2 (predict, then run).** A generator that hands the photo back: the discriminator
+# gives its fake and the real photo the same logit, say 0, and real Monets +2. Do photo negatives
+# change the discriminator's *loss*? Answer `"yes"` or `"no"`.
+
+# %%
+negatives_answer = None  # "yes" or "no"
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution: the fake term becomes the mean of BCE(0, fake) and BCE(0, photo), two equal numbers,
+# so the loss is unchanged. Negatives matter when the fakes differ from photos: then they keep
+# teaching the discriminator what a photo looks like.
+negatives_answer = "no"
+
+# %%
+twos, zeros = tf.fill((1, 30, 30, 1), 2.0), tf.zeros((1, 30, 30, 1))
+plain = float(discriminator_loss(twos, zeros))
+with_photos = float(discriminator_loss(twos, zeros, negative_logits=zeros))
+print(f"without negatives {plain:.4f}, with {with_photos:.4f}")
+check(negatives_answer, "no" if abs(plain - with_photos) < 1e-6 else "yes")
+
+# %% [markdown]
+# **Exercise 3.** `CycleGAN.train_step` stores fakes in the pool as `pool(tf.stop_gradient(fake))`.
+# Why stop the gradient?
+#
+# <details><summary>Solution</summary>
+#
+# A pooled fake may have been made many steps ago, by weights that no longer exist; a gradient
+# through it would be meaningless. The pool feeds only the *discriminator's* loss, which trains
+# the discriminator's weights; the generator's adversarial loss uses the newest fakes, unpooled.
+#
+# </details>
+
+# %% [markdown]
+# ## Further reading
+#
+# - Zhu, Park, Isola, Efros, *Unpaired Image-to-Image Translation using Cycle-Consistent
+#   Adversarial Networks* (2017), section 4 and appendix 7: [arXiv:1703.10593](https://arxiv.org/abs/1703.10593).
+# - Zhao, Liu, Lin, Zhu, Han, *Differentiable Augmentation for Data-Efficient GAN Training* (2020):
+#   [arXiv:2006.10738](https://arxiv.org/abs/2006.10738).
+# - Sanakoyeu, Kotovenko, Lang, Ommer, *A Style-Aware Content Loss for Real-time HD Style
+#   Transfer* (2018): [arXiv:1807.10201](https://arxiv.org/abs/1807.10201).
+# - Mao et al., *Least Squares Generative Adversarial Networks* (2017):
+#   [arXiv:1611.04076](https://arxiv.org/abs/1611.04076).
+# - Yazıcı et al., *The Unusual Effectiveness of Averaging in GAN Training* (2019):
+#   [arXiv:1806.04498](https://arxiv.org/abs/1806.04498).
+# - Park, Efros, Zhang, Zhu, *Contrastive Learning for Unpaired Image-to-Image Translation*
+#   (CUT, 2020), a cheaper one-sided alternative: [arXiv:2007.15651](https://arxiv.org/abs/2007.15651).
+
