@@ -1,6 +1,6 @@
 """Ready-trained photo -> Monet generators, so you can stylise photos without training.
 
-Three models, by name:
+Two models, by name:
 
 ``"monet"`` (the default, shipped with the package, works offline)
     The CycleGAN paper's ResNet generator (`models.build_resnet_generator`:
@@ -14,12 +14,6 @@ Three models, by name:
     `models.generator_for` rebuilds the network, plus how it was trained and
     measured). It is rebuilt with ``any_size=True``, so it accepts images
     whose height and width are multiples of 2 (`stylize` pads the others).
-
-``"photo"`` (shipped beside it)
-    Its partner from the same run, the paper's F: Monet -> photo, the same
-    network (``photo.weights.h5``, ``photo.json``). Besides turning a painting
-    into a photo, it lets a new run start from where the shipped one ended
-    (`warm_start`).
 
 ``"original-50-epochs"`` (downloaded once, 193 MiB, then cached)
     The original lab's generator: the full 54-million-weight U-Net, trained
@@ -39,6 +33,9 @@ of `load_pretrained`; the folder named by the ``CYCLEGAN_LAB_PRETRAINED``
 environment variable (for tests and for trying your own export; not needed
 in normal use); the package's ``pretrained/`` folder.
 `export_generator` writes such a pair of files from any generator of `models`.
+`scripts/ship_pretrained.py` writes the Monet generator's partner from the same
+run beside it, ``photo.weights.h5`` + ``photo.json`` (the paper's F, Monet ->
+photo), so that a new run can start where the shipped one ended (`warm_start`).
 """
 
 from __future__ import annotations
@@ -68,7 +65,6 @@ ORIGINAL = Remote(
 )
 MODELS = {
     "monet": "ResNet generator trained with this library, shipped with the package (offline)",
-    "photo": "its partner from the same run, Monet -> photo, shipped with the package (offline)",
     "original-50-epochs": "the original lab's full U-Net after 50 epochs (downloads 193 MiB once)",
 }
 
@@ -116,8 +112,7 @@ def load_pretrained(
 ) -> keras.Model:
     """A trained photo -> Monet generator: (b, h, w, 3) in [-1, 1] -> same shape in [-1, 1].
 
-    `name` is one of `MODELS` (see the module docstring). ``"monet"`` (and its
-    partner ``"photo"``, Monet -> photo) reads the
+    `name` is one of `MODELS` (see the module docstring). ``"monet"`` reads the
     shipped files from `folder` (default: ``$CYCLEGAN_LAB_PRETRAINED``, else the
     package's ``pretrained/`` folder) and raises PretrainedNotFoundError naming
     the missing file. ``"original-50-epochs"`` downloads the lab's archive
@@ -126,7 +121,7 @@ def load_pretrained(
     network; failures raise `download.DownloadError`. `progress` shows that
     download's progress bar.
     """
-    if name in ("monet", "photo"):
+    if name == "monet":
         return _load_shipped(name, folder)
     if name == "original-50-epochs":
         return _load_original(remote or ORIGINAL, progress)
@@ -143,6 +138,11 @@ def warm_start(cyclegan, folder=None) -> None:
     steps, the generators keep what they learnt. The shipped networks must
     be the ones the run builds (ValueError otherwise).
     """
+    if not (shipped_folder(folder) / "photo.weights.h5").is_file():
+        raise PretrainedNotFoundError(
+            f"No photo generator ships beside the Monet generator in {shipped_folder(folder)} (photo.weights.h5): "
+            "a warm start needs the pair that scripts/ship_pretrained.py exports together. Train without it."
+        )
     for name, network in [("monet", cyclegan.monet_generator), ("photo", cyclegan.photo_generator)]:
         shipped = _load_shipped(name, folder)
         if [tuple(w.shape) for w in shipped.weights] != [tuple(w.shape) for w in network.weights]:

@@ -282,3 +282,14 @@ def test_a_new_run_warm_starts_its_generators_from_the_shipped_pair(tmp_path):
     wider = build_cyclegan(config.replace(generator_filters=8))
     with pytest.raises(ValueError, match="warm-start only a run of the shipped model's config"):
         warm_start(wider, folder=tmp_path)
+
+
+def test_a_warm_start_without_a_shipped_partner_says_what_is_missing(tmp_path):
+    from cyclegan_lab.pretrained import warm_start
+    from cyclegan_lab.training import build_cyclegan
+
+    config = TrainConfig(image_size=32, generator="resnet", generator_filters=4, residual_blocks=1)
+    run = build_cyclegan(config)
+    export_generator(run.monet_generator, tmp_path, "monet", {"config": config.to_dict()})
+    with pytest.raises(PretrainedNotFoundError, match="photo.weights.h5"):
+        warm_start(run, folder=tmp_path)
