@@ -342,6 +342,10 @@ print(f"diffaugment {config.diffaugment_policies}, photo_negatives={config.photo
       f"ema_decay={config.ema_decay}")
 print(f"adversarial_loss={config.adversarial_loss!r}, pool_size={config.pool_size}, "
       f"{config.epochs} epochs of {config.steps_per_epoch} steps, the last {config.decay_epochs} decaying")
+shipped_settings = json.loads((PACKAGE_FOLDER / "monet.json").read_text())["config"]
+differences = [f"{name} {shipped_settings.get(name)!r} (recipe: {value!r})"
+               for name, value in config.to_dict().items() if shipped_settings.get(name) != value]
+print("the shipped generator's own settings differ from this recipe in: " + (", ".join(differences) or "nothing"))
 
 # %% [markdown]
 # Run it, and after it export the generator:
