@@ -57,7 +57,7 @@ RECIPE = dict(
     epochs=60,  # 30,000 steps: resumable, stopped earlier (--stop-at) once the held-out measures stop improving
     decay_epochs=20,  # the learning rate: 2e-4 for 20,000 steps, then linearly to 0 over the last 10,000
     checkpoint_every=500,
-    keep_checkpoints=40,  # every 500 steps of 20,000 (78 MB each): the best step can be shipped, not just the last
+    keep_checkpoints=40,  # every 500 steps of 20,000 (about 100 MB each): the best step can ship, not just the last
     seed=0,
 )
 HELD_OUT_FROM = 1200
