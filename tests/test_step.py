@@ -87,6 +87,20 @@ def test_with_cycle_blur_the_way_back_sees_a_blurred_fake_and_period_2_patterns_
     assert np.abs(plain.cycle_view(fake + chequer) - plain.cycle_view(fake)).max() > 0.1  # without it, it passes
 
 
+def test_a_cycle_blur_step_trains_in_bfloat16_too():
+    """The blur on the way back computes in float32 inside a bfloat16 step (forced, so an AVX2 CPU tests
+    this path too): finite losses, and every network moves."""
+    config = TrainConfig(
+        image_size=32, generator="resnet", generator_filters=4, residual_blocks=1, cycle_blur=True, precision="bfloat16"
+    )
+    cyclegan = build_cyclegan(config)
+    before = {name: [w.copy() for w in network.get_weights()] for name, network, _ in cyclegan.pairs()}
+    losses = tf.function(cyclegan.train_step)(a_batch(seed=9))
+    assert all(np.isfinite(float(value)) for value in losses.values())
+    for name, network, _ in cyclegan.pairs():
+        assert any(np.abs(a - b).max() > 0 for a, b in zip(network.get_weights(), before[name])), name
+
+
 def test_a_batched_call_gives_what_one_call_per_input_gives():
     """Instance norm treats each image alone: one call on a batch of 1 + 2 images, cut back into a
     batch of 1 and one of 2, is the same as two calls."""
