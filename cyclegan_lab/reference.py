@@ -1,4 +1,5 @@
-"""The original lab's training step, written as the lab writes it: the yardstick.
+"""The original lab's training step, written as the lab writes it, and one
+recorded epoch of it: the yardsticks.
 
 `CycleGAN.compute_gradients` computes the same losses and gradients faster;
 a test checks that the two agree in float32, and `benchmarks/train_step.py`
@@ -9,13 +10,24 @@ it four times, once per network, for the gradient of that network's loss.
 Both generators' losses contain the cycle loss, so each call builds part of
 the backward pass through both cycles; TensorFlow then prunes what no call
 needs, so the convolutions run are about the same as in the fast step.
+
+`load_reference_epoch` reads what one epoch of the lab's U-Net looks like:
+notebook 6 run with its defaults (300 steps) and its `RECORD_RUN` parameter
+set, so a learner can tell a working run from a broken one.
 """
 
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
+
 import tensorflow as tf
 
 from . import losses
+
+REFERENCE_EPOCH = Path(__file__).parent / "records" / "lab_unet_epoch.json"
+RECORD_KEYS = ("settings", "data", "losses", "verdicts", "measures")
 
 
 def lab_gradients(cyclegan, real_monet, real_photo):
@@ -72,3 +84,24 @@ def lab_train_step(cyclegan, real_monet, real_photo):
     for _, network, optimizer in cyclegan.pairs():
         optimizer.apply_gradients(zip(gradients[network.name], network.trainable_variables))
     return computed
+
+
+def load_reference_epoch(path: str | os.PathLike = REFERENCE_EPOCH) -> dict:
+    """A run recorded by notebook 6 (`RECORD_RUN`), by default its reference epoch of the lab's U-Net.
+
+    A dict with `settings` (epochs, steps, seed, augment, step_mode,
+    seconds_per_step), `data` (how many Monets and photos, the names of the
+    two photos measured), `losses` (each loss at every step), `verdicts`
+    (rows of step, D_Y's mean P(real) on four real Monets, on four fakes) and
+    `measures` (copy, grey_copy, composition, chequerboard on the two photos).
+    Raises ValueError naming the file when it is not such a record.
+    """
+    path = Path(path)
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as error:
+        raise ValueError(f"{path} is not a readable run record: {error}") from error
+    missing = [key for key in RECORD_KEYS if key not in record] if isinstance(record, dict) else list(RECORD_KEYS)
+    if missing:
+        raise ValueError(f"{path} is not a run record of notebook 6: it lacks {', '.join(missing)}")
+    return record

@@ -25,6 +25,8 @@
 # - How one training step updates two generators and two discriminators, each with its own
 #   gradients and optimiser, line by line against the loss equations.
 # - How Keras' `fit()` runs that step, and what the four losses look like while it learns.
+# - How to tell a working run from a broken one: measures with bars, and a recorded reference
+#   epoch of the same U-Net to lay your curves over.
 # - How checkpoints let a long run stop and resume exactly where it was.
 #
 # ## What you'll need
@@ -45,9 +47,11 @@ KEEP_CHECKPOINTS = 1  # newest checkpoints kept on disk, about 1.4 GB each
 AUGMENT = False  # True: random jitter (resize 286, crop 256, flip), as in the CycleGAN paper
 PREVIEW_EVERY = 50  # show the generator's output on fixed photos every N steps
 SEED = 0  # fixes weights, data order and dropout
+RECORD_RUN = None  # a path: write this run's losses, verdicts and measures there as JSON (how the reference epoch is made)
 
 # %%
 import inspect
+import json
 import os
 import time
 from pathlib import Path
@@ -64,9 +68,9 @@ from cyclegan_lab.callbacks import SamplePreview, training_step
 from cyclegan_lab.cyclegan import CycleGAN
 from cyclegan_lab.data import make_dataset, steps_per_epoch
 from cyclegan_lab.exercises import check
-from cyclegan_lab.images import normalize, to_uint8
+from cyclegan_lab.images import fingerprint, normalize, to_uint8
 from cyclegan_lab.parameters import check_parameter
-from cyclegan_lab.reference import lab_gradients, lab_train_step
+from cyclegan_lab.reference import lab_gradients, lab_train_step, load_reference_epoch
 from cyclegan_lab.scores import chequerboard_ratio, composition_similarity, copy_distance
 from cyclegan_lab.training import build_cyclegan, describe_mode, train
 
@@ -79,6 +83,7 @@ KEEP_CHECKPOINTS = check_parameter("KEEP_CHECKPOINTS", KEEP_CHECKPOINTS, whole=(
 AUGMENT = check_parameter("AUGMENT", AUGMENT, flag=True)
 PREVIEW_EVERY = check_parameter("PREVIEW_EVERY", PREVIEW_EVERY, whole=(1, None))
 SEED = check_parameter("SEED", SEED, whole=(0, 2**32 - 1))
+RECORD_RUN = check_parameter("RECORD_RUN", RECORD_RUN, path=True, optional=True)
 SMOKE = SMOKE or os.environ.get("CYCLEGAN_LAB_SMOKE") == "1"
 settings = dict(epochs=EPOCHS, seed=SEED, keep_checkpoints=KEEP_CHECKPOINTS, augment=AUGMENT)
 if SMOKE:
@@ -511,6 +516,75 @@ shipped = stylize(last_photos, load_pretrained("monet"))
 print(f"the shipped generator on the same photos: copy distance {copy_distance(shipped, last_photos):.3f}, "
       f"composition similarity {composition_similarity(shipped, last_photos):.2f}, "
       f"chequerboard ratio {chequerboard_ratio(shipped, last_photos):.2f}")
+
+# %% [markdown]
+# ## Compare with a reference epoch
+#
+# Is your run a working one? Compare it with a recorded one: this notebook itself, run with its
+# defaults (one epoch, seed 0, no augmentation) on the 300 Monets and 1,500 photos of the course's
+# data, kept in `cyclegan_lab/records/lab_unet_epoch.json`. Its two measured photos are named by
+# their pixels' `fingerprint`, so the cell below knows whether yours are the same. Set
+# `RECORD_RUN` to a file name and your run is written the same way; an instructor records the
+# reference again, from the `notebooks` folder, with
+# `papermill 06_training.ipynb out.ipynb -p RECORD_RUN ../cyclegan_lab/records/lab_unet_epoch.json`.
+# In the figure the thin lines are yours, the thick ones the reference's, both smoothed over the
+# same window; where your run is shorter, only its steps are compared.
+
+# %%
+if RECORD_RUN is not None:
+    record = dict(
+        settings=dict(epochs=config.epochs, steps=steps, seed=config.seed, augment=config.augment,
+                      step_mode=describe_mode(config)),
+        data=dict(monets=len(data.monet), photos=len(data.photo),
+                  measured_photos=[fingerprint(photo) for photo in last_photos]),
+        losses={name: [round(float(v), 4) for v in values] for name, values in history.steps.items()},
+        verdicts=[[step, round(real, 4), round(fake, 4)] for step, real, fake in verdicts.rows],
+        measures=dict(copy=round(change, 4), grey_copy=round(grey, 4), composition=round(layout, 4),
+                      chequerboard=round(chequer, 4)),
+    )
+    Path(RECORD_RUN).write_text(json.dumps(record, indent=1))
+    print(f"this run recorded in {Path(RECORD_RUN).resolve()}")
+
+reference = load_reference_epoch()
+ref_steps = reference["settings"]["steps"]
+common = min(steps, ref_steps)
+smooth = max(1, min(20, common // 5))
+fig, (ax_loss, ax_verdict) = plt.subplots(1, 2, figsize=(12, 3.6))
+for name, colour in [("monet_gen_loss", "tab:blue"), ("monet_disc_loss", "tab:orange")]:
+    for values, width, label in [(history.steps[name], 1, "yours"), (reference["losses"][name], 3, "reference")]:
+        kept = np.asarray(values[:ref_steps], dtype=float)
+        curve = np.convolve(kept, np.ones(smooth) / smooth, mode="valid")
+        ax_loss.plot(np.arange(len(curve)) + smooth, curve, color=colour, lw=width, alpha=0.8, label=f"{name}, {label}")
+ax_loss.set(xlabel="step", ylabel="loss", title=f"losses (moving average of {smooth} steps)")
+ax_loss.legend(fontsize=8)
+for rows, width, label in [(verdicts.rows, 1, "yours"), (reference["verdicts"], 3, "reference")]:
+    if rows:
+        at, real, fake = np.asarray(rows, dtype=float).T
+        ax_verdict.plot(at, real, color="tab:green", lw=width, marker="o", label=f"P(real) on Monets, {label}")
+        ax_verdict.plot(at, fake, color="tab:red", lw=width, marker="o", label=f"P(real) on fakes, {label}")
+ax_verdict.set(xlabel="step", ylabel="D_Y's mean P(real)", ylim=(0, 1), title="what the Monet discriminator believes")
+ax_verdict.legend(fontsize=8)
+plt.show()
+
+print(f"reference: {ref_steps} steps, {reference['settings']['step_mode']}; yours: {steps} steps")
+for name in reference["losses"]:
+    last = slice(max(0, common - smooth), common)
+    print(f"{name:16s} steps {last.start + 1}-{common}: yours {np.mean(history.steps[name][last]):.3f}, "
+          f"reference {np.mean(reference['losses'][name][last]):.3f}")
+_, real, fake = reference["verdicts"][-1]
+print(f"reference at step {ref_steps}: D_Y's P(real) on Monets {real:.2f}, on fakes {fake:.2f}")
+ref = reference["measures"]
+print(f"measures after {ref_steps} reference steps: copy distance {ref['copy']:.3f}, composition similarity "
+      f"{ref['composition']:.2f}, chequerboard ratio {ref['chequerboard']:.2f}; "
+      f"yours after {steps}: {change:.3f}, {layout:.2f}, {chequer:.2f}")
+ref_failed = [name for name, bad in [("copy", not 0.05 < ref["copy"] <= 0.8 * ref["grey_copy"]),
+                                     ("composition", ref["composition"] < 0.9), ("chequerboard", ref["chequerboard"] > 1.5)] if bad]
+print("the reference epoch passes all three bars" if not ref_failed
+      else f"the reference epoch fails the {', '.join(ref_failed)} bar(s): one epoch of the lab's U-Net does not pass it")
+same_photos = [fingerprint(photo) for photo in last_photos] == reference["data"]["measured_photos"]
+print("your measures are on the same two photos as the reference's" if same_photos else
+      f"your last two photos are not the reference's (it had {reference['data']['photos']:,} photos, you "
+      f"{len(data.photo):,}): compare the measures loosely")
 
 # %% [markdown]
 # ## Checkpoint and resume

@@ -69,6 +69,11 @@ EXPECTED_TEXT = {
         "chequerboard ratio",
         "monet_disc_loss: first 20 steps",
         "the shipped generator on the same photos: copy distance",
+        "reference: 300 steps",
+        "monet_disc_loss  steps 1-1: yours",
+        "measures after 300 reference steps: copy distance",
+        "your last two photos are not the reference's (it had 1,500 photos, you 4)",
+        "the reference epoch ",
     ],
     "07_visualization": [
         "Loaded the pretrained 'monet' generator",
@@ -145,9 +150,9 @@ def run(path: Path, parameters: dict, folder: Path) -> tuple[str, int]:
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs_with_papermill_in_the_smoke_setting(path, real_data, checkpoint_dir, tmp_path):
-    text, figures = run(
-        path, {"SMOKE": True, "DATA_DIR": str(real_data), "CHECKPOINT_DIR": str(checkpoint_dir)}, tmp_path
-    )
+    record = tmp_path / "run.json"
+    parameters = {"SMOKE": True, "DATA_DIR": str(real_data), "CHECKPOINT_DIR": str(checkpoint_dir)}
+    text, figures = run(path, {**parameters, "RECORD_RUN": str(record)}, tmp_path)
     assert figures >= 1, "every notebook shows at least one figure"
     for expected in EXPECTED_TEXT.get(path.stem, []):
         assert expected in text, f"{path.name} should print {expected!r}"
@@ -160,6 +165,16 @@ def test_notebook_runs_with_papermill_in_the_smoke_setting(path, real_data, chec
         unseen = sum(fingerprint(load_image(f)) not in trained_on for f in files)
         assert 0 < unseen < len(files)
         assert f"Of the {len(files):,} photos in" in text and f", {unseen:,} were never seen" in text
+    if path.stem == "06_training":  # RECORD_RUN writes the run as the reference epoch was written
+        from cyclegan_lab.reference import load_reference_epoch
+
+        mine, reference = load_reference_epoch(record), load_reference_epoch()
+        assert {k: sorted(v) for k, v in mine.items() if isinstance(v, dict)} == {
+            k: sorted(v) for k, v in reference.items() if isinstance(v, dict)
+        }
+        assert mine["settings"]["steps"] == 1 and all(len(v) == 1 for v in mine["losses"].values())
+        assert mine["data"]["photos"] == 4 and len(mine["data"]["measured_photos"]) == 2
+        assert [row[0] for row in mine["verdicts"]] == [0, 1]
     if path.stem == "02_data":  # it counts the files it found, as a learner's own listing would
         for domain in ("monet", "photo"):
             count = sum(1 for p in (real_data / domain).iterdir() if p.suffix.lower() in {".jpg", ".jpeg", ".png"})
@@ -265,3 +280,38 @@ def test_every_student_notebook_runs_with_its_exercises_unanswered(path, student
     text, _ = run(student_edition / "notebooks" / path.name, parameters, tmp_path)
     assert "Not answered yet" in text  # every notebook has check cells
     assert "Correct!" not in text and "Not quite" not in text
+
+
+def test_the_reference_epoch_is_one_default_epoch_of_notebook_6():
+    """The recorded epoch that notebook 6 compares a learner's run with was made with the
+    notebook's own defaults, one pass over the 300 Monets, and holds every step."""
+    import papermill
+
+    from cyclegan_lab.reference import load_reference_epoch
+
+    defaults = {
+        k: v["default"] for k, v in papermill.inspect_notebook(str(ROOT / "notebooks/06_training.ipynb")).items()
+    }
+    reference = load_reference_epoch()
+    settings = reference["settings"]
+    assert (settings["epochs"], settings["seed"], settings["augment"]) == (
+        int(defaults["EPOCHS"]),
+        int(defaults["SEED"]),
+        defaults["AUGMENT"] == "True",
+    )
+    assert settings["steps"] == reference["data"]["monets"] == 300
+    assert {len(values) for values in reference["losses"].values()} == {300}
+    assert reference["verdicts"][0][0] == 0 and reference["verdicts"][-1][0] == 300
+
+
+def test_a_file_that_is_not_a_run_record_is_named(tmp_path):
+    from cyclegan_lab.reference import load_reference_epoch
+
+    (tmp_path / "broken.json").write_text('{"settings": ')
+    (tmp_path / "other.json").write_text('{"settings": {}, "losses": {}}')
+    with pytest.raises(ValueError, match="broken.json is not a readable run record"):
+        load_reference_epoch(tmp_path / "broken.json")
+    with pytest.raises(
+        ValueError, match="other.json is not a run record of notebook 6: it lacks data, verdicts, measures"
+    ):
+        load_reference_epoch(tmp_path / "other.json")
