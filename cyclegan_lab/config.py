@@ -27,6 +27,7 @@ class TrainConfig:
     residual_blocks: int = 6  # residual blocks of the resnet generator (paper: 6 for 128 pixels, 9 for 256)
     downsamplings: int = 2  # resnet: stride-2 convolutions before the residual blocks (paper: 2, quarter size; 1: half)
     output_blur: bool = False  # resnet: end with a fixed [1, 2, 1] blur, so no output holds period-2 patterns
+    output_notch: bool = False  # resnet: end with a fixed Fourier notch that removes period-2 patterns, nothing else
     cycle_blur: bool = False  # each generator sees the other's fakes through a fixed [1, 2, 1] blur on the cycle
     upsampling: str = "auto"  # "transposed" convolutions, "resize" (nearest x2 + 3x3 conv); auto: resize for resnet
     crop_size: int | None = None  # train on random crop_size x crop_size patches (None: whole images); faster

@@ -26,10 +26,12 @@ with numbers of the same function on the same reference set.
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import tensorflow as tf
 
 from .images import normalize
+from .models import period_two_mask
 
 FEATURE_SEED = 0  # fixes the random network, so scores are comparable across runs and machines
 
@@ -189,13 +191,7 @@ def chequerboard_energy(images: np.ndarray, reach: int = 2) -> np.ndarray:
     x = x - x.mean(axis=(1, 2), keepdims=True)
     power = (np.abs(np.fft.fft2(x, axes=(1, 2))) ** 2).sum(axis=3)  # (n, h, w)
     h, w = power.shape[1:]
-    near = lambda k, n, target: np.abs((k - target + n // 2) % n - n // 2) <= reach
-    ky, kx = np.arange(h)[:, None], np.arange(w)[None, :]
-    mask = (
-        (near(ky, h, h // 2) & near(kx, w, 0))
-        | (near(ky, h, 0) & near(kx, w, w // 2))
-        | (near(ky, h, h // 2) & near(kx, w, w // 2))
-    )
+    mask = np.asarray(keras.ops.convert_to_numpy(period_two_mask(h, w, reach)))
     return power[:, mask].sum(axis=1) / (h * w)
 
 

@@ -1,9 +1,11 @@
 """Export the Monet generator of a training run as the shipped model, measure it on unseen photos, draw its figures.
 
     python scripts/ship_pretrained.py CHECKPOINT_DIR --data PATH/monet2photo [--held-out-from 1200] [--no-export]
+        [--output-notch]
 
 1. Rebuilds the run's Monet generator from the newest checkpoint (the moving
-   average of its weights where the run kept one).
+   average of its weights where the run kept one); with --output-notch, ending
+   in `models.NyquistNotch`, which has no weights, so it fits any run.
 2. Measures it on photos it never saw (the sorted photo files from index
    --held-out-from on; the run trained with --max-images of that value) with
    `cyclegan_lab.scores.held_out_measures`, next to the photos themselves and
@@ -67,6 +69,11 @@ def main() -> None:
     parser.add_argument("--held-out-from", type=int, default=1200, help="first unseen photo (default %(default)s)")
     parser.add_argument("--no-export", action="store_true", help="measure the checkpoint without shipping it")
     parser.add_argument("--force", action="store_true", help="ship even if it does not beat the shipped model")
+    parser.add_argument(
+        "--output-notch",
+        action="store_true",
+        help="end both exported generators with models.NyquistNotch (no weights: fits a run trained without it)",
+    )
     args = parser.parse_args()
 
     checkpoint = newest_readable_checkpoint(args.checkpoint_dir, set_aside=False)
@@ -74,6 +81,11 @@ def main() -> None:
         parser.error(f"no checkpoint in {args.checkpoint_dir}")
     state, config = checkpoint.state, TrainConfig(**checkpoint.state["config"])
     new = load_generator(checkpoint.path)  # rebuilt from the run's configuration, its averaged weights
+    trained_config = config
+    if args.output_notch and not config.output_notch:
+        config = config.replace(output_notch=True)
+        new = with_weights_of(new, config, "monet_generator")
+        print("Added at export: the NyquistNotch at the generators' end (the run trained without it)")
     averaged = " (moving average of its weights)" if config.ema_decay else ""
     print(f"{checkpoint.path}: step {state['step']}, generator {new.count_params():,} weights{averaged}")
 
@@ -121,6 +133,7 @@ def main() -> None:
         # By content, so notebook 7 finds the photos it never saw in any folder, whatever their names:
         "trained_on_photos": [fingerprint(load_image(path)) for path in trained_on],
         "config": config.to_dict(),
+        **added_at_export(trained_config, config),
         "held_out": {  # as the exported model's own description sees them
             "photos themselves": table["photos themselves"],
             "previous generator": old,
@@ -129,9 +142,11 @@ def main() -> None:
     }
     export_generator(new, PACKAGE_FOLDER, "monet", info)
     partner = checkpoints.load_network(
-        generator_for(config, "photo_generator", any_size=True), checkpoint.path, name="photo_generator"
+        generator_for(trained_config, "photo_generator", any_size=True), checkpoint.path, name="photo_generator"
     )
-    partner_info = {"step": state["step"], "config": config.to_dict(), "partner": "monet"}
+    partner = with_weights_of(partner, config, "photo_generator")
+    partner_info = {"step": state["step"], "config": config.to_dict(), **added_at_export(trained_config, config)}
+    partner_info["partner"] = "monet"
     export_generator(partner, PACKAGE_FOLDER, "photo", partner_info)  # Monet -> photo; a next run's warm start
     size = (PACKAGE_FOLDER / "monet.weights.h5").stat().st_size / 1e6
     print(f"Exported to {(PACKAGE_FOLDER / 'monet.weights.h5').relative_to(ROOT)} ({size:.1f} MB)")
@@ -160,6 +175,19 @@ def main() -> None:
         f"Figures: {(PACKAGE_FOLDER / 'unseen_photos.png').relative_to(ROOT)}, training_losses.png, "
         f"training_progress.png ({len(previews)} previews)"
     )
+
+
+def with_weights_of(generator, config: TrainConfig, name: str):
+    """The generator `config` describes, holding `generator`'s weights (a weightless layer added or not)."""
+    rebuilt = generator_for(config, name, any_size=True)
+    rebuilt.set_weights(generator.get_weights())
+    return rebuilt
+
+
+def added_at_export(trained: TrainConfig, shipped: TrainConfig) -> dict:
+    """{"added_at_export": the settings the shipped config has and the run did not train with}, or {}."""
+    changed = {k: v for k, v in shipped.to_dict().items() if trained.to_dict()[k] != v}
+    return {"added_at_export": changed} if changed else {}
 
 
 def plot_gap_curve(path: Path):

@@ -93,6 +93,7 @@ EXPECTED_TEXT = {
         "cycle_blur=True: a +-0.1 chequerboard on the fake changes what the photo generator gets by up to 0.0000",
         "cycle_blur=False: a +-0.1 chequerboard on the fake changes what the photo generator gets by up to 0.1000",
         "the same Monets through the [1, 2, 1] blur close",
+        "the notch leaves ",
         "the shipped generator's own settings differ from this recipe in: ",
         "gradient on the photos' logits: none without",
         "handing the photo back: copy 0.000, chequerboard 1.00",
