@@ -538,7 +538,8 @@ shipped = TrainConfig(**json.loads((PACKAGE_FOLDER / "monet.json").read_text())[
 shipped_generator = generator_for(shipped, "shipped")
 print(f"shipped: {shipped.filters} filters, {shipped.downsamplings} downsampling(s) (residual blocks at "
       f"1/{2 ** shipped.downsamplings} of the size), {shipped.residual_blocks} residual blocks, "
-      f"output blur {shipped.output_blur}: {shipped_generator.count_params():,} parameters")
+      f"output blur {shipped.output_blur}, output notch {shipped.output_notch}: "
+      f"{shipped_generator.count_params():,} parameters")
 
 # %% [markdown]
 # ## On your own

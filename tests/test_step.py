@@ -87,11 +87,17 @@ def test_with_cycle_blur_the_way_back_sees_a_blurred_fake_and_period_2_patterns_
     assert np.abs(plain.cycle_view(fake + chequer) - plain.cycle_view(fake)).max() > 0.1  # without it, it passes
 
 
-def test_a_cycle_blur_step_trains_in_bfloat16_too():
-    """The blur on the way back computes in float32 inside a bfloat16 step (forced, so an AVX2 CPU tests
-    this path too): finite losses, and every network moves."""
+@pytest.mark.parametrize("fixed_filter", ["cycle_blur", "output_notch"])
+def test_a_step_with_a_fixed_filter_trains_in_bfloat16_too(fixed_filter):
+    """The blur on the way back, or the notch at the generators' end, computes in float32 inside a
+    bfloat16 step (forced, so an AVX2 CPU tests this path too): finite losses, and every network moves."""
     config = TrainConfig(
-        image_size=32, generator="resnet", generator_filters=4, residual_blocks=1, cycle_blur=True, precision="bfloat16"
+        image_size=32,
+        generator="resnet",
+        generator_filters=4,
+        residual_blocks=1,
+        precision="bfloat16",
+        **{fixed_filter: True},
     )
     cyclegan = build_cyclegan(config)
     before = {name: [w.copy() for w in network.get_weights()] for name, network, _ in cyclegan.pairs()}
