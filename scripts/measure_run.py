@@ -1,6 +1,6 @@
 """The held-out Monet measure of a training run, step by step: how much of the photo-to-painting gap it closes.
 
-    python scripts/measure_run.py RUN_DIR [RUN_DIR ...] --data PATH/monet2photo [--held-out-from 1200]
+    python scripts/measure_run.py RUN_DIR [RUN_DIR ...] --data PATH/monet2photo [--held-out-from 1200] [--output-notch]
 
 `scripts/train_monet.py` keeps every held-out painting it makes as
 RUN_DIR/previews/step-NNNNNN.npy (the first N unseen photos, painted by the
@@ -9,7 +9,9 @@ ImageNet features against the odd-numbered half of the paintings, and the
 share of the gap closed between the same photos (0%) and the other half of
 the paintings (100%), and writes the table to RUN_DIR/held_out_kid.csv.
 Measured after the fact, with the code of today, so a run that trains from
-a frozen copy of older code still gets today's measure.
+a frozen copy of older code still gets today's measure. With --output-notch the
+paintings pass through `models.NyquistNotch` first, as a generator exported
+with `ship_pretrained.py --output-notch` paints them.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import keras
 import numpy as np
 
 from cyclegan_lab.data import find_data, load_folder
 from cyclegan_lab.efficientnet import imagenet_features
 from cyclegan_lab.images import image_files, load_image
 from cyclegan_lab.machinery.files import atomic_write
+from cyclegan_lab.models import NyquistNotch
 from cyclegan_lab.scores import kid, split_paintings
 
 
@@ -34,6 +38,9 @@ def main() -> None:
     parser.add_argument("runs", nargs="+", type=Path)
     parser.add_argument("--data", help="folder with monet/ and photo/ (default: the library's lookup)")
     parser.add_argument("--held-out-from", type=int, default=1200, help="first unseen photo (default %(default)s)")
+    parser.add_argument(
+        "--output-notch", action="store_true", help="measure the paintings through models.NyquistNotch, as shipped"
+    )
     args = parser.parse_args()
 
     folders = find_data(args.data)
@@ -46,6 +53,9 @@ def main() -> None:
         rows = []
         for path in sorted((run / "previews").glob("step-*.npy")):
             paintings = np.load(path, allow_pickle=False)
+            if args.output_notch:
+                notched = NyquistNotch()(paintings.astype("float32"))
+                paintings = np.clip(np.round(keras.ops.convert_to_numpy(notched)), 0, 255).astype(np.uint8)
             n = len(paintings)
             if n not in starts:
                 starts[n] = 1000 * kid(imagenet_features(np.stack([load_image(f) for f in unseen[:n]])), ref)[0]
