@@ -199,9 +199,10 @@ class NyquistNotch(layers.Layer):
     """A fixed notch filter: removes an image's period-2 patterns and nothing else; no weights.
 
     It takes each channel's 2-D Fourier transform, sets to zero the
-    frequencies of `period_two_mask` (75 of the 196,608 numbers of a 256x256
-    RGB image) and transforms back. A chequerboard of any strength vanishes;
-    every stroke three pixels or wider passes unchanged. `BinomialBlur` also
+    frequencies of `period_two_mask` (75 of each channel's 65,536 at 256x256)
+    and transforms back. A chequerboard of any strength vanishes; a pattern
+    that repeats every three pixels or more passes unchanged, and a real
+    painting's pixels move by a fraction of a grey level. `BinomialBlur` also
     removes period-2 patterns, but halves everything two to four pixels wide
     on the way: a blurred real Monet looks less like a Monet to the KID of
     `scores.painting_gap`, a notched one does not.

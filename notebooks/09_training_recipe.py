@@ -332,7 +332,7 @@ print(f"the notch leaves {scores.chequerboard_ratio(notched_half, even_half):.3f
 # A blur is a blunt tool for a sharp problem: it halves every detail two to four pixels wide to
 # silence the one pattern that repeats every two. `models.NyquistNotch` removes only that pattern:
 # it takes each channel's Fourier transform, zeroes the frequencies within two steps of the three
-# period-2 ones (75 of the 196,608 numbers of a 256x256 RGB image) and transforms back. The cell
+# period-2 ones (75 of each channel's 65,536 at 256x256) and transforms back. The cell
 # above measured what each does to real Monets. A generator can end in it
 # (`TrainConfig(output_notch=True)`; it has no weights, so it can also be added to a trained
 # generator when it is exported): its paintings then hold no chequerboard.
