@@ -76,7 +76,7 @@ from cyclegan_lab import (
     stylize,
 )
 from cyclegan_lab.exercises import check
-from cyclegan_lab.images import fingerprint, image_files
+from cyclegan_lab.images import fingerprint, image_files, to_uint8
 from cyclegan_lab.parameters import check_parameter
 from cyclegan_lab.pretrained import PACKAGE_FOLDER
 
@@ -314,9 +314,8 @@ for cycle_blur in [False, True]:
 gap_photos = load_folder(folders.photo, limit=2 * n_held_out)
 gap_paintings = load_folder(folders.monet, limit=n_paintings)
 even_half = scores.split_paintings(gap_paintings)[0]
-as_uint8 = lambda images: np.clip(np.round(keras.ops.convert_to_numpy(images)), 0, 255).astype(np.uint8)
-blurred_half = as_uint8(BinomialBlur()(even_half.astype("float32")))
-notched_half = as_uint8(NyquistNotch()(even_half.astype("float32")))
+blurred_half = to_uint8(BinomialBlur()(normalize(even_half)))
+notched_half = to_uint8(NyquistNotch()(normalize(even_half)))
 sharp_gap = scores.painting_gap(even_half, gap_photos, gap_paintings)["gap_closed"]
 blurred_gap = scores.painting_gap(blurred_half, gap_photos, gap_paintings)["gap_closed"]
 notched_gap = scores.painting_gap(notched_half, gap_photos, gap_paintings)["gap_closed"]

@@ -22,12 +22,11 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras
 import numpy as np
 
 from cyclegan_lab.data import find_data, load_folder
 from cyclegan_lab.efficientnet import imagenet_features
-from cyclegan_lab.images import image_files, load_image
+from cyclegan_lab.images import image_files, load_image, normalize, to_uint8
 from cyclegan_lab.machinery.files import atomic_write
 from cyclegan_lab.models import NyquistNotch
 from cyclegan_lab.scores import kid, split_paintings
@@ -54,8 +53,7 @@ def main() -> None:
         for path in sorted((run / "previews").glob("step-*.npy")):
             paintings = np.load(path, allow_pickle=False)
             if args.output_notch:
-                notched = NyquistNotch()(paintings.astype("float32"))
-                paintings = np.clip(np.round(keras.ops.convert_to_numpy(notched)), 0, 255).astype(np.uint8)
+                paintings = to_uint8(NyquistNotch()(normalize(paintings)))
             n = len(paintings)
             if n not in starts:
                 starts[n] = 1000 * kid(imagenet_features(np.stack([load_image(f) for f in unseen[:n]])), ref)[0]

@@ -186,7 +186,8 @@ def with_weights_of(generator, config: TrainConfig, name: str):
 
 def added_at_export(trained: TrainConfig, shipped: TrainConfig) -> dict:
     """{"added_at_export": the settings the shipped config has and the run did not train with}, or {}."""
-    changed = {k: v for k, v in shipped.to_dict().items() if trained.to_dict()[k] != v}
+    before = trained.to_dict()
+    changed = {k: v for k, v in shipped.to_dict().items() if before[k] != v}
     return {"added_at_export": changed} if changed else {}
 
 
