@@ -29,6 +29,7 @@ class TrainConfig:
     output_blur: bool = False  # resnet: end with a fixed [1, 2, 1] blur, so no output holds period-2 patterns
     output_notch: bool = False  # resnet: end with a fixed Fourier notch that removes period-2 patterns, nothing else
     cycle_blur: bool = False  # each generator sees the other's fakes through a fixed [1, 2, 1] blur on the cycle
+    cycle_noise: float = 0.0  # ... and with Gaussian noise of this standard deviation added (e.g. 0.1); 0: none
     upsampling: str = "auto"  # "transposed" convolutions, "resize" (nearest x2 + 3x3 conv); auto: resize for resnet
     crop_size: int | None = None  # train on random crop_size x crop_size patches (None: whole images); faster
     batch_size: int = 1  # images per domain per step on each replica (lab: 1); global batch = batch_size x replicas
@@ -63,7 +64,7 @@ class TrainConfig:
         for name in optional_positive:
             _check_int(name, getattr(self, name), allow_none=True)
         check_power_of_two("image_size", self.image_size)
-        for name in ["learning_rate", "lambda_cycle", "beta_1", "identity_weight", "ema_decay"]:
+        for name in ["learning_rate", "lambda_cycle", "beta_1", "identity_weight", "ema_decay", "cycle_noise"]:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
                 raise ValueError(f"{name} must be a finite number, got {value!r}")
@@ -76,6 +77,10 @@ class TrainConfig:
             raise ValueError(f"beta_1 must be in [0, 1), got {self.beta_1!r}")
         if not self.identity_weight >= 0:
             raise ValueError(f"identity_weight must be >= 0, got {self.identity_weight!r}")
+        if not 0 <= self.cycle_noise <= 1:
+            raise ValueError(
+                f"cycle_noise is a standard deviation in [0, 1] (images span [-1, 1]), got {self.cycle_noise!r}"
+            )
         for name, allowed in CHOICES.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {getattr(self, name)!r}")

@@ -36,7 +36,8 @@ class CycleGAN(keras.Model):
     ("translation", "cutout")) augments every image the discriminators see;
     `photo_negatives` shows the Monet discriminator real photos as fakes too;
     `cycle_blur` shows each generator the other's fakes through a fixed
-    [1, 2, 1] blur on the way back (`cycle_view`);
+    [1, 2, 1] blur on the way back and `cycle_noise` > 0 adds Gaussian noise
+    of that standard deviation there (`cycle_view`);
     `ema_decay` > 0 keeps a moving average of the Monet generator's weights in
     `monet_average` (see `recipe.py`).
     """
@@ -55,6 +56,7 @@ class CycleGAN(keras.Model):
         diffaugment: tuple[str, ...],
         photo_negatives: bool,
         cycle_blur: bool,
+        cycle_noise: float,
         ema_decay: float,
         **kwargs,
     ):
@@ -68,6 +70,9 @@ class CycleGAN(keras.Model):
         self.adversarial_loss = adversarial_loss
         self.photo_negatives = photo_negatives
         self.cycle_blur = BinomialBlur(dtype="float32", name="cycle_blur") if cycle_blur else None
+        self.cycle_noise = (
+            keras.layers.GaussianNoise(cycle_noise, dtype="float32", name="cycle_noise") if cycle_noise else None
+        )
         shape = monet_generator.input_shape[1:]
         self.monet_pool = ImagePool(pool_size, shape, name="monet_pool") if pool_size else None
         self.photo_pool = ImagePool(pool_size, shape, name="photo_pool") if pool_size else None
@@ -75,8 +80,8 @@ class CycleGAN(keras.Model):
         self.monet_average = MovingAverage(monet_generator, ema_decay, name="monet_average") if ema_decay else None
 
     def recipe_parts(self) -> list:
-        """The layers with state besides networks and optimisers (image pools, augmentation, average)."""
-        parts = [self.monet_pool, self.photo_pool, self.augment, self.monet_average]
+        """The layers with state besides networks and optimisers (image pools, augmentation, noise, average)."""
+        parts = [self.monet_pool, self.photo_pool, self.augment, self.cycle_noise, self.monet_average]
         return [part for part in parts if part is not None]
 
     def compile(
@@ -166,17 +171,22 @@ class CycleGAN(keras.Model):
         return computed, gradients
 
     def cycle_view(self, fake):
-        """What the other generator gets of a fake on the way back: the fake, or with `cycle_blur` the
-        fake through a fixed [1, 2, 1] blur.
+        """What the other generator gets of a fake on the way back: the fake, through a fixed
+        [1, 2, 1] blur with `cycle_blur`, plus fresh Gaussian noise with `cycle_noise`.
 
         A CycleGAN can pass its cycle test by hiding the photo in a faint
-        period-2 pattern of its painting, invisible to the eye, which the other
-        generator learns to read (Chu et al. 2017). The blur answers that
-        pattern with exactly zero, so hiding the photo there no longer pays,
-        while the painting the discriminator judges, and the one shipped, stay
-        sharp (an output blur would soften them too).
+        pattern of its painting, invisible to the eye, which the other
+        generator learns to read (Chu et al. 2017). The blur answers period-2
+        patterns with exactly zero; the noise drowns any pattern fainter than
+        itself, at every period, so only what the painting shows plainly can
+        bring the photo back. The painting the discriminator judges, and the
+        one shipped, are neither blurred nor noisy.
         """
-        return fake if self.cycle_blur is None else self.cycle_blur(fake)
+        if self.cycle_blur is not None:
+            fake = self.cycle_blur(fake)
+        if self.cycle_noise is not None:
+            fake = self.cycle_noise(tf.cast(fake, "float32"), training=True)
+        return fake
 
     def judge(self, discriminator, real, fake, pool=None, negative=None) -> dict:
         """The discriminator's verdicts (logits), by name, on what it sees in one step.

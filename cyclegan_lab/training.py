@@ -64,6 +64,7 @@ def build_cyclegan(
             diffaugment=config.diffaugment_policies,
             photo_negatives=config.photo_negatives,
             cycle_blur=config.cycle_blur,
+            cycle_noise=config.cycle_noise,
             ema_decay=config.ema_decay,
         )
         per_epoch = steps_per_epoch or config.steps_per_epoch or 300

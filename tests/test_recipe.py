@@ -52,6 +52,9 @@ def test_compact_generator_is_the_unet_with_16_filters_and_fits_in_25_mb():
         dict(crop_size=512),
         dict(generator_filters=0),
         dict(downsamplings=3),
+        dict(cycle_noise=-0.1),
+        dict(cycle_noise=2.0),
+        dict(cycle_noise=float("nan")),
     ],
 )
 def test_bad_recipe_options_are_refused_with_the_options_name(bad):
@@ -110,11 +113,19 @@ PAPER = TrainConfig(
     checkpoint_every=2,
 )
 SHIPPED_RECIPE = PAPER.replace(
-    generator="resnet", residual_blocks=2, diffaugment="translation,cutout,color", photo_negatives=True, ema_decay=0.9
+    generator="resnet",
+    residual_blocks=2,
+    diffaugment="translation,cutout,color",
+    photo_negatives=True,
+    ema_decay=0.9,
+    cycle_blur=True,
+    cycle_noise=0.1,
 )
 
 
-@pytest.mark.parametrize("config", [PAPER, SHIPPED_RECIPE], ids=["paper", "resnet+diffaugment+negatives+ema"])
+@pytest.mark.parametrize(
+    "config", [PAPER, SHIPPED_RECIPE], ids=["paper", "resnet+diffaugment+negatives+ema+cycle-noise"]
+)
 def test_the_papers_recipe_resumes_exactly_pool_and_schedule_included(config, tmp_path):
     rng = np.random.default_rng(1)
     data = LabData(

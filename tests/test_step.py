@@ -87,6 +87,31 @@ def test_with_cycle_blur_the_way_back_sees_a_blurred_fake_and_period_2_patterns_
     assert np.abs(plain.cycle_view(fake + chequer) - plain.cycle_view(fake)).max() > 0.1  # without it, it passes
 
 
+def test_with_cycle_noise_the_way_back_sees_a_fresh_noisy_fake_and_the_discriminator_a_clean_one():
+    """cycle_noise: the other generator gets the fake plus new Gaussian noise of that deviation at every
+    call, so a hidden pattern much fainter than the noise is lost in it; the discriminator judges the fake."""
+    config = TrainConfig(**TINY, generator="resnet", residual_blocks=1, cycle_noise=0.1)
+    cyclegan = build_cyclegan(config)
+    real_monet, real_photo = a_batch(seed=7)
+    fake = cyclegan.monet_generator(real_photo, training=True)
+    first, second = cyclegan.cycle_view(fake), cyclegan.cycle_view(fake)
+    for seen in (first, second):
+        noise = keras.ops.convert_to_numpy(seen - fake)
+        assert abs(noise.std() - 0.1) < 0.01 and abs(noise.mean()) < 0.01
+    assert np.abs(keras.ops.convert_to_numpy(first - second)).max() > 0.1  # fresh noise each time
+
+    rows, columns = np.indices((32, 32))
+    hidden = np.where((rows // 2 + columns // 2) % 2, 0.01, -0.01)[None, :, :, None].astype("float32")
+    change = keras.ops.convert_to_numpy(cyclegan.cycle_view(fake + hidden) - cyclegan.cycle_view(fake))
+    assert np.abs(change).mean() > 5 * np.abs(hidden).mean()  # the hidden pattern drowns in the noise
+
+    verdicts = cyclegan.judge(cyclegan.monet_discriminator, real_monet, fake)
+    clean = cyclegan.monet_discriminator(fake, training=True)
+    np.testing.assert_allclose(verdicts["fake"], clean, atol=1e-5)
+    plain = build_cyclegan(config.replace(cycle_noise=0.0))
+    np.testing.assert_array_equal(plain.cycle_view(fake), fake)  # without it, the fake itself
+
+
 @pytest.mark.parametrize("fixed_filter", ["cycle_blur", "output_notch"])
 def test_a_step_with_a_fixed_filter_trains_in_bfloat16_too(fixed_filter):
     """The blur on the way back, or the notch at the generators' end, computes in float32 inside a
