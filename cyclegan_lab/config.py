@@ -42,6 +42,7 @@ class TrainConfig:
     lambda_cycle: float = 10.0  # LAMBDA: weight of the cycle-consistency loss
     identity_weight: float = 0.5  # identity loss = identity_weight x LAMBDA x mean|y - G(y)|
     adversarial_loss: str = "bce"  # "bce": the lab's cross-entropy; "lsgan": the paper's least squares
+    label_smoothing: float = 0.0  # discriminators aim at 1 - s for real images and s for fakes (e.g. 0.1); 0: none
     pool_size: int = 0  # discriminators also see up to this many past fakes (paper: 50; lab: 0, none)
     diffaugment: str = ""  # augment every discriminator input, e.g. "translation,cutout,color" (Zhao et al. 2020)
     photo_negatives: bool = False  # the Monet discriminator also learns that real photos are not Monets
@@ -64,7 +65,15 @@ class TrainConfig:
         for name in optional_positive:
             _check_int(name, getattr(self, name), allow_none=True)
         check_power_of_two("image_size", self.image_size)
-        for name in ["learning_rate", "lambda_cycle", "beta_1", "identity_weight", "ema_decay", "cycle_noise"]:
+        for name in [
+            "learning_rate",
+            "lambda_cycle",
+            "beta_1",
+            "identity_weight",
+            "ema_decay",
+            "cycle_noise",
+            "label_smoothing",
+        ]:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
                 raise ValueError(f"{name} must be a finite number, got {value!r}")
@@ -77,6 +86,10 @@ class TrainConfig:
             raise ValueError(f"beta_1 must be in [0, 1), got {self.beta_1!r}")
         if not self.identity_weight >= 0:
             raise ValueError(f"identity_weight must be >= 0, got {self.identity_weight!r}")
+        if not 0 <= self.label_smoothing < 0.5:
+            raise ValueError(
+                f"label_smoothing must be in [0, 0.5) (0.1: targets 0.9 and 0.1), got {self.label_smoothing!r}"
+            )
         if not 0 <= self.cycle_noise <= 1:
             raise ValueError(
                 f"cycle_noise is a standard deviation in [0, 1] (images span [-1, 1]), got {self.cycle_noise!r}"

@@ -31,7 +31,8 @@ class CycleGAN(keras.Model):
 
     The settings have no defaults here: `training.build_cyclegan` takes them
     from a `TrainConfig`, their one home. `adversarial_loss` is "bce" (the
-    lab) or "lsgan" (the paper); with `pool_size` > 0 the discriminators learn
+    lab) or "lsgan" (the paper), its discriminator targets 1 - `label_smoothing`
+    and `label_smoothing` (1 and 0 by default); with `pool_size` > 0 the discriminators learn
     from a pool of past fakes (the paper's 50); `diffaugment` (e.g.
     ("translation", "cutout")) augments every image the discriminators see;
     `photo_negatives` shows the Monet discriminator real photos as fakes too;
@@ -52,6 +53,7 @@ class CycleGAN(keras.Model):
         lambda_cycle: float,
         identity_weight: float,
         adversarial_loss: str,
+        label_smoothing: float,
         pool_size: int,
         diffaugment: tuple[str, ...],
         photo_negatives: bool,
@@ -68,6 +70,7 @@ class CycleGAN(keras.Model):
         self.lambda_cycle = lambda_cycle
         self.identity_weight = identity_weight
         self.adversarial_loss = adversarial_loss
+        self.label_smoothing = label_smoothing
         self.photo_negatives = photo_negatives
         self.cycle_blur = BinomialBlur(dtype="float32", name="cycle_blur") if cycle_blur else None
         self.cycle_noise = (
@@ -153,9 +156,11 @@ class CycleGAN(keras.Model):
                 "monet_gen_loss": monet_adversarial + cycle + monet_identity,
                 "photo_gen_loss": photo_adversarial + cycle + photo_identity,
                 "monet_disc_loss": losses.discriminator_loss(
-                    monet["real"], monet["older_fake"], kind, monet["negative"]
+                    monet["real"], monet["older_fake"], kind, monet["negative"], self.label_smoothing
                 ),
-                "photo_disc_loss": losses.discriminator_loss(photo["real"], photo["older_fake"], kind),
+                "photo_disc_loss": losses.discriminator_loss(
+                    photo["real"], photo["older_fake"], kind, label_smoothing=self.label_smoothing
+                ),
             }
             both_generators = monet_adversarial + photo_adversarial + cycle + monet_identity + photo_identity
             generators_loss = replica_share(both_generators)  # on one device: unchanged

@@ -19,7 +19,7 @@ import tensorflow as tf
 
 
 def bce_from_logits(target: float, logits: tf.Tensor) -> tf.Tensor:
-    """mean BCE(target, logits) over all elements; target is 0 ("fake") or 1 ("real")."""
+    """mean BCE(target, logits) over all elements; target is 0 ("fake"), 1 ("real") or between."""
     labels = tf.fill(tf.shape(logits), tf.cast(target, logits.dtype))
     return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits))
 
@@ -38,7 +38,11 @@ ADVERSARIAL = {"bce": bce_from_logits, "lsgan": least_squares}
 
 
 def discriminator_loss(
-    real_logits: tf.Tensor, fake_logits: tf.Tensor, kind: str = "bce", negative_logits: tf.Tensor | None = None
+    real_logits: tf.Tensor,
+    fake_logits: tf.Tensor,
+    kind: str = "bce",
+    negative_logits: tf.Tensor | None = None,
+    label_smoothing: float = 0.0,
 ) -> tf.Tensor:
     """0.5 x (BCE(1, real) + BCE(0, fake)): call real images real and fakes fake.
 
@@ -46,17 +50,22 @@ def discriminator_loss(
     With `negative_logits` (the Monet discriminator's verdicts on real
     photos, Sanakoyeu et al. 2018) the fake term is the mean of BCE(0, fake)
     and BCE(0, negatives): a real photo is not a Monet either, so a generator
-    that hands back its photo unchanged is caught.
+    that hands back its photo unchanged is caught. With `label_smoothing` s
+    the targets are 1 - s and s instead of 1 and 0 (e.g. 0.9 and 0.1): the
+    discriminator is never asked to be certain, so its logits stay moderate
+    and the generator's gradient does not vanish (Salimans et al. 2016 smooth
+    the real side only; many CycleGANs smooth both).
 
     The CycleGAN paper halves it to slow the discriminator down relative to
     the generator. With Adam a constant factor mostly cancels out, so here it
     chiefly puts the discriminator's loss on the generator's scale (log 2 at chance).
     """
     adversarial = ADVERSARIAL[kind]
-    fake = adversarial(0.0, fake_logits)
+    real_target, fake_target = 1.0 - label_smoothing, label_smoothing
+    fake = adversarial(fake_target, fake_logits)
     if negative_logits is not None:
-        fake = 0.5 * (fake + adversarial(0.0, negative_logits))
-    return 0.5 * (adversarial(1.0, real_logits) + fake)
+        fake = 0.5 * (fake + adversarial(fake_target, negative_logits))
+    return 0.5 * (adversarial(real_target, real_logits) + fake)
 
 
 def generator_loss(fake_logits: tf.Tensor, kind: str = "bce") -> tf.Tensor:

@@ -60,6 +60,7 @@ def build_cyclegan(
             lambda_cycle=config.lambda_cycle,
             identity_weight=config.identity_weight,
             adversarial_loss=config.adversarial_loss,
+            label_smoothing=config.label_smoothing,
             pool_size=config.pool_size,
             diffaugment=config.diffaugment_policies,
             photo_negatives=config.photo_negatives,

@@ -31,6 +31,25 @@ def test_a_confident_right_discriminator_has_low_loss_and_a_fooled_one_high():
     assert float(discriminator_loss(-sure, sure)) > 7.9
 
 
+@pytest.mark.parametrize("kind", ["bce", "lsgan"])
+def test_with_label_smoothing_the_discriminator_is_best_at_90_percent_not_certain(kind):
+    """label_smoothing=0.1: targets 0.9 and 0.1, so the loss is lowest where the discriminator says 90% real
+    for real images and 10% for fakes (logit +-log 9 for BCE, 0.9 and 0.1 for LSGAN) and more certainty costs."""
+    best = np.log(9.0) if kind == "bce" else 0.4  # LSGAN's targets are 0.9 and 0.1: a shift of 0.4 from 0.5
+    centre = 0.0 if kind == "bce" else 0.5
+    real = np.full((1, 30, 30, 1), centre + best, "float32")
+    fake = np.full((1, 30, 30, 1), centre - best, "float32")
+    losses = [float(discriminator_loss(real + d, fake - d, kind, label_smoothing=0.1)) for d in (-0.3, 0.0, 0.3)]
+    assert losses[1] < losses[0] and losses[1] < losses[2]
+    rng = np.random.default_rng(2)
+    real, fake = rng.normal(size=(2, 2, 30, 30, 1)).astype("float32")
+    if kind == "bce":
+        expected = 0.5 * (bce_with_logits(0.9, real) + bce_with_logits(0.1, fake))
+        assert float(discriminator_loss(real, fake, label_smoothing=0.1)) == pytest.approx(expected, rel=1e-5)
+    unsmoothed = float(discriminator_loss(real, fake, kind))
+    assert float(discriminator_loss(real, fake, kind, label_smoothing=0.0)) == unsmoothed
+
+
 def test_generator_loss_is_bce_against_real():
     fake = np.array([[[[2.0]], [[-1.0]]]], "float32")
     expected = np.mean([np.log1p(np.exp(-2.0)), np.log1p(np.exp(1.0))])

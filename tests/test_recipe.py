@@ -55,6 +55,8 @@ def test_compact_generator_is_the_unet_with_16_filters_and_fits_in_25_mb():
         dict(cycle_noise=-0.1),
         dict(cycle_noise=2.0),
         dict(cycle_noise=float("nan")),
+        dict(label_smoothing=0.5),
+        dict(label_smoothing=-0.1),
     ],
 )
 def test_bad_recipe_options_are_refused_with_the_options_name(bad):

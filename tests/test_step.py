@@ -13,7 +13,7 @@ import tensorflow as tf
 from cyclegan_lab import checkpoints
 from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.cyclegan import LOSS_NAMES, batched
-from cyclegan_lab.losses import cycle_loss, generator_loss, identity_loss
+from cyclegan_lab.losses import cycle_loss, discriminator_loss, generator_loss, identity_loss
 from cyclegan_lab.machinery import precision
 from cyclegan_lab.models import BinomialBlur
 from cyclegan_lab.recipe import LinearDecay
@@ -110,6 +110,24 @@ def test_with_cycle_noise_the_way_back_sees_a_fresh_noisy_fake_and_the_discrimin
     np.testing.assert_allclose(verdicts["fake"], clean, atol=1e-5)
     plain = build_cyclegan(config.replace(cycle_noise=0.0))
     np.testing.assert_array_equal(plain.cycle_view(fake), fake)  # without it, the fake itself
+
+
+def test_label_smoothing_reaches_both_discriminators_losses_in_the_step():
+    config = TrainConfig(**TINY, generator="resnet", residual_blocks=1, adversarial_loss="lsgan", label_smoothing=0.1)
+    cyclegan = build_cyclegan(config)
+    for D in (cyclegan.monet_discriminator, cyclegan.photo_discriminator):  # noqa: N806
+        last = D.layers[-1]
+        last.bias.assign(last.bias + 3.0)  # a discriminator sure of "real", where smoothing changes the loss
+    real_monet, real_photo = a_batch(seed=5)
+    computed, _ = cyclegan.compute_gradients(real_monet, real_photo)
+    for name, D, real, fake in [  # noqa: N806
+        ("monet_disc_loss", cyclegan.monet_discriminator, real_monet, cyclegan.monet_generator(real_photo)),
+        ("photo_disc_loss", cyclegan.photo_discriminator, real_photo, cyclegan.photo_generator(real_monet)),
+    ]:
+        real_logits, fake_logits = D(real, training=True), D(fake, training=True)
+        smoothed = discriminator_loss(real_logits, fake_logits, "lsgan", label_smoothing=0.1)
+        np.testing.assert_allclose(float(computed[name]), float(smoothed), rtol=1e-4, err_msg=name)
+        assert abs(float(discriminator_loss(real_logits, fake_logits, "lsgan")) - float(smoothed)) > 0.05  # it matters
 
 
 @pytest.mark.parametrize("fixed_filter", ["cycle_blur", "output_notch"])
