@@ -223,7 +223,7 @@ class HeldOutMonitor(keras.callbacks.Callback):
 
     Writes `folder/previews/step-NNNNNN.png` (the first `shown` photos above
     their Monet versions) and appends a row to `folder/held_out.csv`: step,
-    chequerboard, copy, composition, palette, kid, gap_closed (see
+    chequerboard, copy, composition, palette, fine_detail, kid, gap_closed (see
     `scores.held_out_measures`); with `save_paintings`, also all the painted
     photos as `folder/previews/step-NNNNNN.npy` (uint8).
     """

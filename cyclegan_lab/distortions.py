@@ -6,6 +6,7 @@ and returns the same shape, so a measure can be asked: are blurred photos,
 photos with a chequerboard, or photos with one texture stamped over them
 closer to Monet's paintings than the photos themselves? (They should not be.)
 Is a colour transfer of the photos to Monet's palette a little closer? (It should.)
+`low_pass` removes only the finest detail, to ask how much a measure cares for it.
 """
 
 from __future__ import annotations
@@ -44,3 +45,18 @@ def colour_transfer(images: np.ndarray, paintings: np.ndarray) -> np.ndarray:
     target_mean, target_std = paintings.mean(axis=(0, 1, 2)), paintings.std(axis=(0, 1, 2))
     mean, std = x.mean(axis=(1, 2), keepdims=True), x.std(axis=(1, 2), keepdims=True) + 1e-6
     return np.clip((x - mean) / std * target_std + target_mean, 0, 255).astype(np.uint8)
+
+
+def low_pass(images: np.ndarray, cutoff: float = 0.4) -> np.ndarray:
+    """Keep only the spatial frequencies below `cutoff` cycles per pixel (a sharp cut in the Fourier domain).
+
+    0.5 cycles per pixel is the finest pattern a pixel grid holds (period 2);
+    `cutoff=0.4` removes periods under 2.5 pixels and leaves everything wider
+    as it was: a photo that looks the same at arm's length, minus its crispest
+    grain and edges.
+    """
+    x = np.asarray(images, np.float64)
+    rows, columns = np.fft.fftfreq(x.shape[1]), np.fft.fftfreq(x.shape[2])
+    keep = np.hypot(rows[:, None], columns[None, :]) < cutoff
+    kept = np.fft.ifft2(np.fft.fft2(x, axes=(1, 2)) * keep[None, :, :, None], axes=(1, 2)).real
+    return np.clip(np.round(kept), 0, 255).astype(np.uint8)

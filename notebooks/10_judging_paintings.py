@@ -42,6 +42,7 @@ HELD_OUT_FROM = 1200  # the first unseen photo (the shipped run trained on the f
 import inspect
 import os
 
+import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import Code, display
 
@@ -197,6 +198,58 @@ show_images([*photos[:4], *painted[:4]], ["unseen photo"] * 4 + ["shipped genera
 # Look at the pictures, then at the numbers: a measure that disagrees with what you see is the one
 # to mend.
 #
+# ## Where the distance comes from: the finest detail
+#
+# Why would a generator that keeps every shape of the photo and moves its colours towards Monet's
+# end up *further* from the paintings than the photo? Compare the spectra: how much power each set
+# has at each spatial frequency, from the widest shapes (left) to patterns two pixels wide (0.5
+# cycles per pixel, right), as a share of the photos' own:
+
+# %%
+frequencies, photo_power = scores.radial_power(photos)
+figure, axis = plt.subplots(figsize=(7, 3.5))
+for name, images in [("Monet's paintings", paintings), ("shipped generator", painted),
+                     ("blurred photos", spoiled["blurred"])]:
+    axis.semilogy(frequencies, scores.radial_power(images)[1] / photo_power, label=name)
+axis.axhline(1, color="grey", lw=0.8, label="photos")
+axis.set(xlabel="spatial frequency (cycles per pixel)", ylabel="power / the photos' power", ylim=(1e-3, 10))
+axis.legend()
+plt.show()
+kept = {"paintings": scores.fine_detail(paintings, photos), "shipped": scores.fine_detail(painted, photos)}
+print(f"finest octave (above 0.4 cycles per pixel) as a share of the photos': paintings {kept['paintings']:.2f}, "
+      f"shipped generator {kept['shipped']:.2f}")
+
+# %% [markdown]
+# Monet's canvases keep much of a photo's finest octave: grain, crisp edges, the edges of strokes.
+# Does the classifier care about that octave alone? Take it out of the photos (`distortions.low_pass`,
+# nothing wider changes), and give it back to the generator's paintings:
+
+# %%
+without_fine = distortions.low_pass(photos, cutoff=0.4)
+fine_octave = photos.astype(float) - without_fine
+given_back = np.clip(painted + fine_octave, 0, 255).astype(np.uint8)
+gap = lambda value: (start - value) / (start - floor)
+octave = {"photos without their finest octave": without_fine, "shipped generator": painted,
+          "shipped generator + the photos' finest octave": given_back}
+octave_kid = {name: kid_to_monet(images) for name, images in octave.items()}
+for name, value in octave_kid.items():
+    print(f"{name:>46}: KID x 1000 {value:6.1f}, {gap(value):5.0%} of the gap closed")
+removed, shipped_alone, with_octave = octave_kid.values()
+print(f"without their finest octave, photos are further from Monet: {removed > start}")
+print(f"the photos' finest octave given to the generator's paintings moves the gap closed by "
+      f"{100 * (gap(with_octave) - gap(shipped_alone)):+.0f} points")
+show_images([photos[0], without_fine[0], painted[0], given_back[0]],
+            ["photo", "finest octave removed", "shipped generator", "+ photo's finest octave"], ncols=4, size=2.6)
+
+# %% [markdown]
+# Look at the second picture: at arm's length it is the photo, and the first line says what the
+# classifier's features make of it. They care about the finest octave, and a painting has its own
+# there: canvas grain and the edges of strokes. The last line says whether the photo's grain is what
+# the generator's paintings lack. A generator has to draw a *painting's* finest octave, not copy the
+# photo's nor leave it empty. Only its layers at full resolution can draw it (the shipped one
+# reaches them through an upsampling that repeats each pixel), and only the discriminator, judging
+# against Monet's canvases, can teach them what to draw.
+#
 # ## Enter the competition
 #
 # The lab comes from Kaggle's "I'm Something of a Painter Myself". It ranks 7,000 to 10,000 Monet-style
@@ -273,6 +326,24 @@ a_features, b_features = rng.normal(size=(20, 8)), rng.normal(0.5, 1.0, size=(20
 expected = kid(a_features, b_features, subsets=1, subset_size=20)[0]  # a subset of all 20 is the whole set
 print(f"scores.kid on the whole sets: {expected:.6f}")
 check(my_mmd(a_features, b_features), expected, "within-set means leave out the diagonal; between-set means do not")
+
+# %% [markdown]
+# **Exercise 3 (predict, then run).** Take the finest octave out of Monet's own paintings (the half
+# that is not the reference). Will KID put them `"closer"` to the reference paintings than they were,
+# or `"further"`?
+
+# %%
+low_passed_monet_answer = None  # "closer" or "further"
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution: further. The reference paintings have their canvas grain and stroke edges; without
+# them, the other half looks to the features like soft reproductions, not like Monet's canvases.
+low_passed_monet_answer = "further"
+
+# %%
+low_passed_kid = kid_to_monet(distortions.low_pass(floor_set, cutoff=0.4))
+print(f"KID x 1000: paintings without their finest octave {low_passed_kid:.1f}, as they are {floor:.1f}")
+check(low_passed_monet_answer, "closer" if low_passed_kid < floor else "further")
 
 # %% [markdown]
 # ## Further reading

@@ -105,6 +105,10 @@ EXPECTED_TEXT = {
         "blurred: KID says no closer to Monet than the photos: True",
         "of the gap closed",
         "copies of the training paintings are caught as memorised (d < 0.1): True",
+        "finest octave (above 0.4 cycles per pixel) as a share of the photos': paintings ",
+        "without their finest octave, photos are further from Monet: ",
+        "finest octave given to the generator's paintings moves the gap closed by ",
+        "KID x 1000: paintings without their finest octave ",
         "Correct!",
     ],
 }

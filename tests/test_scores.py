@@ -9,9 +9,11 @@ from cyclegan_lab.scores import (
     composition_similarity,
     copy_distance,
     fid,
+    fine_detail,
     kid,
     painting_gap,
     palette_distance,
+    radial_power,
     style_features,
     style_kid,
 )
@@ -64,6 +66,34 @@ def test_chequerboard_ratio_sees_period_two_noise_and_nothing_else(images):
     assert chequerboard_ratio(blurred, photo) < 1.0  # smoothing removes period-2 energy
     stripes = np.clip(photo.astype(int) + np.where(rows % 2, 6, -6)[None, :, :, None], 0, 255).astype(np.uint8)
     assert chequerboard_ratio(stripes, photo) > 1.5  # one-pixel stripes are period 2 too
+
+
+def test_fine_detail_is_1_for_the_photos_near_0_when_blurred_and_above_1_with_grain(images):
+    _, photo = images
+    from cyclegan_lab import distortions
+
+    assert fine_detail(photo, photo) == pytest.approx(1.0)
+    assert fine_detail(distortions.blur(photo), photo) < 0.25  # what is left is rounding to whole grey levels
+    noise = np.random.default_rng(0).normal(0, 8, photo.shape)
+    assert fine_detail(np.clip(photo + noise, 0, 255).astype(np.uint8), photo) > 1.5  # grain is fine detail
+
+
+def test_low_pass_removes_the_finest_octave_and_leaves_wider_patterns(images):
+    from cyclegan_lab.distortions import low_pass
+
+    _, photo = images
+    rows, columns = np.indices(photo.shape[1:3])
+    coarse = np.clip(photo.astype(int) + np.where((rows // 4 + columns // 4) % 2, 20, -20)[None, :, :, None], 0, 255)
+    fine = np.clip(coarse + np.where((rows + columns) % 2, 20, -20)[None, :, :, None], 0, 255).astype(np.uint8)
+    filtered = low_pass(fine, cutoff=0.4)
+    assert filtered.shape == fine.shape and filtered.dtype == np.uint8
+    assert fine_detail(filtered, photo) < 0.25  # the chequerboard and the photos' own finest detail are gone
+    assert fine_detail(fine, photo) > 10
+    frequencies, before = radial_power(fine)
+    _, after = radial_power(filtered)
+    wide = frequencies < 0.3  # the 8-pixel squares (1/8 cycle per pixel) and the photo's shapes stay
+    np.testing.assert_allclose(after[wide], before[wide], rtol=0.05)
+    assert (after[frequencies > 0.42] < 0.05 * before[frequencies > 0.42]).all()
 
 
 def test_copy_distance_is_zero_for_a_copy():
@@ -120,7 +150,16 @@ def test_held_out_monitor_saves_previews_and_measures(images, tmp_path):
     monitor.on_train_batch_end(1)  # not a multiple of 2: nothing
     rows = list(csv.DictReader(open(tmp_path / "held_out.csv")))
     assert [row["step"] for row in rows] == ["2"]
-    assert set(rows[0]) == {"step", "chequerboard", "copy", "composition", "palette", "kid", "gap_closed"}
+    assert set(rows[0]) == {
+        "step",
+        "chequerboard",
+        "copy",
+        "composition",
+        "palette",
+        "fine_detail",
+        "kid",
+        "gap_closed",
+    }
     assert float(rows[0]["copy"]) > 0
     assert (tmp_path / "previews" / "step-000002.png").stat().st_size > 1000
     painted = np.load(tmp_path / "previews" / "step-000002.npy")  # every painted photo, for measures computed later
@@ -169,6 +208,15 @@ def test_imagenet_kid_agrees_with_the_eye_on_spoiled_photos(unseen):
     assert score(distortions.chequerboard(photos)) > start
     assert score(distortions.stamp_texture(photos, floor_set[0])) > 0.97 * start
     assert score(distortions.colour_transfer(photos, paintings)) < start
+
+
+def test_monet_paintings_hold_less_fine_detail_than_photos_but_far_more_than_a_blur(unseen):
+    """At full size (256), Monet's paintings keep about two thirds of the photos' finest octave."""
+    from cyclegan_lab import distortions
+
+    photos, paintings, _, _ = unseen
+    assert 0.4 < fine_detail(paintings, photos) < 0.95
+    assert fine_detail(distortions.blur(photos), photos) < 0.5 * fine_detail(paintings, photos)
 
 
 def test_the_style_proxy_is_blind_where_imagenet_kid_sees(unseen):
