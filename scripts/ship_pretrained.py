@@ -110,7 +110,8 @@ def main() -> None:
         "composition: correlation of the light and dark layout with the photo's, 1 = kept; "
         "palette: colour distance to the paintings, 0-255; fine_detail: power above 0.4 cycles per pixel over the "
         "photos', 1 = as crisp, 0 = a blur (Monet's paintings: about 0.7); "
-        "kid: KID x 1000 on ImageNet features against half the paintings, lower is more Monet-like; gap_closed: the share of the photos-to-paintings KID closed):"
+        "kid: KID x 1000 on ImageNet features against half the paintings, lower is more Monet-like; "
+        "gap_closed: the share of the photos-to-paintings KID closed):"
     )
     columns = list(next(iter(table.values())))
     print("| | " + " | ".join(columns) + " |\n|---" + "|---" * len(columns) + "|")
