@@ -30,7 +30,7 @@ class TrainConfig:
     output_notch: bool = False  # resnet: end with a fixed Fourier notch that removes period-2 patterns, nothing else
     cycle_blur: bool = False  # each generator sees the other's fakes through a fixed [1, 2, 1] blur on the cycle
     cycle_noise: float = 0.0  # ... and with Gaussian noise of this standard deviation added (e.g. 0.1); 0: none
-    upsampling: str = "auto"  # "transposed" convolutions, "resize" (nearest x2 + 3x3 conv); auto: resize for resnet
+    upsampling: str = "auto"  # "transposed", "resize" (nearest x2, 3x3 conv), "subpixel"; auto: resnet resize
     crop_size: int | None = None  # train on random crop_size x crop_size patches (None: whole images); faster
     batch_size: int = 1  # images per domain per step on each replica (lab: 1); global batch = batch_size x replicas
     epochs: int = 1  # passes over the data
@@ -114,6 +114,8 @@ class TrainConfig:
             raise ValueError(f"ema_decay must be in [0, 1) (0: no moving average), got {self.ema_decay!r}")
         if self.decay_epochs > self.epochs:
             raise ValueError(f"decay_epochs ({self.decay_epochs}) cannot exceed epochs ({self.epochs})")
+        if self.upsampling == "subpixel" and self.generator != "resnet":
+            raise ValueError(f"upsampling='subpixel' is built for the resnet generator only, not {self.generator!r}")
         if self.crop_size is not None:
             check_power_of_two("crop_size", self.crop_size, largest=self.image_size)
 
@@ -124,7 +126,7 @@ class TrainConfig:
 
     @property
     def upsampling_mode(self) -> str:
-        """ "transposed" or "resize": upsampling, with auto resolved (resize for the ResNet)."""
+        """ "transposed", "resize" or "subpixel": upsampling, with auto resolved (resize for the ResNet)."""
         if self.upsampling != "auto":
             return self.upsampling
         return "resize" if self.generator == "resnet" else "transposed"
@@ -156,7 +158,7 @@ class TrainConfig:
 
 CHOICES = {
     "generator": ("unet", "compact", "resnet"),
-    "upsampling": ("auto", "transposed", "resize"),
+    "upsampling": ("auto", "transposed", "resize", "subpixel"),
     "adversarial_loss": ("bce", "lsgan"),
     "precision": ("auto", "float32", "bfloat16"),
 }

@@ -23,6 +23,7 @@ The lab trains four networks. Their names, and the paper's (Zhu et al. 2017):
 from __future__ import annotations
 
 import keras
+import numpy as np
 from keras import layers
 
 from .config import check_power_of_two
@@ -224,6 +225,52 @@ class NyquistNotch(layers.Layer):
         return {**super().get_config(), "reach": self.reach}
 
 
+class PixelShuffle(layers.Layer):
+    """(b, h, w, 4c) -> (b, 2h, 2w, c): each pixel's four channel groups become its 2x2 block.
+
+    Group a * 2 + c (a, c in {0, 1}) lands at row offset a, column offset c:
+    a convolution that computes 4c channels followed by this layer is a
+    *sub-pixel convolution* (Shi et al. 2016), which draws each of the four
+    pixels of a block with its own kernel.
+    """
+
+    def call(self, x):
+        b, h, w = keras.ops.shape(x)[0], keras.ops.shape(x)[1], keras.ops.shape(x)[2]
+        c = x.shape[-1] // 4
+        x = keras.ops.reshape(x, (b, h, w, 2, 2, c))
+        x = keras.ops.transpose(x, (0, 1, 3, 2, 4, 5))  # (b, h, a, w, c', c)
+        return keras.ops.reshape(x, (b, 2 * h, 2 * w, c))
+
+    def compute_output_shape(self, shape):
+        grow = lambda side: None if side is None else 2 * side
+        return (shape[0], grow(shape[1]), grow(shape[2]), shape[3] // 4)
+
+
+def subpixel_kernel(resize_kernel: np.ndarray) -> np.ndarray:
+    """The sub-pixel convolution kernel (3, 3, in, 4 x out) that computes what a nearest-neighbour x2
+    resize followed by the 3x3 convolution `resize_kernel` (3, 3, in, out) computes.
+
+    After the resize, the 3x3 window of output row 2i reads input rows
+    i - 1, i, i (taps 0, 1, 2) and that of row 2i + 1 reads i, i, i + 1: each
+    of a block's four pixels sees a 2x2 window of the input, with some taps
+    summed. Away from the border the two layers agree exactly (Aitken et
+    al. 2017 start sub-pixel convolutions this way, free of chequerboards);
+    training can then give each pixel of a block its own kernel, which a
+    resize-convolution cannot, and draw the finest detail.
+    """
+    tap_row = {0: (0, 1, 1), 1: (1, 1, 2)}  # for an even (0) or odd (1) output row: where each tap lands
+    k = np.asarray(resize_kernel)
+    out = k.shape[3]
+    kernel = np.zeros((3, 3, k.shape[2], 4 * out), k.dtype)
+    for a in (0, 1):
+        for c in (0, 1):
+            group = slice((a * 2 + c) * out, (a * 2 + c + 1) * out)
+            for u in range(3):
+                for v in range(3):
+                    kernel[tap_row[a][u], tap_row[c][v], :, group] += k[u, v]
+    return kernel
+
+
 def _conv_norm_relu(x, filters: int, size: int, strides: int = 1, relu: bool = True):
     """Reflection padding, a bias-free convolution, instance norm (gamma starts at 1), ReLU."""
     x = ReflectionPadding(size // 2)(x)
@@ -261,11 +308,18 @@ def build_resnet_generator(
     so the blocks have room to paint strokes (about 4x the arithmetic of
     the quarter-size blocks at the same channels).
 
+    `upsampling` is "resize" (nearest x2, then a 3x3 convolution), "transposed"
+    (a stride-2 transposed convolution) or "subpixel" (a 3x3 convolution to
+    four times the channels, then `PixelShuffle`; `subpixel_kernel` turns a
+    resize-convolution's kernel into one, so a resize-trained generator can
+    warm-start it).
+
     `output_blur=True` ends with a fixed `BinomialBlur` (no weights), so the
     output holds no period-2 patterns; `output_notch=True` ends with a
     `NyquistNotch` (no weights either), which removes them and blurs nothing.
     """
-    resize = _resize(upsampling)
+    if upsampling not in ("transposed", "resize", "subpixel"):
+        raise ValueError(f"upsampling must be 'transposed', 'resize' or 'subpixel', got {upsampling!r}")
     if downsamplings not in (1, 2):
         raise ValueError(f"downsamplings must be 1 or 2, got {downsamplings!r}")
     side = None if any_size else image_size
@@ -278,8 +332,14 @@ def build_resnet_generator(
     for _ in range(residual_blocks):
         x = layers.Add()([x, _conv_norm_relu(_conv_norm_relu(x, channels, 3), channels, 3, relu=False)])
     for f in [*widths[-2::-1], filters]:  # back up: 2f, then f (or just f from half size)
-        if resize:
+        if upsampling == "resize":
             x = _conv_norm_relu(layers.UpSampling2D(2, interpolation="nearest")(x), f, 3)
+        elif upsampling == "subpixel":
+            conv = layers.Conv2D(4 * f, 3, use_bias=False)
+            x = conv(ReflectionPadding(1)(x))
+            resize_kernel = keras.ops.convert_to_numpy(weight_init()((3, 3, conv.kernel.shape[2], f)))
+            conv.kernel.assign(subpixel_kernel(resize_kernel))  # starts as a resize-convolution: no chequerboard
+            x = layers.ReLU()(instance_norm("ones")(PixelShuffle()(x)))
         else:
             x = layers.Conv2DTranspose(
                 f, 3, strides=2, padding="same", kernel_initializer=weight_init(), use_bias=False

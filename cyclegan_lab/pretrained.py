@@ -54,7 +54,7 @@ import numpy as np
 from .config import TrainConfig
 from .machinery.download import DownloadError, Remote, cache_dir, download, extract_tar
 from .machinery.files import atomic_save, atomic_write
-from .models import generator_for
+from .models import generator_for, subpixel_kernel
 
 PRETRAINED_ENV = "CYCLEGAN_LAB_PRETRAINED"
 PACKAGE_FOLDER = pathlib.Path(__file__).resolve().parent / "pretrained"
@@ -136,7 +136,10 @@ def warm_start(cyclegan, folder=None) -> None:
     This is how a long training goes on where no checkpoint survives, from
     exported weights alone: the discriminators relearn within a few hundred
     steps, the generators keep what they learnt. The shipped networks must
-    be the ones the run builds (ValueError otherwise).
+    be the ones the run builds (ValueError otherwise), except that a
+    resize-convolution may start a sub-pixel convolution (`models.subpixel_kernel`):
+    the generator then paints as before, and training can teach its last
+    layers the finest detail.
     """
     if not (shipped_folder(folder) / "photo.weights.h5").is_file():
         raise PretrainedNotFoundError(
@@ -145,16 +148,26 @@ def warm_start(cyclegan, folder=None) -> None:
         )
     for name, network in [("monet", cyclegan.monet_generator), ("photo", cyclegan.photo_generator)]:
         shipped = _load_shipped(name, folder)
-        if [tuple(w.shape) for w in shipped.weights] != [tuple(w.shape) for w in network.weights]:
+        weights = [_carried_over(w, target.shape) for w, target in zip(shipped.get_weights(), network.weights)]
+        if len(shipped.weights) != len(network.weights) or any(w is None for w in weights):
             raise ValueError(
                 f"The shipped {name!r} generator ({shipped.count_params():,} weights) is not the network this run "
                 f"builds ({network.count_params():,}): warm-start only a run of the shipped model's config "
-                f"(see {name}.json)."
+                f"(see {name}.json), or that config with upsampling='subpixel'."
             )
-        network.set_weights(shipped.get_weights())
+        network.set_weights(weights)
     if getattr(cyclegan, "monet_average", None) is not None:
         for average, weight in zip(cyclegan.monet_average.averages, cyclegan.monet_generator.trainable_weights):
             average.assign(weight)
+
+
+def _carried_over(weight: np.ndarray, shape) -> np.ndarray | None:
+    """A shipped weight for a variable of `shape`: itself, its sub-pixel kernel, or None if neither fits."""
+    if tuple(weight.shape) == tuple(shape):
+        return weight
+    if weight.ndim == 4 and weight.shape[:2] == (3, 3) and tuple(shape) == (*weight.shape[:3], 4 * weight.shape[3]):
+        return subpixel_kernel(weight)
+    return None
 
 
 def generator_from_info(info: dict, name: str) -> keras.Model:

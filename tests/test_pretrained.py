@@ -284,6 +284,28 @@ def test_a_new_run_warm_starts_its_generators_from_the_shipped_pair(tmp_path):
         warm_start(wider, folder=tmp_path)
 
 
+def test_a_resize_trained_pair_warm_starts_a_subpixel_run_that_paints_as_before(tmp_path):
+    """upsampling='subpixel' may start from a shipped resize-convolution pair: each upsampling kernel
+    becomes its sub-pixel kernel (4x the outputs), and the generators paint as before, but for the
+    border pixels that the two layers pad differently."""
+    from cyclegan_lab.pretrained import warm_start
+    from cyclegan_lab.training import build_cyclegan
+
+    config = TrainConfig(image_size=32, generator="resnet", generator_filters=4, residual_blocks=1, downsamplings=1)
+    shipped_run = build_cyclegan(config.replace(seed=1))
+    for name, network in [("monet", shipped_run.monet_generator), ("photo", shipped_run.photo_generator)]:
+        export_generator(network, tmp_path, name, {"config": config.to_dict()})
+    run = build_cyclegan(config.replace(upsampling="subpixel"))
+    assert run.monet_generator.count_params() > shipped_run.monet_generator.count_params()
+    x = photos(2, 32, 32, 3)
+    pairs = [(run.monet_generator, shipped_run.monet_generator), (run.photo_generator, shipped_run.photo_generator)]
+    unrelated = [np.abs(np.asarray(new(x)) - np.asarray(old(x))).mean() for new, old in pairs]
+    warm_start(run, folder=tmp_path)
+    for (new, old), before in zip(pairs, unrelated):
+        difference = np.abs(np.asarray(new(x)) - np.asarray(old(x)))
+        assert difference.mean() < 0.25 * before and difference[:, 6:-6, 6:-6].max() < 0.05, new.name
+
+
 def test_a_warm_start_without_a_shipped_partner_says_what_is_missing(tmp_path):
     from cyclegan_lab.pretrained import warm_start
     from cyclegan_lab.training import build_cyclegan

@@ -15,7 +15,15 @@ from cyclegan_lab import checkpoints
 from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.data import DataFolders, LabData, make_dataset
 from cyclegan_lab.losses import discriminator_loss, generator_loss
-from cyclegan_lab.models import build_generator, build_resnet_generator, generator_for, upsample
+from cyclegan_lab.models import (
+    PixelShuffle,
+    ReflectionPadding,
+    build_generator,
+    build_resnet_generator,
+    generator_for,
+    subpixel_kernel,
+    upsample,
+)
 from cyclegan_lab.recipe import DiffAugment, ImagePool, LinearDecay, MovingAverage
 from cyclegan_lab.training import build_cyclegan, train
 
@@ -57,6 +65,7 @@ def test_compact_generator_is_the_unet_with_16_filters_and_fits_in_25_mb():
         dict(cycle_noise=float("nan")),
         dict(label_smoothing=0.5),
         dict(label_smoothing=-0.1),
+        dict(upsampling="subpixel", generator="unet"),
     ],
 )
 def test_bad_recipe_options_are_refused_with_the_options_name(bad):
@@ -289,3 +298,39 @@ def test_the_nyquist_notch_removes_period_two_patterns_and_keeps_everything_wide
     np.testing.assert_allclose(
         keras.ops.convert_to_numpy(clean(x)), keras.ops.convert_to_numpy(NyquistNotch()(plain(x))), atol=1e-6
     )
+
+
+def test_a_subpixel_convolution_started_from_a_resize_convolution_computes_the_same_and_can_do_more():
+    """subpixel_kernel(k) followed by PixelShuffle equals nearest x2 + the 3x3 convolution k away from the
+    border; a sub-pixel kernel of its own draws each pixel of a 2x2 block differently, a resize one cannot."""
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, (2, 16, 16, 5)).astype("float32")
+    k = rng.normal(size=(3, 3, 5, 4)).astype("float32")
+    resized = keras.ops.conv(ReflectionPadding(1)(keras.layers.UpSampling2D(2)(x)), k)
+    shuffled = PixelShuffle()(keras.ops.conv(ReflectionPadding(1)(x), subpixel_kernel(k)))
+    assert shuffled.shape == resized.shape == (2, 32, 32, 4)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(shuffled)[:, 1:-1, 1:-1], resized[:, 1:-1, 1:-1], atol=1e-5)
+
+    groups = np.arange(4 * 3, dtype="float32").reshape(1, 1, 1, 12)  # group a * 2 + c goes to row a, column c
+    block = keras.ops.convert_to_numpy(PixelShuffle()(groups))[0]
+    np.testing.assert_array_equal(block[:, :, 0], [[0, 3], [6, 9]])
+    flat = np.full((1, 8, 8, 5), 0.5, "float32")
+    own = rng.normal(size=(3, 3, 5, 16)).astype("float32")
+    free = keras.ops.convert_to_numpy(PixelShuffle()(keras.ops.conv(flat, own)))
+    assert free[0, 2:-2, 2:-2].std(axis=(0, 1)).min() > 1e-2  # its own kernel per pixel: detail finer than 2 px
+
+
+def test_the_subpixel_resnet_starts_as_a_resize_convolution_and_keeps_any_size():
+    """A fresh sub-pixel generator is initialised like a resize-convolution (no chequerboard at the start)."""
+    generator = build_resnet_generator(
+        image_size=64, filters=8, residual_blocks=1, upsampling="subpixel", any_size=True, downsamplings=1
+    )
+    fakes = generator(tf.random.stateless_uniform((2, 48, 80, 3), (0, 3), -1, 1))
+    assert fakes.shape == (2, 48, 80, 3)
+    conv = next(layer for layer in generator.layers if isinstance(layer, keras.layers.Conv2D) and layer.filters == 32)
+    kernel = keras.ops.convert_to_numpy(conv.kernel)
+    groups = [kernel[..., g * 8 : (g + 1) * 8] for g in range(4)]
+    np.testing.assert_allclose(groups[0].sum(axis=(0, 1)), groups[3].sum(axis=(0, 1)), atol=1e-6)  # same taps
+    assert np.abs(groups[0] - groups[3]).max() > 1e-3  # placed for each pixel of the block
+    with pytest.raises(ValueError, match="upsampling"):
+        build_resnet_generator(image_size=64, filters=8, upsampling="bilinear")

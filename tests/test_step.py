@@ -130,17 +130,20 @@ def test_label_smoothing_reaches_both_discriminators_losses_in_the_step():
         assert abs(float(discriminator_loss(real_logits, fake_logits, "lsgan")) - float(smoothed)) > 0.05  # it matters
 
 
-@pytest.mark.parametrize("fixed_filter", ["cycle_blur", "output_notch"])
-def test_a_step_with_a_fixed_filter_trains_in_bfloat16_too(fixed_filter):
-    """The blur on the way back, or the notch at the generators' end, computes in float32 inside a
-    bfloat16 step (forced, so an AVX2 CPU tests this path too): finite losses, and every network moves."""
+@pytest.mark.parametrize(
+    "setting", [dict(cycle_blur=True), dict(output_notch=True), dict(upsampling="subpixel")], ids=str
+)
+def test_a_step_with_a_fixed_filter_or_subpixel_upsampling_trains_in_bfloat16_too(setting):
+    """The blur on the way back and the notch at the generators' end compute in float32 inside a
+    bfloat16 step, and the sub-pixel upsampling trains there too (forced, so an AVX2 CPU tests this
+    path): finite losses, and every network moves."""
     config = TrainConfig(
         image_size=32,
         generator="resnet",
         generator_filters=4,
         residual_blocks=1,
         precision="bfloat16",
-        **{fixed_filter: True},
+        **setting,
     )
     cyclegan = build_cyclegan(config)
     before = {name: [w.copy() for w in network.get_weights()] for name, network, _ in cyclegan.pairs()}
