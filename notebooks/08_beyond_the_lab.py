@@ -54,7 +54,7 @@ import tensorflow as tf
 
 from cyclegan_lab import build_generator, find_data, load_folder, normalize, scores, show_images
 from cyclegan_lab.exercises import check
-from cyclegan_lab.models import build_resnet_generator, weight_init
+from cyclegan_lab.models import PixelShuffle, build_resnet_generator, subpixel_kernel, weight_init
 from cyclegan_lab.parameters import check_parameter
 
 DATA_DIR = check_parameter("DATA_DIR", DATA_DIR, path=True, optional=True)
@@ -254,6 +254,22 @@ plt.show()
 # Training can learn to balance the taps, but nothing forces it to; notebook 9 measures the shipped
 # generator (a ResNet) for chequerboards. `TrainConfig(upsampling="resize")` builds either generator
 # with resize-convolutions; the ResNet uses them by default.
+#
+# Resize-convolution pays for its safety: after the 2x2 repeat, every pixel of a block is drawn from
+# nearly the same inputs, so detail finer than two pixels is hard to draw. A *sub-pixel convolution*
+# (Shi et al. 2016) computes four sets of channels at the small size, one per pixel of the 2x2 block,
+# and `PixelShuffle` lays them out. Started from a resize-convolution's kernel
+# (`models.subpixel_kernel`), it computes exactly the same; training is then free to give the four
+# pixels their own kernels (`TrainConfig(upsampling="subpixel")`, ResNet only):
+
+# %%
+kernel = np.asarray(resize_conv.layers[1].kernel)  # (3, 3, in, out) of the resize-convolution above
+subpixel = lambda images: np.asarray(PixelShuffle()(keras.ops.conv(images, subpixel_kernel(kernel), padding="same")))
+sample = np.asarray(train_photos[:2], np.float32)
+difference = np.abs(subpixel(sample) - np.asarray(resize_conv(sample)))[:, 2:-2, 2:-2]
+print(f"sub-pixel convolution started from the resize-convolution: largest difference inside the border "
+      f"{difference.max():.1e}; the same up to float32 rounding: {difference.max() < 1e-4}")
+print(f"its kernel: {subpixel_kernel(kernel).shape} (4 x {kernel.shape[-1]} outputs), the resize one's {kernel.shape}")
 
 # %% [markdown]
 # ## On your own

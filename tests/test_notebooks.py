@@ -87,6 +87,9 @@ EXPECTED_TEXT = {
         "the ResNet is blind to the colour cast: True",
         "copy error on the unseen photos, with each photo's cast and contrast given back",
         "the transposed convolution's period-2 energy is",
+        "largest difference inside the border",
+        "the same up to float32 rounding: True",
+        "its kernel: (3, 3, 3, 12) (4 x 3 outputs)",
         "Correct!",
     ],
     "09_training_recipe": [
