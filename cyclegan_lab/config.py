@@ -42,6 +42,7 @@ class TrainConfig:
     lambda_cycle: float = 10.0  # LAMBDA: weight of the cycle-consistency loss
     identity_weight: float = 0.5  # identity loss = identity_weight x LAMBDA x mean|y - G(y)|
     adversarial_loss: str = "bce"  # "bce": the lab's cross-entropy; "lsgan": the paper's least squares
+    discriminator_scales_at_one: bool = False  # its instance norms' scales start at 1 (TF tutorial), not N(0, 0.02)
     label_smoothing: float = 0.0  # discriminators aim at 1 - s for real images and s for fakes (e.g. 0.1); 0: none
     pool_size: int = 0  # discriminators also see up to this many past fakes (paper: 50; lab: 0, none)
     diffaugment: str = ""  # augment every discriminator input, e.g. "translation,cutout,color" (Zhao et al. 2020)
@@ -114,6 +115,10 @@ class TrainConfig:
             raise ValueError(f"ema_decay must be in [0, 1) (0: no moving average), got {self.ema_decay!r}")
         if self.decay_epochs > self.epochs:
             raise ValueError(f"decay_epochs ({self.decay_epochs}) cannot exceed epochs ({self.epochs})")
+        if not isinstance(self.discriminator_scales_at_one, bool):
+            raise ValueError(
+                f"discriminator_scales_at_one must be True or False, got {self.discriminator_scales_at_one!r}"
+            )
         if self.upsampling == "subpixel" and self.generator != "resnet":
             raise ValueError(f"upsampling='subpixel' is built for the resnet generator only, not {self.generator!r}")
         if self.crop_size is not None:

@@ -46,16 +46,19 @@ def instance_norm(gamma_initializer=None) -> layers.Layer:
     return layers.GroupNormalization(groups=-1, epsilon=1e-3, gamma_initializer=gamma_initializer or weight_init())
 
 
-def downsample(filters: int, size: int = 4, apply_norm: bool = True, name: str | None = None) -> keras.Sequential:
+def downsample(
+    filters: int, size: int = 4, apply_norm: bool = True, name: str | None = None, gamma_initializer=None
+) -> keras.Sequential:
     """Halve height and width: (b, h, w, c) -> (b, h/2, w/2, filters).
 
     Conv2D(filters, size, strides=2, "same", no bias) -> instance norm -> LeakyReLU(0.3).
     The bias is dropped because the normalisation that follows removes it anyway.
+    `gamma_initializer` starts the norm's scales (default: the lab's N(0, 0.02)).
     """
     block = keras.Sequential(name=name)
     block.add(layers.Conv2D(filters, size, strides=2, padding="same", kernel_initializer=weight_init(), use_bias=False))
     if apply_norm:
-        block.add(instance_norm())
+        block.add(instance_norm(gamma_initializer))
     block.add(layers.LeakyReLU(negative_slope=0.3))
     return block
 
@@ -377,21 +380,30 @@ def _levels(image_size: int) -> int:
     return check_power_of_two("image_size", int(image_size)).bit_length() - 1
 
 
-def build_discriminator(name: str = "discriminator", image_size: int = 256) -> keras.Model:
+def build_discriminator(name: str = "discriminator", image_size: int = 256, scales_at_one: bool = False) -> keras.Model:
     """The lab's PatchGAN discriminator: (b, 256, 256, 3) -> (b, 30, 30, 1) logits.
 
     Each of the 30x30 outputs judges one 70x70 patch of the input: a logit
     above 0 means "looks real". 2,765,569 parameters. Smaller images give a
     smaller grid of patches.
+
+    The lab starts every instance norm's scale gamma at N(0, 0.02), so the
+    last one multiplies the features by about 0.02 and the logits barely
+    depend on the image: a fresh discriminator says about the same of every
+    picture until Adam, a step of about 2e-4 at a time, has grown those
+    scales (thousands of steps). `scales_at_one=True` starts them at 1, as
+    the TensorFlow tutorial does, and the discriminator judges from its
+    first steps.
     """
+    gamma = "ones" if scales_at_one else None
     _levels(image_size)
     inputs = keras.Input(shape=(image_size, image_size, 3), name="input_image")
     x = downsample(64, apply_norm=False)(inputs)  # (b, 128, 128, 64)
-    x = downsample(128)(x)  # (b, 64, 64, 128)
-    x = downsample(256)(x)  # (b, 32, 32, 256)
+    x = downsample(128, gamma_initializer=gamma)(x)  # (b, 64, 64, 128)
+    x = downsample(256, gamma_initializer=gamma)(x)  # (b, 32, 32, 256)
     x = layers.ZeroPadding2D()(x)  # (b, 34, 34, 256)
     x = layers.Conv2D(512, 4, strides=1, kernel_initializer=weight_init(), use_bias=False)(x)  # (b, 31, 31, 512)
-    x = instance_norm()(x)
+    x = instance_norm(gamma)(x)
     x = layers.LeakyReLU(negative_slope=0.3)(x)
     x = layers.ZeroPadding2D()(x)  # (b, 33, 33, 512)
     last = layers.Conv2D(1, 4, strides=1, kernel_initializer=weight_init(), dtype="float32")  # float32 logits

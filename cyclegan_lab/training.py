@@ -52,8 +52,8 @@ def build_cyclegan(
             networks = [
                 generator_for(config, "monet_generator"),
                 generator_for(config, "photo_generator"),
-                build_discriminator("monet_discriminator", size),
-                build_discriminator("photo_discriminator", size),
+                build_discriminator("monet_discriminator", size, config.discriminator_scales_at_one),
+                build_discriminator("photo_discriminator", size, config.discriminator_scales_at_one),
             ]
         cyclegan = CycleGAN(
             *networks,

@@ -129,3 +129,19 @@ def test_small_variants_keep_the_shape_and_scale_down():
 def test_bad_image_sizes_are_refused(size):
     with pytest.raises(ValueError, match="power of two"):
         build_generator(image_size=size)
+
+
+def test_with_scales_at_one_a_fresh_discriminator_tells_images_apart_from_the_first_step():
+    """The lab's instance-norm scales start at N(0, 0.02): a fresh discriminator's logits hardly depend on
+    the image. Started at 1 (the TensorFlow tutorial's choice), the same network's logits differ from
+    image to image and from patch to patch at once; the weights are the same in number."""
+    images = np.random.default_rng(0).uniform(-1, 1, (4, 64, 64, 3)).astype("float32")
+    images[2:] = np.round(images[2:])  # two images of another kind: only -1, 0 and 1
+    spreads = {}
+    for at_one in (False, True):
+        keras.utils.set_random_seed(0)
+        discriminator = build_discriminator(image_size=64, scales_at_one=at_one)
+        assert discriminator.count_params() == build_discriminator(image_size=64).count_params()
+        logits = np.asarray(discriminator(images, training=True))
+        spreads[at_one] = logits.std()
+    assert spreads[True] > 10 * spreads[False]

@@ -66,6 +66,7 @@ def test_compact_generator_is_the_unet_with_16_filters_and_fits_in_25_mb():
         dict(label_smoothing=0.5),
         dict(label_smoothing=-0.1),
         dict(upsampling="subpixel", generator="unet"),
+        dict(discriminator_scales_at_one="yes"),
     ],
 )
 def test_bad_recipe_options_are_refused_with_the_options_name(bad):
