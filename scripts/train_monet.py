@@ -8,7 +8,8 @@ paintings; photos 1,201 on are never trained on. Every --preview-every steps
 it paints the first --held-out of those, saves 8 of them as a figure in
 CHECKPOINT_DIR/previews/ (and all of them as step-NNNNNN.npy, for measures
 computed later) and appends the held-out measures (chequerboard, copy,
-composition, palette, style proxy) to CHECKPOINT_DIR/held_out.csv. Checkpoints go
+composition, palette, fine detail, KID and the share of the gap closed, see
+`scores.held_out_measures`) to CHECKPOINT_DIR/held_out.csv. Checkpoints go
 to CHECKPOINT_DIR (default: the user cache, outside the repository); run the
 same command again to resume. `scripts/ship_pretrained.py CHECKPOINT_DIR`
 then exports the generator and its partner (Monet -> photo).
