@@ -383,7 +383,8 @@ print("the shipped generator's own settings differ from this recipe in: " + (", 
 # - **palette**: how far the colours are from the paintings' (earth mover's distance per channel, 0-255 scale).
 # - **fine_detail**: `fine_detail`, the power of $G(x)$'s finest octave (periods under 2.5 pixels:
 #   grain, crisp edges, the edges of strokes) over the photo's: 1 keeps it all, 0 is a blur. Monet's
-#   paintings keep about two thirds of a photo's, and the ImageNet features below notice its absence.
+#   paintings keep part of it (the cell below prints how much); notebook 10 shows how much the
+#   ImageNet features care.
 # - **kid**: the kernel distance (KID x 1000) between the painted photos and half of the paintings,
 #   on the features of an ImageNet classifier (`scores.imagenet_kid`; notebook 10 builds and tests it).
 # - **gap_closed**: the share of the photos-to-paintings KID the generator closes: 0 no closer than
