@@ -41,6 +41,7 @@ class TrainConfig:
     beta_1: float = 0.5  # Adam's first-moment decay, lowered for GAN stability
     lambda_cycle: float = 10.0  # LAMBDA: weight of the cycle-consistency loss
     identity_weight: float = 0.5  # identity loss = identity_weight x LAMBDA x mean|y - G(y)|
+    spectral_weight: float = 0.0  # generators also match real images' power at each scale of detail (e.g. 1); 0: off
     adversarial_loss: str = "bce"  # "bce": the lab's cross-entropy; "lsgan": the paper's least squares
     discriminator_scales_at_one: bool = False  # its instance norms' scales start at 1 (TF tutorial), not N(0, 0.02)
     label_smoothing: float = 0.0  # discriminators aim at 1 - s for real images and s for fakes (e.g. 0.1); 0: none
@@ -74,6 +75,7 @@ class TrainConfig:
             "ema_decay",
             "cycle_noise",
             "label_smoothing",
+            "spectral_weight",
         ]:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
@@ -85,8 +87,9 @@ class TrainConfig:
             raise ValueError(f"downsamplings must be 1 or 2, got {self.downsamplings!r}")
         if not 0 <= self.beta_1 < 1:
             raise ValueError(f"beta_1 must be in [0, 1), got {self.beta_1!r}")
-        if not self.identity_weight >= 0:
-            raise ValueError(f"identity_weight must be >= 0, got {self.identity_weight!r}")
+        for name in ["identity_weight", "spectral_weight"]:
+            if not getattr(self, name) >= 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)!r}")
         if not 0 <= self.label_smoothing < 0.5:
             raise ValueError(
                 f"label_smoothing must be in [0, 0.5) (0.1: targets 0.9 and 0.1), got {self.label_smoothing!r}"

@@ -39,6 +39,8 @@ class CycleGAN(keras.Model):
     `cycle_blur` shows each generator the other's fakes through a fixed
     [1, 2, 1] blur on the way back and `cycle_noise` > 0 adds Gaussian noise
     of that standard deviation there (`cycle_view`);
+    `spectral_weight` > 0 adds `losses.spectral_loss` to each generator's
+    loss (the fakes' power at each scale of detail against real images');
     `ema_decay` > 0 keeps a moving average of the Monet generator's weights in
     `monet_average` (see `recipe.py`).
     """
@@ -59,6 +61,7 @@ class CycleGAN(keras.Model):
         photo_negatives: bool,
         cycle_blur: bool,
         cycle_noise: float,
+        spectral_weight: float,
         ema_decay: float,
         **kwargs,
     ):
@@ -72,6 +75,7 @@ class CycleGAN(keras.Model):
         self.adversarial_loss = adversarial_loss
         self.label_smoothing = label_smoothing
         self.photo_negatives = photo_negatives
+        self.spectral_weight = spectral_weight
         self.cycle_blur = BinomialBlur(dtype="float32", name="cycle_blur") if cycle_blur else None
         self.cycle_noise = (
             keras.layers.GaussianNoise(cycle_noise, dtype="float32", name="cycle_noise") if cycle_noise else None
@@ -124,7 +128,7 @@ class CycleGAN(keras.Model):
         1. Translate and come back: photo -> fake Monet -> cycled photo, Monet -> fake photo -> cycled Monet.
         2. Identity: each generator applied to its own domain (same_monet, same_photo).
         3. Judge: each discriminator scores real images and fakes (`judge`).
-        4. Losses: adversarial + cycle (both directions) + identity for each generator;
+        4. Losses: adversarial + cycle (both directions) + identity (+ spectral) for each generator;
            real/fake for each discriminator, on older fakes from the pool if there is one.
         5. Gradients: one backward pass for both generators, one for both discriminators.
 
@@ -152,9 +156,13 @@ class CycleGAN(keras.Model):
             photo_adversarial = losses.generator_loss(photo["fake"], kind)
             monet_identity = losses.identity_loss(real_monet, same_monet, lam, weight)
             photo_identity = losses.identity_loss(real_photo, same_photo, lam, weight)
+            monet_spectral = photo_spectral = 0.0
+            if self.spectral_weight:
+                monet_spectral = losses.spectral_loss(real_monet, fake_monet, self.spectral_weight)
+                photo_spectral = losses.spectral_loss(real_photo, fake_photo, self.spectral_weight)
             computed = {
-                "monet_gen_loss": monet_adversarial + cycle + monet_identity,
-                "photo_gen_loss": photo_adversarial + cycle + photo_identity,
+                "monet_gen_loss": monet_adversarial + cycle + monet_identity + monet_spectral,
+                "photo_gen_loss": photo_adversarial + cycle + photo_identity + photo_spectral,
                 "monet_disc_loss": losses.discriminator_loss(
                     monet["real"], monet["older_fake"], kind, monet["negative"], self.label_smoothing
                 ),
@@ -163,6 +171,7 @@ class CycleGAN(keras.Model):
                 ),
             }
             both_generators = monet_adversarial + photo_adversarial + cycle + monet_identity + photo_identity
+            both_generators += monet_spectral + photo_spectral
             generators_loss = replica_share(both_generators)  # on one device: unchanged
             discriminators_loss = replica_share(computed["monet_disc_loss"] + computed["photo_disc_loss"])
 

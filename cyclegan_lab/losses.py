@@ -90,3 +90,40 @@ def identity_loss(real: tf.Tensor, same: tf.Tensor, lambda_cycle: float, weight:
     This keeps the generator from shifting colours it has no reason to change.
     """
     return weight * lambda_cycle * tf.reduce_mean(tf.abs(real - same))
+
+
+def radial_log_power(images: tf.Tensor, rings: int = 16) -> tf.Tensor:
+    """log10 of the mean power of the images' grey levels in `rings` rings of spatial frequency,
+    from 0 to 0.71 cycles per pixel (the corners of the spectrum included), over the whole batch: (rings,).
+
+    The last rings hold the finest detail: grain, crisp edges, the edges of brush
+    strokes. A blurred picture's curve falls steeply there; a painting's does
+    not. Computed in float32 whatever the images' dtype; differentiable.
+    """
+    x = tf.reduce_mean(tf.cast(images, "float32"), axis=-1)
+    x = x - tf.reduce_mean(x, axis=[1, 2], keepdims=True)
+    h, w = x.shape[1], x.shape[2]
+    power = tf.reduce_mean(tf.abs(tf.signal.fft2d(tf.complex(x, tf.zeros_like(x)))) ** 2, axis=0) / (h * w)
+    frequency = tf.sqrt(tf.square(_frequencies(h))[:, None] + tf.square(_frequencies(w))[None, :])
+    ring = tf.minimum(tf.cast(frequency / 0.7072 * rings, "int32"), rings - 1)
+    mean = tf.math.unsorted_segment_mean(tf.reshape(power, [-1]), tf.reshape(ring, [-1]), rings)
+    return tf.math.log(mean + 1e-10) / tf.math.log(10.0)
+
+
+def _frequencies(n: int) -> tf.Tensor:
+    """numpy.fft.fftfreq(n) in cycles per pixel: 0, 1/n, ..., then the negative ones."""
+    steps = tf.range(n, dtype="float32")
+    return tf.where(steps < (n + 1) // 2, steps, steps - n) / n
+
+
+def spectral_loss(real: tf.Tensor, fake: tf.Tensor, weight: float) -> tf.Tensor:
+    """weight x mean over rings of |log10 power(fake) - log10 power(real)| (`radial_log_power`).
+
+    Asks a generator's images to hold as much power at each scale of detail as
+    real images of their domain do (Durall et al. 2020 regularise a GAN's
+    spectrum the same way). Up-sampling layers make the finest octave hard to
+    draw, and a discriminator may never notice it is missing; this notices. The
+    difference is in orders of magnitude: a fake with a tenth of the paintings'
+    finest detail costs 1 in that ring, whatever the images' contrast.
+    """
+    return weight * tf.reduce_mean(tf.abs(radial_log_power(fake) - radial_log_power(real)))

@@ -66,6 +66,7 @@ def build_cyclegan(
             photo_negatives=config.photo_negatives,
             cycle_blur=config.cycle_blur,
             cycle_noise=config.cycle_noise,
+            spectral_weight=config.spectral_weight,
             ema_decay=config.ema_decay,
         )
         per_epoch = steps_per_epoch or config.steps_per_epoch or 300

@@ -65,6 +65,8 @@ def test_compact_generator_is_the_unet_with_16_filters_and_fits_in_25_mb():
         dict(cycle_noise=float("nan")),
         dict(label_smoothing=0.5),
         dict(label_smoothing=-0.1),
+        dict(spectral_weight=-1.0),
+        dict(spectral_weight=float("inf")),
         dict(upsampling="subpixel", generator="unet"),
         dict(discriminator_scales_at_one="yes"),
     ],

@@ -13,7 +13,7 @@ import tensorflow as tf
 from cyclegan_lab import checkpoints
 from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.cyclegan import LOSS_NAMES, batched
-from cyclegan_lab.losses import cycle_loss, discriminator_loss, generator_loss, identity_loss
+from cyclegan_lab.losses import cycle_loss, discriminator_loss, generator_loss, identity_loss, spectral_loss
 from cyclegan_lab.machinery import precision
 from cyclegan_lab.models import BinomialBlur
 from cyclegan_lab.recipe import LinearDecay
@@ -110,6 +110,34 @@ def test_with_cycle_noise_the_way_back_sees_a_fresh_noisy_fake_and_the_discrimin
     np.testing.assert_allclose(verdicts["fake"], clean, atol=1e-5)
     plain = build_cyclegan(config.replace(cycle_noise=0.0))
     np.testing.assert_array_equal(plain.cycle_view(fake), fake)  # without it, the fake itself
+
+
+def test_spectral_weight_adds_each_generators_spectral_loss_to_its_own_loss_only():
+    """spectral_weight: the Monet generator's loss grows by spectral_loss(real Monets, its fakes), the photo
+    generator's by spectral_loss(real photos, its fakes); the discriminators' losses do not change."""
+    config = TrainConfig(**TINY, generator="resnet", residual_blocks=1, spectral_weight=2.0)
+    cyclegan = build_cyclegan(config)
+    plain = build_cyclegan(config.replace(spectral_weight=0.0))
+    for (_, with_it, _), (_, without, _) in zip(cyclegan.pairs(), plain.pairs()):
+        without.set_weights(with_it.get_weights())
+    real_monet, real_photo = a_batch(seed=9)
+    computed, gradients = cyclegan.compute_gradients(real_monet, real_photo)
+    baseline, plain_gradients = plain.compute_gradients(real_monet, real_photo)
+    for name, real, generator in [
+        ("monet_gen_loss", real_monet, cyclegan.monet_generator),
+        ("photo_gen_loss", real_photo, cyclegan.photo_generator),
+    ]:
+        source = real_photo if generator is cyclegan.monet_generator else real_monet
+        expected = spectral_loss(real, generator(source, training=True), 2.0)
+        assert float(expected) > 0.05
+        np.testing.assert_allclose(float(computed[name]) - float(baseline[name]), float(expected), rtol=1e-3)
+    for name in ["monet_disc_loss", "photo_disc_loss"]:
+        np.testing.assert_allclose(float(computed[name]), float(baseline[name]), rtol=1e-5)
+    changed = [
+        np.abs(keras.ops.convert_to_numpy(a - b)).max()
+        for a, b in zip(gradients["monet_generator"], plain_gradients["monet_generator"])
+    ]
+    assert max(changed) > 1e-4  # it reaches the generator's gradients
 
 
 def test_label_smoothing_reaches_both_discriminators_losses_in_the_step():
