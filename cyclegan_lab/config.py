@@ -31,6 +31,7 @@ class TrainConfig:
     cycle_blur: bool = False  # each generator sees the other's fakes through a fixed [1, 2, 1] blur on the cycle
     cycle_noise: float = 0.0  # ... and with Gaussian noise of this standard deviation added (e.g. 0.1); 0: none
     upsampling: str = "auto"  # "transposed", "resize" (nearest x2, 3x3 conv), "subpixel"; auto: resnet resize
+    input_skip: bool = False  # resnet: the last 7x7 convolution also sees the input image (its finest detail at hand)
     crop_size: int | None = None  # train on random crop_size x crop_size patches (None: whole images); faster
     batch_size: int = 1  # images per domain per step on each replica (lab: 1); global batch = batch_size x replicas
     epochs: int = 1  # passes over the data
@@ -118,12 +119,13 @@ class TrainConfig:
             raise ValueError(f"ema_decay must be in [0, 1) (0: no moving average), got {self.ema_decay!r}")
         if self.decay_epochs > self.epochs:
             raise ValueError(f"decay_epochs ({self.decay_epochs}) cannot exceed epochs ({self.epochs})")
-        if not isinstance(self.discriminator_scales_at_one, bool):
-            raise ValueError(
-                f"discriminator_scales_at_one must be True or False, got {self.discriminator_scales_at_one!r}"
-            )
+        for name in ["discriminator_scales_at_one", "input_skip"]:
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
         if self.upsampling == "subpixel" and self.generator != "resnet":
             raise ValueError(f"upsampling='subpixel' is built for the resnet generator only, not {self.generator!r}")
+        if self.input_skip and self.generator != "resnet":
+            raise ValueError(f"input_skip is built for the resnet generator only, not {self.generator!r}")
         if self.crop_size is not None:
             check_power_of_two("crop_size", self.crop_size, largest=self.image_size)
 

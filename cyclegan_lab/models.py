@@ -292,6 +292,7 @@ def build_resnet_generator(
     downsamplings: int = 2,
     output_blur: bool = False,
     output_notch: bool = False,
+    input_skip: bool = False,
 ) -> keras.Model:
     """The CycleGAN paper's generator (Johnson et al. 2016): (b, h, w, 3) in [-1, 1] -> the same shape.
 
@@ -316,6 +317,13 @@ def build_resnet_generator(
     four times the channels, then `PixelShuffle`; `subpixel_kernel` turns a
     resize-convolution's kernel into one, so a resize-trained generator can
     warm-start it).
+
+    `input_skip=True` hands the input image itself to the last 7x7
+    convolution, beside the features (a long skip, as a U-Net has at every
+    level): the photo's finest detail, which the way down and up through half
+    size cannot carry, is at hand where the painting is drawn. 3 x 49 x 3
+    more weights; `pretrained.warm_start` starts them at 0, so a warm-started
+    generator paints as the shipped one until training uses the skip.
 
     `output_blur=True` ends with a fixed `BinomialBlur` (no weights), so the
     output holds no period-2 patterns; `output_notch=True` ends with a
@@ -348,6 +356,8 @@ def build_resnet_generator(
                 f, 3, strides=2, padding="same", kernel_initializer=weight_init(), use_bias=False
             )(x)
             x = layers.ReLU()(instance_norm("ones")(x))
+    if input_skip:
+        x = layers.Concatenate()([x, inputs])  # (b, h, w, f + 3)
     x = ReflectionPadding(3)(x)
     outputs = layers.Conv2D(3, 7, kernel_initializer=weight_init(), activation="tanh", dtype="float32")(x)
     if output_blur:
@@ -370,6 +380,7 @@ def generator_for(config, name: str = "monet_generator", any_size: bool = False)
             downsamplings=config.downsamplings,
             output_blur=config.output_blur,
             output_notch=config.output_notch,
+            input_skip=config.input_skip,
         )
     return build_generator(
         name, config.train_size, config.filters, any_size=any_size, upsampling=config.upsampling_mode

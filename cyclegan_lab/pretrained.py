@@ -137,9 +137,10 @@ def warm_start(cyclegan, folder=None) -> None:
     exported weights alone: the discriminators relearn within a few hundred
     steps, the generators keep what they learnt. The shipped networks must
     be the ones the run builds (ValueError otherwise), except that a
-    resize-convolution may start a sub-pixel convolution (`models.subpixel_kernel`):
-    the generator then paints as before, and training can teach its last
-    layers the finest detail.
+    resize-convolution may start a sub-pixel convolution (`models.subpixel_kernel`),
+    and a last convolution without the input skip one with it (`input_skip`:
+    the skip's weights start at 0): the generator then paints as before, and
+    training can teach its last layers the finest detail.
     """
     if not (shipped_folder(folder) / "photo.weights.h5").is_file():
         raise PretrainedNotFoundError(
@@ -153,7 +154,7 @@ def warm_start(cyclegan, folder=None) -> None:
             raise ValueError(
                 f"The shipped {name!r} generator ({shipped.count_params():,} weights) is not the network this run "
                 f"builds ({network.count_params():,}): warm-start only a run of the shipped model's config "
-                f"(see {name}.json), or that config with upsampling='subpixel'."
+                f"(see {name}.json), or that config with upsampling='subpixel' or input_skip=True."
             )
         network.set_weights(weights)
     if getattr(cyclegan, "monet_average", None) is not None:
@@ -162,11 +163,16 @@ def warm_start(cyclegan, folder=None) -> None:
 
 
 def _carried_over(weight: np.ndarray, shape) -> np.ndarray | None:
-    """A shipped weight for a variable of `shape`: itself, its sub-pixel kernel, or None if neither fits."""
-    if tuple(weight.shape) == tuple(shape):
+    """A shipped weight for a variable of `shape`: itself, its sub-pixel kernel, the kernel with
+    zero weights for the input skip's 3 channels, or None if none fits."""
+    shape = tuple(shape)
+    if tuple(weight.shape) == shape:
         return weight
-    if weight.ndim == 4 and weight.shape[:2] == (3, 3) and tuple(shape) == (*weight.shape[:3], 4 * weight.shape[3]):
+    if weight.ndim == 4 and weight.shape[:2] == (3, 3) and shape == (*weight.shape[:3], 4 * weight.shape[3]):
         return subpixel_kernel(weight)
+    h, w, channels, out = weight.shape if weight.ndim == 4 else (0, 0, 0, 0)
+    if shape == (h, w, channels + 3, out):
+        return np.concatenate([weight, np.zeros((h, w, 3, out), weight.dtype)], axis=2)
     return None
 
 

@@ -306,6 +306,36 @@ def test_a_resize_trained_pair_warm_starts_a_subpixel_run_that_paints_as_before(
         assert difference.mean() < 0.25 * before and difference[:, 6:-6, 6:-6].max() < 0.05, new.name
 
 
+def test_a_shipped_pair_warm_starts_an_input_skip_run_that_paints_exactly_as_before(tmp_path):
+    """input_skip=True adds the input's 3 channels to the last convolution's inputs; a warm start gives
+    them zero weights, so the generators paint what the shipped ones paint, and training can then
+    teach the skip (its weights get a gradient)."""
+    from cyclegan_lab.pretrained import warm_start
+    from cyclegan_lab.training import build_cyclegan
+
+    config = TrainConfig(image_size=32, generator="resnet", generator_filters=4, residual_blocks=1, downsamplings=1)
+    shipped_run = build_cyclegan(config.replace(seed=1))
+    for name, network in [("monet", shipped_run.monet_generator), ("photo", shipped_run.photo_generator)]:
+        export_generator(network, tmp_path, name, {"config": config.to_dict()})
+    run = build_cyclegan(config.replace(input_skip=True))
+    assert run.monet_generator.count_params() == shipped_run.monet_generator.count_params() + 3 * 49 * 3
+    x = photos(2, 32, 32, 3)
+    warm_start(run, folder=tmp_path)
+    for new, old in [
+        (run.monet_generator, shipped_run.monet_generator),
+        (run.photo_generator, shipped_run.photo_generator),
+    ]:
+        np.testing.assert_allclose(np.asarray(new(x)), np.asarray(old(x)), atol=1e-6, err_msg=new.name)
+
+    import tensorflow as tf
+
+    last = run.monet_generator.layers[-1]
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(tf.abs(run.monet_generator(x) - x))
+    skip_gradient = np.asarray(tape.gradient(loss, last.kernel))[:, :, -3:]
+    assert np.abs(skip_gradient).max() > 1e-4
+
+
 def test_a_warm_start_without_a_shipped_partner_says_what_is_missing(tmp_path):
     from cyclegan_lab.pretrained import warm_start
     from cyclegan_lab.training import build_cyclegan

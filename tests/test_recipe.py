@@ -68,6 +68,8 @@ def test_compact_generator_is_the_unet_with_16_filters_and_fits_in_25_mb():
         dict(spectral_weight=-1.0),
         dict(spectral_weight=float("inf")),
         dict(upsampling="subpixel", generator="unet"),
+        dict(input_skip=True, generator="compact"),
+        dict(input_skip="yes", generator="resnet"),
         dict(discriminator_scales_at_one="yes"),
     ],
 )

@@ -159,7 +159,14 @@ def test_label_smoothing_reaches_both_discriminators_losses_in_the_step():
 
 
 @pytest.mark.parametrize(
-    "setting", [dict(cycle_blur=True), dict(output_notch=True), dict(upsampling="subpixel")], ids=str
+    "setting",
+    [
+        dict(cycle_blur=True),
+        dict(output_notch=True),
+        dict(upsampling="subpixel"),
+        dict(upsampling="subpixel", input_skip=True, spectral_weight=1.0),
+    ],
+    ids=str,
 )
 def test_a_step_with_a_fixed_filter_or_subpixel_upsampling_trains_in_bfloat16_too(setting):
     """The blur on the way back and the notch at the generators' end compute in float32 inside a
