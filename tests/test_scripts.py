@@ -53,3 +53,21 @@ def test_measure_run_with_the_output_notch_sees_a_chequerboard_removed(real_data
         gaps[bool(extra)] = [float(row["gap_closed"]) for row in table]
     assert gaps[False][0] < -0.5, gaps  # the chequerboard, measured as the run painted it
     assert abs(gaps[True][0] - gaps[True][1]) < 0.03, gaps  # through the notch: as the clean photos
+
+
+def test_the_shipped_curve_takes_a_resumed_runs_last_measure_of_a_repeated_step(tmp_path):
+    """A run resumed from its checkpoint repeats the steps after it and measures them again: the
+    model card's curve shows each step once, with the measure of the weights that went on training."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        from ship_pretrained import gap_by_step, plot_gap_curve
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    rows = ["step,copy,kid,gap_closed", "250,0.2,70.0,-0.30", "500,0.2,66.0,-0.20", "500,0.2,60.0,-0.05"]
+    rows += ["750,0.2,58.0,0.02"]
+    (tmp_path / "held_out.csv").write_text("\n".join(rows) + "\n")
+    steps, gaps = gap_by_step(tmp_path / "held_out.csv")
+    assert steps.tolist() == [250, 500, 750]
+    np.testing.assert_allclose(gaps, [-0.30, -0.05, 0.02])
+    axis = plot_gap_curve(tmp_path).axes[0]
+    assert [line.get_label() for line in axis.get_lines()][:1] == ["as the run measured it"]
