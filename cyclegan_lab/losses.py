@@ -15,6 +15,7 @@ paper's code does.)
 
 from __future__ import annotations
 
+import numpy as np
 import tensorflow as tf
 
 
@@ -104,16 +105,10 @@ def radial_log_power(images: tf.Tensor, rings: int = 16) -> tf.Tensor:
     x = x - tf.reduce_mean(x, axis=[1, 2], keepdims=True)
     h, w = x.shape[1], x.shape[2]
     power = tf.reduce_mean(tf.abs(tf.signal.fft2d(tf.complex(x, tf.zeros_like(x)))) ** 2, axis=0) / (h * w)
-    frequency = tf.sqrt(tf.square(_frequencies(h))[:, None] + tf.square(_frequencies(w))[None, :])
-    ring = tf.minimum(tf.cast(frequency / 0.7072 * rings, "int32"), rings - 1)
-    mean = tf.math.unsorted_segment_mean(tf.reshape(power, [-1]), tf.reshape(ring, [-1]), rings)
+    frequency = np.hypot(np.fft.fftfreq(h)[:, None], np.fft.fftfreq(w)[None, :])  # cycles per pixel
+    ring = np.minimum((frequency / 0.7072 * rings).astype("int32"), rings - 1)  # fixed by the size alone
+    mean = tf.math.unsorted_segment_mean(tf.reshape(power, [-1]), ring.reshape(-1), rings)
     return tf.math.log(mean + 1e-10) / tf.math.log(10.0)
-
-
-def _frequencies(n: int) -> tf.Tensor:
-    """numpy.fft.fftfreq(n) in cycles per pixel: 0, 1/n, ..., then the negative ones."""
-    steps = tf.range(n, dtype="float32")
-    return tf.where(steps < (n + 1) // 2, steps, steps - n) / n
 
 
 def spectral_loss(real: tf.Tensor, fake: tf.Tensor, weight: float) -> tf.Tensor:
