@@ -51,6 +51,7 @@ class TrainConfig:
     photo_negatives: bool = False  # the Monet discriminator also learns that real photos are not Monets
     ema_decay: float = 0.0  # keep a moving average of the Monet generator's weights (e.g. 0.999) for export; 0: none
     decay_epochs: int = 0  # the learning rate falls linearly to 0 over the last decay_epochs (paper: half)
+    generator_warmup_steps: int = 0  # the generators stand still for this many first steps (warm starts); 0: none
     precision: str = "auto"  # "float32", "bfloat16" (mixed) or "auto": bfloat16 where the hardware has it
     seed: int = 0  # fixes weights, data order, augmentation and dropout
     checkpoint_every: int | None = None  # also save a checkpoint every N steps (None: only at epoch ends)
@@ -102,7 +103,7 @@ class TrainConfig:
         for name, allowed in CHOICES.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {getattr(self, name)!r}")
-        for name in ["pool_size", "decay_epochs"]:
+        for name in ["pool_size", "decay_epochs", "generator_warmup_steps"]:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")

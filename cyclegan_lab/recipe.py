@@ -2,6 +2,7 @@
 
 - `ImagePool`: discriminators also learn from fakes the generator made a while ago (Zhu et al. 2017).
 - `LinearDecay`: the learning rate stays constant, then falls in a straight line to 0 (Zhu et al. 2017).
+- `StartAfter`: a learning rate of 0 for the first steps, so fresh discriminators learn before the generators move.
 - `DiffAugment`: every image a discriminator sees, real or fake, is shifted, cut out or
   recoloured at random, so 300 paintings are not learned by heart (Zhao et al. 2020).
 - `MovingAverage`: a running average of the generator's weights, smoother than the
@@ -71,6 +72,28 @@ class LinearDecay(keras.optimizers.schedules.LearningRateSchedule):
 
     def get_config(self):
         return {"learning_rate": self.learning_rate, "total_steps": self.total_steps, "decay_steps": self.decay_steps}
+
+
+class StartAfter(keras.optimizers.schedules.LearningRateSchedule):
+    """0 for the first `steps` steps, then `schedule` (a number or a schedule) as it would have been.
+
+    A warm start (`pretrained.warm_start`) pairs trained generators with fresh
+    discriminators, whose first verdicts are noise: generators that follow them
+    drift away from what they had learnt. Holding the generators still while
+    the discriminators learn what the fakes look like avoids that. Adam's
+    moments still gather the generators' gradients meanwhile, so their first
+    real steps are well scaled.
+    """
+
+    def __init__(self, schedule, steps: int):
+        self.schedule, self.steps = schedule, steps
+
+    def __call__(self, step):
+        rate = self.schedule(step) if callable(self.schedule) else tf.constant(self.schedule, tf.float32)
+        return tf.where(tf.cast(step, tf.int64) < self.steps, tf.zeros_like(rate), rate)
+
+    def get_config(self):
+        return {"schedule": self.schedule, "steps": self.steps}
 
 
 class DiffAugment(keras.layers.Layer):

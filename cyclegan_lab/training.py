@@ -22,7 +22,7 @@ from .data import LabData, make_dataset, steps_per_epoch
 from .machinery import distribute, precision
 from .machinery.optimizers import FusedAdam
 from .models import build_discriminator, generator_for
-from .recipe import LinearDecay
+from .recipe import LinearDecay, StartAfter
 
 
 def build_cyclegan(
@@ -73,7 +73,9 @@ def build_cyclegan(
         schedule = config.learning_rate  # the lab's constant rate (a plain number: its checkpoints stay compatible)
         if config.decay_epochs:
             schedule = LinearDecay(config.learning_rate, config.epochs * per_epoch, config.decay_epochs * per_epoch)
-        cyclegan.compile(*[FusedAdam(schedule, beta_1=config.beta_1) for _ in range(4)])
+        generators = StartAfter(schedule, config.generator_warmup_steps) if config.generator_warmup_steps else schedule
+        rates = [generators, generators, schedule, schedule]  # in the order of cyclegan.NETWORKS
+        cyclegan.compile(*[FusedAdam(rate, beta_1=config.beta_1) for rate in rates])
         if tf.distribute.has_strategy():  # a real strategy: create Adam's variables now, in its scope, so they
             for _, network, optimizer in cyclegan.pairs():  # are mirrored like the weights (not lazily inside
                 optimizer.build(network.trainable_variables)  # a replica's step)

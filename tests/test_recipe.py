@@ -24,7 +24,7 @@ from cyclegan_lab.models import (
     subpixel_kernel,
     upsample,
 )
-from cyclegan_lab.recipe import DiffAugment, ImagePool, LinearDecay, MovingAverage
+from cyclegan_lab.recipe import DiffAugment, ImagePool, LinearDecay, MovingAverage, StartAfter
 from cyclegan_lab.training import build_cyclegan, train
 
 
@@ -104,6 +104,12 @@ def test_learning_rate_is_constant_then_falls_linearly_to_zero():
     rates = [float(schedule(step)) for step in (0, 60, 80, 100, 120)]
     np.testing.assert_allclose(rates, [2e-4, 2e-4, 1e-4, 0.0, 0.0], atol=1e-10)
     assert float(LinearDecay(2e-4, 100, 0)(99)) == pytest.approx(2e-4)
+
+
+def test_start_after_holds_the_rate_at_zero_then_follows_its_schedule():
+    rates = [float(StartAfter(LinearDecay(2e-4, 100, 40), 10)(step)) for step in (0, 9, 10, 80)]
+    np.testing.assert_allclose(rates, [0.0, 0.0, 2e-4, 1e-4], atol=1e-10)
+    assert float(StartAfter(3e-4, 5)(4)) == 0.0 and float(StartAfter(3e-4, 5)(5)) == pytest.approx(3e-4)
 
 
 def test_crops_are_random_patches_of_the_requested_size():

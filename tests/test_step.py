@@ -227,6 +227,27 @@ def test_a_step_with_a_pool_and_lsgan_trains_sanely():
     assert not np.allclose(before, keras.ops.convert_to_numpy(cyclegan.monet_generator.trainable_variables[0]))
 
 
+def test_with_a_generator_warmup_only_the_discriminators_learn_at_first():
+    """generator_warmup_steps=2: two steps move the discriminators and leave the generators as they
+    were (a warm start keeps what its generators learnt); the third step moves the generators too."""
+    cyclegan = build_cyclegan(TrainConfig(**TINY, generator_warmup_steps=2))
+    step = tf.function(cyclegan.train_step)
+
+    def weights(name):
+        return [keras.ops.convert_to_numpy(w).copy() for w in getattr(cyclegan, name).trainable_variables]
+
+    def moved(before, name):
+        return any(not np.array_equal(a, b) for a, b in zip(before, weights(name)))
+
+    names = ["monet_generator", "photo_generator", "monet_discriminator", "photo_discriminator"]
+    start = {name: weights(name) for name in names}
+    for seed in range(2):
+        step(a_batch(seed=seed))
+    assert [moved(start[name], name) for name in names] == [False, False, True, True]
+    step(a_batch(seed=2))
+    assert moved(start["monet_generator"], "monet_generator") and moved(start["photo_generator"], "photo_generator")
+
+
 def bfloat16_rounding(cyclegan) -> float:
     """How far the Monet generator's images lie from those of the same weights computing in float32,
     relative to their largest value: 0 (or about 1e-7) when it computes in float32, a few thousandths
