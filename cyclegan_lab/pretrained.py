@@ -6,7 +6,8 @@ Two models, by name:
     The CycleGAN paper's ResNet generator (`models.build_resnet_generator`:
     reflection padding, 6 residual blocks, resize-convolution upsampling)
     with 32 filters instead of the paper's 64 and its residual blocks at half
-    the image size, ending in a fixed [1, 2, 1] blur: half a million weights,
+    the image size, ending in a fixed Fourier notch that removes period-2
+    patterns (`models.NyquistNotch`, no weights): half a million weights,
     trained with this library by ``scripts/train_monet.py`` (see
     MODEL_CARD.md). It lives in the package folder ``cyclegan_lab/pretrained/``
     as two files: ``monet.weights.h5`` (the weights, Keras 3 `save_weights`
@@ -35,7 +36,9 @@ in normal use); the package's ``pretrained/`` folder.
 `export_generator` writes such a pair of files from any generator of `models`.
 `scripts/ship_pretrained.py` writes the Monet generator's partner from the same
 run beside it, ``photo.weights.h5`` + ``photo.json`` (the paper's F, Monet ->
-photo), so that a new run can start where the shipped one ended (`warm_start`).
+photo), and that run's two discriminators, ``discriminators.npz`` (float16,
+`export_discriminators`), so that a new run can start where the shipped one
+ended (`warm_start`) even when the run's checkpoints are gone.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ from .machinery.files import atomic_save, atomic_write
 from .models import generator_for, subpixel_kernel
 
 PRETRAINED_ENV = "CYCLEGAN_LAB_PRETRAINED"
+DISCRIMINATORS = "discriminators.npz"  # the shipped run's two discriminators, for warm starts
 PACKAGE_FOLDER = pathlib.Path(__file__).resolve().parent / "pretrained"
 ORIGINAL = Remote(
     url="https://cf-courses-data.s3.us.cloud-object-storage.appdomain.cloud/"
@@ -128,14 +132,38 @@ def load_pretrained(
     raise ValueError(f"Unknown pretrained model {name!r}; choose one of: {', '.join(MODELS)}")
 
 
-def warm_start(cyclegan, folder=None) -> None:
-    """Start a new run's generators from the shipped pair: `cyclegan`'s Monet generator gets the
-    shipped "monet" weights, its photo generator the "photo" weights (and the moving average, if the
-    run keeps one, starts from them). The discriminators and optimisers stay fresh.
+def export_discriminators(checkpoint_path, folder) -> pathlib.Path:
+    """Save a checkpoint's two discriminators as ``folder/discriminators.npz``, in float16, for warm starts.
+
+    A trained discriminator is what a run cannot quickly get back: fresh ones
+    judge at random for hundreds of steps, and generators that follow them
+    drift from what they had learnt. float16 halves the file (11 MB for both)
+    and is far finer than what one training step changes. Keys are those of
+    the checkpoint (``monet_discriminator/0``, ...), written atomically.
+    """
+    names = ("monet_discriminator/", "photo_discriminator/")
+    with np.load(checkpoint_path) as stored:
+        arrays = {key: stored[key] for key in stored.files if key.startswith(names)}
+        state = json.loads(str(stored["state"]))
+    if not arrays:
+        raise ValueError(f"{checkpoint_path} holds no discriminators; is it a training checkpoint (step-NNNNNN.npz)?")
+    arrays = {key: value.astype(np.float16) if value.dtype.kind == "f" else value for key, value in arrays.items()}
+    arrays["state"] = np.array(json.dumps({"step": state["step"]}))
+    return atomic_write(pathlib.Path(folder) / DISCRIMINATORS, lambda file: np.savez_compressed(file, **arrays))
+
+
+def warm_start(cyclegan, folder=None) -> list[str]:
+    """Start a new run from the shipped networks and return the names of those it took.
+
+    `cyclegan`'s Monet generator gets the shipped "monet" weights, its photo
+    generator the "photo" weights (and the moving average, if the run keeps
+    one, starts from them); where ``discriminators.npz`` ships too
+    (`export_discriminators`), both discriminators start from it, else they
+    stay fresh (then `TrainConfig.generator_warmup_steps` lets them learn
+    before the generators move). The optimisers always start fresh.
 
     This is how a long training goes on where no checkpoint survives, from
-    exported weights alone: the discriminators relearn within a few hundred
-    steps, the generators keep what they learnt. The shipped networks must
+    exported weights alone. The shipped networks must
     be the ones the run builds (ValueError otherwise), except that a
     resize-convolution may start a sub-pixel convolution (`models.subpixel_kernel`),
     and a last convolution without the input skip one with it (`input_skip`:
@@ -160,6 +188,15 @@ def warm_start(cyclegan, folder=None) -> None:
     if getattr(cyclegan, "monet_average", None) is not None:
         for average, weight in zip(cyclegan.monet_average.averages, cyclegan.monet_generator.trainable_weights):
             average.assign(weight)
+    taken = ["monet_generator", "photo_generator"]
+    discriminators = shipped_folder(folder) / DISCRIMINATORS
+    if discriminators.is_file():
+        from . import checkpoints
+
+        for name in ["monet_discriminator", "photo_discriminator"]:
+            checkpoints.load_network(getattr(cyclegan, name), discriminators, name=name)
+            taken.append(name)
+    return taken
 
 
 def _carried_over(weight: np.ndarray, shape) -> np.ndarray | None:

@@ -18,7 +18,8 @@
    256x256 photo here) (--force ships it anyway), writes
    cyclegan_lab/pretrained/monet.weights.h5 + monet.json (with the
    measures), photo.weights.h5 + photo.json (its partner, Monet -> photo,
-   from which `train_monet.py --warm-start` starts a next run),
+   from which `train_monet.py --warm-start` starts a next run, with the run's
+   two discriminators, discriminators.npz),
    unseen_photos.png (8 unseen photos, the shipped generator's and the new
    one's Monets), training_losses.png, training_progress.png (5 of
    the run's previews of unseen photos, from CHECKPOINT_DIR/previews) and
@@ -48,7 +49,13 @@ from cyclegan_lab.images import fingerprint, image_files, load_image
 from cyclegan_lab.inference import stylize
 from cyclegan_lab.models import generator_for
 from cyclegan_lab.plotting import plot_losses, show_images
-from cyclegan_lab.pretrained import PACKAGE_FOLDER, export_generator, load_generator, load_pretrained
+from cyclegan_lab.pretrained import (
+    PACKAGE_FOLDER,
+    export_discriminators,
+    export_generator,
+    load_generator,
+    load_pretrained,
+)
 from cyclegan_lab.scores import held_out_measures
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -152,6 +159,7 @@ def main() -> None:
     partner_info = {"step": state["step"], "config": config.to_dict(), **added_at_export(trained_config, config)}
     partner_info["partner"] = "monet"
     export_generator(partner, PACKAGE_FOLDER, "photo", partner_info)  # Monet -> photo; a next run's warm start
+    export_discriminators(checkpoint.path, PACKAGE_FOLDER)  # ... with the discriminators that know these fakes
     size = (PACKAGE_FOLDER / "monet.weights.h5").stat().st_size / 1e6
     print(f"Exported to {(PACKAGE_FOLDER / 'monet.weights.h5').relative_to(ROOT)} ({size:.1f} MB)")
     if size > MAX_MEGABYTES:

@@ -15,8 +15,10 @@ same command again to resume. `scripts/ship_pretrained.py CHECKPOINT_DIR`
 then exports the generator and its partner (Monet -> photo).
 
 With --warm-start a new run starts its two generators from the shipped pair
-(`pretrained.warm_start`; fresh discriminators): a long training goes on
-from exported weights where its checkpoints did not survive.
+(`pretrained.warm_start`), and its discriminators from the shipped run's
+where they ship (discriminators.npz; else fresh ones, and
+--set generator_warmup_steps=1000 lets them learn first): a long training
+goes on from exported weights where its checkpoints did not survive.
 """
 
 from __future__ import annotations
@@ -128,8 +130,9 @@ class WarmStart(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         if training_step(self.model) == 0:
-            warm_start(self.model)
-            print("Warm start: both generators from the shipped pair; fresh discriminators.", flush=True)
+            taken = warm_start(self.model)
+            fresh = "" if "monet_discriminator" in taken else "; fresh discriminators"
+            print(f"Warm start: {', '.join(taken)} from the shipped model{fresh}.", flush=True)
 
 
 class StopAt(keras.callbacks.Callback):

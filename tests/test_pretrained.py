@@ -270,7 +270,7 @@ def test_a_new_run_warm_starts_its_generators_from_the_shipped_pair(tmp_path):
     x = photos(1, 32, 32, 3)
     assert np.abs(np.asarray(run.monet_generator(x)) - np.asarray(shipped_run.monet_generator(x))).max() > 1e-3
 
-    warm_start(run, folder=tmp_path)
+    assert warm_start(run, folder=tmp_path) == ["monet_generator", "photo_generator"]
     same(run.monet_generator(x), shipped_run.monet_generator(x))
     same(run.photo_generator(x), shipped_run.photo_generator(x))
     for average, weight in zip(run.monet_average.averages, shipped_run.monet_generator.trainable_weights):
@@ -281,6 +281,44 @@ def test_a_new_run_warm_starts_its_generators_from_the_shipped_pair(tmp_path):
     wider = build_cyclegan(config.replace(generator_filters=8))
     with pytest.raises(ValueError, match="warm-start only a run of the shipped model's config"):
         warm_start(wider, folder=tmp_path)
+
+
+def test_shipped_discriminators_warm_start_a_new_runs_discriminators(tmp_path):
+    """export_discriminators keeps a checkpoint's two discriminators (float16, one file); a warm start
+    then gives them to the new run, whose discriminators judge as the trained ones did; a file of
+    other networks is refused with the checkpoint's own message, and a generator-only folder leaves
+    the discriminators fresh (the test above)."""
+    from cyclegan_lab import checkpoints
+    from cyclegan_lab.pretrained import DISCRIMINATORS, export_discriminators, warm_start
+    from cyclegan_lab.training import build_cyclegan
+
+    config = TrainConfig(image_size=32, generator="resnet", generator_filters=4, residual_blocks=1)
+    trained = build_cyclegan(config.replace(seed=1))
+    for name, network in [("monet", trained.monet_generator), ("photo", trained.photo_generator)]:
+        export_generator(network, tmp_path, name, {"config": config.to_dict()})
+    path = checkpoints.save_checkpoint(trained, tmp_path / "run", {"step": 7, "config": config.to_dict()})
+    saved = export_discriminators(path, tmp_path)
+    assert saved == tmp_path / DISCRIMINATORS and saved.stat().st_size < 0.6 * path.stat().st_size
+
+    run = build_cyclegan(config)
+    x = photos(2, 32, 32, 3)
+    verdicts = {name: np.asarray(getattr(trained, name)(x)) for name in ["monet_discriminator", "photo_discriminator"]}
+    assert np.abs(np.asarray(run.monet_discriminator(x)) - verdicts["monet_discriminator"]).max() > 1e-3
+    assert warm_start(run, folder=tmp_path) == [
+        "monet_generator",
+        "photo_generator",
+        "monet_discriminator",
+        "photo_discriminator",
+    ]
+    for name, verdict in verdicts.items():  # float16 storage: the verdicts agree to about 3 decimals
+        np.testing.assert_allclose(np.asarray(getattr(run, name)(x)), verdict, atol=2e-2 * np.abs(verdict).max())
+
+    with np.load(saved) as stored:
+        arrays = {key: stored[key] for key in stored.files}
+    arrays["monet_discriminator/0"] = arrays["monet_discriminator/0"][:2]
+    np.savez(saved, **arrays)
+    with pytest.raises(checkpoints.CheckpointMismatchError, match="monet_discriminator variable 0"):
+        warm_start(build_cyclegan(config), folder=tmp_path)
 
 
 def test_a_resize_trained_pair_warm_starts_a_subpixel_run_that_paints_as_before(tmp_path):
