@@ -136,9 +136,10 @@ def export_discriminators(checkpoint_path, folder) -> pathlib.Path:
     """Save a checkpoint's two discriminators as ``folder/discriminators.npz``, in float16, for warm starts.
 
     A trained discriminator is what a run cannot quickly get back: fresh ones
-    judge at random for hundreds of steps, and generators that follow them
-    drift from what they had learnt. float16 halves the file (11 MB for both)
-    and is far finer than what one training step changes. Keys are those of
+    judge little better than chance for thousands of steps, and generators
+    that follow them drift from what they had learnt. float16 halves the file
+    (about 10 MB for both, compressed) and is far finer than what one training
+    step changes. Keys are those of
     the checkpoint (``monet_discriminator/0``, ...), written atomically.
     """
     names = ("monet_discriminator/", "photo_discriminator/")

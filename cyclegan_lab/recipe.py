@@ -77,12 +77,12 @@ class LinearDecay(keras.optimizers.schedules.LearningRateSchedule):
 class StartAfter(keras.optimizers.schedules.LearningRateSchedule):
     """0 for the first `steps` steps, then `schedule` (a number or a schedule) as it would have been.
 
-    A warm start (`pretrained.warm_start`) pairs trained generators with fresh
-    discriminators, whose first verdicts are noise: generators that follow them
-    drift away from what they had learnt. Holding the generators still while
-    the discriminators learn what the fakes look like avoids that. Adam's
-    moments still gather the generators' gradients meanwhile, so their first
-    real steps are well scaled.
+    A warm start (`pretrained.warm_start`) without shipped discriminators
+    pairs trained generators with fresh discriminators, whose first verdicts
+    are noise: generators that follow them drift away from what they had
+    learnt. Holding the generators still lets the discriminators first learn
+    what the fakes look like. Adam's moments still gather the generators'
+    gradients meanwhile, so their first real steps are well scaled.
     """
 
     def __init__(self, schedule, steps: int):
