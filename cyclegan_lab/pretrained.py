@@ -142,14 +142,15 @@ def export_discriminators(checkpoint_path, folder) -> pathlib.Path:
     step changes. Keys are those of
     the checkpoint (``monet_discriminator/0``, ...), written atomically.
     """
+    from . import checkpoints
+
+    checkpoint = checkpoints.read_checkpoint(checkpoint_path)  # DamagedCheckpointError, saying why
     names = ("monet_discriminator/", "photo_discriminator/")
-    with np.load(checkpoint_path) as stored:
-        arrays = {key: stored[key] for key in stored.files if key.startswith(names)}
-        state = json.loads(str(stored["state"]))
+    arrays = {key: value for key, value in checkpoint.arrays.items() if key.startswith(names)}
     if not arrays:
         raise ValueError(f"{checkpoint_path} holds no discriminators; is it a training checkpoint (step-NNNNNN.npz)?")
     arrays = {key: value.astype(np.float16) if value.dtype.kind == "f" else value for key, value in arrays.items()}
-    arrays["state"] = np.array(json.dumps({"step": state["step"]}))
+    arrays["state"] = np.array(json.dumps({"step": checkpoint.state["step"]}))
     return atomic_write(pathlib.Path(folder) / DISCRIMINATORS, lambda file: np.savez_compressed(file, **arrays))
 
 

@@ -299,6 +299,12 @@ def test_shipped_discriminators_warm_start_a_new_runs_discriminators(tmp_path):
     path = checkpoints.save_checkpoint(trained, tmp_path / "run", {"step": 7, "config": config.to_dict()})
     saved = export_discriminators(path, tmp_path)
     assert saved == tmp_path / DISCRIMINATORS and saved.stat().st_size < 0.6 * path.stat().st_size
+    shipped = saved.read_bytes()
+    damaged = tmp_path / "step-000008.npz"
+    damaged.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(checkpoints.DamagedCheckpointError, match="step-000008.npz"):
+        export_discriminators(damaged, tmp_path)
+    assert saved.read_bytes() == shipped  # what shipped before is kept
 
     run = build_cyclegan(config)
     x = photos(2, 32, 32, 3)

@@ -227,10 +227,12 @@ def test_a_step_with_a_pool_and_lsgan_trains_sanely():
     assert not np.allclose(before, keras.ops.convert_to_numpy(cyclegan.monet_generator.trainable_variables[0]))
 
 
-def test_with_a_generator_warmup_only_the_discriminators_learn_at_first():
+@pytest.mark.parametrize("mode", ["float32", "bfloat16"])
+def test_with_a_generator_warmup_only_the_discriminators_learn_at_first(mode):
     """generator_warmup_steps=2: two steps move the discriminators and leave the generators as they
-    were (a warm start keeps what its generators learnt); the third step moves the generators too."""
-    cyclegan = build_cyclegan(TrainConfig(**TINY, generator_warmup_steps=2))
+    were (a warm start keeps what its generators learnt); the third step moves the generators too,
+    in either precision."""
+    cyclegan = build_cyclegan(TrainConfig(**{**TINY, "precision": mode}, generator_warmup_steps=2))
     step = tf.function(cyclegan.train_step)
 
     def weights(name):
