@@ -10,7 +10,10 @@ Times, in one run and on the same random photos:
       as the baseline;
 each through `predict_on_batch` (a compiled tf.function call, traced once per
 shape during the warm-up), and prints the median milliseconds per photo at
-batch 1, the throughput at batch 8, and the process's peak memory.
+batch 1, the throughput at batch 8, and the process's peak memory. Then the
+whole `stylize()` of one 256x256 photo with the shipped model, at its
+`training_zoom` (the network works at 286, see `inference.stylize`) against
+the same call at 256: what painting at the zoom it learnt costs.
 
     python benchmarks/inference.py [--images 20]
 
@@ -35,6 +38,7 @@ import numpy as np
 import tensorflow as tf
 
 from cyclegan_lab.config import TrainConfig
+from cyclegan_lab.inference import stylize
 from cyclegan_lab.models import build_generator, generator_for
 from cyclegan_lab.pretrained import PACKAGE_FOLDER, PretrainedNotFoundError, load_pretrained
 
@@ -67,6 +71,23 @@ def measure(model: keras.Model, photos: np.ndarray, batch8_runs: int) -> tuple[l
     singles = [seconds(model, photos[i : i + 1]) for i in range(len(photos))]
     eights = [seconds(model, batch8) for _ in range(batch8_runs)]
     return singles, eights
+
+
+def stylize_seconds(model: keras.Model, photos: np.ndarray, zoom: float) -> float:
+    """Median seconds of `stylize(photo, model)` per uint8 photo, with the model's training_zoom set to `zoom`."""
+    kept = getattr(model, "training_zoom", 1.0)
+    model.training_zoom = zoom
+    try:
+        for _ in range(WARM_UP):
+            stylize(photos[0], model, batch_size=1)
+        times = []
+        for photo in photos:
+            start = time.perf_counter()
+            stylize(photo, model, batch_size=1)
+            times.append(time.perf_counter() - start)
+    finally:
+        model.training_zoom = kept
+    return statistics.median(times)
 
 
 def main() -> None:
@@ -105,6 +126,15 @@ def main() -> None:
             f"{1000 * medians[name]:7.1f} ms/photo (min {1000 * min(singles):.1f}, max {1000 * max(singles):.1f}) "
             f"| batch 8: {1000 * per_image8:7.1f} ms/photo, {1 / per_image8:5.1f} photos/s"
         )
+    uint8_photos = ((photos + 1) * 127.5).astype(np.uint8)
+    zoom = getattr(shipped, "training_zoom", 1.0)
+    at_zoom = stylize_seconds(shipped, uint8_photos, zoom)
+    at_256 = stylize_seconds(shipped, uint8_photos, 1.0)
+    print(
+        f"stylize() of one {SIZE}x{SIZE} photo, {shipped_name}: median {1000 * at_zoom:.1f} ms at its training zoom "
+        f"{zoom:.3f} (the network at {round(SIZE * zoom)}), {1000 * at_256:.1f} ms at zoom 1 "
+        f"({at_zoom / at_256:.2f}x)"
+    )
     lab = medians["lab U-Net (64 filters, untrained)"]
     print(
         f"The {shipped_name} model paints a photo {lab / medians[shipped_name]:.1f}x faster than the lab's U-Net "

@@ -152,6 +152,16 @@ class TrainConfig:
         """The side of the square images the networks train on: crop_size, or image_size."""
         return self.crop_size or self.image_size
 
+    @property
+    def training_zoom(self) -> float:
+        """How much larger than `image_size` the generators saw each scene: 286/256 with `augment`, else 1.
+
+        The paper's jitter enlarges every image 256 -> 286 before cropping, so a
+        generator trained with it learnt its brush strokes on scenes 286 pixels
+        across; `inference.stylize` paints at that zoom, where its strokes fit.
+        """
+        return JITTER_ZOOM if self.augment else 1.0
+
     @classmethod
     def smoke(cls, **overrides) -> TrainConfig:
         """A one-iteration setting for CI and quick checks: 1 epoch of 1 step on 4 images."""
@@ -167,6 +177,7 @@ class TrainConfig:
         return dataclasses.asdict(self)
 
 
+JITTER_ZOOM = 286 / 256  # the paper's jitter enlarges each image 256 -> 286 before cropping it back to 256
 CHOICES = {
     "generator": ("unet", "compact", "resnet"),
     "upsampling": ("auto", "transposed", "resize", "subpixel"),

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from .config import TrainConfig
+from .config import JITTER_ZOOM, TrainConfig
 from .images import image_files, load_image, normalize
 from .machinery.download import Remote, cache_dir, download, extract_zip
 
@@ -166,7 +166,7 @@ def random_jitter(image: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
     """The CycleGAN paper's augmentation, reproducible from `seed` (shape [2]):
     resize 256 -> 286, random crop back to 256, random left-right flip."""
     size = image.shape[0]
-    big = size * 286 // 256
+    big = int(size * JITTER_ZOOM)
     image = tf.image.resize(image, [big, big], method="nearest")
     crop_seed, flip_seed = tf.unstack(tf.random.experimental.stateless_split(seed, 2))
     image = tf.image.stateless_random_crop(image, [size, size, 3], seed=crop_seed)

@@ -87,15 +87,24 @@ def stylize(images, model: keras.Model | str | None = None, size: int | None = 2
     own size: sharper for big photos, but memory and time grow with the
     pixel count. `size` is checked (MIN_SIZE to MAX_SIZE). Images of the
     same shape go through the network `batch_size` at a time.
+
+    A generator trained with the paper's jitter saw every scene enlarged
+    256 -> 286 (its `training_zoom`, see `TrainConfig.training_zoom`), so it
+    paints at that zoom too: a 256 photo goes through the network at 286 and
+    comes back at 256. Its brush strokes then have the size it learnt them
+    at; at 256 they come out coarser and stamped over everything, and the
+    shipped generator's paintings are measurably further from Monet's.
     """
     items, kind = _as_list(images)
     size = None if size is None else check_size(size)
     batch_size = check_number("batch_size", batch_size, 1, MAX_BATCH)
     model = as_model(model)
-    for i, image in enumerate(items):
-        height, width = _shorter_side_to(image.shape[0], image.shape[1], size) if size else image.shape[:2]
+    zoom = getattr(model, "training_zoom", 1.0)
+    sides = [round((size or min(image.shape[:2])) * zoom) for image in items]  # each one's shorter side at work
+    for i, (image, side) in enumerate(zip(items, sides)):
+        height, width = _shorter_side_to(image.shape[0], image.shape[1], side)
         check_pixels(width, height, f"image {i}", "crop it, or pass a smaller size")
-    work = [_resize_shorter(image, size) if size else image for image in items]
+    work = [_resize_shorter(image, side) for image, side in zip(items, sides)]
     multiple, fixed = network_grid(model)
     mirrors = any(isinstance(layer, ReflectionPadding) for layer in _all_layers(model))
     smallest = 2 * multiple if mirrors and not fixed else multiple  # the deepest map must keep 2 pixels to mirror

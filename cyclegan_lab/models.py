@@ -368,9 +368,13 @@ def build_resnet_generator(
 
 
 def generator_for(config, name: str = "monet_generator", any_size: bool = False) -> keras.Model:
-    """The generator a `TrainConfig` describes (U-Net, compact U-Net or ResNet), at its training size."""
+    """The generator a `TrainConfig` describes (U-Net, compact U-Net or ResNet), at its training size.
+
+    It carries `training_zoom` (see `TrainConfig.training_zoom`): the scale
+    `inference.stylize` paints at.
+    """
     if config.generator == "resnet":
-        return build_resnet_generator(
+        generator = build_resnet_generator(
             name,
             config.train_size,
             config.filters,
@@ -382,9 +386,12 @@ def generator_for(config, name: str = "monet_generator", any_size: bool = False)
             output_notch=config.output_notch,
             input_skip=config.input_skip,
         )
-    return build_generator(
-        name, config.train_size, config.filters, any_size=any_size, upsampling=config.upsampling_mode
-    )
+    else:
+        generator = build_generator(
+            name, config.train_size, config.filters, any_size=any_size, upsampling=config.upsampling_mode
+        )
+    generator.training_zoom = config.training_zoom
+    return generator
 
 
 def _levels(image_size: int) -> int:

@@ -50,6 +50,41 @@ def test_working_scale_gives_the_photos_size_back(model):
     assert [p.shape for p in painted] == [(50, 70, 3), (20, 10, 3)]
 
 
+def side_reporter(zoom: float | None = None):
+    """A stand-in generator that paints every pixel with the height it was given: height / 256 - 1."""
+    import keras
+
+    def paint(x):
+        return keras.ops.ones_like(x) * (keras.ops.cast(keras.ops.shape(x)[1], "float32") / 256 - 1)
+
+    inputs = keras.Input((None, None, 3))
+    outputs = keras.layers.Lambda(paint)(inputs)
+    reporter = keras.Model(inputs, outputs)
+    if zoom is not None:
+        reporter.training_zoom = zoom
+    return reporter
+
+
+def seen_height(painting: np.ndarray) -> float:
+    return float(painting.mean()) / 127.5 * 256
+
+
+@pytest.mark.parametrize("augment", [True, False])
+def test_a_generator_trained_with_jitter_paints_at_the_zoom_it_learnt(augment):
+    """The paper's jitter showed the generator each 256 scene at 286 pixels: a 256 photo goes through it at 286."""
+    config = TrainConfig(image_size=32, generator="resnet", residual_blocks=1, generator_filters=4, augment=augment)
+    from cyclegan_lab.models import generator_for
+
+    zoom = generator_for(config, any_size=True).training_zoom
+    assert zoom == (286 / 256 if augment else 1.0)
+    expected = 286 if augment else 256
+    for size, image in [(256, photo(100, 150)), (None, photo(256, 300))]:
+        painted = stylize(image, side_reporter(zoom), size=size)
+        assert painted.shape == image.shape, "it comes back at the photo's size"
+        assert seen_height(painted) == pytest.approx(expected, abs=1.5)
+    assert seen_height(stylize(photo(64, 64), side_reporter(), size=None)) == pytest.approx(64, abs=1.5)
+
+
 def test_a_multiple_of_the_grid_is_painted_without_padding(model):
     image = photo(32, 64)
     expected = to_uint8(model(normalize(image[None]), training=False))[0]

@@ -68,6 +68,19 @@ def test_loaded_model_paints_like_the_exported_one(shipped):
     assert model(wide).shape == (1, 32, 64, 3)
 
 
+@pytest.mark.parametrize("augment", [True, False])
+def test_a_loaded_model_keeps_the_zoom_its_run_trained_at(tmp_path, augment):
+    """A run with the paper's jitter saw scenes at 286 for 256: the loaded model says so, and stylize paints there."""
+    config = TINY_CONFIG.replace(augment=augment)
+    export_generator(
+        build_generator("tiny", image_size=32, filters=4, any_size=True),
+        tmp_path,
+        "monet",
+        {"config": config.to_dict()},
+    )
+    assert load_pretrained("monet", folder=tmp_path).training_zoom == (286 / 256 if augment else 1.0)
+
+
 def test_the_environment_variable_points_at_another_folder(shipped, monkeypatch):
     generator, folder = shipped
     monkeypatch.setenv(PRETRAINED_ENV, str(folder))
