@@ -250,6 +250,35 @@ show_images([photos[0], without_fine[0], painted[0], given_back[0]],
 # reaches them through an upsampling that repeats each pixel), and only the discriminator, judging
 # against Monet's canvases, can teach them what to draw.
 #
+# ## Paint at the scale the strokes were learnt at
+#
+# The shipped generator trained with the paper's jitter: every 256-pixel image was enlarged to 286
+# before a training crop was cut from it. Its strokes are sized for scenes 286 pixels across, so
+# `stylize` enlarges a 256 photo to 286 (`generator.training_zoom`), paints it, and shrinks the
+# painting back to 256. Every painting above was made that way. Paint the same photos at 256
+# instead, and measure both:
+
+# %%
+print(f"training_zoom {generator.training_zoom:.4f}: a 256 photo is painted at {round(256 * generator.training_zoom)}")
+zoom = generator.training_zoom
+generator.training_zoom = 1.0  # paint at the photo's own 256
+at_256 = stylize(photos, generator)
+generator.training_zoom = zoom
+kid_at_256 = kid_to_monet(at_256)
+print(f"painted at 256: KID x 1000 {kid_at_256:.1f}, {gap(kid_at_256):.0%} of the gap closed")
+print(f"painted at {round(256 * zoom)}: KID x 1000 {shipped_kid:.1f}, {gap(shipped_kid):.0%} of the gap closed")
+print(f"painting at the zoom it learnt is closer to Monet: {shipped_kid < kid_at_256}")
+crop = np.s_[64:192, 64:192]  # the middle of the picture, shown larger
+show_images([photos[0][crop], at_256[0][crop], painted[0][crop]],
+            ["photo", "painted at 256", f"painted at {round(256 * zoom)}"], ncols=3, size=3.5)
+
+# %% [markdown]
+# Look at the texture in the two paintings: the generator's weave is a few pixels across wherever it
+# paints, so painted at 286 and shrunk, it is finer. The second line says whether the classifier's
+# features agree. Working at 286 costs a quarter more pixels, so a quarter more time;
+# `generator.training_zoom = 1.0` trades it back. A generator you trained without the jitter
+# (`augment=False`, the lab's) has a `training_zoom` of 1: it saw its scenes at 256.
+#
 # ## Enter the competition
 #
 # The lab comes from Kaggle's "I'm Something of a Painter Myself". It ranks 7,000 to 10,000 Monet-style
@@ -344,6 +373,21 @@ low_passed_monet_answer = "further"
 low_passed_kid = kid_to_monet(distortions.low_pass(floor_set, cutoff=0.4))
 print(f"KID x 1000: paintings without their finest octave {low_passed_kid:.1f}, as they are {floor:.1f}")
 check(low_passed_monet_answer, "closer" if low_passed_kid < floor else "further")
+
+# %% [markdown]
+# **Exercise 4.** `stylize(photo, generator, size=512)` paints a photo with its shorter side at 512.
+# How many pixels tall is the picture the shipped generator's network actually sees for a
+# 512 x 768 photo?
+
+# %%
+network_height_answer = None  # a whole number of pixels
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution: the shorter side, 512, times the training zoom 286/256, rounded: 572.
+network_height_answer = round(512 * generator.training_zoom)
+
+# %%
+check(network_height_answer, round(512 * 286 / 256))
 
 # %% [markdown]
 # ## Further reading

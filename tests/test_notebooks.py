@@ -112,6 +112,8 @@ EXPECTED_TEXT = {
         "without their finest octave, photos are further from Monet: ",
         "finest octave given to the generator's paintings moves the gap closed by ",
         "KID x 1000: paintings without their finest octave ",
+        "training_zoom 1.1172: a 256 photo is painted at 286",
+        "painting at the zoom it learnt is closer to Monet: ",
         "Correct!",
     ],
 }
