@@ -92,8 +92,9 @@ def stylize(images, model: keras.Model | str | None = None, size: int | None = 2
     256 -> 286 (its `training_zoom`, see `TrainConfig.training_zoom`), so it
     paints at that zoom too: a 256 photo goes through the network at 286 and
     comes back at 256. Its brush strokes then have the size it learnt them
-    at; at 256 they come out coarser and stamped over everything, and the
-    shipped generator's paintings are measurably further from Monet's.
+    at; painted at 256 they come out coarser, and the shipped generator's
+    paintings further from Monet's (pretrained/MODEL_CARD.md measures both).
+    Set ``model.training_zoom = 1.0`` to paint at `size` itself.
     """
     items, kind = _as_list(images)
     size = None if size is None else check_size(size)
