@@ -259,8 +259,8 @@ show_images([photos[0], without_fine[0], painted[0], given_back[0]],
 # instead, and measure both:
 
 # %%
-print(f"training_zoom {generator.training_zoom:.4f}: a 256 photo is painted at {round(256 * generator.training_zoom)}")
 zoom = generator.training_zoom
+print(f"training_zoom {zoom:.4f}: a 256 photo is painted at {round(256 * zoom)}")
 generator.training_zoom = 1.0  # paint at the photo's own 256
 at_256 = stylize(photos, generator)
 generator.training_zoom = zoom

@@ -70,7 +70,7 @@ def test_loaded_model_paints_like_the_exported_one(shipped):
 
 @pytest.mark.parametrize("augment", [True, False])
 def test_a_loaded_model_keeps_the_zoom_its_run_trained_at(tmp_path, augment):
-    """A run with the paper's jitter saw scenes at 286 for 256: the loaded model says so, and stylize paints there."""
+    """A run with the paper's jitter saw scenes at 286 for 256: the loaded model carries that zoom for stylize."""
     config = TINY_CONFIG.replace(augment=augment)
     export_generator(
         build_generator("tiny", image_size=32, filters=4, any_size=True),
