@@ -274,10 +274,11 @@ show_images([photos[0][crop], at_256[0][crop], painted[0][crop]],
 
 # %% [markdown]
 # Look at the texture in the two paintings: the generator's weave is a few pixels across wherever it
-# paints, so painted at 286 and shrunk, it is finer. The second line says whether the classifier's
-# features agree. Working at 286 costs a quarter more pixels, and time with them (the model card
-# gives the measured cost); `generator.training_zoom = 1.0` trades it back. A generator you trained without the jitter
-# (`augment=False`, the lab's) has a `training_zoom` of 1: it saw its scenes at 256.
+# paints, so painted at 286 and shrunk, it is finer. The last line printed says whether the
+# classifier's features agree. Working at 286 costs a quarter more pixels, and time with them (the
+# model card gives the measured cost); `generator.training_zoom = 1.0` trades it back. A generator
+# you trained without the jitter (`augment=False`, the lab's) has a `training_zoom` of 1: it saw its
+# scenes at 256.
 #
 # ## Enter the competition
 #
