@@ -1,6 +1,6 @@
 """Seconds a training step and GFLOP/s of the recipes compared for the shipped generator, in one run.
 
-Each candidate is `scripts/train_monet.py`'s RECIPE with a few fields changed
+Each candidate is `cyclegan_lab.config.RECIPE` (what `scripts/train_monet.py` trains) with a few fields changed
 (below). For each, on the same random batch, it traces the recipe's training
 step, counts the floating-point operations of its convolutions from the
 graph (`benchmarks/train_step.py`'s count), times --steps steps after two
@@ -26,12 +26,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import tensorflow as tf
 
 HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE), str(HERE.parent / "scripts")]
+sys.path[:0] = [str(HERE)]
 
-from train_monet import RECIPE  # the scripts folder is on the path only from here
 from train_step import convolution_flops, matmul_gflops, timed
 
 from cyclegan_lab import TrainConfig, build_cyclegan
+from cyclegan_lab.config import RECIPE
 from cyclegan_lab.machinery.precision import resolve_precision
 
 CANDIDATES = {

@@ -1,8 +1,8 @@
 """cyclegan_lab: the small library behind the CycleGAN photo-to-Monet course.
 
 One module per idea, in the order the notebooks teach them: `config` (the one
-`TrainConfig`), `images` (read a picture, convert its pixels), `data` (find,
-load and feed the images), `models` (U-Net and ResNet generators, PatchGAN
+`TrainConfig`), `images` (read a picture, convert its pixels), `data` (find
+and load the images), `pipeline` (feed them to training), `models` (U-Net and ResNet generators, PatchGAN
 discriminator), `inspect_model` and `drawings` (layer tables, receptive
 fields, diagrams), `losses`, `cyclegan` (the model and its training step),
 `reference` (the lab's own step), `training` (`build_cyclegan`, `train()`),
@@ -38,7 +38,7 @@ _HOMES = {
     "find_data": "data",
     "load_data": "data",
     "load_folder": "data",
-    "make_dataset": "data",
+    "make_dataset": "pipeline",
     "load_image": "images",
     "normalize": "images",
     "to_uint8": "images",

@@ -19,8 +19,8 @@ import hashlib
 import os
 from pathlib import Path
 
+import keras
 import numpy as np
-import tensorflow as tf
 from PIL import Image, ImageOps
 
 # What a file that is not a readable image raises while Pillow opens and decodes it.
@@ -102,13 +102,14 @@ def check_number(name: str, value, low: int, high: int, unit: str = "") -> int:
     return int(value)
 
 
-def normalize(images) -> tf.Tensor:
+def normalize(images):
     """uint8 [0, 255] -> float32 [-1, 1], the range of the generator's tanh.
 
-    Takes an array or tensor of any shape; returns a tf.Tensor (use
-    `.numpy()` for an array), so it also works inside a `tf.data` pipeline.
+    Takes an array or tensor of any shape; returns a tensor of Keras' backend
+    (with TensorFlow, a tf.Tensor: use `.numpy()` for an array), so it also
+    works inside a `tf.data` pipeline.
     """
-    return tf.cast(images, tf.float32) / 127.5 - 1.0
+    return keras.ops.cast(images, "float32") / 127.5 - 1.0
 
 
 def to_uint8(images) -> np.ndarray:

@@ -18,10 +18,11 @@ from . import checkpoints
 from .callbacks import Checkpointer, DivergenceGuard, LossHistory
 from .config import TrainConfig
 from .cyclegan import CycleGAN
-from .data import LabData, make_dataset, steps_per_epoch
+from .data import LabData, steps_per_epoch
 from .machinery import distribute, precision
 from .machinery.optimizers import FusedAdam
 from .models import build_discriminator, generator_for
+from .pipeline import make_dataset
 from .recipe import LinearDecay, StartAfter
 
 

@@ -70,11 +70,12 @@ from cyclegan_lab import (
     show_images,
     to_uint8,
 )
-from cyclegan_lab.data import LAB_DATA, LAYOUTS, image_stream, random_jitter, steps_per_epoch
+from cyclegan_lab.data import LAB_DATA, LAYOUTS, steps_per_epoch
 from cyclegan_lab.exercises import check
 from cyclegan_lab.images import image_files
 from cyclegan_lab.machinery.download import cache_dir
 from cyclegan_lab.parameters import check_parameter
+from cyclegan_lab.pipeline import image_stream, random_jitter
 
 DATA_DIR = check_parameter("DATA_DIR", DATA_DIR, path=True, optional=True)
 SMOKE = check_parameter("SMOKE", SMOKE, flag=True)

@@ -66,10 +66,11 @@ from IPython.display import Code
 from cyclegan_lab import TrainConfig, load_data, load_pretrained, losses, plot_losses, show_images, stylize
 from cyclegan_lab.callbacks import SamplePreview, training_step
 from cyclegan_lab.cyclegan import CycleGAN
-from cyclegan_lab.data import make_dataset, steps_per_epoch
+from cyclegan_lab.data import steps_per_epoch
 from cyclegan_lab.exercises import check
 from cyclegan_lab.images import fingerprint, normalize, to_uint8
 from cyclegan_lab.parameters import check_parameter
+from cyclegan_lab.pipeline import make_dataset
 from cyclegan_lab.reference import lab_gradients, lab_train_step, load_reference_epoch
 from cyclegan_lab.scores import chequerboard_ratio, composition_similarity, copy_distance
 from cyclegan_lab.training import build_cyclegan, describe_mode, train

@@ -52,7 +52,6 @@ import ast
 import inspect
 import json
 import os
-from pathlib import Path
 
 import keras
 import matplotlib.pyplot as plt
@@ -342,11 +341,10 @@ display(Code(inspect.getsource(NyquistNotch.call), language="python"))
 # %% [markdown]
 # ## Train the shipped generator
 #
-# `scripts/train_monet.py` puts these pieces together. Its recipe, read from the file:
+# `scripts/train_monet.py` puts these pieces together. Its recipe, `cyclegan_lab.config.RECIPE`, as the file writes it:
 
 # %%
-script = Path(cyclegan_lab.__file__).resolve().parent.parent / "scripts" / "train_monet.py"
-source = script.read_text()
+source = inspect.getsource(cyclegan_lab.config)
 tree = ast.parse(source)
 node = next(n for n in tree.body if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", None) == "RECIPE")
 RECIPE = {keyword.arg: ast.literal_eval(keyword.value) for keyword in node.value.keywords}

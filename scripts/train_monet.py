@@ -24,7 +24,6 @@ goes on from exported weights where its checkpoints did not survive.
 from __future__ import annotations
 
 import argparse
-import ast
 import os
 from pathlib import Path
 
@@ -35,36 +34,14 @@ matplotlib.use("Agg")
 import keras
 import numpy as np
 
-from cyclegan_lab import TrainConfig
 from cyclegan_lab.callbacks import HeldOutMonitor, training_step
+from cyclegan_lab.config import RECIPE, with_settings
 from cyclegan_lab.data import load_data, load_folder
 from cyclegan_lab.images import image_files, load_image
 from cyclegan_lab.machinery.download import cache_dir
 from cyclegan_lab.pretrained import warm_start
 from cyclegan_lab.training import train
 
-RECIPE = dict(
-    generator="resnet",  # the paper's generator, 6 residual blocks, resize-convolutions
-    generator_filters=32,  # 32 filters, one downsampling: the blocks work at 64 channels and half size
-    downsamplings=1,  # half size leaves the blocks room for brush strokes (0.49 M weights)
-    cycle_blur=True,  # fakes blurred on the way back only: hiding the photo in period-2 patterns does not pay,
-    # and the painting stays sharp (an output blur costs the measure most of the gap: a blurred Monet closes 31%)
-    output_notch=True,  # no period-2 pattern in any painting, and the discriminator judges what ships (a notched
-    # Monet closes 100%); the shipped generator's run trained without it and had it added at export
-    crop_size=128,  # random 128 crops of the 286-pixel jittered images: 4x less work per step, same scale
-    augment=True,
-    adversarial_loss="lsgan",
-    pool_size=50,
-    diffaugment="translation,cutout",
-    ema_decay=0.999,
-    max_images=1200,  # photos 1,201-1,500 stay unseen
-    steps_per_epoch=500,
-    epochs=60,  # 30,000 steps: resumable, stopped earlier (--stop-at) once the held-out measures stop improving
-    decay_epochs=20,  # the learning rate: 2e-4 for 20,000 steps, then linearly to 0 over the last 10,000
-    checkpoint_every=500,
-    keep_checkpoints=40,  # every 500 steps of 20,000 (about 100 MB each): the best step can ship, not just the last
-    seed=0,
-)
 HELD_OUT_FROM = 1200
 
 
@@ -90,14 +67,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    recipe = dict(RECIPE)
-    for item in args.set:
-        field, _, value = item.partition("=")
-        try:
-            recipe[field] = ast.literal_eval(value)
-        except (ValueError, SyntaxError):
-            recipe[field] = value  # a plain string, e.g. diffaugment=translation
-    config = TrainConfig(**recipe)
+    config = with_settings(RECIPE, args.set)
     folder = args.checkpoint_dir or cache_dir() / "runs" / "monet-resnet"
     folder.mkdir(parents=True, exist_ok=True)
 

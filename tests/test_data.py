@@ -27,11 +27,11 @@ from cyclegan_lab.data import (
     find_layout,
     load_data,
     load_folder,
-    make_dataset,
     steps_per_epoch,
 )
 from cyclegan_lab.images import to_uint8
 from cyclegan_lab.machinery.download import DownloadError, Remote
+from cyclegan_lab.pipeline import make_dataset
 
 RED, BLUE, GREEN = (255, 0, 0), (0, 0, 255), (0, 255, 0)
 

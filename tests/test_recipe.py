@@ -13,7 +13,7 @@ from test_training import StopAfter
 
 from cyclegan_lab import checkpoints
 from cyclegan_lab.config import TrainConfig
-from cyclegan_lab.data import DataFolders, LabData, make_dataset
+from cyclegan_lab.data import DataFolders, LabData
 from cyclegan_lab.losses import discriminator_loss, generator_loss
 from cyclegan_lab.models import (
     PixelShuffle,
@@ -24,6 +24,7 @@ from cyclegan_lab.models import (
     subpixel_kernel,
     upsample,
 )
+from cyclegan_lab.pipeline import make_dataset
 from cyclegan_lab.recipe import DiffAugment, ImagePool, LinearDecay, MovingAverage, StartAfter
 from cyclegan_lab.training import build_cyclegan, train
 

@@ -16,8 +16,9 @@ from cyclegan_lab import checkpoints
 from cyclegan_lab.callbacks import LossHistory
 from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.cyclegan import LOSS_NAMES, NETWORKS
-from cyclegan_lab.data import DataFolders, LabData, make_dataset
+from cyclegan_lab.data import DataFolders, LabData
 from cyclegan_lab.machinery import files, folder_lock
+from cyclegan_lab.pipeline import make_dataset
 from cyclegan_lab.training import build_cyclegan, train
 
 TINY = dict(image_size=32, generator_filters=8)
