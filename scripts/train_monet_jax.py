@@ -63,6 +63,7 @@ NOT_HERE = {  # settings this trainer does not build; train_monet.py does
     "photo_negatives": False,
     "spectral_weight": 0.0,
     "precision": ("auto", "float32"),
+    "generator_warmup_steps": 0,  # for warm starts, which this trainer does not make
 }
 
 
@@ -117,7 +118,7 @@ def adversarial(kind: str, target: float, logits):
 
 
 def translate(images, rows, columns):
-    """Shift each image by rows[i], columns[i] whole pixels, filling with grey (0): DiffAugment's translation."""
+    """DiffAugment's translation: out[i, r, c] = images[i, r + rows[i], c + columns[i]], grey (0) outside."""
     side_h, side_w = images.shape[1], images.shape[2]
     padded = jnp.pad(images, [[0, 0], [1, 1], [1, 1], [0, 0]])
     take_rows = jnp.clip(jnp.arange(side_h)[None] + rows[:, None] + 1, 0, side_h + 1)

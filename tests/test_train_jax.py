@@ -105,6 +105,47 @@ np.savez({str(tmp_path / "jax.npz")!r}, **out)
                 np.testing.assert_allclose(jax_side[f"average/{i}"], 0.1 * before + 0.9 * after, atol=1e-7)
 
 
+def test_its_diffaugment_and_pool_do_what_the_recipe_says():
+    """Translation shifts by whole pixels with a grey border; cutout greys one square, clipped at the
+    border; drawn at random, every translation stays within 1/8 of the side and every cutout is a
+    half-side square; the pool stores fakes until full, then hands back the new fake or a stored one."""
+    code = """
+import numpy as np, jax, jax.numpy as jnp
+from train_monet_jax import translate, cut_out, diff_augment, pool_exchange
+x = np.arange(1, 2 * 8 * 8 * 3 + 1, dtype="float32").reshape(2, 8, 8, 3)
+moved = np.asarray(translate(jnp.asarray(x), jnp.array([2, 0]), jnp.array([-1, 0])))
+expected = np.zeros_like(x[0]); expected[:6, 1:] = x[0, 2:, :7]  # out[r, c] = x[r + 2, c - 1]
+assert np.array_equal(moved[0], expected) and np.array_equal(moved[1], x[1])
+cut = np.asarray(cut_out(jnp.asarray(x), jnp.array([-3, 2]), jnp.array([5, 0]), 4))
+assert (cut[0, :1, 5:] == 0).all() and (cut[0, 1:] != 0).all() and (cut[0, :, :5] != 0).all()
+assert (cut[1, 2:6, :4] == 0).all() and (cut[1] == 0).sum() == 4 * 4 * 3
+ones = jnp.ones((64, 16, 16, 3))
+shifted = np.asarray(diff_augment(ones, jax.random.PRNGKey(0), ("translation",)))
+grey_rows = (shifted == 0).all(axis=(2, 3)).sum(axis=1)
+grey_columns = (shifted == 0).all(axis=(1, 3)).sum(axis=1)
+assert grey_rows.max() <= 2 and grey_columns.max() <= 2 and grey_rows.max() > 0
+holes = (np.asarray(diff_augment(ones, jax.random.PRNGKey(1), ("cutout",))) == 0).all(axis=3)
+sides = [(h.any(axis=1).sum(), h.any(axis=0).sum()) for h in holes]
+assert all(r <= 8 and c <= 8 for r, c in sides) and max(sides) == (8, 8)
+assert all(h.sum() == r * c for h, (r, c) in zip(holes, sides))  # one rectangle each
+pool, count = jnp.zeros((2, 4, 4, 3)), jnp.zeros((), "int32")
+seen = []
+for i, k in enumerate(jax.random.split(jax.random.PRNGKey(2), 20)):
+    fake = jnp.full((1, 4, 4, 3), float(i + 1))
+    before = {float(v) for v in pool[: int(count), 0, 0, 0]}
+    pool, count, out = pool_exchange(pool, count, fake, k)
+    seen.append(float(out[0, 0, 0, 0]))
+    after = {float(v) for v in pool[: int(count), 0, 0, 0]}
+    assert seen[-1] in before | {i + 1.0} and i + 1.0 in after | {seen[-1]} and 0.0 not in after
+assert seen[:2] == [1.0, 2.0] and int(count) == 2
+assert any(v != i + 1 for i, v in enumerate(seen)) and any(v == i + 1 for i, v in enumerate(seen[2:], 2))
+print("ok")
+"""
+    done = on_jax(code)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip() == "ok"
+
+
 def make_data(folder: Path, monets: int = 4, photos: int = 6) -> Path:
     """Tiny monet/ and photo/ folders of random 32x32 pictures."""
     rng = np.random.default_rng(0)
@@ -166,12 +207,25 @@ def test_a_time_limit_ends_the_run_with_its_work_saved(tmp_path):
 
 @pytest.mark.parametrize(
     "setting, message",
-    [("photo_negatives=True", "does not build photo_negatives"), ("precision='bfloat16'", "does not build precision")],
+    [
+        ("photo_negatives=True", "does not build photo_negatives"),
+        ("precision='bfloat16'", "does not build precision"),
+        ("generator_warmup_steps=100", "does not build generator_warmup_steps"),
+        ("learning_rate=-1", "learning_rate must be a finite number above 0"),
+        ("no_such_setting=1", "TrainConfig has no setting no_such_setting"),
+    ],
 )
 def test_a_setting_it_does_not_build_is_refused_before_training(tmp_path, setting, message):
     done = run_script("--checkpoint-dir", tmp_path / "run", f"--set={setting}")
     assert done.returncode != 0 and message in done.stderr
     assert not (tmp_path / "run").exists()
+
+
+def test_it_imports_no_tensorflow():
+    """A GPU machine may have JAX and no TensorFlow: nothing the trainer imports may need it."""
+    done = on_jax("import sys, train_monet_jax; print(sorted(m for m in sys.modules if m.startswith('tensorflow')))")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip() == "[]"
 
 
 def test_it_refuses_to_run_on_another_backend(tmp_path):
