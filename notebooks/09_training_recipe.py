@@ -370,6 +370,11 @@ print("the shipped generator's own settings differ from this recipe in: " + (", 
 # python scripts/ship_pretrained.py CHECKPOINT_DIR --data PATH/monet2photo
 # ```
 #
+# On a GPU machine with JAX and no TensorFlow, `KERAS_BACKEND=jax python scripts/train_monet_jax.py
+# --data PATH/monet2photo --checkpoint-dir RUN --minutes 8` trains the same recipe (the same
+# networks and losses; its tests compare its gradients with this step's) and saves what
+# `ship_pretrained.py` takes.
+#
 # The run trains on the first `max_images` photos (1,200 in its recipe) and keeps the rest unseen; every 250 steps it paints
 # unseen photos and records seven measures from `cyclegan_lab.scores.held_out_measures`:
 #
