@@ -48,10 +48,17 @@ def run_script(*args) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(SCRIPT), *map(str, args)], env=env, capture_output=True, text=True)
 
 
-@pytest.mark.parametrize("extra", [{}, {"adversarial_loss": "bce", "label_smoothing": 0.1, "pool_size": 0}])
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {},
+        {"adversarial_loss": "bce", "label_smoothing": 0.1, "pool_size": 0},
+        {"batch_size": 2, "identity_weight": 0.1},
+    ],
+)
 def test_the_jax_step_computes_the_tensorflow_steps_losses_and_gradients(tmp_path, extra):
     """Same weights, same images: the four losses and every network's gradients agree with
-    `CycleGAN.compute_gradients` (LSGAN and a pool, or BCE with smoothed labels; the cycle blur and
+    `CycleGAN.compute_gradients` (LSGAN and a pool, BCE with smoothed labels, or two images a domain; the cycle blur and
     the notch in both). Then one JAX step moves each weight as Adam's first step does and the moving average as
     `MovingAverage` does (0.1 of the old weights, 0.9 of the new)."""
     config = TrainConfig(**{**TINY, **extra})
@@ -60,7 +67,7 @@ def test_the_jax_step_computes_the_tensorflow_steps_losses_and_gradients(tmp_pat
     for name, network, _ in cyclegan.pairs():
         arrays.update({f"{name}/{i}": v.numpy() for i, v in enumerate(network.variables)})
     rng = np.random.default_rng(0)
-    monet, photo = (rng.uniform(-1, 1, (1, 32, 32, 3)).astype("float32") for _ in range(2))
+    monet, photo = (rng.uniform(-1, 1, (config.batch_size, 32, 32, 3)).astype("float32") for _ in range(2))
     np.savez(tmp_path / "weights.npz", monet=monet, photo=photo, **arrays)
     losses, gradients = cyclegan.compute_gradients(monet, photo)
 
@@ -158,12 +165,18 @@ def make_data(folder: Path, monets: int = 4, photos: int = 6) -> Path:
 
 
 def test_a_run_saves_checkpoints_the_library_loads_and_previews_of_unseen_photos(tmp_path):
-    """Five steps, a save after each (the three newest kept): each checkpoint holds its step, the
+    """Five steps of two images a domain, a save after each (the three newest kept): each checkpoint holds its step, the
     settings and every loss so far; `load_generator` reads its moving average, and
     `export_discriminators` its discriminators; the previews show the photos after max_images."""
     data = make_data(tmp_path / "data")
     run = tmp_path / "run"
-    steps = ["--set=max_images=4", "--set=epochs=1", "--set=steps_per_epoch=5", "--set=decay_epochs=0"]
+    steps = [
+        "--set=max_images=4",
+        "--set=epochs=1",
+        "--set=steps_per_epoch=5",
+        "--set=decay_epochs=0",
+        "--set=batch_size=2",
+    ]
     done = run_script(
         "--data", data, "--checkpoint-dir", run, "--save-minutes", 0, *SETTINGS, *steps, "--set=keep_checkpoints=3"
     )
