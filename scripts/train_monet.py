@@ -67,7 +67,10 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    config = with_settings(RECIPE, args.set)
+    try:
+        config = with_settings(RECIPE, args.set)
+    except ValueError as error:
+        parser.error(str(error))
     folder = args.checkpoint_dir or cache_dir() / "runs" / "monet-resnet"
     folder.mkdir(parents=True, exist_ok=True)
 

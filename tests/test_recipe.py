@@ -12,7 +12,7 @@ import tensorflow as tf
 from test_training import StopAfter
 
 from cyclegan_lab import checkpoints
-from cyclegan_lab.config import TrainConfig
+from cyclegan_lab.config import RECIPE, TrainConfig, with_settings
 from cyclegan_lab.data import DataFolders, LabData
 from cyclegan_lab.losses import discriminator_loss, generator_loss
 from cyclegan_lab.models import (
@@ -346,3 +346,19 @@ def test_the_subpixel_resnet_starts_as_a_resize_convolution_and_keeps_any_size()
     assert np.abs(groups[0] - groups[3]).max() > 1e-3  # placed for each pixel of the block
     with pytest.raises(ValueError, match="upsampling"):
         build_resnet_generator(image_size=64, filters=8, upsampling="bilinear")
+
+
+def test_command_line_settings_change_the_recipe_and_name_what_is_wrong():
+    """`--set` values are Python literals where they parse (numbers, None, True) and strings otherwise;
+    the recipe itself is left as it was; a setting without "=", an unknown one or a bad value is refused."""
+    config = with_settings(RECIPE, ["identity_weight=0.1", "crop_size=None", "diffaugment=translation,color", "seed=3"])
+    assert (config.identity_weight, config.crop_size, config.seed) == (0.1, None, 3)
+    assert config.diffaugment_policies == ("translation", "color")
+    assert RECIPE["crop_size"] == 128 and with_settings(RECIPE, []) == TrainConfig(**RECIPE)
+    for bad, message in [
+        (["identity_weight"], "FIELD=VALUE"),
+        (["identity_wieght=0.1"], "no setting identity_wieght"),
+        (["learning_rate=-1"], "learning_rate"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            with_settings(RECIPE, bad)
