@@ -224,6 +224,7 @@ def test_a_time_limit_ends_the_run_with_its_work_saved(tmp_path):
         ("photo_negatives=True", "does not build photo_negatives"),
         ("precision='bfloat16'", "does not build precision"),
         ("generator_warmup_steps=100", "does not build generator_warmup_steps"),
+        ("generator='unet'", "does not build generator='unet'"),
         ("learning_rate=-1", "learning_rate must be a finite number above 0"),
         ("no_such_setting=1", "TrainConfig has no setting no_such_setting"),
     ],
