@@ -196,7 +196,8 @@ class Trainer:
         self.policies = config.diffaugment_policies
         self.blur = BinomialBlur(name="cycle_blur") if config.cycle_blur else None
 
-    def initial_state(self, seed: int | None = None) -> dict:
+    def initial_state(self) -> dict:
+        """Step 0: the networks' weights, Adam's moments at 0, the average at the weights, empty pools."""
         trainable = self.networks.trainable()
         zeros = jax.tree_util.tree_map(jnp.zeros_like, trainable)
         size, pool = self.config.train_size, self.config.pool_size
@@ -210,7 +211,7 @@ class Trainer:
             "average_updates": jnp.zeros((), "float32"),
             "pools": {d: jnp.zeros((pool, size, size, 3), "float32") for d in ("monet", "photo")},
             "pool_counts": {d: jnp.zeros((), "int32") for d in ("monet", "photo")},
-            "key": jax.random.PRNGKey(self.config.seed if seed is None else seed),
+            "key": jax.random.PRNGKey(self.config.seed),
         }
 
     def augment(self, images, key):
@@ -258,11 +259,11 @@ class Trainer:
         c, call = self.config, self.networks.call
         weights = {**state["weights"], **discriminators}
         s, losses = c.label_smoothing, {}
-        for (name, domain), k in zip([("monet", "monet"), ("photo", "photo")], jax.random.split(key)):
+        for name, k in zip(("monet", "photo"), jax.random.split(key)):
             k_real, k_fake = jax.random.split(k)
-            real_verdict = call(f"{name}_discriminator", weights, state["fixed"], self.augment(real[domain], k_real))
+            real_verdict = call(f"{name}_discriminator", weights, state["fixed"], self.augment(real[name], k_real))
             fake_verdict = call(
-                f"{name}_discriminator", weights, state["fixed"], self.augment(older_fake[domain], k_fake)
+                f"{name}_discriminator", weights, state["fixed"], self.augment(older_fake[name], k_fake)
             )
             losses[f"{name}_disc_loss"] = 0.5 * (
                 adversarial(c.adversarial_loss, 1.0 - s, real_verdict)
