@@ -89,18 +89,27 @@ def save_checkpoint(cyclegan, folder: str | os.PathLike, state: dict, keep: int 
 
     `state` is JSON-serialisable extra information; it must hold "step".
     """
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    arrays = {"state": np.array(json.dumps(state))}
+    arrays = {}
     for name, obj in _parts(cyclegan):
         _build_optimizer(cyclegan, name, obj)
         for i, variable in enumerate(obj.variables):
             arrays[f"{name}/{i}"] = keras.ops.convert_to_numpy(variable)
-            if np.issubdtype(arrays[f"{name}/{i}"].dtype, np.floating) and not np.isfinite(arrays[f"{name}/{i}"]).all():
-                raise ValueError(
-                    f"Not saving step {state['step']}: {name} holds values that are not finite (NaN or infinity). "
-                    "The newest checkpoint on disk is the last good one."
-                )
+    return write_checkpoint(folder, arrays, state, keep)
+
+
+def write_checkpoint(folder: str | os.PathLike, arrays: dict, state: dict, keep: int = 2) -> Path:
+    """Write `arrays` ({"network/0": array, ...}) and `state` (with "step") as `folder/step-NNNNNN.npz`,
+    atomically, and delete all but the `keep` newest checkpoints. Refuses (ValueError) to save values
+    that are not finite, so the newest checkpoint on disk stays the last good one."""
+    for key, value in arrays.items():
+        if np.issubdtype(value.dtype, np.floating) and not np.isfinite(value).all():
+            raise ValueError(
+                f"Not saving step {state['step']}: {key.split('/')[0]} holds values that are not finite "
+                "(NaN or infinity). The newest checkpoint on disk is the last good one."
+            )
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    arrays = {"state": np.array(json.dumps(state)), **arrays}
     final = files.atomic_write(folder / f"step-{state['step']:06d}.npz", lambda file: np.savez(file, **arrays))
     for old in list_checkpoints(folder)[:-keep]:
         old.unlink(missing_ok=True)

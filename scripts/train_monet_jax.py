@@ -30,7 +30,6 @@ replacement) instead of in shuffled passes, and trains in float32 on one device.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
 from pathlib import Path
@@ -47,12 +46,11 @@ import keras
 import numpy as np
 from PIL import Image
 
-from cyclegan_lab.checkpoints import list_checkpoints
+from cyclegan_lab.checkpoints import list_checkpoints, write_checkpoint
 from cyclegan_lab.config import JITTER_ZOOM, RECIPE, TrainConfig, with_settings
 from cyclegan_lab.data import find_data, load_folder
 from cyclegan_lab.images import image_files, load_image
 from cyclegan_lab.inference import stylize
-from cyclegan_lab.machinery.files import atomic_write
 from cyclegan_lab.models import BinomialBlur, build_discriminator, generator_for
 from cyclegan_lab.plotting import show_images
 
@@ -366,15 +364,8 @@ def save_checkpoint(folder: Path, networks: Networks, state: dict, config: Train
     if config.ema_decay:
         average = [np.asarray(a) for a in state["average"]] + [np.asarray(state["average_updates"])]
         arrays.update({f"monet_average/{i}": value for i, value in enumerate(average)})
-    bad = [key for key, value in arrays.items() if value.dtype.kind == "f" and not np.isfinite(value).all()]
-    if bad:
-        raise ValueError(f"Not saving step {step}: {bad[0]} holds values that are not finite (the run diverged)")
     record = {"step": step, "config": config.to_dict(), "history": {"steps": history, "epochs": {}}, "trainer": "jax"}
-    arrays["state"] = np.array(json.dumps(record))
-    path = atomic_write(folder / f"step-{step:06d}.npz", lambda file: np.savez(file, **arrays))
-    for old in list_checkpoints(folder)[:-keep]:
-        old.unlink(missing_ok=True)
-    return path
+    return write_checkpoint(folder, arrays, record, keep)
 
 
 def save_preview(folder: Path, state: dict, photos: np.ndarray, painter: keras.Model) -> Path:
@@ -457,30 +448,34 @@ def main() -> None:
     total = recipe_total = config.epochs * (config.steps_per_epoch or min(len(monet), len(photo)) // batch)
     deadline = started + 60 * args.minutes if args.minutes else None
     step, last_save, timed_from = 0, time.monotonic(), None
+
+    def steps_that_fit(now: float) -> int:
+        """The steps done plus those the time left holds at the speed so far (saves included)."""
+        per_step = (now - timed_from[1]) / (step - timed_from[0])
+        fit = min(recipe_total, step + max(0, int((deadline - now - 20) / per_step)))  # 20 s for the last save
+        print(f"{per_step * 1000:.1f} ms a step so far: {fit} steps fit in the time", flush=True)
+        return fit
+
     while step < total:
         state, losses = train_step(state, jnp.float32(learning_rate(config, step, total)))
         pending.append(losses)  # fetched at the next save
         if len(pending) > 1:  # at most one step queued behind the running one, so the clock sees the work done
             jax.block_until_ready(pending[-2])
         step += 1
-        if step == 3:  # compiled: time the steps from here
-            jax.block_until_ready(state)
-            timed_from = (step, time.monotonic())
         now = time.monotonic()
-        due = now - last_save >= 60 * args.save_minutes or step == total or step == 53 and deadline
-        if not due and not (deadline and now > deadline):
+        if step == 3:  # compiled: time the steps from here
+            timed_from = (step, now)
+        if deadline and step == 53:  # a first plan, before the learning rate could start to fall
+            total = steps_that_fit(now)
+        late = deadline is not None and now > deadline
+        if not (late or step == total or now - last_save >= 60 * args.save_minutes):
             continue
         for losses in jax.device_get(pending):
             for name in LOSS_NAMES:
                 history[name].append(float(losses[name]))
         pending = []
-        now = time.monotonic()
-        if deadline and timed_from and step > timed_from[0]:  # plan the steps that fit, saves included
-            per_step = (now - timed_from[1]) / (step - timed_from[0])
-            total = min(recipe_total, step + max(0, int((deadline - now - 20) / per_step)))
-            print(f"{per_step * 1000:.1f} ms a step so far: {total} steps fit in the time", flush=True)
-        if step == 53 and step < total:
-            continue  # that was only the speed check
+        if deadline and timed_from and step > timed_from[0]:  # plan again, with the saves so far in the speed
+            total = steps_that_fit(time.monotonic())
         path = save_checkpoint(args.checkpoint_dir, networks, state, config, history, config.keep_checkpoints)
         save_preview(args.checkpoint_dir, state, preview_photos, painter)
         means = ", ".join(f"{name} {np.mean(history[name][-200:]):.3f}" for name in LOSS_NAMES)
