@@ -117,7 +117,7 @@ def mbconv(x, expansion: int, kernel: int, stride: int, filters: int, name: str)
     x = layers.Conv2D(filters, 1, use_bias=False, name=f"{name}._project_conv")(x)
     x = _bn(f"{name}._bn2")(x)
     if stride == 1 and channels == filters:
-        x = layers.Add()([inputs, x])
+        x = layers.Add(name=f"{name}.add")([inputs, x])
     return x
 
 
@@ -160,8 +160,12 @@ def _keras_weights(layer, arrays: dict[str, np.ndarray]) -> list[np.ndarray]:
 @functools.cache
 def load_lite0() -> keras.Model:
     """EfficientNet-Lite0 with its ImageNet weights (built once per process, float32)."""
+    return fill_weights(build_lite0())
+
+
+def fill_weights(model: keras.Model) -> keras.Model:
+    """Give a network `build_lite0` built (under any dtype policy) Lite0's ImageNet weights."""
     arrays = read_torch_legacy(weights_path())
-    model = build_lite0()
     used = set()
     for layer in model.layers:
         if layer.weights:

@@ -398,6 +398,15 @@ def _levels(image_size: int) -> int:
     return check_power_of_two("image_size", int(image_size)).bit_length() - 1
 
 
+def discriminator_for(config, name: str = "monet_discriminator") -> keras.Model:
+    """The discriminator a `TrainConfig` describes (the lab's PatchGAN or a projected one), at its training size."""
+    if config.discriminator == "projected":
+        from .projected import build_projected_discriminator
+
+        return build_projected_discriminator(name, config.train_size)
+    return build_discriminator(name, config.train_size, config.discriminator_scales_at_one)
+
+
 def build_discriminator(name: str = "discriminator", image_size: int = 256, scales_at_one: bool = False) -> keras.Model:
     """The lab's PatchGAN discriminator: (b, 256, 256, 3) -> (b, 30, 30, 1) logits.
 

@@ -160,8 +160,8 @@ def warm_start(cyclegan, folder=None) -> list[str]:
     `cyclegan`'s Monet generator gets the shipped "monet" weights, its photo
     generator the "photo" weights (and the moving average, if the run keeps
     one, starts from them); where ``discriminators.npz`` ships too
-    (`export_discriminators`), both discriminators start from it, else they
-    stay fresh (then `TrainConfig.generator_warmup_steps` lets them learn
+    (`export_discriminators`) and fits the run's discriminators, both start
+    from it, else they stay fresh (then `TrainConfig.generator_warmup_steps` lets them learn
     before the generators move). The optimisers always start fresh.
 
     This is how a long training goes on where no checkpoint survives, from
@@ -196,7 +196,10 @@ def warm_start(cyclegan, folder=None) -> list[str]:
         from . import checkpoints
 
         for name in ["monet_discriminator", "photo_discriminator"]:
-            checkpoints.load_network(getattr(cyclegan, name), discriminators, name=name)
+            try:
+                checkpoints.load_network(getattr(cyclegan, name), discriminators, name=name)
+            except checkpoints.CheckpointMismatchError:  # another kind of discriminator (projected): it starts fresh
+                continue
             taken.append(name)
     return taken
 

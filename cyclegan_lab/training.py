@@ -21,7 +21,7 @@ from .cyclegan import CycleGAN
 from .data import LabData, steps_per_epoch
 from .machinery import distribute, precision
 from .machinery.optimizers import FusedAdam
-from .models import build_discriminator, generator_for
+from .models import discriminator_for, generator_for
 from .pipeline import make_dataset
 from .recipe import LinearDecay, StartAfter
 
@@ -53,8 +53,8 @@ def build_cyclegan(
             networks = [
                 generator_for(config, "monet_generator"),
                 generator_for(config, "photo_generator"),
-                build_discriminator("monet_discriminator", size, config.discriminator_scales_at_one),
-                build_discriminator("photo_discriminator", size, config.discriminator_scales_at_one),
+                discriminator_for(config, "monet_discriminator"),
+                discriminator_for(config, "photo_discriminator"),
             ]
         cyclegan = CycleGAN(
             *networks,
