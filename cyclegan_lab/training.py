@@ -47,7 +47,6 @@ def build_cyclegan(
             f"step, which {replicas} replicas cannot share. Use pool_size=0, or train on one device."
         )
     keras.utils.set_random_seed(config.seed)
-    size = config.train_size
     with strategy.scope():
         with precision.dtype_policy(config.precision):
             networks = [

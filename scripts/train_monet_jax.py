@@ -62,6 +62,7 @@ NOT_HERE = {  # settings this trainer does not build; train_monet.py does
     "spectral_weight": 0.0,
     "precision": ("auto", "float32"),
     "generator_warmup_steps": 0,  # for warm starts, which this trainer does not make
+    "discriminator": "patchgan",  # the projected one's frozen batch norms are not carried through this step
     "generator": "resnet",  # the U-Net's dropout keeps a random state that this step does not carry over
 }
 

@@ -72,6 +72,7 @@ def test_compact_generator_is_the_unet_with_16_filters_and_fits_in_25_mb():
         dict(input_skip=True, generator="compact"),
         dict(input_skip="yes", generator="resnet"),
         dict(discriminator_scales_at_one="yes"),
+        dict(discriminator="stylegan"),
     ],
 )
 def test_bad_recipe_options_are_refused_with_the_options_name(bad):

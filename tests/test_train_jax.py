@@ -225,6 +225,7 @@ def test_a_time_limit_ends_the_run_with_its_work_saved(tmp_path):
         ("precision='bfloat16'", "does not build precision"),
         ("generator_warmup_steps=100", "does not build generator_warmup_steps"),
         ("generator='unet'", "does not build generator='unet'"),
+        ("discriminator='projected'", "does not build discriminator='projected'"),
         ("learning_rate=-1", "learning_rate must be a finite number above 0"),
         ("no_such_setting=1", "TrainConfig has no setting no_such_setting"),
     ],
