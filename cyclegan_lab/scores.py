@@ -133,11 +133,14 @@ def competition_mifid(images: np.ndarray, paintings: np.ndarray, offline: bool =
     return mifid(features(images), features(paintings))
 
 
-def imagenet_kid(images: np.ndarray, paintings: np.ndarray, **kid_options) -> tuple[float, float]:
-    """KID x 1000 of uint8 `images` against uint8 `paintings` on EfficientNet-Lite0 features: (mean, std)."""
+def imagenet_kid(
+    images: np.ndarray, paintings: np.ndarray, network: str = "lite0", **kid_options
+) -> tuple[float, float]:
+    """KID x 1000 of uint8 `images` against uint8 `paintings` on EfficientNet-Lite0 (or Lite2) features."""
     from .efficientnet import imagenet_features
 
-    mean, std = kid(imagenet_features(images), imagenet_features(paintings), **kid_options)
+    features = lambda images: imagenet_features(images, network=network)
+    mean, std = kid(features(images), features(paintings), **kid_options)
     return 1000 * mean, 1000 * std
 
 
@@ -146,7 +149,9 @@ def split_paintings(paintings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return paintings[0::2], paintings[1::2]
 
 
-def painting_gap(generated: np.ndarray, photos: np.ndarray, paintings: np.ndarray, **kid_options) -> dict:
+def painting_gap(
+    generated: np.ndarray, photos: np.ndarray, paintings: np.ndarray, network: str = "lite0", **kid_options
+) -> dict:
     """How much of the distance from photos to paintings a generator closes, on ImageNet-feature KID.
 
     All three sets are compared with the same reference, the odd-numbered half
@@ -155,12 +160,15 @@ def painting_gap(generated: np.ndarray, photos: np.ndarray, paintings: np.ndarra
     result. Returns KIDs x 1000 ("floor", "photos", "generated") and
     "gap_closed" = (photos - generated) / (photos - floor): 1 means as close
     to the paintings as other paintings are, 0 no closer than the photos.
+    `network="lite2"` measures on EfficientNet-Lite2's features instead: a
+    second opinion, for generators trained against Lite0's own (`projected.py`).
     """
     from .efficientnet import imagenet_features
 
+    features = lambda images: imagenet_features(images, network=network)
     floor_set, reference = split_paintings(paintings)
-    ref = imagenet_features(reference)
-    value = lambda images: 1000 * kid(imagenet_features(images), ref, **kid_options)[0]
+    ref = features(reference)
+    value = lambda images: 1000 * kid(features(images), ref, **kid_options)[0]
     floor, start, result = value(floor_set), value(photos), value(generated)
     return {"floor": floor, "photos": start, "generated": result, "gap_closed": (start - result) / (start - floor)}
 

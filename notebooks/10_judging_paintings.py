@@ -86,7 +86,7 @@ print(f"{len(photos)} photos, {len(paintings)} paintings")
 
 # %%
 display(Code(inspect.getsource(efficientnet.mbconv), language="python"))
-lite0 = efficientnet.load_lite0()
+lite0 = efficientnet.load_lite()
 print(f"EfficientNet-Lite0: {lite0.count_params():,} weights")
 
 # %% [markdown]

@@ -8,7 +8,7 @@ import pytest
 
 from cyclegan_lab.efficientnet import (
     imagenet_features,
-    load_lite0,
+    load_lite,
     read_torch_legacy,
     top_classes,
     weights_path,
@@ -28,12 +28,16 @@ def weights():
     return read_torch_legacy(weights_path())
 
 
-def test_the_weight_file_reads_without_pytorch_into_the_published_shapes(weights):
+@pytest.mark.parametrize("network, count", [("lite0", 4_694_024), ("lite2", 6_150_168)])
+def test_the_weight_file_reads_without_pytorch_into_the_published_shapes(network, count):
+    weights = read_torch_legacy(weights_path(network))
     assert weights["_conv_stem.weight"].shape == (32, 3, 3, 3)
     assert weights["_fc.weight"].shape == (1000, 1280)
-    assert sum(v.size for k, v in weights.items() if not k.endswith("num_batches_tracked")) == 4_694_024
-    assert load_lite0().count_params() == 4_694_024
+    assert sum(v.size for k, v in weights.items() if not k.endswith("num_batches_tracked")) == count
+    assert load_lite(network).count_params() == count  # every stored weight has its place (else ValueError)
     assert all(np.isfinite(v).all() for v in weights.values())
+    with pytest.raises(ValueError, match="network must be one of lite0, lite2"):
+        weights_path("lite9")
 
 
 def test_the_reader_refuses_any_object_but_tensors_and_dicts(tmp_path):
@@ -47,11 +51,12 @@ def test_the_reader_refuses_any_object_but_tensors_and_dicts(tmp_path):
         read_torch_legacy(path)
 
 
-def test_photos_of_landscapes_get_landscape_classes(real_data):
+@pytest.mark.parametrize("network", ["lite0", "lite2"])
+def test_photos_of_landscapes_get_landscape_classes(real_data, network):
     """Top-5 ImageNet classes of shared landscape photos: a mountain is a mountain, a beach a beach."""
     files = image_files(real_data / "photo")[:8]
-    hits = [any(name in LANDSCAPE for name, _ in top_classes(load_image(f))) for f in files]
-    assert sum(hits) >= 6, [top_classes(load_image(f)) for f in files]
+    hits = [any(name in LANDSCAPE for name, _ in top_classes(load_image(f), network=network)) for f in files]
+    assert sum(hits) >= 6, [top_classes(load_image(f), network=network) for f in files]
 
 
 def _same_padding(x, kernel, stride):
@@ -84,7 +89,7 @@ def _mbconv_reference(x, w, name, kernel, stride):
 
 @pytest.mark.parametrize("index, kernel, stride", [(1, 3, 2), (2, 3, 1), (4, 5, 1)])
 def test_one_block_agrees_with_numpy_written_from_the_equations(weights, index, kernel, stride):
-    model = load_lite0()
+    model = load_lite()
     name = f"_blocks.{index}"
     before = model.get_layer(f"_blocks.{index - 1}._bn2").output
     adds = [layer for layer in model.layers if isinstance(layer, keras.layers.Add)]

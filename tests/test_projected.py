@@ -30,7 +30,7 @@ def test_a_fresh_projected_discriminator_sees_with_lite0_and_cannot_tell_yet():
     np.testing.assert_array_equal(verdicts, 0.0)
     assert all(w.path.split("/")[0].startswith("head") for w in discriminator.trainable_weights)
     assert len(discriminator.non_trainable_weights) > 100
-    lite0 = efficientnet.load_lite0()
+    lite0 = efficientnet.load_lite()
     stem = discriminator.get_layer("d_lite0").get_layer("_conv_stem").get_weights()[0]
     np.testing.assert_array_equal(stem, lite0.get_layer("_conv_stem").get_weights()[0])
     with pytest.raises(ValueError, match="multiple of 32"):
