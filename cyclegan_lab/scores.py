@@ -291,8 +291,12 @@ def palette_distance(images: np.ndarray, paintings: np.ndarray) -> float:
 def held_out_measures(generated: np.ndarray, photos: np.ndarray, paintings: np.ndarray) -> dict:
     """The measures of uint8 `generated` = G(`photos`) against the uint8 `paintings` (at least 4):
     chequerboard, copy, composition, palette, fine_detail, and "kid" (ImageNet-feature KID x 1000 against
-    half the paintings) with "gap_closed" (see `painting_gap`), the measure that decides."""
-    gap = painting_gap(generated, photos, paintings, subset_size=min(100, len(generated), len(paintings) // 2))
+    half the paintings) with "gap_closed" (see `painting_gap`), the measure that decides, and
+    "gap_closed_lite2", the same on EfficientNet-Lite2's features: a second opinion, which a generator
+    trained against Lite0's own features (`projected.py`) must win too."""
+    subset = min(100, len(generated), len(paintings) // 2)
+    gap = painting_gap(generated, photos, paintings, subset_size=subset)
+    second = painting_gap(generated, photos, paintings, network="lite2", subset_size=subset)
     return {
         "chequerboard": chequerboard_ratio(generated, photos),
         "copy": copy_distance(generated, photos),
@@ -301,4 +305,5 @@ def held_out_measures(generated: np.ndarray, photos: np.ndarray, paintings: np.n
         "fine_detail": fine_detail(generated, photos),
         "kid": gap["generated"],
         "gap_closed": gap["gap_closed"],
+        "gap_closed_lite2": second["gap_closed"],
     }

@@ -159,6 +159,7 @@ def test_held_out_monitor_saves_previews_and_measures(images, tmp_path):
         "fine_detail",
         "kid",
         "gap_closed",
+        "gap_closed_lite2",
     }
     assert float(rows[0]["copy"]) > 0
     assert (tmp_path / "previews" / "step-000002.png").stat().st_size > 1000
