@@ -28,13 +28,16 @@
 # - The paper's three stabilisers (an image pool, least squares, learning-rate decay) and one it
 #   does not use, a moving average of the weights.
 # - Why the cycle test can be cheated with invisible patterns, and how a blur on the way back stops it.
+# - How a projected discriminator borrows an ImageNet classifier's eyes, and why its generator needs a
+#   second opinion.
 # - How the shipped generator is trained and judged on photos it never saw.
 #
 # ## What you'll need
 #
 # - Notebooks 4 to 6 (the discriminator, the losses, training) and notebook 8 (the generators and
 #   their chequerboards).
-# - About a minute on a CPU: nothing trains here; the shipped generator paints a few photos.
+# - About three minutes on a CPU: two discriminators take a one-minute lesson; the shipped generator paints a
+#   few photos.
 # - The lab's data (300 Monet paintings and 300 photos, about 9 MB): it is downloaded for you the
 #   first time if you don't already have it.
 
@@ -337,6 +340,84 @@ print(f"the notch leaves {scores.chequerboard_ratio(notched_half, even_half):.3f
 
 # %%
 display(Code(inspect.getsource(NyquistNotch.call), language="python"))
+
+# %% [markdown]
+# ## Give the discriminator eyes that already see
+#
+# Everything above helps a discriminator that learns to see from nothing, on 300 paintings. A
+# projected discriminator (Sauer et al. 2021) starts with eyes: EfficientNet-Lite0, the ImageNet
+# classifier of notebook 10, frozen, whose features after four of its blocks (from strokes and
+# edges at a quarter of the image size to whole scenes at 1/32) go to four small heads, the only
+# weights that train. `TrainConfig(discriminator="projected")` builds it:
+
+# %%
+from cyclegan_lab.models import build_discriminator
+from cyclegan_lab.projected import build_projected_discriminator
+
+display(Code(inspect.getsource(build_projected_discriminator), language="python"))
+eyes = {
+    "PatchGAN (the lab's)": build_discriminator("patchgan", 128, scales_at_one=True),
+    "projected": build_projected_discriminator("projected", 128),
+}
+count = lambda weights: sum(int(np.prod(w.shape)) for w in weights)
+table(
+    ["discriminator", "weights that train", "frozen weights", "verdicts of a 128x128 image"],
+    [[name, f"{count(d.trainable_weights):,}", f"{count(d.non_trainable_weights):,}", d.output_shape[1:]]
+     for name, d in eyes.items()],
+)
+
+# %% [markdown]
+# How quickly does each learn what a painting is? Both take the same short lesson, one painting
+# and one photo a step (least squares, Adam as in training), then judge paintings and photos they
+# never saw. The score is the share of (unseen painting, unseen photo) pairs in which the painting
+# gets the higher verdict: 0.5 is guessing, 1 is never wrong.
+
+# %%
+lesson_steps = 4 if SMOKE else 60
+lesson = 4 if SMOKE else 20  # paintings and photos to learn from; as many others are judged
+eye_paintings = normalize(load_folder(folders.monet, size=128, limit=2 * lesson))
+eye_photos = normalize(load_folder(folders.photo, size=128, limit=2 * lesson))
+
+
+def teach_and_judge(discriminator):
+    """Train `discriminator` for lesson_steps steps, then: how often an unseen painting beats an unseen photo."""
+    optimizer = keras.optimizers.Adam(2e-4, beta_1=0.5)
+    for step in range(lesson_steps):
+        i = step % lesson
+        with tf.GradientTape() as tape:
+            real = discriminator(eye_paintings[i : i + 1], training=True)
+            fake = discriminator(eye_photos[i : i + 1], training=True)
+            loss = tf.reduce_mean((real - 1) ** 2) + tf.reduce_mean(fake**2)
+        variables = discriminator.trainable_variables
+        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+    verdict = lambda images: np.asarray(discriminator(images)).mean(axis=(1, 2, 3))
+    return float((verdict(eye_paintings[lesson:])[:, None] > verdict(eye_photos[lesson:])[None, :]).mean())
+
+
+keras.utils.set_random_seed(SEED)
+told_apart = {name: teach_and_judge(d) for name, d in eyes.items()}
+for name, share in told_apart.items():
+    print(f"{name}: after {lesson_steps} steps, an unseen painting beats an unseen photo in {share:.0%} of pairs")
+
+# %% [markdown]
+# The projected discriminator has eyes from its first step, so the generator hears from its first
+# step what a trained eye sees in a painting. There is a catch for judging: the measure of notebook
+# 10 compares features of the same Lite0, and a generator trained against Lite0's eyes could learn
+# to please them without looking more like Monet. So a generator trained this way is also judged
+# on a second network's features, EfficientNet-Lite2 (`scores.painting_gap(..., network="lite2")`),
+# trained separately on ImageNet, and by eye.
+#
+# **Check.** How many of the projected discriminator's weights does training change?
+
+# %%
+projected_answer = None  # a whole number
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution: only the four heads train (the table's "weights that train"); Lite0 is frozen.
+projected_answer = 1_888_836
+
+# %%
+check(projected_answer, count(eyes["projected"].trainable_weights), "The heads' weights: Lite0 stays as ImageNet left it.")
 
 # %% [markdown]
 # ## Train the shipped generator

@@ -100,6 +100,7 @@ EXPECTED_TEXT = {
         "the shipped generator's own settings differ from this recipe in: ",
         "gradient on the photos' logits: none without",
         "handing the photo back: copy 0.000, chequerboard 1.00",
+        "projected: after 4 steps, an unseen painting beats an unseen photo in ",
         "Correct!",
     ],
     "10_judging_paintings": [
