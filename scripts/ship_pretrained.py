@@ -50,6 +50,7 @@ from cyclegan_lab.inference import stylize
 from cyclegan_lab.models import generator_for
 from cyclegan_lab.plotting import plot_losses, show_images
 from cyclegan_lab.pretrained import (
+    DISCRIMINATORS,
     PACKAGE_FOLDER,
     export_discriminators,
     export_generator,
@@ -160,7 +161,12 @@ def main() -> None:
     partner_info = {"step": state["step"], "config": config.to_dict(), **added_at_export(trained_config, config)}
     partner_info["partner"] = "monet"
     export_generator(partner, PACKAGE_FOLDER, "photo", partner_info)  # Monet -> photo; a next run's warm start
-    export_discriminators(checkpoint.path, PACKAGE_FOLDER)  # ... with the discriminators that know these fakes
+    stale = PACKAGE_FOLDER / DISCRIMINATORS
+    if config.discriminator == "patchgan":
+        export_discriminators(checkpoint.path, PACKAGE_FOLDER)  # ... with the discriminators that know these fakes
+    elif stale.exists():  # a projected run's hold a frozen Lite0 (20 MB); a warm start trains fresh heads
+        stale.unlink()
+        print(f"Removed {stale.name}: the previous generators' discriminators do not know these fakes.")
     size = (PACKAGE_FOLDER / "monet.weights.h5").stat().st_size / 1e6
     print(f"Exported to {(PACKAGE_FOLDER / 'monet.weights.h5').relative_to(ROOT)} ({size:.1f} MB)")
     if size > MAX_MEGABYTES:
@@ -204,10 +210,12 @@ def added_at_export(trained: TrainConfig, shipped: TrainConfig) -> dict:
     return {"added_at_export": changed} if changed else {}
 
 
-def gap_by_step(path: Path) -> tuple[np.ndarray, np.ndarray]:
+def gap_by_step(path: Path, column: str = "gap_closed") -> tuple[np.ndarray, np.ndarray]:
     """(steps, gap closed) from a run's held_out.csv or held_out_kid.csv, in step order; where a resumed
-    run measured a step twice, its last measure."""
-    gaps = {int(row["step"]): float(row["gap_closed"]) for row in csv.DictReader(open(path))}
+    run measured a step twice, its last measure. `column`: e.g. "gap_closed_lite2", where the file has it
+    (else no steps)."""
+    rows = [row for row in csv.DictReader(open(path)) if row.get(column)]
+    gaps = {int(row["step"]): float(row[column]) for row in rows}
     steps = np.array(sorted(gaps))
     return steps, np.array([gaps[step] for step in steps])
 
@@ -218,11 +226,16 @@ def plot_gap_curve(run_dir: Path):
     import matplotlib.pyplot as plt
 
     figure, axis = plt.subplots(figsize=(7, 3.2))
-    curves = [("held_out.csv", "as the run measured it"), ("held_out_kid.csv", "re-measured through the notch")]
-    for name, label in curves:
+    curves = [
+        ("held_out.csv", "gap_closed", "as the run measured it"),
+        ("held_out_kid.csv", "gap_closed", "re-measured through the notch"),
+        ("held_out.csv", "gap_closed_lite2", "the same, on EfficientNet-Lite2's features"),
+    ]
+    for name, column, label in curves:
         if (run_dir / name).exists():
-            steps, gaps = gap_by_step(run_dir / name)
-            axis.plot(steps, 100 * gaps, marker="o", markersize=2, linewidth=1, label=label)
+            steps, gaps = gap_by_step(run_dir / name, column)
+            if len(steps):
+                axis.plot(steps, 100 * gaps, marker="o", markersize=2, linewidth=1, label=label)
     axis.axhline(0, color="grey", linewidth=0.8)
     axis.axhline(50, color="green", linewidth=0.8, linestyle="--")
     axis.set(xlabel="training step", ylabel="gap closed (%)", title="Held-out photos: how far towards Monet")

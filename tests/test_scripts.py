@@ -71,3 +71,13 @@ def test_the_shipped_curve_takes_a_resumed_runs_last_measure_of_a_repeated_step(
     np.testing.assert_allclose(gaps, [-0.30, -0.05, 0.02])
     axis = plot_gap_curve(tmp_path).axes[0]
     assert [line.get_label() for line in axis.get_lines()][:1] == ["as the run measured it"]
+    # A run resumed by a newer script: the second network's column from step 1000 on, drawn where it is.
+    rows = [row + "," for row in rows]
+    rows[0] += "gap_closed_lite2"
+    rows += ["1000,0.2,50.0,0.30,-0.10"]
+    (tmp_path / "held_out.csv").write_text("\n".join(rows) + "\n")
+    steps, gaps = gap_by_step(tmp_path / "held_out.csv", "gap_closed_lite2")
+    assert steps.tolist() == [1000] and gaps.tolist() == [-0.10]
+    lines = plot_gap_curve(tmp_path).axes[0].get_lines()
+    second = [line for line in lines if "Lite2" in line.get_label()]
+    assert len(second) == 1 and second[0].get_ydata().tolist() == [-10.0]
