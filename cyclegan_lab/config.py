@@ -45,7 +45,7 @@ class TrainConfig:
     identity_weight: float = 0.5  # identity loss = identity_weight x LAMBDA x mean|y - G(y)|
     spectral_weight: float = 0.0  # generators also match real images' power at each scale of detail (e.g. 1); 0: off
     adversarial_loss: str = "bce"  # "bce": the lab's cross-entropy; "lsgan": the paper's least squares
-    discriminator: str = "patchgan"  # "patchgan": the lab's, learnt from scratch; "projected": frozen ImageNet eyes
+    discriminator: str = "patchgan"  # "patchgan": the lab's, from scratch; "projected"(_lite2): frozen ImageNet eyes
     discriminator_scales_at_one: bool = False  # its instance norms' scales start at 1 (TF tutorial), not N(0, 0.02)
     label_smoothing: float = 0.0  # discriminators aim at 1 - s for real images and s for fakes (e.g. 0.1); 0: none
     pool_size: int = 0  # discriminators also see up to this many past fakes (paper: 50; lab: 0, none)
@@ -230,7 +230,7 @@ CHOICES = {
     "generator": ("unet", "compact", "resnet"),
     "upsampling": ("auto", "transposed", "resize", "subpixel"),
     "adversarial_loss": ("bce", "lsgan"),
-    "discriminator": ("patchgan", "projected"),
+    "discriminator": ("patchgan", "projected", "projected_lite2"),
     "precision": ("auto", "float32", "bfloat16"),
 }
 

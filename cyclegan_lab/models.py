@@ -400,10 +400,11 @@ def _levels(image_size: int) -> int:
 
 def discriminator_for(config, name: str = "monet_discriminator") -> keras.Model:
     """The discriminator a `TrainConfig` describes (the lab's PatchGAN or a projected one), at its training size."""
-    if config.discriminator == "projected":
+    if config.discriminator.startswith("projected"):  # "projected": through Lite0; "projected_lite2"
         from .projected import build_projected_discriminator
 
-        return build_projected_discriminator(name, config.train_size)
+        network = config.discriminator.partition("_")[2] or "lite0"
+        return build_projected_discriminator(name, config.train_size, network)
     return build_discriminator(name, config.train_size, config.discriminator_scales_at_one)
 
 

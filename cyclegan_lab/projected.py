@@ -22,33 +22,36 @@ Its heads have 1.89 M weights; Lite0's 3.0 M (up to block 15) stay as trained
 project's painting score (`scores.painting_gap`) compares features of the
 same Lite0, so a generator trained against this discriminator must also be
 judged with another network (`scores.painting_gap(..., network="lite2")`) and
-by eye.
+by eye; or the discriminator looks through Lite2 (`network="lite2"`,
+`TrainConfig(discriminator="projected_lite2")`) and Lite0 judges.
 """
 
 from __future__ import annotations
 
 import keras
+import numpy as np
 from keras import layers
 
 from . import efficientnet
 
-TAPS = (2, 4, 10, 15)  # Lite0 blocks whose outputs the heads judge: 1/4, 1/8, 1/16, 1/32 of the image size
+TAP_STAGES = (1, 2, 4, 6)  # the stages whose last blocks the heads judge: 1/4, 1/8, 1/16, 1/32 of the image size
 HEAD_WIDTHS = (64, 128, 256, 256)  # channels of each head
 SMALLEST = 32  # the deepest tap is 1/32 of the image: images must be at least this large
 
 
-def build_projected_discriminator(name: str = "discriminator", image_size: int = 256) -> keras.Model:
+def build_projected_discriminator(name: str = "discriminator", image_size: int = 256, network: str = "lite0"):
     """(b, image_size, image_size, 3) in [-1, 1] -> (b, image_size/32, image_size/32, 4) logits.
 
-    The Lite0 trunk carries ImageNet's weights and is frozen (its batch
-    norms use their stored statistics even in training); only the heads learn.
+    The trunk (`network`: "lite0", or "lite2", wider and deeper: then Lite0
+    is the one left to judge with) carries ImageNet's weights and is frozen
+    (its batch norms use their stored statistics even in training); only the heads learn.
     """
     if image_size % SMALLEST:
         raise ValueError(f"a projected discriminator needs an image size that is a multiple of 32, got {image_size}")
-    lite = efficientnet.fill_weights(efficientnet.build_lite("lite0"))
+    lite = efficientnet.fill_weights(efficientnet.build_lite(network), network)
     lite.trainable = False
-    taps = [_block_output(lite, block) for block in TAPS]
-    trunk = keras.Model(lite.input, taps, name=f"{name}_lite0")
+    taps = [_block_output(lite, block) for block in tap_blocks(network)]
+    trunk = keras.Model(lite.input, taps, name=f"{name}_{network}")
     trunk.trainable = False
 
     inputs = keras.Input((image_size, image_size, 3), name="input_image")
@@ -56,7 +59,7 @@ def build_projected_discriminator(name: str = "discriminator", image_size: int =
     for depth, (features, width) in enumerate(zip(trunk(inputs, training=False), HEAD_WIDTHS)):
         x = layers.Conv2D(width, 1, name=f"head{depth}_project")(features)
         x = layers.LeakyReLU(0.2)(x)
-        for down in range(len(TAPS) - 1 - depth):
+        for down in range(len(TAP_STAGES) - 1 - depth):
             x = layers.Conv2D(width, 4, strides=2, padding="same", name=f"head{depth}_down{down}")(x)
             x = layers.LeakyReLU(0.2)(x)
         logits = layers.Conv2D(1, 1, kernel_initializer="zeros", dtype="float32", name=f"head{depth}_logits")
@@ -65,11 +68,17 @@ def build_projected_discriminator(name: str = "discriminator", image_size: int =
     return keras.Model(inputs, outputs, name=name)
 
 
+def tap_blocks(network: str = "lite0") -> list[int]:
+    """The blocks the heads judge: the last of each stage in TAP_STAGES (Lite0: 2, 4, 10, 15)."""
+    ends = np.cumsum([blocks for *_, blocks in efficientnet.STAGES[network]]) - 1
+    return [int(ends[stage]) for stage in TAP_STAGES]
+
+
 def _block_output(lite: keras.Model, block: int):
-    """The output tensor of Lite0's MBConv block `block` (its residual sum, where it has one)."""
+    """The output tensor of Lite's MBConv block `block` (its residual sum, where it has one)."""
     for suffix in (".add", "._bn2"):
         try:
             return lite.get_layer(f"_blocks.{block}{suffix}").output
         except ValueError:
             continue
-    raise ValueError(f"Lite0 has no block {block}")
+    raise ValueError(f"{lite.name} has no block {block}")

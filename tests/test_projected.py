@@ -37,6 +37,21 @@ def test_a_fresh_projected_discriminator_sees_with_lite0_and_cannot_tell_yet():
         build_projected_discriminator("d", 48)
 
 
+def test_a_projected_discriminator_can_see_through_lite2_instead():
+    """TrainConfig(discriminator="projected_lite2"): the heads judge Lite2's stage ends (blocks 3, 6, 14
+    and 20; Lite0's are 2, 4, 10 and 15), the same verdict map, Lite2's ImageNet weights frozen."""
+    from cyclegan_lab.models import discriminator_for
+    from cyclegan_lab.projected import tap_blocks
+
+    assert tap_blocks("lite0") == [2, 4, 10, 15] and tap_blocks("lite2") == [3, 6, 14, 20]
+    discriminator = discriminator_for(TrainConfig(**{**SMALL, "discriminator": "projected_lite2"}), "d")
+    images = np.random.default_rng(0).uniform(-1, 1, (2, 64, 64, 3)).astype("float32")
+    np.testing.assert_array_equal(np.asarray(discriminator(images)), np.zeros((2, 2, 2, 4)))
+    stem = discriminator.get_layer("d_lite2").get_layer("_conv_stem").get_weights()[0]
+    np.testing.assert_array_equal(stem, efficientnet.load_lite("lite2").get_layer("_conv_stem").get_weights()[0])
+    assert all(w.path.split("/")[0].startswith("head") for w in discriminator.trainable_weights)
+
+
 @pytest.mark.parametrize("precision", ["float32", "bfloat16"])
 def test_training_steps_teach_the_heads_and_leave_lite0_as_trained(precision):
     """A CycleGAN with projected discriminators trains (finite losses), its heads move, and Lite0's
