@@ -1,6 +1,7 @@
 """Check the Monet measure on cases the eye can judge, before trusting it to choose a generator.
 
     python scripts/validate_measure.py --data PATH/monet2photo [--held-out-from 1200] [--model monet]
+        [--network lite2]
 
 On photos no run trains on (the sorted photo files from --held-out-from on)
 and the paintings, it prints KID x 1000 (and FID, and the competition's MiFID against all the
@@ -14,6 +15,9 @@ the older style proxy and palette distance beside them, for:
 - a colour transfer of the photos to the paintings' palette: a little closer;
 - the reference paintings themselves (copies: a measure of closeness rewards them);
 - with --model, a generator's paintings of the photos (e.g. the shipped one).
+
+--network lite2 measures on EfficientNet-Lite2's features instead of Lite0's:
+the second opinion must pass the same checks.
 
 Every set is compared with the same reference: the odd-numbered half of the paintings.
 """
@@ -29,7 +33,7 @@ import numpy as np
 
 from cyclegan_lab import distortions
 from cyclegan_lab.data import find_data, load_folder
-from cyclegan_lab.efficientnet import imagenet_features
+from cyclegan_lab.efficientnet import NETWORKS, imagenet_features
 from cyclegan_lab.images import image_files, load_image
 from cyclegan_lab.scores import fid, kid, mifid, palette_distance, split_paintings, style_kid
 
@@ -52,6 +56,7 @@ def main() -> None:
     parser.add_argument("--data", help="folder with monet/ and photo/ (default: the library's lookup)")
     parser.add_argument("--held-out-from", type=int, default=1200, help="first unseen photo (default %(default)s)")
     parser.add_argument("--model", action="append", default=[], help="also measure this generator's paintings")
+    parser.add_argument("--network", choices=NETWORKS, default="lite0", help="whose features (default %(default)s)")
     args = parser.parse_args()
 
     folders = find_data(args.data)
@@ -66,14 +71,15 @@ def main() -> None:
         sets[f"generator {name}"] = stylize(photos, load_generator(name), size=None)
 
     print(f"{len(photos)} unseen photos, {len(paintings)} paintings; reference: {len(reference)} paintings")
-    ref_features = imagenet_features(reference)
+    features_of = lambda images: imagenet_features(images, network=args.network)
+    ref_features = features_of(reference)
     start = None
-    all_features = imagenet_features(paintings)  # MiFID compares with every painting a model trained on
+    all_features = features_of(paintings)  # MiFID compares with every painting a model trained on
     print("| set | KID x1000 | gap closed | FID | MiFID (offline features) | style proxy | palette |")
     print("|---|---|---|---|---|---|---|")
     floor = None
     for name, images in sets.items():
-        features = imagenet_features(images)
+        features = features_of(images)
         value, spread = kid(features, ref_features)
         value, spread = 1000 * value, 1000 * spread
         floor = value if floor is None else floor
