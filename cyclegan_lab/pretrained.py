@@ -36,9 +36,11 @@ in normal use); the package's ``pretrained/`` folder.
 `export_generator` writes such a pair of files from any generator of `models`.
 `scripts/ship_pretrained.py` writes the Monet generator's partner from the same
 run beside it, ``photo.weights.h5`` + ``photo.json`` (the paper's F, Monet ->
-photo), and that run's two discriminators, ``discriminators.npz`` (float16,
-`export_discriminators`), so that a new run can start where the shipped one
-ended (`warm_start`) even when the run's checkpoints are gone.
+photo), and, where that run's discriminators were the lab's PatchGANs, the two of
+them, ``discriminators.npz`` (float16, `export_discriminators`; a projected
+one is mostly a frozen ImageNet network, and its heads learn anew in a few
+hundred steps), so that a new run can start where the shipped one ended
+(`warm_start`) even when the run's checkpoints are gone.
 """
 
 from __future__ import annotations
@@ -194,12 +196,12 @@ def warm_start(cyclegan, folder=None) -> list[str]:
     discriminators = shipped_folder(folder) / DISCRIMINATORS
     if discriminators.is_file():
         from . import checkpoints
+        from .projected import is_projected
 
         for name in ["monet_discriminator", "photo_discriminator"]:
-            try:
-                checkpoints.load_network(getattr(cyclegan, name), discriminators, name=name)
-            except checkpoints.CheckpointMismatchError:  # another kind of discriminator (projected): it starts fresh
+            if is_projected(getattr(cyclegan, name)):  # only PatchGANs ship: a projected one's heads start fresh
                 continue
+            checkpoints.load_network(getattr(cyclegan, name), discriminators, name=name)
             taken.append(name)
     return taken
 

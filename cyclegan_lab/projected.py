@@ -68,6 +68,12 @@ def build_projected_discriminator(name: str = "discriminator", image_size: int =
     return keras.Model(inputs, outputs, name=name)
 
 
+def is_projected(discriminator: keras.Model) -> bool:
+    """Whether `discriminator` is one `build_projected_discriminator` built (it holds a frozen Lite trunk)."""
+    trunks = [f"{discriminator.name}_{network}" for network in efficientnet.NETWORKS]
+    return any(layer.name in trunks for layer in discriminator.layers)
+
+
 def tap_blocks(network: str = "lite0") -> list[int]:
     """The blocks the heads judge: the last of each stage in TAP_STAGES (Lite0: 2, 4, 10, 15)."""
     ends = np.cumsum([blocks for *_, blocks in efficientnet.STAGES[network]]) - 1

@@ -405,7 +405,9 @@ for name, share in told_apart.items():
 # 10 compares features of the same Lite0, and a generator trained against Lite0's eyes could learn
 # to please them without looking more like Monet. So a generator trained this way is also judged
 # on a second network's features, EfficientNet-Lite2 (`scores.painting_gap(..., network="lite2")`),
-# trained separately on ImageNet, and by eye.
+# trained separately on ImageNet, and by eye. Or the other way round: `discriminator="projected_lite2"`
+# looks through Lite2 and leaves Lite0, the deciding measure's network, unseen by training (the
+# shipped generator's settings, printed below, say which its run used).
 #
 # **Check.** How many of the projected discriminator's weights does training change?
 

@@ -224,8 +224,8 @@ def test_the_shipped_model_paints_closer_to_monet_than_the_photos_are(shipped_on
 
 
 def test_a_second_imagenet_network_also_sees_the_shipped_paintings_closer_to_monet(shipped_on_unseen):
-    """On EfficientNet-Lite2's features too, which no discriminator of its run looked through where the
-    run's looked through Lite0: a generator that only pleased one network would fail here."""
+    """On EfficientNet-Lite2's features too, a second ImageNet network beside the deciding Lite0: a
+    generator that only pleased one network's eyes would fail one of the two."""
     _, after = shipped_on_unseen
     assert after["gap_closed_lite2"] > 0, after
 
