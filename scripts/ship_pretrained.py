@@ -164,7 +164,7 @@ def main() -> None:
     stale = PACKAGE_FOLDER / DISCRIMINATORS
     if config.discriminator == "patchgan":
         export_discriminators(checkpoint.path, PACKAGE_FOLDER)  # ... with the discriminators that know these fakes
-    elif stale.exists():  # a projected run's hold a frozen Lite0 (20 MB); a warm start trains fresh heads
+    elif stale.exists():  # a projected run's hold a frozen ImageNet network (20 MB); a warm start trains new heads
         stale.unlink()
         print(f"Removed {stale.name}: the previous generators' discriminators do not know these fakes.")
     size = (PACKAGE_FOLDER / "monet.weights.h5").stat().st_size / 1e6
