@@ -3,7 +3,9 @@
 Times, in one run and on the same random photos:
   (a) the shipped model, `load_pretrained("monet")` (or, if its weights file is
       missing, an untrained generator of the shape monet.json describes: the time
-      depends on the shape, not on the weights);
+      depends on the shape, not on the weights), in float32 and in bfloat16
+      (which "auto" picks where the CPU computes bfloat16 natively; elsewhere
+      bfloat16 is emulated and slow), with how far their pixels differ;
   (b) the compact U-Net (16 filters, built for 128 pixels), the shape of the
       generator shipped before the ResNet, untrained;
   (c) the lab's full U-Net, `build_generator()` with 64 filters, untrained,
@@ -39,6 +41,7 @@ import tensorflow as tf
 
 from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.inference import stylize
+from cyclegan_lab.machinery.precision import choose_precision, dtype_policy
 from cyclegan_lab.models import build_generator, generator_for
 from cyclegan_lab.pretrained import PACKAGE_FOLDER, PretrainedNotFoundError, load_pretrained
 
@@ -46,14 +49,15 @@ SIZE = 256
 WARM_UP = 2
 
 
-def shipped_model() -> tuple[keras.Model, str]:
+def shipped_model(precision: str) -> tuple[keras.Model, str]:
     """The shipped model, or a stand-in of its shape (and a line saying so) if its weights are missing."""
     try:
-        return load_pretrained("monet"), "shipped monet"
+        return load_pretrained("monet", precision=precision), f"shipped monet, {precision}"
     except PretrainedNotFoundError as error:
         config = TrainConfig(**json.loads((PACKAGE_FOLDER / "monet.json").read_text())["config"])
         print(f"Note: {error}\n      Timing an untrained generator of its shape ({config.generator}) instead.")
-        return generator_for(config, any_size=True), f"{config.generator} (untrained)"
+        with dtype_policy(precision):
+            return generator_for(config, any_size=True), f"{config.generator} (untrained), {precision}"
 
 
 def seconds(model: keras.Model, batch: np.ndarray) -> float:
@@ -103,9 +107,11 @@ def main() -> None:
         f"GPUs: {len(tf.config.list_physical_devices('GPU'))}"
     )
 
-    shipped, shipped_name = shipped_model()
+    shipped, shipped_name = shipped_model("float32")
+    shipped_bf16, shipped_bf16_name = shipped_model("bfloat16")
     models = {
         shipped_name: shipped,
+        shipped_bf16_name: shipped_bf16,
         "compact U-Net (16 filters, untrained)": build_generator(image_size=128, filters=16, any_size=True),
         "lab U-Net (64 filters, untrained)": build_generator(),
     }
@@ -126,12 +132,19 @@ def main() -> None:
             f"{1000 * medians[name]:7.1f} ms/photo (min {1000 * min(singles):.1f}, max {1000 * max(singles):.1f}) "
             f"| batch 8: {1000 * per_image8:7.1f} ms/photo, {1 / per_image8:5.1f} photos/s"
         )
-    uint8_photos = ((photos + 1) * 127.5).astype(np.uint8)
-    zoom = getattr(shipped, "training_zoom", 1.0)
-    at_zoom = stylize_seconds(shipped, uint8_photos, zoom)
-    at_256 = stylize_seconds(shipped, uint8_photos, 1.0)
+    difference = np.abs(shipped.predict_on_batch(photos[:4]) - shipped_bf16.predict_on_batch(photos[:4])) * 127.5
+    auto, why = choose_precision("auto")
     print(
-        f"stylize() of one {SIZE}x{SIZE} photo, {shipped_name}: median {1000 * at_zoom:.1f} ms at its training zoom "
+        f"bfloat16 against float32: pixels differ by {difference.mean():.2f} levels of 255 on average "
+        f"(at most {difference.max():.1f}); load_pretrained's precision 'auto' is {auto} here ({why})"
+    )
+    uint8_photos = ((photos + 1) * 127.5).astype(np.uint8)
+    default, default_name = (shipped_bf16, shipped_bf16_name) if auto == "bfloat16" else (shipped, shipped_name)
+    zoom = getattr(default, "training_zoom", 1.0)
+    at_zoom = stylize_seconds(default, uint8_photos, zoom)
+    at_256 = stylize_seconds(default, uint8_photos, 1.0)
+    print(
+        f"stylize() of one {SIZE}x{SIZE} photo, {default_name} (what 'auto' loads here): median {1000 * at_zoom:.1f} ms at its training zoom "
         f"{zoom:.3f} (the network at {round(SIZE * zoom)}), {1000 * at_256:.1f} ms at zoom 1 "
         f"({at_zoom / at_256:.2f}x)"
     )

@@ -154,7 +154,8 @@ def test_stylize_file_names_a_bad_file(tmp_path, model):
 def tiny_shipped(model, tmp_path, monkeypatch):
     """The tiny generator as the shipped model, through CYCLEGAN_LAB_PRETRAINED."""
     folder = tmp_path / "pretrained"
-    export_generator(model, folder, "monet", {"config": TrainConfig(image_size=32, generator_filters=4).to_dict()})
+    config = TrainConfig(image_size=32, generator_filters=4, precision="float32")  # the float32 run it stands for
+    export_generator(model, folder, "monet", {"config": config.to_dict()})
     monkeypatch.setenv(PRETRAINED_ENV, str(folder))
     return folder
 

@@ -29,7 +29,7 @@ from cyclegan_lab.pretrained import (
     load_pretrained,
 )
 
-TINY_CONFIG = TrainConfig(image_size=32, generator_filters=4)  # the U-Net of the tiny test generators
+TINY_CONFIG = TrainConfig(image_size=32, generator_filters=4, precision="float32")  # the tiny test generators' run
 
 ARCHIVE_PATH = "/LargeData/monet_generator_50_epochs.tgz"
 
@@ -66,6 +66,29 @@ def test_loaded_model_paints_like_the_exported_one(shipped):
     same(model(square, training=False), generator(square, training=False))
     same(model(wide), generator(wide, training=False))  # any multiple of image_size, not only squares
     assert model(wide).shape == (1, 32, 64, 3)
+
+
+def computes_in_bfloat16(model) -> bool:
+    return any(layer.dtype_policy.name == "mixed_bfloat16" for layer in model.layers)
+
+
+@pytest.mark.parametrize("forced", ["float32", "bfloat16"])
+def test_a_loaded_model_computes_in_the_precision_asked_for_and_paints_alike(shipped, monkeypatch, forced):
+    """bfloat16 (what "auto" picks where the CPU has it) is faster and paints within a level of 255 of float32."""
+    generator, folder = shipped
+    monkeypatch.setenv("CYCLEGAN_LAB_PRECISION", forced)  # what "auto" means on this machine
+    x = photos(2, 32, 32, 3)
+    exact = load_pretrained("monet", folder=folder)  # the run's own precision: float32
+    assert not computes_in_bfloat16(exact)
+    same(exact(x), generator(x, training=False))
+    auto = load_pretrained("monet", folder=folder, precision="auto")
+    assert computes_in_bfloat16(auto) == (forced == "bfloat16")
+    fast = load_pretrained("monet", folder=folder, precision="bfloat16")
+    assert computes_in_bfloat16(fast)
+    painted = np.asarray(fast(x))
+    assert painted.dtype == np.float32  # the last layer computes in float32: images never meet bfloat16
+    levels = np.abs(painted - np.asarray(generator(x, training=False))) * 127.5
+    assert 0 < levels.mean() < 1, f"bfloat16 paints {levels.mean():.2f} levels of 255 away from float32"
 
 
 @pytest.mark.parametrize("augment", [True, False])
