@@ -144,7 +144,8 @@ def main() -> None:
     at_zoom = stylize_seconds(default, uint8_photos, zoom)
     at_256 = stylize_seconds(default, uint8_photos, 1.0)
     print(
-        f"stylize() of one {SIZE}x{SIZE} photo, {default_name} (what 'auto' loads here): median {1000 * at_zoom:.1f} ms at its training zoom "
+        f"stylize() of one {SIZE}x{SIZE} photo, {default_name} (what 'auto' loads here): "
+        f"median {1000 * at_zoom:.1f} ms at its training zoom "
         f"{zoom:.3f} (the network at {round(SIZE * zoom)}), {1000 * at_256:.1f} ms at zoom 1 "
         f"({at_zoom / at_256:.2f}x)"
     )
