@@ -7,7 +7,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -45,6 +45,7 @@ SEED = 0  # picks the photos
 # %%
 import json
 import os
+import time
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -55,8 +56,9 @@ from cyclegan_lab import find_data, load_folder, load_generator, load_image, sho
 from cyclegan_lab.checkpoints import latest_checkpoint
 from cyclegan_lab.exercises import check
 from cyclegan_lab.images import fingerprint, image_files
+from cyclegan_lab.machinery.precision import choose_precision
 from cyclegan_lab.parameters import check_parameter
-from cyclegan_lab.pretrained import PACKAGE_FOLDER
+from cyclegan_lab.pretrained import PACKAGE_FOLDER, load_pretrained
 from cyclegan_lab.scores import copy_distance, palette_distance
 
 DATA_DIR = check_parameter("DATA_DIR", DATA_DIR, path=True, optional=True)
@@ -100,11 +102,29 @@ else:
 # %%
 recipe = shipped_info["config"]
 train_size = recipe.get("crop_size") or recipe["image_size"]
-print(f"The shipped generator: {recipe['generator']}, {train_size}x{train_size} training crops, "
-      f"{shipped_info['step']:,} steps.")
-print("Its recipe:", ", ".join(f"{k}={v}" for k, v in recipe.items()
-                               if k in ("adversarial_loss", "pool_size", "augment", "identity_weight", "decay_epochs",
-                                        "diffaugment", "photo_negatives", "ema_decay", "upsampling")))
+print(
+    f"The shipped generator: {recipe['generator']}, {train_size}x{train_size} training crops, "
+    f"{shipped_info['step']:,} steps."
+)
+print(
+    "Its recipe:",
+    ", ".join(
+        f"{k}={v}"
+        for k, v in recipe.items()
+        if k
+        in (
+            "adversarial_loss",
+            "pool_size",
+            "augment",
+            "identity_weight",
+            "decay_epochs",
+            "diffaugment",
+            "photo_negatives",
+            "ema_decay",
+            "upsampling",
+        )
+    ),
+)
 trained_on = set(shipped_info["trained_on_photos"])  # fingerprints of the photos it trained on
 print(f"It trained on {len(trained_on):,} distinct photos; monet.json lists each one's fingerprint.")
 
@@ -125,14 +145,17 @@ print(f"Of the {len(files):,} photos in {folders.photo}, {len(unseen):,} were ne
 if MODEL != "monet":
     print(f"(Those are the shipped generator's unseen photos; the {MODEL!r} generator may have trained on some.)")
 if not unseen:
-    print("None is left unseen: every photo below was seen in training, so it shows what the model learnt, "
-          "not how it paints a new photo. Put photos of your own in the folder to judge that.")
+    print(
+        "None is left unseen: every photo below was seen in training, so it shows what the model learnt, "
+        "not how it paints a new photo. Put photos of your own in the folder to judge that."
+    )
 pool = unseen or files
 rng = np.random.default_rng(SEED)
 chosen = sorted(rng.choice(len(pool), size=min(n_photos, len(pool)), replace=False))
 photos = np.stack([load_image(pool[i]) for i in chosen])
-print(f"{len(photos)} photos, array {photos.shape} {photos.dtype}, "
-      f"{'all unseen' if unseen else 'all seen in training'}")
+print(
+    f"{len(photos)} photos, array {photos.shape} {photos.dtype}, {'all unseen' if unseen else 'all seen in training'}"
+)
 
 # %% [markdown]
 # ## Paint them
@@ -173,6 +196,35 @@ measured_copy = copy_distance(monets, photos)  # the library's measure
 check(copy_answer, measured_copy, "Convert both arrays to float before subtracting, then divide the mean by 127.5.")
 check(copy_prediction, "above" if measured_copy > 0.05 else "below", f"The copy distance is {measured_copy:.3f}.")
 print(f"copy distance of the paintings from their photos: {measured_copy:.3f}")
+
+# %% [markdown]
+# ## How fast, and in which number format
+#
+# `load_generator` builds a network in the precision its run trained in. The shipped run's is
+# `"auto"`: **bfloat16** mixed precision where the processor computes bfloat16 natively (flags
+# AVX512_BF16 or AMX), float32 elsewhere. bfloat16 keeps float32's range but only 8 bits of
+# mantissa, about 3 significant digits; the weights stay float32 and the last layer computes in
+# float32, so only the convolutions' arithmetic is coarser. Is that visible in a painting? The
+# cell loads the shipped generator in both formats (`precision=`), times one photo at a time, and
+# measures how far apart the two paintings are, in levels of 255. (Where the processor lacks
+# bfloat16 it is emulated, and slower: "auto" picks float32 there.)
+
+# %%
+auto, why = choose_precision("auto")
+print(f"'auto' means {auto} on this machine: {why}.")
+timed, painted = {}, {}
+for precision in ("float32", "bfloat16"):
+    model = load_pretrained("monet", precision=precision)
+    stylize(photos[:1], model, batch_size=1)  # the first call traces the network for this shape
+    start = time.perf_counter()
+    painted[precision] = stylize(photos, model, batch_size=1)
+    timed[precision] = (time.perf_counter() - start) / len(photos) * 1000
+    print(f"{precision:>8}: {timed[precision]:6.0f} ms a photo")
+apart = np.abs(painted["float32"].astype(int) - painted["bfloat16"].astype(int))
+print(
+    f"The two paintings differ by {apart.mean():.2f} levels of 255 on average; {(apart > 8).mean():.2%} of "
+    f"values by more than 8. bfloat16 took {timed['bfloat16'] / timed['float32']:.2f}x float32's time here."
+)
 
 # %% [markdown]
 # ## Compare side by side
@@ -235,9 +287,13 @@ axes[0].legend()
 fig.tight_layout()
 plt.show()
 before, after = palette_distance(photos, paintings), palette_distance(monets, paintings)
-print(f"palette distance to the paintings: photos {before:.1f}, generated {after:.1f} "
-      f"({'closer to' if after < before else 'further from'} Monet's palette)")
-print(f"mean brightness: photos {photos.mean():.0f}, generated {monets.mean():.0f}, paintings {paintings.mean():.0f} (0-255)")
+print(
+    f"palette distance to the paintings: photos {before:.1f}, generated {after:.1f} "
+    f"({'closer to' if after < before else 'further from'} Monet's palette)"
+)
+print(
+    f"mean brightness: photos {photos.mean():.0f}, generated {monets.mean():.0f}, paintings {paintings.mean():.0f} (0-255)"
+)
 
 # %%
 check(palette_prediction, "closer" if after < before else "further", "Compare the two palette distances above.")
@@ -269,11 +325,17 @@ if own is None:
 else:
     yours = stylize(photos, load_generator(own))
     n = len(photos)
-    show_images([*photos, *monets, *yours], ["unseen photo"] * n + ["shipped generator"] * n
-                + [f"yours ({own.name})"] * n, ncols=n, size=2.5)
+    show_images(
+        [*photos, *monets, *yours],
+        ["unseen photo"] * n + ["shipped generator"] * n + [f"yours ({own.name})"] * n,
+        ncols=n,
+        size=2.5,
+    )
     plt.show()
-    print(f"copy distance (mean |G(x) - x|, 0 = an unchanged photo): shipped {copy_distance(monets, photos):.3f}, "
-          f"yours {copy_distance(yours, photos):.3f}")
+    print(
+        f"copy distance (mean |G(x) - x|, 0 = an unchanged photo): shipped {copy_distance(monets, photos):.3f}, "
+        f"yours {copy_distance(yours, photos):.3f}"
+    )
 
 # %% [markdown]
 # ## On your own
