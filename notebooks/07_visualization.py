@@ -113,7 +113,9 @@ print(
         for k, v in recipe.items()
         if k
         in (
+            "discriminator",
             "adversarial_loss",
+            "lambda_cycle",
             "pool_size",
             "augment",
             "identity_weight",
