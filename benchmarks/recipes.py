@@ -37,10 +37,11 @@ from cyclegan_lab.machinery.precision import resolve_precision
 CANDIDATES = {
     "quarter-16": dict(generator_filters=16, downsamplings=2),  # the generator shipped before: blocks at 1/4 size
     "half-32": dict(),  # RECIPE: blocks at 1/2 size, 64 channels, the cycle blur
-    "half-32, output blur": dict(output_blur=True, cycle_blur=False),  # the shipped generator's recipe
+    "half-32, output blur": dict(output_blur=True, cycle_blur=False),  # an earlier shipped generator's recipe
     "half-32, 256 images": dict(crop_size=None),
     "half-48": dict(generator_filters=48),  # blocks at 96 channels
     "half-32, no DiffAugment": dict(diffaugment=""),
+    "half-32, Lite2 eyes": dict(discriminator="projected_lite2", lambda_cycle=5.0),  # the shipped run's last part
 }
 
 
