@@ -70,7 +70,8 @@ def test_the_shipped_curve_takes_a_resumed_runs_last_measure_of_a_repeated_step(
     assert steps.tolist() == [250, 500, 750]
     np.testing.assert_allclose(gaps, [-0.30, -0.05, 0.02])
     axis = plot_gap_curve(tmp_path).axes[0]
-    assert [line.get_label() for line in axis.get_lines()][:1] == ["as the run measured it"]
+    first = axis.get_lines()[0].get_label()
+    assert first == "on EfficientNet-Lite0's features, as the run measured it"
     # A run resumed by a newer script: the second network's column from step 1000 on, drawn where it is.
     rows = [row + "," for row in rows]
     rows[0] += "gap_closed_lite2"

@@ -5,6 +5,8 @@ one for both discriminators; `reference.lab_gradients` is the lab's step as
 the lab writes it (four `tape.gradient` calls). In float32 they must agree.
 """
 
+import sys
+
 import keras
 import numpy as np
 import pytest
@@ -326,7 +328,7 @@ def test_bfloat16_is_detected_from_the_cpu_flags(flags, expected):
 def test_auto_precision_falls_back_to_float32_without_bfloat16_hardware(monkeypatch):
     monkeypatch.delenv(precision.ENVIRONMENT_VARIABLE, raising=False)
     monkeypatch.setattr(precision, "cpu_has_bfloat16", lambda cpuinfo=None: False)
-    monkeypatch.setattr(precision.tf.config, "list_physical_devices", lambda kind=None: [])
+    monkeypatch.setattr(tf.config, "list_physical_devices", lambda kind=None: [])  # no GPU, no TPU
     assert precision.resolve_precision("auto") == "float32"
     assert describe_mode(TrainConfig()).startswith("float32 (this CPU has no bfloat16 instructions")
     monkeypatch.setattr(precision, "cpu_has_bfloat16", lambda cpuinfo=None: True)
@@ -334,6 +336,16 @@ def test_auto_precision_falls_back_to_float32_without_bfloat16_hardware(monkeypa
     assert precision.resolve_precision("float32") == "float32"
     with pytest.raises(ValueError, match="precision"):
         precision.resolve_precision("float16")
+
+
+def test_without_tensorflow_there_is_no_accelerator_and_auto_follows_the_cpu(monkeypatch):
+    """On a machine with JAX alone (scripts/train_monet_jax.py) loading a generator must not need TensorFlow."""
+    monkeypatch.setitem(sys.modules, "tensorflow", None)  # `import tensorflow` now raises ImportError
+    monkeypatch.delenv(precision.ENVIRONMENT_VARIABLE, raising=False)
+    assert precision.tensorflow_devices("GPU") == [] and precision.tensorflow_devices("TPU") == []
+    for has_it, expected in [(True, "bfloat16"), (False, "float32")]:
+        monkeypatch.setattr(precision, "cpu_has_bfloat16", lambda cpuinfo=None, has_it=has_it: has_it)
+        assert precision.resolve_precision("auto") == expected
 
 
 def test_the_environment_decides_what_auto_means(monkeypatch):

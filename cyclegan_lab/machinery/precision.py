@@ -23,7 +23,6 @@ import os
 from pathlib import Path
 
 import keras
-import tensorflow as tf
 
 POLICIES = {"float32": "float32", "bfloat16": "mixed_bfloat16"}
 ENVIRONMENT_VARIABLE = "CYCLEGAN_LAB_PRECISION"
@@ -40,11 +39,26 @@ def cpu_has_bfloat16(cpuinfo: str | None = None) -> bool:
     return bool(flags & {"avx512_bf16", "amx_bf16"})
 
 
+def tensorflow_devices(kind: str) -> list:
+    """TensorFlow's visible devices of `kind` ("GPU", "TPU"); none where TensorFlow is not installed.
+
+    TensorFlow is imported here, not with this module, so that loading a generator
+    on a machine with JAX alone (scripts/train_monet_jax.py) does not need it.
+    """
+    try:
+        import tensorflow as tf
+    except ImportError:
+        return []
+    return tf.config.list_physical_devices(kind)
+
+
 def gpu_has_bfloat16() -> bool:
     """True when every visible GPU is an NVIDIA GPU of compute capability 8.0 (Ampere) or newer."""
-    gpus = tf.config.list_physical_devices("GPU")
+    gpus = tensorflow_devices("GPU")
     if not gpus:
         return False
+    import tensorflow as tf
+
     capabilities = [tf.config.experimental.get_device_details(gpu).get("compute_capability", (0, 0)) for gpu in gpus]
     return all(tuple(c) >= (8, 0) for c in capabilities)
 
@@ -64,9 +78,9 @@ def choose_precision(precision: str = "auto") -> tuple[str, str]:
         if forced not in POLICIES:
             raise ValueError(f"{ENVIRONMENT_VARIABLE} must be auto, float32 or bfloat16; got {forced!r}")
         return forced, f"set by {ENVIRONMENT_VARIABLE}"
-    if tf.config.list_physical_devices("TPU"):
+    if tensorflow_devices("TPU"):
         return "bfloat16", "TPUs compute bfloat16 natively"
-    if tf.config.list_physical_devices("GPU"):
+    if tensorflow_devices("GPU"):
         if gpu_has_bfloat16():
             return "bfloat16", "this GPU computes bfloat16 natively (Ampere or newer)"
         return "float32", "this GPU has no fast bfloat16 (older than Ampere)"
