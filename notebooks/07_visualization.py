@@ -102,31 +102,12 @@ else:
 # %%
 recipe = shipped_info["config"]
 train_size = recipe.get("crop_size") or recipe["image_size"]
-print(
-    f"The shipped generator: {recipe['generator']}, {train_size}x{train_size} training crops, "
-    f"{shipped_info['step']:,} steps."
-)
-print(
-    "Its recipe:",
-    ", ".join(
-        f"{k}={v}"
-        for k, v in recipe.items()
-        if k
-        in (
-            "discriminator",
-            "adversarial_loss",
-            "lambda_cycle",
-            "pool_size",
-            "augment",
-            "identity_weight",
-            "decay_epochs",
-            "diffaugment",
-            "photo_negatives",
-            "ema_decay",
-            "upsampling",
-        )
-    ),
-)
+print(f"The shipped generator: {recipe['generator']}, {train_size}x{train_size} training crops, "
+      f"{shipped_info['step']:,} steps.")
+print("Its recipe:", ", ".join(f"{k}={v}" for k, v in recipe.items()
+                               if k in ("discriminator", "adversarial_loss", "lambda_cycle", "pool_size", "augment",
+                                        "identity_weight", "decay_epochs", "diffaugment", "photo_negatives",
+                                        "ema_decay", "upsampling")))
 trained_on = set(shipped_info["trained_on_photos"])  # fingerprints of the photos it trained on
 print(f"It trained on {len(trained_on):,} distinct photos; monet.json lists each one's fingerprint.")
 
@@ -147,17 +128,14 @@ print(f"Of the {len(files):,} photos in {folders.photo}, {len(unseen):,} were ne
 if MODEL != "monet":
     print(f"(Those are the shipped generator's unseen photos; the {MODEL!r} generator may have trained on some.)")
 if not unseen:
-    print(
-        "None is left unseen: every photo below was seen in training, so it shows what the model learnt, "
-        "not how it paints a new photo. Put photos of your own in the folder to judge that."
-    )
+    print("None is left unseen: every photo below was seen in training, so it shows what the model learnt, "
+          "not how it paints a new photo. Put photos of your own in the folder to judge that.")
 pool = unseen or files
 rng = np.random.default_rng(SEED)
 chosen = sorted(rng.choice(len(pool), size=min(n_photos, len(pool)), replace=False))
 photos = np.stack([load_image(pool[i]) for i in chosen])
-print(
-    f"{len(photos)} photos, array {photos.shape} {photos.dtype}, {'all unseen' if unseen else 'all seen in training'}"
-)
+print(f"{len(photos)} photos, array {photos.shape} {photos.dtype}, "
+      f"{'all unseen' if unseen else 'all seen in training'}")
 
 # %% [markdown]
 # ## Paint them
@@ -223,10 +201,8 @@ for precision in ("float32", "bfloat16"):
     timed[precision] = (time.perf_counter() - start) / len(photos) * 1000
     print(f"{precision:>8}: {timed[precision]:6.0f} ms a photo")
 apart = np.abs(painted["float32"].astype(int) - painted["bfloat16"].astype(int))
-print(
-    f"The two paintings differ by {apart.mean():.2f} levels of 255 on average; {(apart > 8).mean():.2%} of "
-    f"values by more than 8. bfloat16 took {timed['bfloat16'] / timed['float32']:.2f}x float32's time here."
-)
+print(f"The two paintings differ by {apart.mean():.2f} levels of 255 on average; {(apart > 8).mean():.2%} of "
+      f"values by more than 8. bfloat16 took {timed['bfloat16'] / timed['float32']:.2f}x float32's time here.")
 
 # %% [markdown]
 # ## Compare side by side
@@ -289,13 +265,9 @@ axes[0].legend()
 fig.tight_layout()
 plt.show()
 before, after = palette_distance(photos, paintings), palette_distance(monets, paintings)
-print(
-    f"palette distance to the paintings: photos {before:.1f}, generated {after:.1f} "
-    f"({'closer to' if after < before else 'further from'} Monet's palette)"
-)
-print(
-    f"mean brightness: photos {photos.mean():.0f}, generated {monets.mean():.0f}, paintings {paintings.mean():.0f} (0-255)"
-)
+print(f"palette distance to the paintings: photos {before:.1f}, generated {after:.1f} "
+      f"({'closer to' if after < before else 'further from'} Monet's palette)")
+print(f"mean brightness: photos {photos.mean():.0f}, generated {monets.mean():.0f}, paintings {paintings.mean():.0f} (0-255)")
 
 # %%
 check(palette_prediction, "closer" if after < before else "further", "Compare the two palette distances above.")
@@ -327,17 +299,11 @@ if own is None:
 else:
     yours = stylize(photos, load_generator(own))
     n = len(photos)
-    show_images(
-        [*photos, *monets, *yours],
-        ["unseen photo"] * n + ["shipped generator"] * n + [f"yours ({own.name})"] * n,
-        ncols=n,
-        size=2.5,
-    )
+    show_images([*photos, *monets, *yours], ["unseen photo"] * n + ["shipped generator"] * n
+                + [f"yours ({own.name})"] * n, ncols=n, size=2.5)
     plt.show()
-    print(
-        f"copy distance (mean |G(x) - x|, 0 = an unchanged photo): shipped {copy_distance(monets, photos):.3f}, "
-        f"yours {copy_distance(yours, photos):.3f}"
-    )
+    print(f"copy distance (mean |G(x) - x|, 0 = an unchanged photo): shipped {copy_distance(monets, photos):.3f}, "
+          f"yours {copy_distance(yours, photos):.3f}")
 
 # %% [markdown]
 # ## On your own
