@@ -34,7 +34,7 @@ their run trained in (`TrainConfig.precision`; the shipped run's is "auto"):
 "auto" is bfloat16 mixed precision where the processor computes bfloat16
 natively (AVX512_BF16 or AMX, see `machinery.precision`), float32 elsewhere.
 The weights stay float32 either way; in bfloat16 a 256x256 photo is painted
-about a third faster and its pixels differ from float32's by a fraction of
+in a quarter to a third less time, and its pixels differ from float32's by a fraction of
 one level of 255 on average (``benchmarks/inference.py`` prints both).
 
 Where the shipped files are looked for, in this order: the ``folder=`` argument
