@@ -185,9 +185,10 @@ print(f"copy distance of the paintings from their photos: {measured_copy:.3f}")
 # AVX512_BF16 or AMX), float32 elsewhere. bfloat16 keeps float32's range but only 8 bits of
 # mantissa, about 3 significant digits; the weights stay float32 and the last layer computes in
 # float32, so only the convolutions' arithmetic is coarser. Is that visible in a painting? The
-# cell loads the shipped generator in both formats (`precision=`), times one photo at a time, and
-# measures how far apart the two paintings are, in levels of 255. (Where the processor lacks
-# bfloat16 it is emulated, and slower: "auto" picks float32 there.)
+# cell loads the shipped generator in both formats (`precision=`), times one photo at a time,
+# measures how far apart the two paintings are, in levels of 255, and shows the first painting in
+# each format beside their difference, magnified 16 times. (Where the processor lacks bfloat16 it
+# is emulated, and slower: "auto" picks float32 there.)
 
 # %%
 auto, why = choose_precision("auto")
@@ -203,6 +204,10 @@ for precision in ("float32", "bfloat16"):
 apart = np.abs(painted["float32"].astype(int) - painted["bfloat16"].astype(int))
 print(f"The two paintings differ by {apart.mean():.2f} levels of 255 on average; {(apart > 8).mean():.2%} of "
       f"values by more than 8. bfloat16 took {timed['bfloat16'] / timed['float32']:.2f}x float32's time here.")
+magnified = np.clip(apart[0] * 16, 0, 255).astype(np.uint8)  # 16x, so that a difference of 16 levels is white
+show_images([painted["float32"][0], painted["bfloat16"][0], magnified],
+            ["float32", "bfloat16", "their difference, x16"], ncols=3)
+plt.show()
 
 # %% [markdown]
 # ## Compare side by side
