@@ -42,6 +42,20 @@ CANDIDATES = {
     "half-48": dict(generator_filters=48),  # blocks at 96 channels
     "half-32, no DiffAugment": dict(diffaugment=""),
     "half-32, Lite2 eyes": dict(discriminator="projected_lite2", lambda_cycle=5.0),  # the shipped run's last part
+    "Lite2 eyes, 256 images": dict(discriminator="projected_lite2", lambda_cycle=5.0, crop_size=None),
+    # shaped like a public GPU-trained peer that repaints: PatchGAN, BCE with 0.9/0.1 labels, whole 256 images,
+    # transposed-convolution upsampling, no notch, no blur, no jitter
+    "peer-shaped": dict(
+        discriminator="patchgan",
+        adversarial_loss="bce",
+        label_smoothing=0.1,
+        crop_size=None,
+        augment=False,
+        upsampling="transposed",
+        output_notch=False,
+        cycle_blur=False,
+        diffaugment="",
+    ),
 }
 
 

@@ -3,8 +3,9 @@
     python scripts/train_monet.py --data PATH/monet2photo                 # the recipe below, resumable
     python scripts/train_monet.py --set photo_negatives=True --set epochs=2 --checkpoint-dir /tmp/try
 
-The run trains on the first 1,200 photos (sorted by file name) and all 300
-paintings; photos 1,201 on are never trained on. Every --preview-every steps
+The run trains on the first 1,200 photos (sorted by file name) and the first
+240 paintings; photos 1,201 on and the last 60 paintings (`judge.HELD_OUT_PAINTINGS`,
+the judge's reference) are never trained on. Every --preview-every steps
 it paints the first --held-out of those, saves 8 of them as a figure in
 CHECKPOINT_DIR/previews/ (and all of them as step-NNNNNN.npy, for measures
 computed later) and appends the held-out measures (chequerboard, copy,
@@ -38,6 +39,7 @@ from cyclegan_lab.callbacks import HeldOutMonitor, training_step
 from cyclegan_lab.config import RECIPE, with_settings
 from cyclegan_lab.data import load_data, load_folder
 from cyclegan_lab.images import image_files, load_image
+from cyclegan_lab.judge import split_held_out
 from cyclegan_lab.machinery.download import cache_dir
 from cyclegan_lab.pretrained import warm_start
 from cyclegan_lab.training import train
@@ -75,6 +77,7 @@ def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
 
     data = load_data(config, args.data)
+    data.monet, _ = split_held_out(data.monet)  # the judge's reference paintings stay unseen
     photo_folder = data.folders.photo
     held_out_files = image_files(photo_folder)[HELD_OUT_FROM : HELD_OUT_FROM + args.held_out]
     held_out = np.stack([load_image(f) for f in held_out_files])
