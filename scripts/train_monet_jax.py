@@ -51,6 +51,7 @@ from cyclegan_lab.config import JITTER_ZOOM, RECIPE, TrainConfig, with_settings
 from cyclegan_lab.data import find_data, load_folder
 from cyclegan_lab.images import image_files, load_image
 from cyclegan_lab.inference import stylize
+from cyclegan_lab.judge import split_held_out
 from cyclegan_lab.models import BinomialBlur, build_discriminator, generator_for
 from cyclegan_lab.plotting import show_images
 
@@ -422,7 +423,8 @@ def main() -> None:
 
     folders = find_data(args.data)
     side = jitter_size(config)
-    monet = jnp.asarray(enlarge(load_folder(folders.monet, config.image_size, config.max_images), side))
+    paintings, _ = split_held_out(load_folder(folders.monet, config.image_size))  # the judge's reference stays unseen
+    monet = jnp.asarray(enlarge(paintings[: config.max_images], side))
     photo = jnp.asarray(enlarge(load_folder(folders.photo, config.image_size, config.max_images), side))
     unseen = image_files(folders.photo)[config.max_images or 0 :][:8] or image_files(folders.photo)[:8]
     preview_photos = np.stack([load_image(path, config.image_size) for path in unseen])

@@ -160,8 +160,10 @@ def test_held_out_monitor_saves_previews_and_measures(images, tmp_path):
         "kid",
         "gap_closed",
         "gap_closed_lite2",
+        "judge",
+        "coarse_change",
     }
-    assert float(rows[0]["copy"]) > 0
+    assert float(rows[0]["copy"]) > 0 and np.isfinite(float(rows[0]["judge"])) and float(rows[0]["coarse_change"]) > 0
     assert (tmp_path / "previews" / "step-000002.png").stat().st_size > 1000
     painted = np.load(tmp_path / "previews" / "step-000002.npy")  # every painted photo, for measures computed later
     assert painted.shape == (3, 128, 128, 3) and painted.dtype == np.uint8

@@ -34,8 +34,8 @@ def test_measure_run_puts_a_copier_at_zero_and_a_blurrer_below(real_data, tmp_pa
 
 
 def test_measure_run_with_the_output_notch_sees_a_chequerboard_removed(real_data, tmp_path):
-    """Photos with a strong chequerboard move far from the paintings; through the notch they measure
-    as the same photos without it do through the notch (within 3% of the gap)."""
+    """Photos with a strong chequerboard show it in the chequerboard column; through the notch they have none
+    and measure as the same photos without it do through the notch (within 3% of the gap)."""
     photos = np.stack([load_image(f) for f in image_files(real_data / "photo")[1200:1230]])
     photos = (40 + photos.astype(int) * 175 // 255).astype(np.uint8)  # in 40..215: room for the chequerboard
     rows, columns = np.indices(photos.shape[1:3])
@@ -46,12 +46,14 @@ def test_measure_run_with_the_output_notch_sees_a_chequerboard_removed(real_data
     np.save(previews / "step-000500.npy", photos)
     script = str(ROOT / "scripts" / "measure_run.py")
     command = [sys.executable, script, str(tmp_path / "run"), "--data", str(real_data)]
-    gaps = {}
+    gaps, chequerboards = {}, {}
     for extra in [[], ["--output-notch"]]:
         subprocess.run(command + extra, capture_output=True, text=True, check=True)
-        table = csv.DictReader(open(tmp_path / "run" / "held_out_kid.csv"))
+        table = list(csv.DictReader(open(tmp_path / "run" / "held_out_kid.csv")))
         gaps[bool(extra)] = [float(row["gap_closed"]) for row in table]
-    assert gaps[False][0] < -0.5, gaps  # the chequerboard, measured as the run painted it
+        chequerboards[bool(extra)] = [float(row["chequerboard"]) for row in table]
+    assert chequerboards[False][0] > 10 > 1 > chequerboards[False][1], chequerboards  # as the run painted it
+    assert chequerboards[True][0] < 1.0, chequerboards  # the notch removes it (and the photos' own finest detail)
     assert abs(gaps[True][0] - gaps[True][1]) < 0.03, gaps  # through the notch: as the clean photos
 
 
