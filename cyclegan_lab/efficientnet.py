@@ -78,6 +78,13 @@ class _TensorRef(collections.namedtuple("_TensorRef", "storage offset shape stri
     """A tensor as the pickle describes it: which storage, where in it, its shape and strides (in elements)."""
 
 
+class _PlainUnpickler(pickle.Unpickler):
+    """Builds only what pickle needs no class for (numbers, strings, lists, dicts): any object named is refused."""
+
+    def find_class(self, module, name):
+        raise pickle.UnpicklingError(f"refusing to load {module}.{name} from a weights file")
+
+
 class _LegacyUnpickler(pickle.Unpickler):
     """Builds only dicts and tensor references: any other object named in the file is refused."""
 
@@ -95,12 +102,15 @@ class _LegacyUnpickler(pickle.Unpickler):
 
 
 def read_torch_legacy(path: str | Path) -> dict[str, np.ndarray]:
-    """{name: array} from a PyTorch file in the legacy (pre-1.6, not zip) format, without PyTorch."""
+    """{name: array} from a PyTorch file in the legacy (pre-1.6, not zip) format, without PyTorch.
+
+    Every one of its five pickles is read by an unpickler that builds nothing but plain values, dicts and
+    tensor references: a file that names any other object (`os.system`, say) is refused before it runs."""
     with open(path, "rb") as file:
         for _ in range(3):  # magic number, protocol version, system info
-            pickle.load(file)
+            _PlainUnpickler(file).load()
         refs = _LegacyUnpickler(file).load()
-        keys = pickle.load(file)
+        keys = _PlainUnpickler(file).load()
         dtypes = {ref.storage[0]: np.dtype(_DTYPES[ref.storage[1]]) for ref in refs.values()}
         storages = {}
         for key in keys:

@@ -51,6 +51,23 @@ def test_the_reader_refuses_any_object_but_tensors_and_dicts(tmp_path):
         read_torch_legacy(path)
 
 
+@pytest.mark.parametrize("place", ["magic number", "protocol", "system info", "storage keys"])
+def test_no_pickle_of_the_file_runs_code_wherever_it_sits(tmp_path, place):
+    """Each of the file's five pickles is read without building objects: os.system in any of them is refused,
+    and the command it names never runs."""
+    marker = tmp_path / "ran"
+    evil = f"cos\nsystem\n(S'touch {marker}'\ntR.".encode()
+    parts = [pickle.dumps(0x1950A86A20F9469CFC6C), pickle.dumps(1001), pickle.dumps({}), pickle.dumps({}), None]
+    parts[-1] = pickle.dumps([])
+    index = {"magic number": 0, "protocol": 1, "system info": 2, "storage keys": 4}[place]
+    parts[index] = evil
+    path = tmp_path / "evil.pth"
+    path.write_bytes(b"".join(parts))
+    with pytest.raises(pickle.UnpicklingError, match="refusing to load os.system"):
+        read_torch_legacy(path)
+    assert not marker.exists()
+
+
 @pytest.mark.parametrize("network", ["lite0", "lite2"])
 def test_photos_of_landscapes_get_landscape_classes(real_data, network):
     """Top-5 ImageNet classes of shared landscape photos: a mountain is a mountain, a beach a beach."""
