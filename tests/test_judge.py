@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from cyclegan_lab import judge
+from cyclegan_lab.data import HELD_OUT_PAINTINGS, split_held_out
 from cyclegan_lab.machinery.download import DownloadError, Remote
 
 
@@ -74,10 +75,10 @@ def test_an_archive_without_the_weights_says_so(server):
 
 def test_the_last_paintings_are_held_out():
     paintings = np.arange(300)[:, None, None, None] * np.ones((1, 2, 2, 3), np.uint8)
-    train, held = judge.split_held_out(paintings)
-    assert len(held) == judge.HELD_OUT_PAINTINGS == 60 and len(train) == 240
+    train, held = split_held_out(paintings)
+    assert len(held) == HELD_OUT_PAINTINGS == 60 and len(train) == 240
     assert held[0, 0, 0, 0] == 240 % 256 and not set(train[:, 0, 0, 0]) & set(held[:, 0, 0, 0])
-    train, held = judge.split_held_out(paintings[:100])  # a smaller collection: its last fifth
+    train, held = split_held_out(paintings[:100])  # a smaller collection: its last fifth
     assert len(held) == 20 and held[0, 0, 0, 0] == 80
 
 
