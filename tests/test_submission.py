@@ -55,14 +55,17 @@ def test_an_interrupted_submission_leaves_no_zip_that_looks_finished(real_data, 
     original = submission.stylize
     monkeypatch.setattr(submission, "stylize", interrupted)
     monkeypatch.setattr(submission, "BATCH", 2)
-    (tmp_path / "images.zip").write_bytes(b"an older submission")
+    older = io.BytesIO()
+    with zipfile.ZipFile(older, "w") as archive:
+        archive.writestr("00001.jpg", b"an older painting")
+    (tmp_path / "images.zip").write_bytes(older.getvalue())
     with pytest.raises(KeyboardInterrupt):
         write_submission(
             [real_data / "photo" / p.name for p in image_files(real_data / "photo")[:6]],
             tmp_path / "images.zip",
             progress=False,
         )
-    assert (tmp_path / "images.zip").read_bytes() == b"an older submission", "the old file is kept whole"
+    assert (tmp_path / "images.zip").read_bytes() == older.getvalue(), "the old submission is kept whole"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["images.zip"]
 
 
@@ -88,3 +91,39 @@ def test_the_paintings_are_the_generators_on_the_centre_square(real_data, tmp_pa
             Image.fromarray(painting).save(buffer, format="JPEG", quality=95)
             compressed = np.asarray(Image.open(buffer), dtype=int)
             assert np.abs(member - compressed).mean() < 1  # the same picture through the same JPEG
+
+
+def test_a_run_that_paints_nothing_leaves_the_earlier_submission_whole(real_data, tmp_path, capsys):
+    """A good images.zip, then a run whose inputs are all unreadable: exit 2, and the good zip is untouched."""
+    good = tmp_path / "images.zip"
+    assert main(["submission", str(image_files(real_data / "photo")[0]), "-o", str(good)]) == 0
+    before = good.read_bytes()
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "a.jpg").write_bytes(b"not an image")
+    capsys.readouterr()
+    assert main(["submission", str(tmp_path / "bad"), "-o", str(good)]) == 2
+    said = capsys.readouterr()
+    assert "None of the 1 files could be painted" in said.err and "untouched" in said.err
+    assert "Upload it" not in said.out and good.read_bytes() == before
+    check_members(good, 1)
+
+
+@pytest.mark.parametrize("name", ["one.jpg", "notes.txt"])
+def test_the_output_is_never_a_file_it_did_not_make(real_data, tmp_path, capsys, name):
+    """-o naming an input photo or any other file that is not a submission zip: refused before painting."""
+    photo = image_files(real_data / "photo")[0]
+    target = tmp_path / name
+    target.write_bytes(photo.read_bytes() if name.endswith(".jpg") else b"my notes")
+    before = target.read_bytes()
+    assert main(["submission", str(target), str(photo), "-o", str(target)]) == 2
+    assert "is not a submission zip" in capsys.readouterr().err and target.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]
+
+
+def test_an_output_that_is_a_folder_is_refused_before_painting(real_data, tmp_path, capsys, monkeypatch):
+    from cyclegan_lab.machinery import submission
+
+    monkeypatch.setattr(submission, "stylize", lambda *a, **k: pytest.fail("painted before checking the output"))
+    (tmp_path / "out").mkdir()
+    assert main(["submission", str(image_files(real_data / "photo")[0]), "-o", str(tmp_path / "out")]) == 2
+    assert "is a folder: name the zip to write" in capsys.readouterr().err

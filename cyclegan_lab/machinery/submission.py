@@ -16,6 +16,7 @@ finished. Members are numbered (`00001.jpg`, ...), so names cannot collide.
 from __future__ import annotations
 
 import io
+import re
 import sys
 import time
 import zipfile
@@ -58,7 +59,9 @@ def write_submission(inputs, out_zip, model=None, progress: bool = True, quality
     `inference.as_model`; default: the shipped one). Files that are not
     readable images are named on stderr and skipped. Says so when the count
     is outside what Kaggle accepts. Raises ValueError when there is nothing
-    to paint; an existing `out_zip` is replaced only once the new one is whole.
+    to paint, when `out_zip` is a folder or a file that is not a submission (a zip of numbered JPEGs, as this
+    writes: nothing else is ever replaced), and when no file could be painted (then nothing is written). An
+    existing submission at `out_zip` is replaced only once the new one is whole.
     """
     say = (lambda text: tqdm.write(text, file=sys.stderr)) if progress else (lambda text: print(text, file=sys.stderr))
     found, missing, _ = find_images(inputs)
@@ -67,6 +70,13 @@ def write_submission(inputs, out_zip, model=None, progress: bool = True, quality
         say(f"skipped: no such file or folder: {path}")
     if not found:
         raise ValueError(f"Nothing to paint: no files found in {', '.join(map(str, inputs))}")
+    if result.path.is_dir():
+        raise ValueError(f"{result.path} is a folder: name the zip to write, e.g. {result.path / 'images.zip'}")
+    if result.path.exists() and not is_submission(result.path):
+        raise ValueError(
+            f"{result.path} exists and is not a submission zip (numbered JPEGs); it is left alone. "
+            "Name a new file, or move that one away first."
+        )
     file_tools.check_writable(result.path.parent, "output folder")
     for leftover in file_tools.remove_leftovers(result.path.parent):
         say(f"Removed {leftover.name}, the leftover of a submission that was interrupted.")
@@ -89,11 +99,18 @@ def write_submission(inputs, out_zip, model=None, progress: bool = True, quality
                             result.count += 1
                             archive.writestr(f"{result.count:05d}.jpg", _jpeg(painting, quality))
                     bar.update(len(found[first : first + BATCH]))
+        if not result.count:
+            raise _NothingPaintedError
 
     try:
         file_tools.atomic_write(result.path, fill)
     except tf.errors.OpError as error:  # the generator itself failed: nothing is written
         raise ValueError(f"The generator could not paint: {error.message.splitlines()[0]}") from error
+    except _NothingPaintedError:
+        kept = f"; the {result.path.name} already there is untouched" if result.path.exists() else ""
+        raise ValueError(
+            f"None of the {len(found)} files could be painted (named above): nothing was written{kept}."
+        ) from None
     result.seconds = time.perf_counter() - start
     low, high = KAGGLE_COUNT
     if not low <= result.count <= high:
@@ -102,6 +119,19 @@ def write_submission(inputs, out_zip, model=None, progress: bool = True, quality
             "(Kaggle's photo_jpg folder has 7,038 photos)"
         )
     return result
+
+
+class _NothingPaintedError(Exception):
+    """No input could be painted: the zip being written is dropped."""
+
+
+def is_submission(path: Path) -> bool:
+    """Is `path` a zip whose members are all numbered JPEGs (00001.jpg, ...), as `write_submission` writes?"""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return all(re.fullmatch(r"\d{5}\.jpg", name) for name in archive.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return False
 
 
 def _jpeg(painting: np.ndarray, quality: int) -> bytes:
