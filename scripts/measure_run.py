@@ -47,7 +47,7 @@ def main() -> None:
     folders = find_data(args.data)
     paintings = load_folder(folders.monet)
     unseen = image_files(folders.photo)[args.held_out_from :]
-    judges = {}  # by how many photos a run paints
+    judges, photo_sets = {}, {}  # by how many photos a run paints
     for run in args.runs:
         rows = []
         for path in sorted((run / "previews").glob("step-*.npy")):
@@ -55,8 +55,10 @@ def main() -> None:
             if args.output_notch:
                 painted = to_uint8(NyquistNotch()(normalize(painted)))
             n = len(painted)
-            photos = np.stack([load_image(f) for f in unseen[:n]])
-            judges[n] = judges.get(n) or Judge(photos, paintings)
+            if n not in judges:
+                photo_sets[n] = np.stack([load_image(f) for f in unseen[:n]])
+                judges[n] = Judge(photo_sets[n], paintings)
+            photos = photo_sets[n]
             verdict = judges[n](painted)
             row = {
                 "step": int(path.stem.split("-")[1]),
