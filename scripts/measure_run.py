@@ -5,7 +5,7 @@
 `scripts/train_monet.py` keeps every held-out painting it makes as
 RUN_DIR/previews/step-NNNNNN.npy (the first N unseen photos, painted by the
 run's Monet generator at that step). For each, this prints KID x 1000 on the
-judge's features (`cyclegan_lab.judge`: VGG19 style statistics against the
+judge's features (`cyclegan_lab.judge`: pooled VGG19 features against the
 held-out paintings), the share of the gap closed between the same photos
 (0%) and the paintings runs train on (100%), with its noise, and the
 diagnostics beside it (chequerboard, coarse colour change, edge energy), and

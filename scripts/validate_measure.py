@@ -139,7 +139,7 @@ def main() -> None:
         sets.update({f"shipped at {commit}": shipped_at(commit, photos) for commit in OUTSIDE})
 
     print(f"{len(photos)} unseen photos; reference: {len(held_out)} held-out paintings; floor: {len(floor_set)}")
-    reference = judge.style_statistics(held_out)
+    reference = judge.pooled_features(held_out)
     ref = judge.judge_features(held_out, reference)
     scored = {}
     print("| set | KID x1000 | gap closed | chequerboard | composition | copy | coarse change | edge energy |")
