@@ -91,7 +91,8 @@ def find_data(
     path = path if path is not None else os.environ.get(DATA_ENV) or None
     if path is not None:
         if not Path(path).is_dir():
-            raise DataNotFoundError(f"Data folder {path} does not exist. {HOW_TO_GET_DATA}")
+            what = "is a file, not a folder" if Path(path).exists() else "does not exist"
+            raise DataNotFoundError(f"Data folder {path} {what}. {HOW_TO_GET_DATA}")
         found = find_layout(path)
         if found is None:
             raise DataNotFoundError(f"No Monet and photo folders in {path}. {HOW_TO_GET_DATA}")
@@ -126,7 +127,8 @@ def load_folder(folder: str | os.PathLike, size: int = 256, limit: int | None = 
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise DataNotFoundError(f"Image folder {folder} does not exist. {HOW_TO_GET_DATA}")
+        what = "is a file, not a folder" if folder.exists() else "does not exist"
+        raise DataNotFoundError(f"Image folder {folder} {what}. {HOW_TO_GET_DATA}")
     images = []
     for path in image_files(folder):
         if limit is not None and len(images) >= limit:
@@ -134,7 +136,7 @@ def load_folder(folder: str | os.PathLike, size: int = 256, limit: int | None = 
         try:
             images.append(load_image(path, size))
         except ValueError as error:
-            warnings.warn(f"Skipping {error}", BadImageWarning, stacklevel=2)
+            warnings.warn(f"skipped: {error}", BadImageWarning, stacklevel=2)
     if not images:
         raise DataNotFoundError(f"No readable images in {folder}. {HOW_TO_GET_DATA}")
     return np.stack(images)

@@ -68,3 +68,22 @@ def check_parameter(
         also = " or None" if optional else ""
         raise ParameterError(f"{name} must be {accepts[0]}{also}; got {value!r}")
     return value
+
+
+def check_held_out(files: list, start: int, count: int, *, need: int = 2, where="the photo folder") -> list:
+    """The `count` files of `files` from number `start` on (the photos a run trained on the first
+    `start` never saw), or, when `start` lies past the end, the last `count` (the caller says so).
+
+    Raises ParameterError, naming HELD_OUT_FROM (or DATA_DIR, for a folder of fewer than `need`
+    photos), when that leaves fewer than `need`: the measures compare sets of at least 2, and
+    would otherwise stop deep inside with an error that names neither.
+    """
+    if len(files) < need:
+        raise ParameterError(f"DATA_DIR must hold at least {need} photos; {where} has {len(files)}")
+    chosen = list(files[start : start + count]) or list(files[-count:])
+    if len(chosen) < need:
+        raise ParameterError(
+            f"HELD_OUT_FROM must leave at least {need} of the {len(files):,} photos in {where} for the measures: "
+            f"a whole number up to {len(files) - need}; got {start!r}, which leaves {len(chosen)}"
+        )
+    return chosen

@@ -49,7 +49,7 @@ from IPython.display import Code, display
 from cyclegan_lab import distortions, efficientnet, find_data, load_folder, load_generator, scores, show_images, stylize
 from cyclegan_lab.exercises import check
 from cyclegan_lab.images import image_files, load_image
-from cyclegan_lab.parameters import check_parameter
+from cyclegan_lab.parameters import ParameterError, check_held_out, check_parameter
 from cyclegan_lab.scores import kid, split_paintings, style_kid
 
 DATA_DIR = check_parameter("DATA_DIR", DATA_DIR, path=True, optional=True)
@@ -62,13 +62,14 @@ n_paintings = 16 if SMOKE else 300
 
 folders = find_data(DATA_DIR)
 files = image_files(folders.photo)
-unseen = files[HELD_OUT_FROM:HELD_OUT_FROM + n_photos]
-if not unseen:
+unseen = check_held_out(files, HELD_OUT_FROM, n_photos, where=folders.photo)  # at least 2: KID compares sets
+if HELD_OUT_FROM >= len(files):
     print(f"This folder has {len(files)} photos, none from number {HELD_OUT_FROM + 1} on: the measures below use "
           "the last photos, which a model trained on this folder may have seen.")
-    unseen = files[-n_photos:]
 photos = np.stack([load_image(f) for f in unseen])
 paintings = load_folder(folders.monet, limit=n_paintings)
+if len(paintings) < 4:  # two halves of at least 2 (split_paintings, below)
+    raise ParameterError(f"DATA_DIR must hold at least 4 readable paintings; {folders.monet} has {len(paintings)}")
 print(f"{len(photos)} photos, {len(paintings)} paintings")
 
 # %% [markdown]

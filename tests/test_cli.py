@@ -156,3 +156,41 @@ def test_too_little_disk_is_said_before_any_data_loads(tmp_path, capsys, monkeyp
     code = main(["train", "--smoke", "--image-size", "32", "--checkpoint-dir", str(tmp_path)])
     err = capsys.readouterr().err
     assert code == 2 and "Not enough free disk space" in err and "3 checkpoints at once" in err
+
+
+def test_data_with_a_cache_that_is_a_file_is_one_clear_error(tmp_path, capsys, monkeypatch):
+    """Issue #38 case 12: CYCLEGAN_LAB_CACHE naming a file ended `cyclegan-lab data` in a NotADirectoryError."""
+    (tmp_path / "cache").write_text("not a folder")
+    monkeypatch.setenv("CYCLEGAN_LAB_CACHE", str(tmp_path / "cache"))
+    assert main(["data"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("cyclegan-lab: error: ") and len(err.strip().splitlines()) == 1, err
+    assert f"{tmp_path / 'cache'} is a file, not a folder" in err and "CYCLEGAN_LAB_CACHE" in err
+    assert (tmp_path / "cache").read_text() == "not a folder"
+
+
+def test_data_naming_a_file_says_it_is_a_file(tmp_path, capsys):
+    """`data --data FILE` said the folder "does not exist"."""
+    (tmp_path / "photos.zip").write_bytes(b"PK")
+    assert main(["data", "--data", str(tmp_path / "photos.zip")]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'photos.zip'} is a file, not a folder" in err and "does not exist" not in err
+
+
+def test_bad_training_images_are_one_line_each(real_data, tmp_path, capsys, monkeypatch):
+    """A bad training image was reported in Python's warning format: a path, a line number, the source line."""
+    from cyclegan_lab import training
+
+    monkeypatch.setattr(checkpoints, "check_room_for", lambda *args: None)  # only the data loading is tested
+    monkeypatch.setattr(training, "build_cyclegan", lambda config: None)
+    monkeypatch.setattr(training, "train", lambda *args, **kwargs: None)
+    for domain in ("monet", "photo"):
+        (tmp_path / "data" / domain).mkdir(parents=True)
+        for path in sorted((real_data / domain).iterdir())[:4]:
+            (tmp_path / "data" / domain / path.name).write_bytes(path.read_bytes())
+    (tmp_path / "data" / "photo" / "0-broken.jpg").write_bytes(b"\xff\xd8 half a jpeg")  # first: --smoke reads 4
+    argv = ["train", "--smoke", "--data", str(tmp_path / "data"), "--checkpoint-dir", str(tmp_path / "ckpt")]
+    assert main(argv) == 0
+    said = [line for line in capsys.readouterr().err.splitlines() if "0-broken.jpg" in line]
+    assert len(said) == 1 and said[0].startswith("cyclegan-lab: warning: skipped: "), said
+    assert "BadImageWarning" not in said[0] and "warn(" not in said[0]

@@ -212,6 +212,20 @@ def test_extract_zip_failing_halfway_leaves_nothing(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.zip"]
 
 
+@pytest.mark.parametrize("order", [["a", "a/b.jpg"], ["a/b.jpg", "a"]], ids=["file first", "file last"])
+def test_extract_zip_refuses_a_member_inside_a_file(tmp_path, order):
+    """Issue #38 case 12: members `a` (a file) and `a/b.jpg` gave a raw NotADirectoryError (as the tar once did)."""
+    archive = tmp_path / "clash.zip"
+    archive.write_bytes(make_zip({name: b"data" for name in order}))
+    with pytest.raises(DownloadError) as err:
+        extract_zip(archive, tmp_path / "out")
+    assert str(err.value) == (
+        f"Refusing to extract {archive}: member 'a/b.jpg' lies inside 'a', which the archive also makes a file. "
+        "Do not use this archive; get it again from a trusted source."
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clash.zip"]
+
+
 # --------------------------------------------------------------------------- extract_tar
 def make_tgz(path: pathlib.Path, members: list[tarfile.TarInfo | tuple[str, bytes]]) -> pathlib.Path:
     with tarfile.open(path, "w:gz") as tf:
@@ -293,3 +307,19 @@ def test_cache_dir_precedence(tmp_path, monkeypatch):
     monkeypatch.delenv("XDG_CACHE_HOME")
     assert cache_dir() == tmp_path / "home" / ".cache" / "cyclegan-lab"
     assert list(tmp_path.iterdir()) == [], "cache_dir() only computes the path"
+
+
+@pytest.mark.parametrize("where", ["the folder", "a folder above it"])
+def test_a_download_folder_that_is_a_file_is_one_clear_error(server, tmp_path, monkeypatch, where):
+    """Issue #38 case 12: CYCLEGAN_LAB_CACHE naming a file gave a raw NotADirectoryError from pooch."""
+    blocker = tmp_path / "cache"
+    blocker.write_text("my notes")
+    monkeypatch.setenv("CYCLEGAN_LAB_CACHE", str(blocker))
+    folder = cache_dir() if where == "the folder" else cache_dir() / "weights"
+    server.files["/f.bin"] = b"x" * 10
+    with pytest.raises(DownloadError) as err:
+        download(Remote(server.url("/f.bin")), folder, progress=False, hint="HINT.")
+    message = str(err.value)
+    assert f"{blocker} is a file, not a folder" in message and "CYCLEGAN_LAB_CACHE" in message, message
+    assert message.endswith("HINT.") and "\n" not in message
+    assert blocker.read_text() == "my notes" and server.requests == []

@@ -7,6 +7,7 @@ Monet and photo JPEGs (the `real_data` fixture) check what a learner will actual
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 import pytest
@@ -201,3 +202,72 @@ def test_a_photo_is_known_by_its_pixels_not_its_name(real_data, tmp_path):
     changed = load_image(files[3]).copy()  # load_image hands back a read-only view
     changed[0, 0, 0] ^= 1
     assert fingerprint(changed) != prints[3]
+
+
+# --------------------------------------------------------------------------- float and 32-bit images, odd inputs
+def test_a_float_image_in_0_to_1_is_read_at_its_brightness(tmp_path):
+    """Issue #38 case 11: a float TIFF of values 0..1 (the usual float range) was read as a near-black photo."""
+    values = np.tile(np.linspace(0.0, 1.0, 64, dtype=np.float32), (32, 1))  # black on the left, white on the right
+    Image.fromarray(values, "F").save(tmp_path / "float.tif")
+    with Image.open(tmp_path / "float.tif") as reopened:
+        assert reopened.mode == "F"
+    out = np.asarray(open_image(tmp_path / "float.tif"), dtype=int)
+    assert np.abs(out[..., 0] - np.round(values * 255)).max() <= 1 and (out[..., 0] == out[..., 2]).all()
+
+
+@pytest.mark.parametrize("top", [255, 65535], ids=["8-bit values", "16-bit values"])
+def test_float_and_32_bit_images_read_like_the_8_and_16_bit_ones(tmp_path, top):
+    """Whole-number values in a float or 32-bit file mean what they mean in an 8- or 16-bit one: half of
+    255 (or of 65535) is mid-grey, whatever the mode."""
+    half = np.full((30, 40), top // 2, np.float32)
+    Image.fromarray(half, "F").save(tmp_path / "f.tif")
+    Image.fromarray(half.astype(np.int32), "I").save(tmp_path / "i.tif")
+    reference = Image.fromarray(half.astype(np.uint8 if top == 255 else np.uint16))
+    reference.save(tmp_path / "reference.png")
+    expected = open_image(tmp_path / "reference.png").getpixel((0, 0))
+    assert abs(expected[0] - 127) <= 1
+    for name in ("f.tif", "i.tif"):
+        assert open_image(tmp_path / name).getpixel((0, 0)) == expected, name
+
+
+@pytest.mark.parametrize("mode, low, high", [("F", -0.5, 0.5), ("F", 0.0, 1e6), ("I", 0, 2**20)])
+def test_pixel_values_no_picture_has_are_named_not_clipped(tmp_path, mode, low, high):
+    """Values below 0 or above a 16-bit picture's 65,535 have no brightness to map to: named, not guessed."""
+    values = np.linspace(low, high, 64).reshape(8, 8).astype(np.float32 if mode == "F" else np.int32)
+    Image.fromarray(values, mode).save(tmp_path / "odd.tif")
+    with pytest.raises(ValueError, match=r"odd.tif is not a readable image \(its pixel values run from "):
+        open_image(tmp_path / "odd.tif")
+
+
+@pytest.mark.parametrize("bad", [None, 3, ["a.png"]])
+def test_open_image_of_something_that_is_not_a_file_is_a_clear_type_error(bad):
+    with pytest.raises(TypeError, match=f"takes a file name or an open binary file, got {re.escape(repr(bad))}"):
+        open_image(bad)
+    with pytest.raises(TypeError, match="takes a file name or an open binary file"):
+        load_image(bad)
+
+
+def test_a_fifo_is_refused_without_being_opened(tmp_path):
+    """A FIFO waits for a writer forever when opened: it is refused by name before any open."""
+    from test_inference import fifo_watch
+
+    with fifo_watch(tmp_path / "pipe.png") as opened:
+        with pytest.raises(ValueError, match=r"pipe.png is a named pipe \(FIFO\), not an image file"):
+            load_image(tmp_path / "pipe.png")
+    assert opened == []
+
+
+def test_a_huge_image_warns_in_one_clean_line(tmp_path, monkeypatch):
+    """Pillow's DecompressionBombWarning (over 89 megapixels) is said as the lab's own warning, naming the file."""
+    import warnings
+
+    from cyclegan_lab.images import LargeImageWarning
+
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 40 * 30 - 1)
+    Image.new("RGB", (40, 30), RED).save(tmp_path / "big.png")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert open_image(tmp_path / "big.png").size == (40, 30)  # still read
+    assert [w.category for w in caught] == [LargeImageWarning]
+    message = str(caught[0].message)
+    assert "big.png" in message and "40x30 pixels" in message and "\n" not in message

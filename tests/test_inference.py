@@ -3,6 +3,10 @@ untrained generator (32x32 grid, 4 filters): shapes, sizes and file handling, no
 
 from __future__ import annotations
 
+import contextlib
+import os
+import threading
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -437,3 +441,113 @@ def test_painting_into_the_input_folder_does_not_paint_the_paintings_next_time(t
         assert main(["stylize", str(folder), "-o", str(folder), "--size", "32"]) == 0
     assert sorted(p.name for p in folder.iterdir()) == ["p01.png", "p01_monet-2.png", "p01_monet.png"]
     assert "skipped 1 painting this command wrote" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- unreadable folders, not files
+def refuse_listing(monkeypatch, folder):
+    """Listing `folder` fails as it does for a user without read permission (the tests run as root)."""
+    from pathlib import Path
+
+    listing = Path.iterdir
+
+    def iterdir(self):
+        if self == folder:
+            raise PermissionError(13, "Permission denied", str(self))
+        return listing(self)
+
+    monkeypatch.setattr(Path, "iterdir", iterdir)
+
+
+def test_an_unreadable_input_folder_is_named_and_the_other_inputs_are_painted(
+    tiny_shipped, tmp_path, capsys, monkeypatch
+):
+    """Issue #38 case 9: a folder it may not list gave a raw PermissionError, and nothing was painted."""
+    save_photo(tmp_path / "locked" / "secret.png")
+    save_photo(tmp_path / "open" / "a.png")
+    save_photo(tmp_path / "b.png", 1)
+    refuse_listing(monkeypatch, tmp_path / "locked")
+
+    inputs = [tmp_path / "locked", tmp_path / "open", tmp_path / "b.png"]
+    code = main(["stylize", *map(str, inputs), "-o", str(tmp_path / "out")])
+
+    captured = capsys.readouterr()
+    assert code == 1 and "Traceback" not in captured.err
+    said = [line for line in captured.err.splitlines() if str(tmp_path / "locked") in line]
+    assert len(said) == 1 and "skipped" in said[0] and "Permission denied" in said[0], captured.err
+    assert "Wrote 2 paintings" in captured.out
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a_monet.png", "b_monet.png"]
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads any folder")
+def test_a_folder_without_read_permission_is_named_and_skipped(tiny_shipped, tmp_path, capsys):
+    """Case 9 as a user meets it: chmod 000 on one input folder."""
+    save_photo(tmp_path / "locked" / "secret.png")
+    save_photo(tmp_path / "b.png")
+    (tmp_path / "locked").chmod(0)
+    try:
+        code = main(["stylize", str(tmp_path / "locked"), str(tmp_path / "b.png"), "-o", str(tmp_path / "out")])
+    finally:
+        (tmp_path / "locked").chmod(0o755)
+    err = capsys.readouterr().err
+    assert code == 1 and "Permission denied" in err and "Traceback" not in err
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["b_monet.png"]
+
+
+@contextlib.contextmanager
+def fifo_watch(path):
+    """Make a FIFO at `path` and yield the list of times something opened it to read. Whoever does is
+    let go at once (the other end is opened and closed, so its read ends), so a test fails, never hangs."""
+    os.mkfifo(path)
+    opened, stop = [], threading.Event()
+
+    def release():
+        while not stop.wait(0.1):
+            try:
+                os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))  # succeeds only while a reader waits
+                opened.append(path)
+            except OSError:
+                pass
+
+    watcher = threading.Thread(target=release, daemon=True)
+    watcher.start()
+    try:
+        yield opened
+    finally:
+        stop.set()
+        watcher.join()
+
+
+def test_a_fifo_named_or_in_a_folder_is_named_and_skipped_without_being_opened(tiny_shipped, tmp_path, capsys):
+    """Case 10: a FIFO among the inputs waited forever for a writer; the other files were never painted."""
+    save_photo(tmp_path / "photos" / "a.png")
+    save_photo(tmp_path / "b.png", 1)
+    with fifo_watch(tmp_path / "pipe.jpg") as named, fifo_watch(tmp_path / "photos" / "inside.jpg") as inside:
+        inputs = [tmp_path / "pipe.jpg", tmp_path / "photos", tmp_path / "b.png"]
+        code = main(["stylize", *map(str, inputs), "-o", str(tmp_path / "out")])
+    captured = capsys.readouterr()
+    assert named == [] and inside == [], "a FIFO is never opened"
+    assert code == 1 and "Traceback" not in captured.err
+    for fifo in (tmp_path / "pipe.jpg", tmp_path / "photos" / "inside.jpg"):
+        said = [line for line in captured.err.splitlines() if str(fifo) in line]
+        assert len(said) == 1 and "skipped" in said[0] and "named pipe" in said[0], captured.err
+    assert "Wrote 2 paintings" in captured.out and "2 of 4 inputs failed" in captured.err
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a_monet.png", "b_monet.png"]
+
+
+def test_a_device_named_as_an_input_is_named_as_one(tiny_shipped, tmp_path, capsys):
+    save_photo(tmp_path / "b.png")
+    assert main(["stylize", os.devnull, str(tmp_path / "b.png"), "-o", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert f"skipped: {os.devnull}: a device, not an image file" in err.splitlines()
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["b_monet.png"]
+
+
+def test_a_huge_image_gets_one_clean_line_and_is_painted(tiny_shipped, tmp_path, capsys, monkeypatch):
+    """Pillow's DecompressionBombWarning came out raw, with its source line (a 12000x12000 PNG)."""
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 40 * 60 - 1)  # this photo is over Pillow's limit, as that PNG was
+    save_photo(tmp_path / "big.png")
+    assert main(["stylize", str(tmp_path / "big.png"), "-o", str(tmp_path / "out"), "--size", "32"]) == 0
+    err = [line for line in capsys.readouterr().err.splitlines() if "big.png" in line]
+    assert len(err) == 1 and err[0].startswith("cyclegan-lab: warning: ") and "60x40 pixels" in err[0], err
+    assert "DecompressionBomb" not in err[0] and "warn(" not in err[0]
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["big_monet.png"]

@@ -56,3 +56,39 @@ def test_papermill_with_a_bad_parameter_stops_with_one_line(real_data, tmp_path,
         )
     assert error.value.ename == "ParameterError"
     assert error.value.evalue == f"N_PHOTOS must be a whole number from 1 to 300; got {parameters['N_PHOTOS']!r}"
+
+
+def test_held_out_photos_that_leave_too_few_for_the_measures_are_refused_up_front():
+    """Issue #38 case 13: notebook 10 with HELD_OUT_FROM 1499 and N_PHOTOS 2 passed the checks and stopped deep
+    inside with "kid needs at least 2 images in each set"."""
+    from cyclegan_lab.parameters import check_held_out
+
+    files = [f"photo/{number:04d}.jpg" for number in range(1500)]
+    with pytest.raises(ParameterError) as error:
+        check_held_out(files, 1499, 2, where="photo")
+    assert str(error.value) == (
+        "HELD_OUT_FROM must leave at least 2 of the 1,500 photos in photo for the measures: "
+        "a whole number up to 1498; got 1499, which leaves 1"
+    )
+    assert check_held_out(files, 1498, 2) == files[1498:]  # the largest that leaves enough
+    assert check_held_out(files, 1200, 300) == files[1200:]  # fewer than asked, but enough
+    assert check_held_out(files[:300], 1200, 8) == files[292:300]  # past the end: the last ones (the notebook says so)
+    with pytest.raises(ParameterError, match=r"DATA_DIR must hold at least 2 photos; photo has 1$"):
+        check_held_out(files[:1], 1200, 8, where="photo")
+
+
+def test_notebook_10_refuses_too_few_held_out_photos_in_its_parameter_cell(real_data, tmp_path):
+    import papermill
+    from test_notebooks import ROOT
+
+    with pytest.raises(papermill.PapermillExecutionError) as error:
+        papermill.execute_notebook(
+            str(ROOT / "notebooks" / "10_judging_paintings.ipynb"),
+            str(tmp_path / "out.ipynb"),
+            parameters={"HELD_OUT_FROM": 1499, "N_PHOTOS": 2, "DATA_DIR": str(real_data)},
+            cwd=str(ROOT / "notebooks"),
+            progress_bar=False,
+        )
+    assert error.value.ename == "ParameterError"
+    assert error.value.evalue.startswith("HELD_OUT_FROM must leave at least 2 of the 1,500 photos in ")
+    assert "check_parameter(" in error.value.source, "stopped in the cell that checks the parameters"

@@ -127,3 +127,44 @@ def test_an_output_that_is_a_folder_is_refused_before_painting(real_data, tmp_pa
     (tmp_path / "out").mkdir()
     assert main(["submission", str(image_files(real_data / "photo")[0]), "-o", str(tmp_path / "out")]) == 2
     assert "is a folder: name the zip to write" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- unreadable folders, not files
+@pytest.fixture(scope="module")
+def tiny_model():
+    from cyclegan_lab.models import build_generator
+
+    return build_generator("tiny", image_size=32, filters=4, any_size=True)
+
+
+def test_an_unreadable_input_folder_is_named_and_the_rest_go_into_the_zip(tiny_model, tmp_path, capsys, monkeypatch):
+    """Issue #38 case 9: a folder it may not list gave a raw PermissionError, and no zip."""
+    from test_inference import refuse_listing, save_photo
+
+    save_photo(tmp_path / "locked" / "secret.png")
+    save_photo(tmp_path / "open" / "a.png")
+    refuse_listing(monkeypatch, tmp_path / "locked")
+    result = write_submission([tmp_path / "locked", tmp_path / "open"], tmp_path / "images.zip", tiny_model, False)
+    err = capsys.readouterr().err
+    said = [line for line in err.splitlines() if str(tmp_path / "locked") in line]
+    assert len(said) == 1 and "skipped" in said[0] and "Permission denied" in said[0], err
+    assert result.count == 1 and [path for path, _ in result.failed] == [tmp_path / "locked"]
+    check_members(tmp_path / "images.zip", 1)
+
+
+def test_a_fifo_among_the_inputs_is_named_and_skipped_without_being_opened(tiny_model, tmp_path, capsys):
+    """Case 10: a FIFO named as an input waited forever; the zip was never written."""
+    from test_inference import fifo_watch, save_photo
+
+    save_photo(tmp_path / "photos" / "a.png")
+    with fifo_watch(tmp_path / "pipe.jpg") as opened, fifo_watch(tmp_path / "photos" / "inside.jpg") as inside:
+        result = write_submission(
+            [tmp_path / "pipe.jpg", tmp_path / "photos"], tmp_path / "images.zip", tiny_model, progress=False
+        )
+    assert opened == [] and inside == []
+    err = capsys.readouterr().err
+    for fifo in (tmp_path / "pipe.jpg", tmp_path / "photos" / "inside.jpg"):
+        said = [line for line in err.splitlines() if str(fifo) in line]
+        assert len(said) == 1 and "skipped" in said[0] and "named pipe" in said[0], err
+    assert result.count == 1 and len(result.failed) == 2
+    check_members(tmp_path / "images.zip", 1)

@@ -13,9 +13,11 @@ Every `TrainConfig` field is an option (`--steps-per-epoch`, `--lambda-cycle`, .
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import sys
 import typing
+import warnings
 
 from ..config import STRATEGIES
 
@@ -144,17 +146,44 @@ def _submission_command(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _one_line_warnings():
+    """The lab's own warnings about the user's files (an image skipped, one very large) as one line each,
+    "cyclegan-lab: warning: ...", not in Python's format with a source line; other warnings as usual."""
+    shown = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        from PIL.Image import DecompressionBombWarning
+
+        from ..data import BadImageWarning
+        from ..images import LargeImageWarning
+
+        if issubclass(category, (BadImageWarning, LargeImageWarning, DecompressionBombWarning)):
+            from tqdm import tqdm
+
+            tqdm.write(f"cyclegan-lab: warning: {message}", file=sys.stderr)  # above a progress bar, if one shows
+        else:
+            shown(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = shown
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; returns its exit code: 0 done, 1 partly failed, 2 could not start, 130 Ctrl-C."""
     try:
         args = _parser().parse_args(argv)  # building it imports TensorFlow (for stylize's models): slow
-        if args.command == "stylize":
-            return _stylize_command(args)
-        if args.command == "data":
-            return _data_command(args)
-        if args.command == "submission":
-            return _submission_command(args)
-        return _train_command(args)
+        with _one_line_warnings():
+            if args.command == "stylize":
+                return _stylize_command(args)
+            if args.command == "data":
+                return _data_command(args)
+            if args.command == "submission":
+                return _submission_command(args)
+            return _train_command(args)
     except KeyboardInterrupt:  # say it in one line, wherever it came (even inside the TensorFlow import)
         print("\nInterrupted.", file=sys.stderr)
         return 130

@@ -94,6 +94,7 @@ def download(remote: Remote, folder, *, progress: bool = True, hint: str = "", t
     name = remote.filename or posixpath.basename(urllib.parse.urlparse(remote.url).path)
     if not name:
         raise fail(f"Cannot tell a file name from {remote.url}; pass Remote(..., filename='...').")
+    _check_folder(pathlib.Path(folder), fail)
     final = pathlib.Path(folder) / name
     # With no hash to compare, pooch trusts any file already under `name`; if ours has the
     # wrong size, download beside it, to be swapped in only once complete and verified.
@@ -120,6 +121,21 @@ def download(remote: Remote, folder, *, progress: bool = True, hint: str = "", t
     return final
 
 
+def _check_folder(folder: pathlib.Path, fail) -> None:
+    """Raise fail(...) when `folder`, or a folder above it, is a file: pooch would stop with NotADirectoryError."""
+    blocker = next((p for p in (folder, *folder.parents) if os.path.lexists(p) and not os.path.isdir(p)), None)
+    if blocker is None:
+        return
+    cache = os.environ.get("CYCLEGAN_LAB_CACHE")
+    named = cache and pathlib.Path(cache).expanduser() in (folder, *folder.parents)
+    how = (
+        f"Point CYCLEGAN_LAB_CACHE (now {cache}) at a folder, or move that file away."
+        if named
+        else "Move that file away, or choose another folder."
+    )
+    raise fail(f"Cannot download into {folder}: {blocker} is a file, not a folder. {how}")
+
+
 def _reason(error: Exception) -> str:
     """The innermost cause of a requests error ("[Errno 111] Connection refused"), not its long wrapper."""
     while error.__cause__ or error.__context__:
@@ -133,6 +149,12 @@ def _bad_path(name: str) -> str | None:
     if norm.startswith("/") or pathlib.PureWindowsPath(name).drive:
         return "has an absolute path"
     return "has a '..' that leaves the target folder" if norm == ".." or norm.startswith("../") else None
+
+
+def _inside_file(name: str, file_names: set[str]) -> str | None:
+    """The folder of member `name` that the archive also makes a file (one of `file_names`), or None."""
+    parents = [str(p) for p in pathlib.PurePosixPath(posixpath.normpath(name)).parents]
+    return next((p for p in parents if p in file_names), None)
 
 
 def _unsafe(archive: pathlib.Path, member: str, why: str) -> DownloadError:
@@ -171,16 +193,25 @@ def _staging(target: pathlib.Path) -> Iterator[pathlib.Path]:
 def extract_zip(archive, target) -> pathlib.Path:
     """Safely extract a zip into `target` (missing or an empty folder) and return `target`.
 
-    Every member is checked first (no absolute paths, no escaping '..', no symlinks);
+    Every member is checked first (no absolute paths, no escaping '..', no symlinks,
+    none inside a path another member makes a file);
     files go to a temporary sibling folder that is renamed to `target` only when all
     members are written, so you get everything or nothing.
     """
     archive, target = pathlib.Path(archive), pathlib.Path(target)
     try:
         with zipfile.ZipFile(archive) as zf:
-            for info in zf.infolist():  # check every member before writing anything
+            members = zf.infolist()
+            file_names = {posixpath.normpath(m.filename) for m in members if not m.is_dir()}
+            for info in members:  # check every member before writing anything
                 is_link = stat.S_ISLNK(info.external_attr >> 16)  # Unix mode lives in the high 16 bits
-                if why := _bad_path(info.filename) or ("is a symbolic link" if is_link else None):
+                inside_file = _inside_file(info.filename, file_names)
+                why = (
+                    _bad_path(info.filename)
+                    or ("is a symbolic link" if is_link else None)
+                    or (f"lies inside {inside_file!r}, which the archive also makes a file" if inside_file else None)
+                )
+                if why:
                     raise _unsafe(archive, info.filename, why)
             with _staging(target) as tmp:
                 zf.extractall(tmp)
@@ -201,8 +232,7 @@ def extract_tar(archive, target) -> pathlib.Path:
                 # a symlink is relative to its own folder, a hard link to the archive root
                 link = posixpath.join(posixpath.dirname(m.name), m.linkname) if m.issym() else m.linkname
                 outside = (m.issym() or m.islnk()) and _bad_path(link)
-                parents = [str(p) for p in pathlib.PurePosixPath(posixpath.normpath(m.name)).parents]
-                inside_file = next((p for p in parents if p in file_names), None)
+                inside_file = _inside_file(m.name, file_names)
                 why = (
                     _bad_path(m.name)
                     or ("is a device file" if m.isdev() else None)

@@ -10,22 +10,26 @@ Each image file named, or inside a folder named, goes through
 lost: no file is overwritten (a name already taken becomes
 `<name>_monet-2.png`, `-3`, ...), each painting is written whole or not at all
 (`files.atomic_write`), and a file that cannot be painted is named and
-skipped while the others are painted.
+skipped while the others are painted. So is a folder that cannot be read, and
+anything that is not a regular file (a FIFO, a device, a socket), which is
+never opened: opening a FIFO waits for a writer forever.
 """
 
 from __future__ import annotations
 
+import errno
 import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import keras
 import tensorflow as tf
 from PIL import Image
 from tqdm import tqdm
 
-from ..images import image_files
+from ..images import special_file
 from ..inference import as_model, check_keep, check_size, stylize_file
 from . import files as file_tools
 
@@ -42,25 +46,80 @@ class StylizeResult:
 PAINTING_NAME = re.compile(r".+_monet(-\d+)?\.png$", re.IGNORECASE)  # what _free_name writes
 
 
-def find_images(inputs) -> tuple[list[Path], list[Path], list[Path]]:
-    """The files named, and those inside the folders named (each once, hidden ones skipped).
+class FoundImages(NamedTuple):
+    """What `find_images` found: the files to paint, the inputs skipped (with why), and the subfolders
+    not searched and the folders searched (so the caller can say so)."""
 
-    Returns (files, missing, subfolders): the paths that do not exist and
-    the subfolders that were not searched, so the caller can say so.
+    files: list[Path]
+    skipped: list[tuple[Path, str]]
+    subfolders: list[Path]
+    folders: list[Path]
+
+
+def find_images(inputs) -> FoundImages:
+    """The regular files named, and those inside the folders named (each once, hidden ones skipped).
+
+    Nothing is opened here. An input that does not exist, a folder that cannot
+    be listed (no permission), and anything that is not a regular file (a FIFO,
+    a device, a socket), named or inside a folder, is returned in `skipped` with
+    why; subfolders are not searched, and returned too.
     """
-    found, missing, subfolders, seen = [], [], [], set()
+    found, skipped, subfolders, folders, seen = [], [], [], [], set()
+
+    def add(file: Path) -> None:
+        if file.resolve() not in seen:
+            seen.add(file.resolve())
+            found.append(file)
+
     for name in inputs:
         path = Path(name)
-        if not path.exists():
-            missing.append(path)
+        try:
+            kind = special_file(path)
+        except OSError as error:
+            skipped.append((path, _why(error)))
             continue
-        if path.is_dir():
-            subfolders += sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith("."))
-        for file in image_files(path) if path.is_dir() else [path]:
-            if file.resolve() not in seen:
-                seen.add(file.resolve())
-                found.append(file)
-    return found, missing, subfolders
+        if kind is None:
+            add(path)
+        elif kind != "a folder":
+            skipped.append((path, f"{kind}, not an image file"))
+        else:
+            try:
+                entries = sorted(p for p in path.iterdir() if not p.name.startswith("."))
+            except OSError as error:  # a folder it may not read
+                skipped.append((path, f"cannot read this folder ({_reason(error)})"))
+                continue
+            folders.append(path)
+            for entry in entries:
+                try:
+                    kind = special_file(entry)
+                except OSError as error:  # a broken link, or gone since the listing
+                    if entry.is_symlink() or error.errno != errno.ENOENT:
+                        skipped.append((entry, _why(error, link=entry.is_symlink())))
+                    continue
+                if kind is None:
+                    add(entry)
+                elif kind == "a folder":
+                    subfolders.append(entry)
+                else:
+                    skipped.append((entry, f"{kind}, not an image file"))
+    return FoundImages(found, skipped, subfolders, folders)
+
+
+def _reason(error: OSError) -> str:
+    return error.strerror or str(error) or type(error).__name__
+
+
+def _why(error: OSError, link: bool = False) -> str:
+    """Why a path that cannot be looked at is skipped, in a few words."""
+    if error.errno == errno.ENOENT:
+        return "a link to a file that does not exist" if link else "no such file or folder"
+    return f"cannot be read ({_reason(error)})"
+
+
+def say_skipped(say, skipped: list[tuple[Path, str]]) -> None:
+    """One line for each input `find_images` skipped."""
+    for path, why in skipped:
+        say(f"skipped: {why}: {path}" if why == "no such file or folder" else f"skipped: {path}: {why}")
 
 
 def painting_names(files: list[Path], out_dir, taken=()) -> list[Path]:
@@ -102,22 +161,22 @@ def stylize_files(
     `size` and `keep`), or the next free name: an existing file is never
     overwritten, and each file is written whole or not at all. Before any
     painting, `out_dir` is created and checked writable, and leftovers of a
-    killed earlier run there are removed. A missing path or an unreadable
-    image is named on stderr and skipped; subfolders are not searched, and
-    named too. Raises ValueError when there is nothing at all to paint, and
+    killed earlier run there are removed. A missing path, a folder it may not
+    read, anything that is not a regular file (a FIFO, a device: never opened)
+    and an unreadable image are named on stderr and skipped; subfolders are not
+    searched, and named too. Raises ValueError when there is nothing at all to paint, and
     `files.FolderNotWritableError` when `out_dir` cannot be written.
     """
     check_size(size)
     check_keep(keep)
     say = (lambda text: tqdm.write(text, file=sys.stderr)) if progress else (lambda text: print(text, file=sys.stderr))
-    found, missing, subfolders = find_images(inputs)
-    result = StylizeResult(failed=[(path, "no such file or folder") for path in missing])
-    for path in missing:
-        say(f"skipped: no such file or folder: {path}")
+    found, skipped, subfolders, folders = find_images(inputs)
+    result = StylizeResult(failed=list(skipped))
+    say_skipped(say, skipped)
     if subfolders:
         say(f"note: subfolders are not searched: {', '.join(map(str, subfolders))} (name them to paint their images)")
     out_dir = Path(out_dir)
-    scanned = {Path(name).resolve() for name in inputs if Path(name).is_dir()}  # folders searched, not files named
+    scanned = {folder.resolve() for folder in folders}  # folders searched, not files named
     ours = [
         f
         for f in found

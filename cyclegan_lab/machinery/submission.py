@@ -31,7 +31,7 @@ from tqdm import tqdm
 from ..images import load_image
 from ..inference import as_model, stylize
 from . import files as file_tools
-from .paint_files import find_images
+from .paint_files import find_images, say_skipped
 
 SIZE = 256  # the competition's image size
 KAGGLE_COUNT = (7_000, 10_000)  # how many images the competition accepts
@@ -57,17 +57,17 @@ def write_submission(inputs, out_zip, model=None, progress: bool = True, quality
 
     `model` is a generator, a pretrained name or a checkpoint (see
     `inference.as_model`; default: the shipped one). Files that are not
-    readable images are named on stderr and skipped. Says so when the count
-    is outside what Kaggle accepts. Raises ValueError when there is nothing
+    readable images, folders it may not read and anything that is not a
+    regular file (a FIFO, a device: never opened) are named on stderr and
+    skipped. Says so when the count is outside what Kaggle accepts. Raises ValueError when there is nothing
     to paint, when `out_zip` is a folder or a file that is not a submission (a zip of numbered JPEGs, as this
     writes: nothing else is ever replaced), and when no file could be painted (then nothing is written). An
     existing submission at `out_zip` is replaced only once the new one is whole.
     """
     say = (lambda text: tqdm.write(text, file=sys.stderr)) if progress else (lambda text: print(text, file=sys.stderr))
-    found, missing, _ = find_images(inputs)
-    result = SubmissionResult(Path(out_zip), failed=[(path, "no such file or folder") for path in missing])
-    for path in missing:
-        say(f"skipped: no such file or folder: {path}")
+    found, skipped, _, _ = find_images(inputs)
+    result = SubmissionResult(Path(out_zip), failed=list(skipped))
+    say_skipped(say, skipped)
     if not found:
         raise ValueError(f"Nothing to paint: no files found in {', '.join(map(str, inputs))}")
     if result.path.is_dir():
