@@ -10,6 +10,14 @@ It is written to a temporary file and renamed when complete, so a run killed
 while saving leaves the previous checkpoint untouched. Only the newest
 `keep` checkpoints are kept.
 
+Nothing a checkpoint says is believed before it is checked (`read_checkpoint`):
+its state must be a run's record (a step of at least 0, a loss history
+training can go on from, valid settings), and each array's header must
+declare no more than any variable of the stored settings' networks holds
+(`largest_variable`), and exactly what its zip member holds, before a byte of
+memory is taken for it. A file that fails is damaged: named with the reason
+and, in a training folder, set aside for an older one.
+
 A model trained with a `tf.distribute` strategy holds one copy of each
 variable per replica, all equal; a checkpoint stores the values once, so it
 loads into a model on one device, or under any other strategy. In a cluster
@@ -21,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import math
 import os
 import re
 import zipfile
@@ -30,6 +39,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from .cyclegan import LOSS_NAMES
 from .machinery import files, folder_lock
 
 _NAME = re.compile(r"^step-(\d+)\.npz$")
@@ -37,6 +47,9 @@ _NAME = re.compile(r"^step-(\d+)\.npz$")
 RUN_LENGTH = ("epochs", "steps_per_epoch", "checkpoint_every", "keep_checkpoints")
 # What a damaged .npz raises while it is read: a cut-off or overwritten zip, a broken array header, a missing state.
 _DAMAGE = (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error)
+# The most text the state may take: its settings and loss history, about 320 bytes a step (as NumPy stores text,
+# 4 bytes a character), so some 3 million steps; the recipe's run is 30,000.
+_LARGEST_STATE = 2**30
 
 
 class DamagedCheckpointError(ValueError):
@@ -126,7 +139,8 @@ def checkpoint_size(cyclegan) -> int:
 
 
 def read_checkpoint(path: str | os.PathLike) -> Checkpoint:
-    """Read a checkpoint file whole; DamagedCheckpointError (saying why) if it cannot be read."""
+    """Read a checkpoint file whole; DamagedCheckpointError (saying why) if it cannot be read, or if what it
+    says cannot be believed: first its state (`_check_state`), then each array's declared size (`_read_member`)."""
     path = Path(path)
     try:
         with open(path, "rb") as file:
@@ -135,10 +149,17 @@ def read_checkpoint(path: str | os.PathLike) -> Checkpoint:
             raise ValueError("it is a single NumPy array, not a checkpoint's .npz archive")
         if not head.startswith(b"PK"):
             raise ValueError("it is not a checkpoint's .npz archive (a zip file)")
-        with np.load(path, allow_pickle=False) as stored:
-            arrays = dict(stored)  # reads every array: a damaged one fails here, before any is used
-        state = json.loads(str(arrays["state"]))
-        _check_state(state)
+        with zipfile.ZipFile(path) as archive:
+            members = {info.filename.removesuffix(".npy"): info for info in archive.infolist()}
+            if "state" not in members:
+                raise ValueError("it holds no state, the record of its run")
+            text = _read_member(archive, "state", members.pop("state"), _LARGEST_STATE, "the record of any run")
+            state = json.loads(str(text))
+            _check_state(state)  # first: its settings say how large an array may be
+            largest = 8 * largest_variable(config_of(state))  # 8 bytes: the widest number a variable holds
+            arrays = {"state": text}
+            for key, info in members.items():  # every array read: a damaged one fails here, before any is used
+                arrays[key] = _read_member(archive, key, info, largest, "any variable of its networks")
     except _DAMAGE as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         if "pickle" in reason:  # never pass on NumPy's advice to load it unsafely
@@ -152,13 +173,95 @@ def read_checkpoint(path: str | os.PathLike) -> Checkpoint:
     return Checkpoint(path, arrays, state)
 
 
+def _read_member(archive: zipfile.ZipFile, key: str, info: zipfile.ZipInfo, largest: int, what: str) -> np.ndarray:
+    """The array in the .npy member `info` of a checkpoint, read only once its header passes.
+
+    The header declares the array's shape and type, and NumPy takes that much
+    memory before it reads a byte: a forged header asks for 75 GB, and a zip
+    member of zeros holds gigabytes in a few kilobytes. So the declared size
+    must be at most `largest` bytes (`what` says whose size that is), and
+    exactly what the member holds. ValueError, naming the member, if not.
+    """
+    formats = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+    with archive.open(info) as member:
+        try:
+            read_header = formats.get(np.lib.format.read_magic(member))
+        except ValueError:
+            raise ValueError(f"member {key} is not a NumPy array") from None
+        if read_header is None:
+            raise ValueError(f"member {key} is in a .npy format that no checkpoint uses")
+        shape, _, dtype = read_header(member)
+        if dtype.hasobject:  # never unpickled
+            raise ValueError(f"member {key} holds pickled Python objects")
+        size = math.prod(shape) * dtype.itemsize
+        declared = f"member {key} declares shape {shape} of {dtype} ({files.human_size(size)})"
+        if size > largest:
+            raise ValueError(f"{declared}: more than {what} takes ({files.human_size(largest)} at most)")
+        if size != info.file_size - member.tell():
+            raise ValueError(f"{declared} but holds {files.human_size(info.file_size - member.tell())}")
+        member.seek(0)
+        return np.lib.format.read_array(member, allow_pickle=False)
+
+
+def largest_variable(config) -> int:
+    """How many numbers the largest variable of the networks `config` describes can hold, at most.
+
+    The generators' largest is a U-Net decoder's convolution: 4x4, from 16 x
+    filters channels (its input beside the encoder's skip) to 8 x filters;
+    the ResNet's are smaller. The discriminators' is the PatchGAN's 4x4
+    convolution from 256 to 512 channels (a projected one's are smaller). An
+    image pool holds pool_size images. Adam's moments and the moving average
+    have the shapes of the weights they follow.
+    """
+    generator = 4 * 4 * (16 * config.filters) * (8 * config.filters)
+    discriminator = 4 * 4 * 256 * 512
+    pool = config.pool_size * config.train_size**2 * 3
+    return max(generator, discriminator, pool)
+
+
 def _check_state(state) -> None:
-    """ValueError unless `state` is a run's record: a dict with a whole-number step and known settings."""
+    """ValueError unless `state` is a run's record: a dict with a step of at least 0, a loss history
+    training can go on from, a count of replicas, and known settings."""
     if not isinstance(state, dict):
         raise ValueError(f"its state is a {type(state).__name__}, not the record of a training run")
-    if isinstance(state.get("step"), bool) or not isinstance(state.get("step"), int):
+    step = state.get("step")
+    if isinstance(step, bool) or not isinstance(step, int):
         raise ValueError("its state records no training step")
+    if step < 0:
+        raise ValueError(f"its state records step {step}, not a count of the steps trained")
+    replicas = state.get("replicas", 1)
+    if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 1:
+        raise ValueError(f"its state records {replicas!r} replicas, not a count of devices")
+    _check_history(state.get("history", {}))
     config_of(state)
+
+
+def _check_history(history) -> None:
+    """ValueError unless `history` is what `callbacks.LossHistory.to_dict` saves: {"steps": {...}, "epochs":
+    {...}}, each a list of finite numbers per loss of LOSS_NAMES, as many for each loss (a missing one has none)."""
+    if not isinstance(history, dict):
+        raise ValueError(f"its loss history is a {type(history).__name__}, not the losses of each step and epoch")
+    unknown = sorted(set(history) - {"steps", "epochs"})
+    if unknown:
+        raise ValueError(f"its loss history holds unknown parts: {', '.join(unknown)}")
+    for part, losses in history.items():
+        if not isinstance(losses, dict):
+            raise ValueError(f"its loss history's {part} are a {type(losses).__name__}, not one list per loss")
+        unknown = sorted(set(losses) - set(LOSS_NAMES))
+        if unknown:
+            raise ValueError(f"its loss history's {part} hold unknown losses: {', '.join(unknown)}")
+        for name, values in losses.items():
+            if not isinstance(values, list) or not all(_finite_number(value) for value in values):
+                raise ValueError(f"its loss history's {part} of {name} are not a list of finite numbers")
+        counts = [len(losses.get(name, [])) for name in LOSS_NAMES]
+        if len(set(counts)) > 1:
+            raise ValueError(
+                f"its loss history's {part} hold {counts} values for {', '.join(LOSS_NAMES)}, not as many of each"
+            )
+
+
+def _finite_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def config_of(state: dict):

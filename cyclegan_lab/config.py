@@ -20,6 +20,11 @@ class TrainConfig:
     LAMBDA = 10, four Adam(2e-4, beta_1=0.5) optimisers, one epoch = 300 steps.
     The paper's recipe adds `adversarial_loss="lsgan"`, `pool_size=50`,
     `augment=True` and `decay_epochs=epochs // 2`.
+
+    Every value is checked as the config is made: its type, its range, and
+    sizes no larger than `LARGEST`. Settings from the command line, from a
+    checkpoint and from a shipped model's JSON all pass through here, so a
+    bad one is one message naming it, before any network is built.
     """
 
     image_size: int = 256  # images are square, image_size x image_size x 3 (a power of two >= 32)
@@ -109,6 +114,11 @@ class TrainConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")
+        for name, largest in LARGEST.items():  # before any network is built: 10**6 filters would never fit
+            if getattr(self, name) is not None and getattr(self, name) > largest:
+                raise ValueError(
+                    f"{name} must be at most {largest} (far more than any real run uses), got {getattr(self, name)!r}"
+                )
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
             raise ValueError(
                 f"seed must be a whole number from 0 to {2**32 - 1} (NumPy's seed range), got {self.seed!r}"
@@ -234,6 +244,15 @@ CHOICES = {
     "precision": ("auto", "float32", "bfloat16"),
 }
 
+# The most each size may be: generous for real runs (the lab's and the paper's values beside each), yet small
+# enough that a slip such as 1000000 is refused at once, not by an out-of-memory error or hours spent building.
+LARGEST = {
+    "image_size": 4096,  # the lab: 256
+    "generator_filters": 1024,  # the lab's U-Net: 64; the paper's ResNet: 64; the shipped model: 32
+    "residual_blocks": 64,  # the paper: 6 or 9
+    "batch_size": 1024,  # the lab: 1
+    "pool_size": 1000,  # the paper: 50 past fakes (each pool holds pool_size whole images)
+}
 
 DIFFAUGMENT = ("translation", "cutout", "color")
 

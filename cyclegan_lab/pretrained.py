@@ -312,10 +312,11 @@ def _load_shipped(name: str, folder, precision: str | None = None) -> keras.Mode
             )
     try:
         info = json.loads(description.read_text(encoding="utf-8"))
-        model = generator_from_info(info, name, precision)
+        model = generator_from_info(info, name, precision)  # its TrainConfig is checked before anything is built
     except (ValueError, KeyError, TypeError) as error:
+        why = f"no {error}" if isinstance(error, KeyError) else str(error)
         raise ValueError(
-            f"{description} does not describe a generator (needs config, a valid TrainConfig): {error!r}"
+            f"{description} does not describe a generator (needs config, a valid TrainConfig): {why}"
         ) from error
     try:
         model.load_weights(weights)

@@ -181,3 +181,32 @@ def test_a_stale_lock_of_a_dead_process_is_taken_over(tmp_path, capsys):
         assert lock.took_over["pid"] == gone
         assert json.loads((tmp_path / folder_lock.LOCK_NAME).read_text())["pid"] == os.getpid()
     assert f"PID {gone}" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- symbolic links (issue 38, case 3)
+def test_atomic_write_replaces_a_link_at_its_name_and_never_writes_through_it(tmp_path):
+    precious = tmp_path / "precious.txt"
+    precious.write_bytes(b"a week of notes")
+    (tmp_path / "out").mkdir()
+    link = tmp_path / "out" / "painting.png"
+    link.symlink_to(precious)
+    files.atomic_write(link, lambda file: file.write(b"new"))
+    assert precious.read_bytes() == b"a week of notes", "the file the link pointed to is untouched"
+    assert not link.is_symlink() and link.read_bytes() == b"new", "the name now holds the new file"
+
+
+@pytest.mark.parametrize("hard_links", ["possible", "impossible"])
+def test_atomic_write_without_overwrite_counts_a_dangling_link_as_taken(tmp_path, monkeypatch, hard_links):
+    """Where hard links are not possible (some network or FAT disks) a link to nothing was taken for a free name."""
+    if hard_links == "impossible":
+
+        def no_hard_links(source, destination):
+            raise OSError(1, "Operation not permitted")
+
+        monkeypatch.setattr(files.os, "link", no_hard_links)
+    link = tmp_path / "painting.png"
+    link.symlink_to(tmp_path / "nowhere.png")
+    with pytest.raises(FileExistsError):
+        files.atomic_write(link, lambda file: file.write(b"new"), overwrite=False)
+    assert link.is_symlink() and not (tmp_path / "nowhere.png").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["painting.png"], "the temporary file is removed"

@@ -4,9 +4,12 @@ Most tests use a tiny variant of the lab's model (32x32 images, 8 generator
 filters) so they run in seconds; the CLI smoke test trains the real one.
 """
 
+import io
 import json
 import os
+import re
 import shutil
+import zipfile
 
 import keras
 import numpy as np
@@ -409,6 +412,34 @@ def rewrite(path, state=None, **arrays):
         np.savez(file, **contents)
 
 
+def with_member(path, key, data: bytes, compress: bool = False):
+    """Rewrite the checkpoint `path` with its zip member `key`.npy holding `data` (deflated with `compress`)."""
+    with zipfile.ZipFile(path) as archive:
+        members = {info.filename: archive.read(info) for info in archive.infolist()}
+    members[key + ".npy"] = data
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, content in members.items():
+            deflate = compress and name == key + ".npy"
+            archive.writestr(name, content, compress_type=zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED)
+
+
+def declaring(shape):
+    """The .npy header of a float32 array of `shape`, followed by a few bytes of it: what a forged member holds."""
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f4", "fortran_order": False, "shape": shape})
+    return header.getvalue() + bytes(64)
+
+
+def zeros_far_larger_than_any_variable(path):
+    """Replace a variable of the checkpoint `path` by zeros ten times its largest array's size, compressed:
+    a zip member of a few kilobytes that holds tens of megabytes."""
+    with np.load(path) as stored:
+        largest = max(stored[key].size for key in stored.files)
+    npy = io.BytesIO()
+    np.save(npy, np.zeros(10 * largest, "float32"))
+    with_member(path, "monet_generator/0", npy.getvalue(), compress=True)
+
+
 ODD = {
     "a setting from a newer version": (
         lambda p: rewrite(p, state=lambda s: {**s, "config": {**s["config"], "new_option": 1}}),
@@ -420,6 +451,30 @@ ODD = {
         lambda p: rewrite(p, extra=np.array([{"x": 1}], dtype=object)),
         "it holds pickled Python objects, which no checkpoint does",
     ),
+    # Issue 38, case 5: each once raised a raw MemoryError, or loaded tens of megabytes of zeros.
+    "a member declaring 74.5 GiB": (
+        lambda p: with_member(p, "monet_generator/0", declaring((100_000, 100_000, 2))),
+        "member monet_generator/0 declares shape (100000, 100000, 2)",
+    ),
+    "a compressed member far larger than any variable": (
+        zeros_far_larger_than_any_variable,
+        "member monet_generator/0 declares shape (",
+    ),
+    # Case 6: a raw ResourceExhaustedError, or hours building a network.
+    "settings too large to build": (
+        lambda p: rewrite(p, state=lambda s: {**s, "config": {**s["config"], "generator_filters": 1_000_000}}),
+        "its stored settings are invalid: generator_filters must be at most",
+    ),
+    # Case 7: a raw TypeError on every later run, or a run resumed at step -3.
+    "a history that is a list": (
+        lambda p: rewrite(p, state=lambda s: {**s, "history": [0.5]}),
+        "its loss history is a list",
+    ),
+    "a history with an unknown key": (
+        lambda p: rewrite(p, state=lambda s: {**s, "history": {**s["history"], "lr": [2e-4]}}),
+        "its loss history holds unknown parts: lr",
+    ),
+    "a negative step": (lambda p: rewrite(p, state=lambda s: {**s, "step": -3}), "its state records step -3"),
 }
 
 
@@ -431,7 +486,7 @@ def test_an_odd_newest_checkpoint_is_named_set_aside_and_the_run_resumes(
     spoil, reason = ODD[odd]
     folder = copy_of(finished_run[1], tmp_path)
     spoil(folder / "step-000006.npz")
-    with pytest.raises(checkpoints.DamagedCheckpointError, match=reason) as error:
+    with pytest.raises(checkpoints.DamagedCheckpointError, match=re.escape(reason)) as error:
         checkpoints.read_checkpoint(folder / "step-000006.npz")
     assert "allow_pickle" not in str(error.value)
     resumed, _ = train(FAST, tiny_data, checkpoint_dir=folder, verbose=0)
@@ -441,19 +496,21 @@ def test_an_odd_newest_checkpoint_is_named_set_aside_and_the_run_resumes(
     assert int(resumed.monet_generator_optimizer.iterations) == 6
 
 
-def test_stylize_with_an_odd_checkpoint_is_one_line_and_exit_2(finished_run, tmp_path, capsys):
+@pytest.mark.parametrize("odd", ["a setting from a newer version", "a member declaring 74.5 GiB"])
+def test_stylize_with_an_odd_checkpoint_is_one_line_and_exit_2(finished_run, tmp_path, capsys, odd):
     from PIL import Image
 
     from cyclegan_lab.machinery.cli import main
 
+    spoil, reason = ODD[odd]
     folder = copy_of(finished_run[1], tmp_path)
     newest = folder / "step-000006.npz"
-    ODD["a setting from a newer version"][0](newest)
+    spoil(newest)
     photo = tmp_path / "beach.png"
     Image.fromarray(np.zeros((40, 40, 3), np.uint8)).save(photo)
     assert main(["stylize", str(photo), "-o", str(tmp_path / "out"), "--model", str(newest)]) == 2
     err = capsys.readouterr().err
-    assert "unknown settings new_option" in err and "Traceback" not in err and err.count("\n") == 1
+    assert reason in err and "Traceback" not in err and err.count("\n") == 1, err
 
 
 class StopAtEpochStart(keras.callbacks.Callback):

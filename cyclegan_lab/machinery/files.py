@@ -11,7 +11,11 @@ Checkpoints, paintings and exported generators are written the same careful way:
   and only those, only in the folder it writes to;
 * **one run per folder**: see `folder_lock.py`;
 * **checked first**: `check_writable` and `check_free_space` find an
-  unwritable folder or a full disk before any work, not after an hour of it.
+  unwritable folder or a full disk before any work, not after an hour of it;
+* **never through a link**: a temporary file is always created anew
+  (`open(..., "x")` refuses any existing name, a symbolic link included),
+  and the rename that gives it its final name replaces a link found there,
+  not the file the link points to, which stays as it was.
 
 None of this needs TensorFlow, so it is quick to import and to test.
 """
@@ -31,7 +35,7 @@ _TEMPORARY = re.compile(r"^\..+\.tmp-(?P<pid>\d+)-[0-9a-f]{8}(\.[A-Za-z0-9]+)*$"
 
 
 class FolderNotWritableError(OSError):
-    """A folder we must write to is not a folder, not writable, or too full."""
+    """A folder we must write to is not a folder, not writable, too full, or holds a link where we write."""
 
 
 # --- Atomic writes -------------------------------------------------------------
@@ -49,7 +53,9 @@ def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], object], *
     The data is flushed to disk before the rename, so even a power cut leaves
     the old file or the new one. On any error (or Ctrl-C) the temporary file
     is removed and the error raised. With `overwrite=False` an existing
-    `path` is never replaced: FileExistsError instead.
+    `path` is never replaced: FileExistsError instead. A symbolic link at
+    `path` is replaced by the new file (or, without overwrite, counts as an
+    existing name); nothing is ever written through it.
     """
 
     def fill(temporary: Path) -> None:
@@ -100,7 +106,7 @@ def _link(temporary: Path, path: Path) -> None:
     except FileExistsError:
         raise
     except OSError:
-        if path.exists():
+        if os.path.lexists(path):  # a link counts, even one to nothing
             raise FileExistsError(17, "File exists", str(path)) from None
         os.replace(temporary, path)
 

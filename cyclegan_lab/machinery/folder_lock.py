@@ -9,6 +9,11 @@ holds it, even a killed one, on Linux, macOS and Windows alike. Beside it,
 its note behind; the next run takes the lock, finds the old note and says
 it takes over from a run that is no longer running.
 
+Both are written in the folder itself, never through a symbolic link: a
+link of either name (to a file elsewhere, or to itself) is refused before
+anything is opened, with a line naming it, and what it points to is left
+as it was. The note is also opened with O_NOFOLLOW where the system has it.
+
 None of this needs TensorFlow, so it is quick to import and to test.
 """
 
@@ -23,6 +28,8 @@ from pathlib import Path
 
 import filelock
 
+from .files import FolderNotWritableError
+
 LOCK_NAME = "cyclegan-lab.lock"  # the note naming the run that holds the folder
 FLOCK_NAME = ".cyclegan-lab.flock"  # the file the operating system locks (empty; it stays)
 
@@ -36,7 +43,9 @@ class FolderLock:
 
     * a second run finds the folder locked: FolderInUseError, naming the first;
     * a run finds a note but no lock: that run was killed. The lock is taken
-      over (`took_over` holds what the old note said) and a line says so.
+      over (`took_over` holds what the old note said) and a line says so;
+    * the lock's file or note is a symbolic link: FolderNotWritableError,
+      naming it, before anything is written.
 
     Leaving the `with` block removes the note and releases the lock.
     """
@@ -56,6 +65,7 @@ class FolderLock:
 
     def acquire(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
+        _refuse_links(self.folder)
         try:
             self._lock.acquire()
         except filelock.Timeout:
@@ -75,6 +85,7 @@ class FolderLock:
 def lock_holder(folder: str | os.PathLike) -> dict | None:
     """What the note of a running run in `folder` says ({} if not written yet), or None when none holds it."""
     folder = Path(folder)
+    _refuse_links(folder)
     if not (folder / FLOCK_NAME).exists():
         return None
     probe = filelock.FileLock(folder / FLOCK_NAME, timeout=0)
@@ -91,6 +102,20 @@ def check_not_in_use(folder: str | os.PathLike) -> None:
     holder = lock_holder(folder)
     if holder is not None:
         raise _in_use(Path(folder), holder)
+
+
+def _refuse_links(folder: Path) -> None:
+    """FolderNotWritableError if the lock or its note in `folder` is a symbolic link.
+
+    Writing the note through a link would overwrite the file it points to,
+    outside the folder; the operating system's lock refuses to open one at all.
+    """
+    for path in (folder / FLOCK_NAME, folder / LOCK_NAME):
+        if path.is_symlink():
+            raise FolderNotWritableError(
+                f"{path} is a symbolic link (to {os.readlink(path)}): the lock of a run is written in its folder "
+                "itself, never through a link. Remove the link, or choose another folder."
+            )
 
 
 def _in_use(folder: Path, holder: dict | None) -> FolderInUseError:
@@ -123,4 +148,6 @@ def _write_note(path: Path) -> None:
         "started": datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
         "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]) if sys.argv and sys.argv[0] else "",
     }
-    path.write_text(json.dumps(note))
+    no_link = getattr(os, "O_NOFOLLOW", 0)  # never through a link, even one made since _refuse_links looked
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | no_link, 0o644), "w") as file:
+        file.write(json.dumps(note))
