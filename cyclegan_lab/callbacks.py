@@ -18,17 +18,19 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from pathlib import Path
 
 import keras
 import numpy as np
 
+from . import checkpoints
 from .checkpoints import save_checkpoint
 from .cyclegan import LOSS_NAMES
 from .inference import stylize
 from .judge import Judge, coarse_change
 from .machinery import distribute
-from .machinery.files import atomic_write
+from .machinery.files import atomic_write, open_no_link, refuse_link
 from .models import generator_for
 from .scores import held_out_measures
 
@@ -73,7 +75,24 @@ class LossHistory(keras.callbacks.Callback):
 
 
 class TrainingDivergedError(ValueError):
-    """A loss became NaN or infinite: the weights are broken from that step on."""
+    """A loss, or a weight about to be saved, became NaN or infinite: the weights are broken from that step on."""
+
+
+def diverged(step: int, what: str, folder=None) -> TrainingDivergedError:
+    """The error for a run that diverged at `step` (`what` says how), naming the last good checkpoint in
+    `folder`, if there is one, with how to go on from it; else saying that none was saved."""
+    newest = checkpoints.latest_checkpoint(folder) if folder is not None else None
+    if newest is not None:
+        advice = (
+            "Lower the learning rate or the loss weights, and resume from it with --allow-config-change "
+            "(allow_config_change=True), or train afresh in another checkpoint folder."
+        )
+    else:
+        advice = "Lower the learning rate or the loss weights and train again."
+    return TrainingDivergedError(
+        f"Training diverged at step {step}: {what}. Nothing of this step was saved. "
+        f"{checkpoints.last_good(folder)} {advice}"
+    )
 
 
 class DivergenceGuard(keras.callbacks.Callback):
@@ -81,19 +100,22 @@ class DivergenceGuard(keras.callbacks.Callback):
 
     A too-large learning rate or loss weight makes the weights overflow; from
     then on every loss is NaN and every output black. This runs before the
-    Checkpointer, so the newest checkpoint on disk is the last good one.
+    Checkpointer, so the newest checkpoint on disk is the last good one: the
+    error names it, from `folder` (the run's checkpoint folder), or says that
+    none was saved. (Weights can overflow while the step's losses are still
+    finite; then the Checkpointer, refused by `checkpoints.write_checkpoint`,
+    raises the same error.)
     """
+
+    def __init__(self, folder=None):
+        super().__init__()
+        self.folder = folder
 
     def on_train_batch_end(self, batch, logs=None):
         bad = {name: float(logs[name]) for name in LOSS_NAMES if not np.isfinite(float(logs[name]))}
         if bad:
-            step = training_step(self.model)
-            raise TrainingDivergedError(
-                f"Training stopped at step {step}: "
-                + ", ".join(f"{name} is {value}" for name, value in bad.items())
-                + ". The weights are no longer numbers, so nothing of this step was saved; the newest "
-                "checkpoint is the last good one. Lower the learning rate or the loss weights to go on."
-            )
+            losses = ", ".join(f"{name} is {value}" for name, value in bad.items())
+            raise diverged(training_step(self.model), f"its losses are not finite ({losses})", self.folder)
 
 
 class SamplePreview(keras.callbacks.Callback):
@@ -167,7 +189,10 @@ class Checkpointer(keras.callbacks.Callback):
         return training_step(self.model)
 
     def save(self) -> None:
-        """Save now; if that fails (a full disk), say so once and go on training: the next save point tries again."""
+        """Save now; if that fails (a full disk), say so once and go on training: the next save point tries again.
+
+        Weights that are not finite are never saved: the run diverged (`TrainingDivergedError`, see `diverged`).
+        """
         if not distribute.is_chief(self.model.distribute_strategy):
             return
         step = self.step()
@@ -175,6 +200,9 @@ class Checkpointer(keras.callbacks.Callback):
             return
         try:
             save_checkpoint(self.model, self.folder, {**self.state(), "step": step}, keep=self.keep)
+        except checkpoints.NotFiniteError as refused:  # the losses were finite, the weights overflowed after them
+            what = f"the weights of {refused.network} are not finite (NaN or infinity)"
+            raise diverged(step, what, self.folder) from None
         except OSError as error:
             if self.failure is None:
                 print(
@@ -224,7 +252,9 @@ class HeldOutMonitor(keras.callbacks.Callback):
     """Every `every` steps, paint `photos` (uint8, never trained on) and record how Monet-like they are.
 
     Writes `folder/previews/step-NNNNNN.png` (the first `shown` photos above
-    their Monet versions) and appends a row to `folder/held_out.csv`: step,
+    their Monet versions; whole or not at all, replacing a link of that name,
+    never writing through it: `files.atomic_write`) and appends a row to
+    `folder/held_out.csv` (`append_row`: a link there is refused): step,
     chequerboard, copy, composition, palette, fine_detail, kid, gap_closed (see
     `scores.held_out_measures`), judge (`judge.Judge`'s gap closed: `paintings`
     must be all the sorted paintings, its last ones held out of training),
@@ -280,10 +310,12 @@ class HeldOutMonitor(keras.callbacks.Callback):
             ncols=n,
             size=2.0,
         )
-        (self.folder / "previews").mkdir(parents=True, exist_ok=True)
+        previews = self.folder / "previews"
+        refuse_link(previews, "the previews folder")  # its files would go wherever the link points
+        previews.mkdir(parents=True, exist_ok=True)
         if self.save_paintings:
-            atomic_write(self.folder / "previews" / f"step-{step:06d}.npy", lambda file: np.save(file, fakes))
-        figure.savefig(self.folder / "previews" / f"step-{step:06d}.png", dpi=80)
+            atomic_write(previews / f"step-{step:06d}.npy", lambda file: np.save(file, fakes))
+        atomic_write(previews / f"step-{step:06d}.png", lambda file: figure.savefig(file, format="png", dpi=80))
         plt.close(figure)
         print(
             f"held-out at step {step}: " + ", ".join(f"{k} {v:.3f}" for k, v in measures.items() if k != "step"),
@@ -296,14 +328,18 @@ def append_row(path: Path, row: dict) -> None:
     """Append `row` to the CSV file `path`, created with `row`'s columns as its header if missing.
 
     A row whose columns are not the file's is refused (ValueError naming the
-    file), so no value ever lands under another column's name.
+    file), so no value ever lands under another column's name. Nothing is
+    read or written through a symbolic link: a link at `path`, planted in the
+    run's folder to point at a file elsewhere, is refused by name
+    (`files.FolderNotWritableError`), and that file stays as it was.
     """
-    if path.exists():
-        with open(path, newline="") as file:
+    what = f"the log {path.name}"
+    if os.path.lexists(path):  # a link to nothing counts: it is refused, not replaced
+        with open(open_no_link(path, os.O_RDONLY, what), newline="") as file:
             header = next(csv.reader(file), [])
         if header != list(row):
             raise ValueError(f"{path} has the columns {header}, not {list(row)}: move it away to start a new one")
-        with open(path, "a", newline="") as file:
+        with open(open_no_link(path, os.O_WRONLY | os.O_APPEND, what), "a", newline="") as file:
             csv.writer(file).writerow(row.values())
         return
     text = io.StringIO()

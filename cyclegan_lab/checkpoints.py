@@ -56,6 +56,17 @@ class DamagedCheckpointError(ValueError):
     """A checkpoint file that cannot be used: cut off, overwritten, not a checkpoint, or from a newer version."""
 
 
+class NotFiniteError(ValueError):
+    """Values that are not finite (NaN or infinity) were to be saved: the run that made them diverged.
+
+    `step` is the step refused, `network` the first part holding such values.
+    """
+
+    def __init__(self, message: str, step: int | None = None, network: str | None = None):
+        super().__init__(message)
+        self.step, self.network = step, network
+
+
 class CheckpointMismatchError(ValueError):
     """A checkpoint of another model: its variables do not fit this one."""
 
@@ -112,13 +123,16 @@ def save_checkpoint(cyclegan, folder: str | os.PathLike, state: dict, keep: int 
 
 def write_checkpoint(folder: str | os.PathLike, arrays: dict, state: dict, keep: int = 2) -> Path:
     """Write `arrays` ({"network/0": array, ...}) and `state` (with "step") as `folder/step-NNNNNN.npz`,
-    atomically, and delete all but the `keep` newest checkpoints. Refuses (ValueError) to save values
-    that are not finite, so the newest checkpoint on disk stays the last good one."""
+    atomically, and delete all but the `keep` newest checkpoints. Refuses (NotFiniteError) to save values
+    that are not finite, so every checkpoint on disk holds numbers: the newest is the last good one."""
     for key, value in arrays.items():
         if np.issubdtype(value.dtype, np.floating) and not np.isfinite(value).all():
-            raise ValueError(
-                f"Not saving step {state['step']}: {key.split('/')[0]} holds values that are not finite "
-                "(NaN or infinity). The newest checkpoint on disk is the last good one."
+            network = key.split("/")[0]
+            raise NotFiniteError(
+                f"Not saving step {state['step']}: {network} holds values that are not finite (NaN or infinity), "
+                f"so the run diverged. {last_good(folder)}",
+                state["step"],
+                network,
             )
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -127,6 +141,20 @@ def write_checkpoint(folder: str | os.PathLike, arrays: dict, state: dict, keep:
     for old in list_checkpoints(folder)[:-keep]:
         old.unlink(missing_ok=True)
     return final
+
+
+def last_good(folder: str | os.PathLike | None) -> str:
+    """One sentence for a run that diverged: which checkpoint in `folder` is the last good one, or that none is.
+
+    Every checkpoint on disk holds finite numbers (`write_checkpoint` refuses
+    others), so the newest is the last good one; but only if there is one.
+    """
+    newest = latest_checkpoint(folder) if folder is not None else None
+    if newest is not None:
+        return f"The last good checkpoint is {newest}."
+    if folder is None:
+        return "This run keeps no checkpoints (it has no checkpoint folder), so none was saved."
+    return f"No checkpoint was saved in {folder} before it."
 
 
 def checkpoint_size(cyclegan) -> int:
@@ -267,14 +295,21 @@ def _finite_number(value) -> bool:
 def config_of(state: dict):
     """The TrainConfig a checkpoint's `state` stores (the defaults where it stores none).
 
-    ValueError naming the settings a newer version wrote that this one does
-    not know, or the stored value this version refuses.
+    A state without "config" (`save_checkpoint` called by hand) means the
+    defaults. One whose "config" is there but is not named settings (null, a
+    list, a number) is damaged: ValueError saying so, as for the settings a
+    newer version wrote that this one does not know, or a stored value this
+    version refuses. Taking the defaults for it would build another model,
+    which the checkpoint's arrays then "do not fit".
     """
     from .config import TrainConfig
 
-    stored = state.get("config") or {}
+    stored = state.get("config", {})
+    if stored is None:
+        raise ValueError("its stored settings are missing: config is null")
     if not isinstance(stored, dict):
-        raise ValueError("its stored settings are not a list of named settings")
+        kind = {list: "a list", str: "a string", bool: "true or false"}.get(type(stored), "a number")
+        raise ValueError(f"its stored settings (config) are {kind}, not named settings")
     known = {field.name for field in dataclasses.fields(TrainConfig)}
     unknown = sorted(set(stored) - known)
     if unknown:

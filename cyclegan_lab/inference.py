@@ -52,6 +52,33 @@ def check_size(size) -> int:
     return check_number("size", size, MIN_SIZE, MAX_SIZE, " (pixels)")
 
 
+def check_painted_size(size, model) -> int:
+    """`size` checked (`check_size`), and checked against the size `model` will really paint.
+
+    A generator trained with the paper's jitter paints at its `training_zoom`
+    (see `stylize`): the shipped one at 286/256 of the size asked. So its
+    largest `size` is not MAX_SIZE but the largest whose zoomed side stays
+    within it (3666 for 286/256). Checked once, before any image is painted,
+    the error says so in the option's terms, not of the n-th image.
+    """
+    size = check_size(size)
+    zoom = getattr(model, "training_zoom", 1.0)
+    if round(size * zoom) > MAX_SIZE:
+        largest = min(MAX_SIZE, math.floor(MAX_SIZE / zoom + 0.5))
+        while largest > 0 and round(largest * zoom) > MAX_SIZE:  # the side stylize paints is round(size * zoom)
+            largest -= 1
+        raise ValueError(
+            f"size (--size) must be at most {largest} for this model (it paints at {_zoom_text(zoom)} of the "
+            f"size asked, and at most {MAX_SIZE}), got {size}"
+        )
+    return size
+
+
+def _zoom_text(zoom: float) -> str:
+    """A zoom as the generators' own scale says it: 286/256 (they learnt at 256)."""
+    return f"{round(zoom * 256)}/256"
+
+
 def check_keep(keep: str) -> str:
     """`keep` (what of the image's shape to keep), if it is one of KEEP; else one ValueError."""
     if keep not in KEEP:
@@ -85,8 +112,9 @@ def stylize(images, model: keras.Model | str | None = None, size: int | None = 2
     shorter side is `size` (the generators learnt brush strokes on 256x256
     images), stylised, and resized back. ``size=None`` works at each image's
     own size: sharper for big photos, but memory and time grow with the
-    pixel count. `size` is checked (MIN_SIZE to MAX_SIZE). Images of the
-    same shape go through the network `batch_size` at a time.
+    pixel count. `size` is checked (MIN_SIZE to MAX_SIZE, and what the model
+    paints of it, `check_painted_size`). Images of the same shape go through
+    the network `batch_size` at a time.
 
     A generator trained with the paper's jitter saw every scene enlarged
     256 -> 286 (its `training_zoom`, see `TrainConfig.training_zoom`), so it
@@ -100,6 +128,7 @@ def stylize(images, model: keras.Model | str | None = None, size: int | None = 2
     size = None if size is None else check_size(size)
     batch_size = check_number("batch_size", batch_size, 1, MAX_BATCH)
     model = as_model(model)
+    size = None if size is None else check_painted_size(size, model)  # once, for all images
     zoom = getattr(model, "training_zoom", 1.0)
     sides = [round((size or min(image.shape[:2])) * zoom) for image in items]  # each one's shorter side at work
     for i, (image, side) in enumerate(zip(items, sides)):
@@ -141,17 +170,27 @@ def stylize_file(path, model: keras.Model | str | None = None, size: int = 256, 
       (minutes on a small CPU), where "aspect" at 256 takes a fraction of a second;
     * ``"square"``: the centre `size` x `size` square, as the training data was cut.
 
-    Raises ValueError naming the file when it is not a readable image.
+    Raises ValueError naming the file when it is not a readable image, or
+    when its painting would be over MAX_PIXELS; and ValueError, before the
+    file is opened, when `size` is more than `model` paints (`check_painted_size`).
     """
     check_keep(keep)
     size = check_size(size)
+    model = as_model(model)
+    if keep != "size":
+        check_painted_size(size, model)
+    zoom = getattr(model, "training_zoom", 1.0)
+    painted_at = f", painted at {_zoom_text(zoom)} of that," if zoom != 1 else ""
     image = open_image(path)
     if keep == "aspect":
-        height, width = _shorter_side_to(image.height, image.width, size)
-        check_pixels(width, height, f"{path} at size {size} with keep aspect", "use keep square or a smaller size")
+        height, width = _painted_shape(image.height, image.width, size, zoom)
+        check_pixels(
+            width, height, f"{path} at size {size} with keep aspect{painted_at}", "use keep square or a smaller size"
+        )
         image = _resize_pil(image, size)
     elif keep == "size":
-        check_pixels(image.width, image.height, f"{path} at its own size", "use keep aspect (the default)")
+        height, width = _painted_shape(image.height, image.width, min(image.size), zoom)
+        check_pixels(width, height, f"{path} at its own size{painted_at}", "use keep aspect (the default)")
     elif keep == "square":
         image = ImageOps.fit(image, (size, size), method=Image.Resampling.BICUBIC)
     painted = stylize(np.asarray(image, dtype=np.uint8), model, size=None, batch_size=1)
@@ -224,6 +263,12 @@ def _shorter_side_to(height: int, width: int, size: int) -> tuple[int, int]:
     """(height, width) scaled so the shorter side is `size`, aspect ratio kept."""
     scale = size / min(width, height)
     return max(1, round(height * scale)), max(1, round(width * scale))
+
+
+def _painted_shape(height: int, width: int, size: int, zoom: float) -> tuple[int, int]:
+    """(height, width) that `stylize` paints a picture at: shorter side `size`, then zoomed (its `sides`)."""
+    height, width = _shorter_side_to(height, width, size)
+    return _shorter_side_to(height, width, round(min(height, width) * zoom))
 
 
 def _resize_pil(image: Image.Image, size: int) -> Image.Image:

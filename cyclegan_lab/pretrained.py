@@ -13,7 +13,9 @@ Two models, by name:
     as two files: ``monet.weights.h5`` (the weights, Keras 3 `save_weights`
     format) and ``monet.json`` (the run's whole `TrainConfig`, from which
     `models.generator_for` rebuilds the network, plus how it was trained and
-    measured). It is rebuilt with ``any_size=True``, so it accepts images
+    measured, and the SHA-256 of the weights file: loading refuses a file
+    damaged or changed since, `PretrainedChangedError`; reinstalling brings it back).
+    It is rebuilt with ``any_size=True``, so it accepts images
     whose height and width are multiples of 2 (`stylize` pads the others).
 
 ``"original-50-epochs"`` (downloaded once, 193 MiB, then cached)
@@ -54,9 +56,11 @@ hundred steps), so that a new run can start where the shipped one ended
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import os
 import pathlib
+import re
 import secrets
 import shutil
 import zlib
@@ -67,10 +71,11 @@ import numpy as np
 from .config import TrainConfig
 from .machinery.download import DownloadError, Remote, cache_dir, download, extract_tar
 from .machinery.files import atomic_save, atomic_write
-from .machinery.precision import dtype_policy
+from .machinery.precision import dtype_policy, resolve_precision
 from .models import generator_for, subpixel_kernel
 
 PRETRAINED_ENV = "CYCLEGAN_LAB_PRETRAINED"
+WEIGHTS_HASH = "weights_sha256"  # the key of <name>.json that records the SHA-256 of <name>.weights.h5
 DISCRIMINATORS = "discriminators.npz"  # the shipped run's two discriminators, for warm starts
 PACKAGE_FOLDER = pathlib.Path(__file__).resolve().parent / "pretrained"
 ORIGINAL = Remote(
@@ -88,6 +93,10 @@ class PretrainedNotFoundError(FileNotFoundError):
     """The files of a shipped model are not where we looked."""
 
 
+class PretrainedChangedError(ValueError):
+    """A shipped model's weights file is not the one its JSON describes: damaged, or changed since its export."""
+
+
 # --- Writing the shipped files ----------------------------------------------
 
 
@@ -98,6 +107,8 @@ def export_generator(generator: keras.Model, folder, name: str, info: dict) -> p
     that trained it, which rebuilds the network; any other keys (step, data,
     measures...) are kept in the JSON as notes. It is checked against the
     generator's weights, so a wrong description fails here, not at loading.
+    The JSON also records the SHA-256 of the weights file as written
+    (``weights_sha256``), so loading notices a file damaged or changed since.
     Each file is written under a temporary name and renamed when complete
     (`files.atomic_save`, `files.atomic_write`), so a crash never leaves a
     half-written file under the final name.
@@ -114,7 +125,7 @@ def export_generator(generator: keras.Model, folder, name: str, info: dict) -> p
     folder.mkdir(parents=True, exist_ok=True)
     weights = folder / f"{name}.weights.h5"
     atomic_save(weights, generator.save_weights, suffix=".weights.h5")  # Keras insists on that ending
-    text = json.dumps(info, indent=2) + "\n"
+    text = json.dumps({**info, WEIGHTS_HASH: file_sha256(weights)}, indent=2) + "\n"
     atomic_write(folder / f"{name}.json", lambda file: file.write(text.encode("utf-8")))
     return weights
 
@@ -312,12 +323,21 @@ def _load_shipped(name: str, folder, precision: str | None = None) -> keras.Mode
             )
     try:
         info = json.loads(description.read_text(encoding="utf-8"))
-        model = generator_from_info(info, name, precision)  # its TrainConfig is checked before anything is built
+        config = TrainConfig(**info["config"])  # checked before anything is built
+        expected = info.get(WEIGHTS_HASH)  # None: an export older than the hashes; loaded unchecked
+        if expected is not None and not (isinstance(expected, str) and re.fullmatch("[0-9a-f]{64}", expected)):
+            raise ValueError(f"its {WEIGHTS_HASH} is {expected!r}, not a SHA-256 (64 hexadecimal digits)")
     except (ValueError, KeyError, TypeError) as error:
-        why = f"no {error}" if isinstance(error, KeyError) else str(error)
-        raise ValueError(
-            f"{description} does not describe a generator (needs config, a valid TrainConfig): {why}"
-        ) from error
+        raise _not_a_description(description, error) from error
+    if expected is not None:
+        _check_unchanged(weights, description, expected)
+    # The number format this machine is told to compute in is no fault of the file: a bad
+    # CYCLEGAN_LAB_PRECISION is its own error, said before anything can blame the file for it.
+    resolve_precision(precision or config.precision)
+    try:
+        model = generator_from_info(info, name, precision)
+    except (ValueError, TypeError) as error:
+        raise _not_a_description(description, error) from error
     try:
         model.load_weights(weights)
     except (ValueError, OSError) as error:
@@ -325,6 +345,43 @@ def _load_shipped(name: str, folder, precision: str | None = None) -> keras.Mode
             f"{weights} does not fit the network {description} describes (config={info['config']}): {error}"
         ) from error
     return model
+
+
+def file_sha256(path) -> str:
+    """The SHA-256 of the file at `path`, as 64 hexadecimal digits."""
+    with open(path, "rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
+
+
+def _check_unchanged(weights: pathlib.Path, description: pathlib.Path, expected: str) -> None:
+    """PretrainedChangedError unless `weights` has the SHA-256 its `description` records.
+
+    A weights file overwritten or swapped for another still loads when its
+    shapes fit, and then paints something else without a word; one cut short
+    fails in HDF5's words. So the file is checked whole first, and refused,
+    saying how to get the right one back.
+    """
+    actual = file_sha256(weights)
+    if actual == expected:
+        return
+    if weights.parent.resolve() == PACKAGE_FOLDER.resolve():
+        what = f"The package's file {weights}"
+        recover = (
+            "Reinstall cyclegan-lab to get the shipped file back "
+            "(from a clone of its repository: git checkout -- cyclegan_lab/pretrained)."
+        )
+    else:
+        what = str(weights)
+        recover = "Export the model again (pretrained.export_generator writes both files), or use another folder."
+    raise PretrainedChangedError(
+        f"{what} is damaged or was changed: its SHA-256 begins {actual[:16]}, not {expected[:16]} as "
+        f"{description.name} records. {recover}"
+    )
+
+
+def _not_a_description(description: pathlib.Path, error: Exception) -> ValueError:
+    why = f"no {error}" if isinstance(error, KeyError) else str(error)
+    return ValueError(f"{description} does not describe a generator (needs config, a valid TrainConfig): {why}")
 
 
 def _load_original(remote: Remote, progress: bool) -> keras.Model:

@@ -147,7 +147,9 @@ def train(
             f"Devices: {distribute.describe(strategy)}; global batch {config.batch_size * replicas} "
             f"= batch_size {config.batch_size} per replica x {replicas} replica{'s' * (replicas != 1)}."
         )
-        own = [DivergenceGuard(), history]  # ours first: nothing broken is saved, and saves come before user callbacks
+        # Ours first: nothing broken is saved, and saves come before user callbacks. The guard names the
+        # last good checkpoint in checkpoint_dir when the run diverges.
+        own = [DivergenceGuard(checkpoint_dir), history]
         if writes:
             state = lambda: {"history": history.to_dict(), "config": config.to_dict(), "replicas": replicas}
             own.append(Checkpointer(checkpoint_dir, state, config.checkpoint_every, config.keep_checkpoints))

@@ -17,7 +17,8 @@
    composition kept, >= 0.9; chequerboard <= 1.5; at most 25 MB and 150 ms a
    256x256 photo here) (--force ships it anyway), writes
    cyclegan_lab/pretrained/monet.weights.h5 + monet.json (with the
-   measures), photo.weights.h5 + photo.json (its partner, Monet -> photo,
+   measures, and the weights file's SHA-256, which `export_generator` records
+   and loading checks), photo.weights.h5 + photo.json (its partner, Monet -> photo,
    from which `train_monet.py --warm-start` starts a next run, with the run's
    two discriminators, discriminators.npz),
    unseen_photos.png (8 unseen photos, the shipped generator's and the new

@@ -88,6 +88,8 @@ STATES = {
         "not as many of each",
     ),
     "no replicas": (dict(replicas=0), "its state records 0 replicas"),
+    "settings that are null": (dict(config=None), "its stored settings are missing: config is null"),
+    "settings that are a list": (dict(config=[256]), "its stored settings (config) are a list, not named settings"),
 }
 
 
@@ -110,6 +112,19 @@ def test_a_bad_newest_state_is_set_aside_for_the_older_good_one(tmp_path, capsys
     out = capsys.readouterr().out
     assert "step-000006.npz cannot be used (its loss history is a list" in out and "step-000003.npz" in out
     assert (tmp_path / "step-000006.npz.damaged").exists() and not newest.exists()
+
+
+def test_a_checkpoint_whose_settings_are_null_is_named_damaged_not_another_models(tmp_path):
+    """#38: "config": null was read as the default settings, which build another model: `load_generator`
+    (cyclegan-lab stylize --model) said the checkpoint "does not fit this model", not what is wrong with it."""
+    from cyclegan_lab.pretrained import load_generator
+
+    path = write(tmp_path, config=None)
+    with pytest.raises(checkpoints.DamagedCheckpointError, match="cannot be used") as error:
+        load_generator(path)
+    assert path.name in str(error.value) and "stored settings are missing" in str(error.value)
+    with pytest.raises(checkpoints.DamagedCheckpointError, match="stored settings are missing"):
+        load_generator(tmp_path)  # the run's folder: its only checkpoint is damaged, and said so
 
 
 # --------------------------------------------------------------------------- member sizes (case 5)

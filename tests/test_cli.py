@@ -194,3 +194,27 @@ def test_bad_training_images_are_one_line_each(real_data, tmp_path, capsys, monk
     said = [line for line in capsys.readouterr().err.splitlines() if "0-broken.jpg" in line]
     assert len(said) == 1 and said[0].startswith("cyclegan-lab: warning: skipped: "), said
     assert "BadImageWarning" not in said[0] and "warn(" not in said[0]
+
+
+@pytest.mark.parametrize("steps", [2, 3])  # the weights overflow at step 2: saved at an epoch of 2, the losses NaN at 3
+def test_a_diverged_run_says_so_with_the_exit_code_of_a_failed_run(tmp_path, capsys, monkeypatch, steps):
+    """#38: --learning-rate 1e12 ended with "Not saving step 2 ..." and exit 2 (could not start), and said the
+    last good checkpoint was on disk when none was."""
+    from cyclegan_lab import data
+    from cyclegan_lab.data import DataFolders, LabData
+
+    rng = np.random.default_rng(0)
+    tiny = LabData(
+        rng.integers(0, 256, (6, 32, 32, 3), np.uint8),
+        rng.integers(0, 256, (9, 32, 32, 3), np.uint8),
+        DataFolders(None, None),
+    )
+    monkeypatch.setattr(data, "load_data", lambda *args, **kwargs: tiny)
+    tiny_run = ["--image-size", "32", "--generator-filters", "8", "--precision", "float32", "--epochs", "1"]
+    diverging = ["--steps-per-epoch", str(steps), "--learning-rate", "1e12"]
+    code = main(["train", *tiny_run, *diverging, "--checkpoint-dir", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 1, err  # it ran, and failed: main's "partly failed"
+    assert "diverged" in err and "not finite" in err and "Traceback" not in err
+    assert "No checkpoint was saved" in err and "last good" not in err
+    assert checkpoints.list_checkpoints(tmp_path) == []

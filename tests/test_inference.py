@@ -551,3 +551,59 @@ def test_a_huge_image_gets_one_clean_line_and_is_painted(tiny_shipped, tmp_path,
     assert len(err) == 1 and err[0].startswith("cyclegan-lab: warning: ") and "60x40 pixels" in err[0], err
     assert "DecompressionBomb" not in err[0] and "warn(" not in err[0]
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["big_monet.png"]
+
+
+# --------------------------------------------------------------------------- sizes the model paints larger
+def limit_named(message: str) -> int:
+    """The largest size an error message names ("... at most N ...")."""
+    import re
+
+    return int(re.search(r"at most (\d+)", message)[1])
+
+
+def test_a_size_the_model_paints_past_the_limit_is_one_error_before_any_painting(tmp_path, capsys):
+    """#38: --size 3700 passed the 4096 check, then every photo failed with "image 0 would be ...": the shipped
+    generator paints at 286/256 of the size asked. Now one line in --size's terms, exit 2, nothing painted."""
+    from cyclegan_lab.inference import MAX_SIZE
+    from cyclegan_lab.pretrained import load_generator
+
+    zoom = load_generator("monet").training_zoom  # the shipped model, as `stylize` without --model uses
+    size = next(s for s in range(MAX_SIZE // 2, MAX_SIZE + 1) if round(s * zoom) > MAX_SIZE)  # the first too large
+    for name in ("a.png", "b.png"):
+        path = tmp_path / "photos" / name
+        path.parent.mkdir(exist_ok=True)
+        Image.fromarray(photo(40, 40)).save(path)
+    before = {p.name: p.read_bytes() for p in (tmp_path / "photos").iterdir()}
+
+    code = main(["stylize", str(tmp_path / "photos"), "-o", str(tmp_path / "out"), "--size", str(size)])
+
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.count("\n") == 1 and err.startswith("cyclegan-lab: error: ") and "--size" in err, err
+    assert "image 0" not in err and "Traceback" not in err
+    largest = limit_named(err)
+    assert round(largest * zoom) <= MAX_SIZE < round((largest + 1) * zoom), "it names the real limit"
+    assert not any((tmp_path / "out").iterdir()), "nothing painted"
+    assert {p.name: p.read_bytes() for p in (tmp_path / "photos").iterdir()} == before
+
+
+def test_the_python_functions_check_the_painted_size_once_too(tmp_path):
+    """stylize() said "image 0 would be ..." for a size the model paints past the limit; stylize_file checked a
+    photo's pixels at the size asked, then stylize() refused them at the size painted, as "image 0"."""
+    from cyclegan_lab.inference import MAX_PIXELS, MAX_SIZE
+
+    zoom = 286 / 256
+    reporter = side_reporter(zoom)
+    size = next(s for s in range(MAX_SIZE // 2, MAX_SIZE + 1) if round(s * zoom) > MAX_SIZE)
+    with pytest.raises(ValueError, match=r"^size .*must be at most") as refused:
+        stylize([photo(20, 20), photo(30, 20)], reporter, size=size)
+    assert (
+        round(limit_named(str(refused.value)) * zoom) <= MAX_SIZE < round((limit_named(str(refused.value)) + 1) * zoom)
+    )
+
+    tall = tmp_path / "tall.png"  # 9:16: fits at the size asked, not at 286/256 of it
+    Image.fromarray(photo(16, 9)).save(tall)
+    size = int((MAX_PIXELS * 9 / 16) ** 0.5) - 10  # its painting at this size fits, with room for rounding
+    with pytest.raises(ValueError, match="tall.png") as refused:
+        stylize_file(tall, reporter, size=size)
+    assert "image 0" not in str(refused.value)

@@ -121,6 +121,17 @@ def test_a_missing_file_is_named(shipped, tmp_path, missing):
     assert isinstance(err.value, FileNotFoundError)
 
 
+def test_a_bad_precision_variable_is_named_not_the_shipped_file(monkeypatch):
+    """#38: CYCLEGAN_LAB_PRECISION=fp8 was reported as monet.json not describing a generator: the user was sent
+    to reinstall a file that is fine. Now the variable is named, with the values it takes."""
+    monkeypatch.setenv("CYCLEGAN_LAB_PRECISION", "fp8")
+    with pytest.raises(ValueError) as error:
+        load_pretrained("monet")  # the shipped model computes in "auto": what the variable decides
+    message = str(error.value)
+    assert "CYCLEGAN_LAB_PRECISION" in message and "'fp8'" in message and "auto, float32 or bfloat16" in message
+    assert "monet.json" not in message and "does not describe" not in message
+
+
 def test_an_unknown_name_lists_the_choices():
     with pytest.raises(ValueError, match="monet.*original-50-epochs"):
         load_pretrained("van-gogh")
@@ -133,6 +144,79 @@ def test_export_refuses_a_wrong_description(tmp_path):
     with pytest.raises(ValueError, match="info needs config"):
         export_generator(generator, tmp_path, "monet", {"filters": 4})
     assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- weights checked against their hash
+def test_the_shipped_files_record_the_sha256_of_their_weights():
+    """#38: the shipped generators' JSON recorded no hash, so nothing could tell a changed weights file."""
+    import hashlib
+    import json
+
+    from cyclegan_lab.pretrained import PACKAGE_FOLDER
+
+    for name in ("monet", "photo"):
+        info = json.loads((PACKAGE_FOLDER / f"{name}.json").read_text())
+        weights = (PACKAGE_FOLDER / f"{name}.weights.h5").read_bytes()
+        assert info.get("weights_sha256") == hashlib.sha256(weights).hexdigest(), name
+
+
+def changed_copy(source, folder) -> dict:
+    """`source`'s monet.json and weights copied to `folder`, the weights then changed as an edit would: every
+    value moved a little, the file still loading. Returns each file's bytes after the change."""
+    folder.mkdir(exist_ok=True)
+    shutil.copy(source / "monet.json", folder / "monet.json")
+    model = load_pretrained("monet", folder=source)
+    model.set_weights([w + 0.01 for w in model.get_weights()])
+    model.save_weights(folder / "monet.weights.h5")
+    return {path.name: path.read_bytes() for path in folder.iterdir()}
+
+
+def test_a_changed_weights_file_is_refused_with_one_clear_message(shipped, tmp_path):
+    """#38: weights changed or damaged after their export were loaded without a word (or, cut short, reported
+    as not fitting the network). Now refused, naming the file; neither file is touched."""
+    folder = tmp_path / "changed"
+    before = changed_copy(shipped[1], folder)
+    with pytest.raises(ValueError, match="is damaged or was changed") as error:  # the CLI's exit 2
+        load_pretrained("monet", folder=folder)
+    assert str(folder / "monet.weights.h5") in str(error.value) and "Export the model again" in str(error.value)
+    assert {path.name: path.read_bytes() for path in folder.iterdir()} == before
+
+    (folder / "monet.weights.h5").write_bytes(before["monet.weights.h5"][:1000])  # cut short
+    with pytest.raises(ValueError, match="is damaged or was changed"):
+        load_pretrained("monet", folder=folder)
+
+
+def test_a_changed_package_file_says_to_reinstall(tmp_path, monkeypatch, capsys):
+    """The package's own weights changed: `cyclegan-lab stylize` says so in one line, how to get them back,
+    and paints nothing."""
+    from PIL import Image
+
+    from cyclegan_lab import pretrained
+    from cyclegan_lab.machinery.cli import main
+
+    changed_copy(pretrained.PACKAGE_FOLDER, tmp_path / "package")
+    monkeypatch.setattr(pretrained, "PACKAGE_FOLDER", tmp_path / "package")
+    monkeypatch.delenv(PRETRAINED_ENV, raising=False)
+    Image.fromarray(np.zeros((40, 60, 3), np.uint8)).save(tmp_path / "photo.png")
+
+    assert main(["stylize", str(tmp_path / "photo.png"), "-o", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "The package's file" in err and "damaged or was changed" in err, err
+    assert "Reinstall cyclegan-lab" in err and "Traceback" not in err
+    assert not any((tmp_path / "out").iterdir())
+
+
+def test_an_export_without_a_hash_still_loads(shipped, tmp_path):
+    """Exports older than the hashes, and a JSON written by hand, have none: they load as before."""
+    import json
+
+    generator, folder = shipped
+    shutil.copytree(folder, tmp_path / "older")
+    info = json.loads((tmp_path / "older" / "monet.json").read_text())
+    info.pop("weights_sha256", None)
+    (tmp_path / "older" / "monet.json").write_text(json.dumps(info))
+    x = photos(1, 32, 32, 3)
+    same(load_pretrained("monet", folder=tmp_path / "older")(x), generator(x, training=False))
 
 
 # --------------------------------------------------------------------------- the original lab's download

@@ -584,9 +584,10 @@ def test_a_diverging_run_stops_with_a_clear_error_and_keeps_the_last_good_checkp
     from cyclegan_lab.callbacks import TrainingDivergedError
 
     config = FAST.replace(checkpoint_every=1)
-    with pytest.raises(TrainingDivergedError, match=r"Training stopped at step 5: .* is nan"):
+    with pytest.raises(TrainingDivergedError, match=r"Training diverged at step 5: its losses are not finite") as error:
         train(config, tiny_data, checkpoint_dir=tmp_path, callbacks=[BreakWeightsAfter(4)], verbose=0)
     assert checkpoints.latest_checkpoint(tmp_path).name == "step-000004.npz"  # saved before the weights broke
+    assert f"last good checkpoint is {tmp_path / 'step-000004.npz'}" in str(error.value), "it names it (#38)"
     assert all(
         np.isfinite(v).all()
         for v in checkpoints.read_checkpoint(tmp_path / "step-000004.npz").arrays.values()
@@ -603,6 +604,19 @@ def test_weights_that_are_not_finite_are_never_saved(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_run_whose_weights_overflow_with_finite_losses_says_it_diverged(tiny_data, tmp_path):
+    """#38: at --learning-rate 1e12 the weights overflowed while the step's losses were still finite: the
+    checkpoint refused to save, said "Not saving step N" as a plain error (the CLI's exit 2, "could not start")
+    and that the last good checkpoint was on disk when none was."""
+    from cyclegan_lab.callbacks import TrainingDivergedError
+
+    config = FAST.replace(epochs=1, steps_per_epoch=2, learning_rate=1e12)  # saved first at the epoch's end
+    with pytest.raises(TrainingDivergedError, match="diverged at step 2: the weights of .* are not finite") as error:
+        train(config, tiny_data, checkpoint_dir=tmp_path, verbose=0)
+    assert "No checkpoint was saved" in str(error.value) and "last good" not in str(error.value)
+    assert checkpoints.list_checkpoints(tmp_path) == []
+
+
 def test_a_nan_loss_stops_training_before_anything_is_saved(tiny_data, tmp_path):
     from cyclegan_lab.callbacks import DivergenceGuard, TrainingDivergedError
 
@@ -610,7 +624,7 @@ def test_a_nan_loss_stops_training_before_anything_is_saved(tiny_data, tmp_path)
     guard.set_model(build_cyclegan(FAST))
     logs = {name: 0.5 for name in LOSS_NAMES}
     guard.on_train_batch_end(0, logs)  # finite: nothing happens
-    with pytest.raises(TrainingDivergedError, match=r"monet_disc_loss is nan.*last good one"):
+    with pytest.raises(TrainingDivergedError, match=r"diverged at step 0: .*monet_disc_loss is nan.*none was saved"):
         guard.on_train_batch_end(0, {**logs, "monet_disc_loss": float("nan")})
 
 

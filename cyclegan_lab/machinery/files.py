@@ -15,13 +15,16 @@ Checkpoints, paintings and exported generators are written the same careful way:
 * **never through a link**: a temporary file is always created anew
   (`open(..., "x")` refuses any existing name, a symbolic link included),
   and the rename that gives it its final name replaces a link found there,
-  not the file the link points to, which stays as it was.
+  not the file the link points to, which stays as it was. A file that is
+  added to in place (a log) is opened by `open_no_link`, which refuses a
+  link of its name, naming it (`refuse_link`), and follows none.
 
 None of this needs TensorFlow, so it is quick to import and to test.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import secrets
@@ -109,6 +112,37 @@ def _link(temporary: Path, path: Path) -> None:
         if os.path.lexists(path):  # a link counts, even one to nothing
             raise FileExistsError(17, "File exists", str(path)) from None
         os.replace(temporary, path)
+
+
+def refuse_link(path: str | os.PathLike, what: str) -> None:
+    """FolderNotWritableError if `path` is a symbolic link, naming it and where it points; else nothing.
+
+    `what` (e.g. "the held-out log") is written in its folder itself: a link
+    planted there could point anywhere (another run's file, one of yours),
+    and writing through it would change that file instead.
+    """
+    path = Path(path)
+    if path.is_symlink():
+        raise FolderNotWritableError(
+            f"{path} is a symbolic link (to {os.readlink(path)}): {what} is written in its folder itself, never "
+            "through a link. Remove the link, or choose another folder."
+        )
+
+
+def open_no_link(path: str | os.PathLike, flags: int, what: str) -> int:
+    """`os.open(path, flags)`, a file descriptor, that never follows a symbolic link at `path`.
+
+    A link is refused, naming it (`refuse_link`); O_NOFOLLOW, where the system
+    has it, refuses one made since that look too. For files added to in
+    place; a file written whole goes through `atomic_write`.
+    """
+    refuse_link(path, what)
+    try:
+        return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    except OSError as error:
+        if error.errno == errno.ELOOP:  # a link, made after the look
+            refuse_link(path, what)
+        raise
 
 
 def remove_leftovers(folder: str | os.PathLike) -> list[Path]:

@@ -30,7 +30,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from ..images import special_file
-from ..inference import as_model, check_keep, check_size, stylize_file
+from ..inference import as_model, check_keep, check_painted_size, check_size, stylize_file
 from . import files as file_tools
 
 
@@ -164,7 +164,8 @@ def stylize_files(
     killed earlier run there are removed. A missing path, a folder it may not
     read, anything that is not a regular file (a FIFO, a device: never opened)
     and an unreadable image are named on stderr and skipped; subfolders are not
-    searched, and named too. Raises ValueError when there is nothing at all to paint, and
+    searched, and named too. Raises ValueError when there is nothing at all to paint or `size`
+    is more than the model paints (`inference.check_painted_size`), and
     `files.FolderNotWritableError` when `out_dir` cannot be written.
     """
     check_size(size)
@@ -195,6 +196,8 @@ def stylize_files(
     for leftover in file_tools.remove_leftovers(out_dir):
         say(f"Removed {leftover.name}, the leftover of a painting that was interrupted.")
     model = as_model(model)
+    if keep != "size":  # once, here, not once for each file: the size is the same for all
+        check_painted_size(size, model)
     used = {p.name.lower() for p in out_dir.iterdir()}
     with tqdm(total=len(found), desc="Painting", unit="image", file=sys.stderr, disable=not progress) as bar:
         for file in found:

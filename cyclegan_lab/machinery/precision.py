@@ -76,7 +76,10 @@ def choose_precision(precision: str = "auto") -> tuple[str, str]:
     forced = os.environ.get(ENVIRONMENT_VARIABLE, "").strip()
     if forced and forced != "auto":
         if forced not in POLICIES:
-            raise ValueError(f"{ENVIRONMENT_VARIABLE} must be auto, float32 or bfloat16; got {forced!r}")
+            raise ValueError(
+                f"The environment variable {ENVIRONMENT_VARIABLE} must be auto, float32 or bfloat16; got {forced!r}. "
+                "Set it to one of those, or unset it."
+            )
         return forced, f"set by {ENVIRONMENT_VARIABLE}"
     if tensorflow_devices("TPU"):
         return "bfloat16", "TPUs compute bfloat16 natively"
