@@ -32,7 +32,7 @@ import keras
 backend = keras.backend.backend()
 if backend == "tensorflow":
     import tensorflow as tf
-    from cyclegan_lab.machinery.precision import resolve_precision
+    from cyclegan_lab.plumbing.precision import resolve_precision
     from cyclegan_lab.training import build_cyclegan
     batch = tuple(tf.unstack(tf.random.stateless_uniform((2, 1, SIZE, SIZE, 3), (0, 0), -1, 1)))
     cyclegan = build_cyclegan(config, steps_per_epoch=config.steps_per_epoch)

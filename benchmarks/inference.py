@@ -41,8 +41,8 @@ import tensorflow as tf
 
 from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.inference import stylize
-from cyclegan_lab.machinery.precision import choose_precision, dtype_policy
 from cyclegan_lab.models import build_generator, generator_for
+from cyclegan_lab.plumbing.precision import choose_precision, dtype_policy
 from cyclegan_lab.pretrained import PACKAGE_FOLDER, PretrainedNotFoundError, load_pretrained
 
 SIZE = 256

@@ -32,7 +32,7 @@ from train_step import convolution_flops, matmul_gflops, timed
 
 from cyclegan_lab import TrainConfig, build_cyclegan
 from cyclegan_lab.config import RECIPE
-from cyclegan_lab.machinery.precision import resolve_precision
+from cyclegan_lab.plumbing.precision import resolve_precision
 
 CANDIDATES = {
     "quarter-16": dict(generator_filters=16, downsamplings=2),  # the generator shipped before: blocks at 1/4 size

@@ -1,7 +1,7 @@
 """How many training steps per second does the lab's CycleGAN make with a strategy and precision?
 
 It builds the model under the chosen `tf.distribute` strategy (see
-`cyclegan_lab/machinery/distribute.py`), feeds it random images in global batches of
+`cyclegan_lab/plumbing/distribute.py`), feeds it random images in global batches of
 --batch-size x replicas, runs --warmup steps (tracing and compiling), then
 times --steps steps one by one. It prints the median steps per second, the
 image pairs (one Monet, one photo) per second, the replicas and their
@@ -32,8 +32,8 @@ import tensorflow as tf
 
 from cyclegan_lab import TrainConfig, build_cyclegan
 from cyclegan_lab.config import STRATEGIES
-from cyclegan_lab.machinery.distribute import describe, make_strategy
-from cyclegan_lab.machinery.precision import resolve_precision
+from cyclegan_lab.plumbing.distribute import describe, make_strategy
+from cyclegan_lab.plumbing.precision import resolve_precision
 
 
 def split_cpu(n: int) -> None:

@@ -14,7 +14,7 @@ It prints each mode's median step time, its speed-up over the reference, the
 floating-point operations of one step (counted from the graph's convolutions)
 and the GFLOP/s achieved, next to what this machine's matrix multiply reaches.
 The reference uses Keras' own Adam, as the lab does; the project's modes use
-`cyclegan_lab.machinery.optimizers.FusedAdam` (the same update in one pass over memory).
+`cyclegan_lab.plumbing.optimizers.FusedAdam` (the same update in one pass over memory).
 
 With --profile it also traces two steps of each mode with TensorFlow's
 profiler and prints where the time goes, op by op (the 10 op types that take
@@ -52,7 +52,7 @@ import numpy as np
 import tensorflow as tf
 
 from cyclegan_lab import TrainConfig, build_cyclegan
-from cyclegan_lab.machinery.precision import cpu_has_bfloat16, resolve_precision
+from cyclegan_lab.plumbing.precision import cpu_has_bfloat16, resolve_precision
 from cyclegan_lab.reference import lab_train_step
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,9 +13,11 @@ tricks), `efficientnet`, `scores` and `distortions` (how Monet-like images
 are, and a test of that measure), `exercises` and `parameters` (the
 notebooks' checks).
 
-`machinery/` holds what makes it a product, which no lesson needs: the command
-line, painting folders of files, the Kaggle submission, downloads, atomic
-files, the folder lock, number formats, the fused optimiser, several devices.
+What makes it a product, which no lesson needs, sits on two floors around
+them: `program/` on top (the command line, painting folders of files, the
+Kaggle submission), which nothing here imports, and `plumbing/` at the bottom
+(downloads, atomic files, the folder lock, number formats, the fused
+optimiser, several devices), which imports nothing else from the package.
 """
 
 import importlib

@@ -29,9 +29,9 @@ from .checkpoints import save_checkpoint
 from .cyclegan import LOSS_NAMES
 from .inference import stylize
 from .judge import Judge, coarse_change
-from .machinery import distribute
-from .machinery.files import atomic_write, open_no_link, refuse_link
 from .models import generator_for
+from .plumbing import distribute
+from .plumbing.files import atomic_write, open_no_link, refuse_link
 from .scores import held_out_measures
 
 

@@ -40,7 +40,7 @@ import keras
 import numpy as np
 
 from .cyclegan import LOSS_NAMES
-from .machinery import files, folder_lock
+from .plumbing import files, folder_lock
 
 _NAME = re.compile(r"^step-(\d+)\.npz$")
 # Settings that only say how long a run is, or how it keeps its checkpoints: a resumed run may change them.

@@ -11,6 +11,9 @@ import dataclasses
 import math
 from dataclasses import dataclass
 
+# tf.distribute strategies the command line and distribute.make_strategy accept (importing them loads no TensorFlow).
+from .plumbing.distribute import STRATEGIES as STRATEGIES
+
 
 @dataclass
 class TrainConfig:
@@ -255,9 +258,6 @@ LARGEST = {
 }
 
 DIFFAUGMENT = ("translation", "cutout", "color")
-
-# tf.distribute strategies the command line and distribute.make_strategy accept (here, so the CLI needs no TensorFlow).
-STRATEGIES = ("default", "mirrored", "tpu", "multiworker")
 
 
 def _check_int(name: str, value, allow_none: bool) -> None:

@@ -13,8 +13,8 @@ import keras
 import tensorflow as tf
 
 from . import losses
-from .machinery import distribute
 from .models import BinomialBlur
+from .plumbing import distribute
 from .recipe import DiffAugment, ImagePool, MovingAverage
 
 NETWORKS = ["monet_generator", "photo_generator", "monet_discriminator", "photo_discriminator"]

@@ -25,7 +25,7 @@ import numpy as np
 
 from .config import TrainConfig
 from .images import image_files, load_image
-from .machinery.download import Remote, cache_dir, download, extract_zip
+from .plumbing.download import Remote, cache_dir, download, extract_zip
 
 DATA_ENV = "CYCLEGAN_LAB_DATA"
 LAB_DATA = Remote(

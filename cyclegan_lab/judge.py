@@ -49,7 +49,7 @@ import numpy as np
 import pooch
 
 from .data import split_held_out
-from .machinery.download import DownloadError, Remote, cache_dir, download
+from .plumbing.download import DownloadError, Remote, cache_dir, download
 from .scores import kid
 
 INPUT_SIZE = 256  # judged at the lab's size: shrinking would blur away the strokes it must see

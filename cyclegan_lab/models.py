@@ -127,7 +127,7 @@ def build_generator(
     up_stack = [upsample(f, apply_dropout=level < 3, resize=resize) for level, f in enumerate(up_filters)]
     last = layers.Conv2DTranspose(
         3, 4, strides=2, padding="same", kernel_initializer=weight_init(), activation="tanh", dtype="float32"
-    )  # float32 output under any precision (see machinery/precision.py)
+    )  # float32 output under any precision (see plumbing/precision.py)
 
     side = None if any_size else image_size
     inputs = keras.Input(shape=(side, side, 3))

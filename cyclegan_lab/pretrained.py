@@ -34,7 +34,7 @@ images of the same shape and range: ``model(images)`` or
 Our generators compute in the `precision` you ask for, by default the one
 their run trained in (`TrainConfig.precision`; the shipped run's is "auto"):
 "auto" is bfloat16 mixed precision where the processor computes bfloat16
-natively (AVX512_BF16 or AMX, see `machinery.precision`), float32 elsewhere.
+natively (AVX512_BF16 or AMX, see `plumbing.precision`), float32 elsewhere.
 The weights stay float32 either way; in bfloat16 a 256x256 photo is painted
 in a quarter to a third less time, and its pixels differ from float32's by a fraction of
 one level of 255 on average (``benchmarks/inference.py`` prints both).
@@ -69,10 +69,10 @@ import keras
 import numpy as np
 
 from .config import TrainConfig
-from .machinery.download import DownloadError, Remote, cache_dir, download, extract_tar
-from .machinery.files import atomic_save, atomic_write
-from .machinery.precision import dtype_policy, resolve_precision
 from .models import generator_for, subpixel_kernel
+from .plumbing.download import DownloadError, Remote, cache_dir, download, extract_tar
+from .plumbing.files import atomic_save, atomic_write
+from .plumbing.precision import dtype_policy, resolve_precision
 
 PRETRAINED_ENV = "CYCLEGAN_LAB_PRETRAINED"
 WEIGHTS_HASH = "weights_sha256"  # the key of <name>.json that records the SHA-256 of <name>.weights.h5

@@ -4,7 +4,7 @@
 (`recipe.py`) and four optimisers into one `cyclegan.CycleGAN`; `train()`
 wires data, checkpoints, resume and loss history (`callbacks.py`) around
 `fit()`. Both accept a `tf.distribute.Strategy` to train on several devices
-(see `machinery/distribute.py`).
+(see `plumbing/distribute.py`).
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from .callbacks import Checkpointer, DivergenceGuard, LossHistory
 from .config import TrainConfig
 from .cyclegan import CycleGAN
 from .data import LabData, steps_per_epoch
-from .machinery import distribute, precision
-from .machinery.optimizers import FusedAdam
 from .models import discriminator_for, generator_for
 from .pipeline import make_dataset
+from .plumbing import distribute, precision
+from .plumbing.optimizers import FusedAdam
 from .recipe import LinearDecay, StartAfter
 
 

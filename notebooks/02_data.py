@@ -73,9 +73,9 @@ from cyclegan_lab import (
 from cyclegan_lab.data import LAB_DATA, LAYOUTS, steps_per_epoch
 from cyclegan_lab.exercises import check
 from cyclegan_lab.images import image_files
-from cyclegan_lab.machinery.download import cache_dir
 from cyclegan_lab.parameters import check_parameter
 from cyclegan_lab.pipeline import image_stream, random_jitter
+from cyclegan_lab.plumbing.download import cache_dir
 
 DATA_DIR = check_parameter("DATA_DIR", DATA_DIR, path=True, optional=True)
 SMOKE = check_parameter("SMOKE", SMOKE, flag=True)

@@ -56,8 +56,8 @@ from cyclegan_lab import find_data, load_folder, load_generator, load_image, sho
 from cyclegan_lab.checkpoints import latest_checkpoint
 from cyclegan_lab.exercises import check
 from cyclegan_lab.images import fingerprint, image_files
-from cyclegan_lab.machinery.precision import choose_precision
 from cyclegan_lab.parameters import check_parameter
+from cyclegan_lab.plumbing.precision import choose_precision
 from cyclegan_lab.pretrained import PACKAGE_FOLDER, load_pretrained
 from cyclegan_lab.scores import copy_distance, palette_distance
 

@@ -29,8 +29,8 @@ import numpy as np
 from cyclegan_lab.data import find_data, load_folder
 from cyclegan_lab.images import image_files, load_image, normalize, to_uint8
 from cyclegan_lab.judge import Judge, coarse_change, edge_energy
-from cyclegan_lab.machinery.files import atomic_write
 from cyclegan_lab.models import NyquistNotch
+from cyclegan_lab.plumbing.files import atomic_write
 from cyclegan_lab.scores import chequerboard_ratio
 
 

@@ -39,7 +39,7 @@ from cyclegan_lab.callbacks import HeldOutMonitor, training_step
 from cyclegan_lab.config import RECIPE, with_settings
 from cyclegan_lab.data import load_data, load_folder, split_held_out
 from cyclegan_lab.images import image_files, load_image
-from cyclegan_lab.machinery.download import cache_dir
+from cyclegan_lab.plumbing.download import cache_dir
 from cyclegan_lab.pretrained import warm_start
 from cyclegan_lab.training import train
 

@@ -36,7 +36,7 @@ def killed_write():
 
     def write(path: pathlib.Path) -> pathlib.Path:
         code = (
-            "import os, sys; from cyclegan_lab.machinery.files import atomic_write; "
+            "import os, sys; from cyclegan_lab.plumbing.files import atomic_write; "
             "atomic_write(sys.argv[1], lambda file: (file.write(b'half a file'), file.flush(), os._exit(9)))"
         )
         before = set(path.parent.iterdir())

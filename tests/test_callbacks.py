@@ -16,8 +16,8 @@ import pytest
 from cyclegan_lab import callbacks
 from cyclegan_lab.callbacks import HeldOutMonitor, append_row
 from cyclegan_lab.config import TrainConfig
-from cyclegan_lab.machinery.files import FolderNotWritableError
 from cyclegan_lab.models import build_generator
+from cyclegan_lab.plumbing.files import FolderNotWritableError
 
 
 def test_the_held_out_log_is_never_written_through_a_link(tmp_path):

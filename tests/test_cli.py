@@ -9,8 +9,8 @@ import pytest
 
 from cyclegan_lab import checkpoints
 from cyclegan_lab.config import TrainConfig
-from cyclegan_lab.machinery import folder_lock
-from cyclegan_lab.machinery.cli import main
+from cyclegan_lab.plumbing import folder_lock
+from cyclegan_lab.program.cli import main
 from cyclegan_lab.training import describe_mode
 
 
@@ -73,14 +73,14 @@ def test_the_data_not_found_message_names_the_notebooks_parameter(tmp_path):
 @pytest.mark.parametrize("command", [["data"], ["stylize", "a.jpg", "-o", "out"], ["train", "--smoke"]])
 def test_ctrl_c_while_tensorflow_loads_exits_quietly(tmp_path, command):
     """Case 7: a Ctrl-C during the TensorFlow import printed a raw traceback. The command is run
-    as its console script runs it (`from cyclegan_lab.machinery.cli import main`), with a `tensorflow` that
+    as its console script runs it (`from cyclegan_lab.program.cli import main`), with a `tensorflow` that
     is interrupted while it loads: importing the package must not load TensorFlow before `main`
     can answer the interruption."""
     fake = tmp_path / "site" / "tensorflow"
     fake.mkdir(parents=True)
     (fake / "__init__.py").write_text("raise KeyboardInterrupt  # the user pressed Ctrl-C while this loaded\n")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(fake.parent), os.environ.get("PYTHONPATH", "")])}
-    script = "import sys; from cyclegan_lab.machinery.cli import main; sys.exit(main())"
+    script = "import sys; from cyclegan_lab.program.cli import main; sys.exit(main())"
     done = subprocess.run(
         [sys.executable, "-c", script, *command], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
     )
@@ -149,7 +149,7 @@ def test_an_infinite_setting_is_one_clear_error(tmp_path, capsys):
 
 def test_too_little_disk_is_said_before_any_data_loads(tmp_path, capsys, monkeypatch):
     from cyclegan_lab import data
-    from cyclegan_lab.machinery import files
+    from cyclegan_lab.plumbing import files
 
     monkeypatch.setattr(data, "load_data", lambda *a, **k: (_ for _ in ()).throw(AssertionError("data loaded")))
     monkeypatch.setattr(files.shutil, "disk_usage", lambda path: (10**9, 10**9 - 1000, 1000))

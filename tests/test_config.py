@@ -64,7 +64,7 @@ def nothing_built(monkeypatch):
 
 @pytest.mark.parametrize("name", ["generator_filters", "residual_blocks"])
 def test_an_absurd_size_on_the_command_line_is_one_line_and_exit_2(tmp_path, capsys, nothing_built, name):
-    from cyclegan_lab.machinery.cli import main
+    from cyclegan_lab.program.cli import main
 
     flag = "--" + name.replace("_", "-")
     code = main(

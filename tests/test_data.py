@@ -30,8 +30,8 @@ from cyclegan_lab.data import (
     steps_per_epoch,
 )
 from cyclegan_lab.images import to_uint8
-from cyclegan_lab.machinery.download import DownloadError, Remote
 from cyclegan_lab.pipeline import make_dataset
+from cyclegan_lab.plumbing.download import DownloadError, Remote
 
 RED, BLUE, GREEN = (255, 0, 0), (0, 0, 255), (0, 255, 0)
 

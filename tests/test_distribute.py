@@ -22,8 +22,9 @@ from PIL import Image
 from cyclegan_lab import checkpoints
 from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.cyclegan import LOSS_NAMES
-from cyclegan_lab.machinery import cli, distribute, folder_lock
 from cyclegan_lab.models import build_generator
+from cyclegan_lab.plumbing import distribute, folder_lock
+from cyclegan_lab.program import cli
 from cyclegan_lab.training import build_cyclegan
 
 TINY = dict(image_size=32, generator_filters=4, precision="float32")
@@ -43,7 +44,7 @@ from cyclegan_lab import checkpoints
 from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.cyclegan import NETWORKS, replica_share
 from cyclegan_lab.data import DataFolders, LabData
-from cyclegan_lab.machinery.distribute import make_strategy
+from cyclegan_lab.plumbing.distribute import make_strategy
 from cyclegan_lab.training import build_cyclegan, train
 
 
@@ -171,7 +172,7 @@ def test_a_two_worker_cluster_trains_and_only_the_chief_writes_the_checkpoint(im
     command = [
         sys.executable,
         "-m",
-        "cyclegan_lab.machinery.cli",
+        "cyclegan_lab.program.cli",
         "train",
         "--strategy",
         "multiworker",
@@ -257,7 +258,7 @@ def test_a_cluster_with_a_chief_task_has_only_that_chief(task_type, task_id, chi
 def test_tpu_without_a_tpu_is_one_clear_error(image_folder, tmp_path):
     command = [
         "-m",
-        "cyclegan_lab.machinery.cli",
+        "cyclegan_lab.program.cli",
         "train",
         "--strategy",
         "tpu",

@@ -1,4 +1,4 @@
-"""Tests for cyclegan_lab.machinery.download, using a throw-away HTTP server on 127.0.0.1 (the `server`
+"""Tests for cyclegan_lab.plumbing.download, using a throw-away HTTP server on 127.0.0.1 (the `server`
 fixture from conftest.py)."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import zipfile
 import pytest
 from http_server import make_zip, sha
 
-from cyclegan_lab.machinery.download import DownloadError, Remote, cache_dir, download, extract_tar, extract_zip
+from cyclegan_lab.plumbing.download import DownloadError, Remote, cache_dir, download, extract_tar, extract_zip
 
 HINT = "Set CYCLEGAN_LAB_DATA to a folder that holds the images."
 

@@ -1,4 +1,4 @@
-"""cyclegan_lab.machinery.files: atomic writes, the folder lock, leftovers and the checks before work.
+"""cyclegan_lab.plumbing.files: atomic writes, the folder lock, leftovers and the checks before work.
 
 No TensorFlow here: these are plain file operations, so the tests take milliseconds.
 """
@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from cyclegan_lab.machinery import files, folder_lock
+from cyclegan_lab.plumbing import files, folder_lock
 
 
 def dead_pid() -> int:
@@ -155,7 +155,7 @@ def test_a_lock_held_by_another_process_stops_this_one(tmp_path):
         [
             sys.executable,
             "-c",
-            "import sys, time; from cyclegan_lab.machinery.folder_lock import FolderLock\n"
+            "import sys, time; from cyclegan_lab.plumbing.folder_lock import FolderLock\n"
             f"with FolderLock({str(tmp_path)!r}):\n    print('locked', flush=True); time.sleep(60)",
         ],
         stdout=subprocess.PIPE,

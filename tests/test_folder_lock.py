@@ -1,4 +1,4 @@
-"""cyclegan_lab.machinery.folder_lock: the lock and its note never write through a symbolic link.
+"""cyclegan_lab.plumbing.folder_lock: the lock and its note never write through a symbolic link.
 
 A link in the checkpoint folder named like the lock's files once made a
 training run overwrite the file it pointed to (the note's JSON replaced a
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from cyclegan_lab.machinery import files, folder_lock
+from cyclegan_lab.plumbing import files, folder_lock
 
 LOCK_FILES = [folder_lock.LOCK_NAME, folder_lock.FLOCK_NAME]
 
@@ -65,7 +65,7 @@ def test_train_into_a_folder_with_a_linked_lock_file_is_one_line_before_any_work
     """The report: `ln -s precious.txt ck/cyclegan-lab.lock; cyclegan-lab train --checkpoint-dir ck`
     overwrote precious.txt with the lock's note."""
     from cyclegan_lab import data, training
-    from cyclegan_lab.machinery.cli import main
+    from cyclegan_lab.program.cli import main
 
     def no_work(*args, **kwargs):
         raise AssertionError("work began")

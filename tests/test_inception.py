@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from cyclegan_lab import inception
-from cyclegan_lab.machinery.download import DownloadError, Remote
+from cyclegan_lab.plumbing.download import DownloadError, Remote
 
 NAME = "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"
 

@@ -1,4 +1,4 @@
-"""Tests for cyclegan_lab.inference, machinery.paint_files and the `cyclegan-lab stylize` command, with a tiny
+"""Tests for cyclegan_lab.inference, program.paint_files and the `cyclegan-lab stylize` command, with a tiny
 untrained generator (32x32 grid, 4 filters): shapes, sizes and file handling, not beauty."""
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from PIL import Image
 from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.images import normalize, to_uint8
 from cyclegan_lab.inference import network_grid, stylize, stylize_file
-from cyclegan_lab.machinery.cli import main
 from cyclegan_lab.models import build_generator
 from cyclegan_lab.pretrained import PRETRAINED_ENV, export_generator
+from cyclegan_lab.program.cli import main
 
 
 @pytest.fixture(scope="module")
@@ -263,7 +263,7 @@ def test_output_names_never_clash_and_the_summary_counts_real_files(tiny_shipped
 def test_planned_names_skip_taken_ones():
     from pathlib import Path
 
-    from cyclegan_lab.machinery.paint_files import painting_names
+    from cyclegan_lab.program.paint_files import painting_names
 
     files = [Path("d1/a.jpg"), Path("d1/a-2.jpg"), Path("d2/a.jpg"), Path("d2/a_monet.jpg")]
     names = painting_names(files, Path("out"), taken={"a_monet-2.png"})
@@ -272,7 +272,7 @@ def test_planned_names_skip_taken_ones():
 
 def test_an_unwritable_output_folder_stops_before_painting(tiny_shipped, tmp_path, capsys, monkeypatch):
     """Case 4: stylize -o a read-only folder painted every image before failing on each."""
-    import cyclegan_lab.machinery.paint_files as paint_files
+    import cyclegan_lab.program.paint_files as paint_files
 
     save_photo(tmp_path / "a.png")
     (tmp_path / "out").write_text("a file, not a folder")
@@ -357,7 +357,7 @@ def test_a_model_name_is_loaded_and_a_wrong_model_is_a_clear_error(tiny_shipped,
 
 
 def test_stylize_files_returns_what_was_written(tiny_shipped, tmp_path):
-    from cyclegan_lab.machinery.paint_files import stylize_files
+    from cyclegan_lab.program.paint_files import stylize_files
 
     save_photo(tmp_path / "a.png")
     (tmp_path / "bad.png").write_bytes(b"not an image")
@@ -389,7 +389,7 @@ def test_a_tiny_file_is_painted_beside_a_normal_one(resnet, tmp_path, capsys):
     folder.mkdir()
     Image.fromarray(photo(3, 3)).save(folder / "dot.png")
     Image.fromarray(photo(64, 64)).save(folder / "good.png")
-    from cyclegan_lab.machinery.paint_files import stylize_files
+    from cyclegan_lab.program.paint_files import stylize_files
 
     result = stylize_files([folder], tmp_path / "o", resnet, keep="size", progress=False)
     assert not result.failed

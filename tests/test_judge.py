@@ -10,7 +10,7 @@ import pytest
 
 from cyclegan_lab import judge
 from cyclegan_lab.data import HELD_OUT_PAINTINGS, split_held_out
-from cyclegan_lab.machinery.download import DownloadError, Remote
+from cyclegan_lab.plumbing.download import DownloadError, Remote
 
 
 @pytest.fixture(scope="module")

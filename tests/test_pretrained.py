@@ -19,8 +19,8 @@ import pytest
 
 from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.inference import stylize
-from cyclegan_lab.machinery.download import DownloadError, Remote
 from cyclegan_lab.models import build_generator
+from cyclegan_lab.plumbing.download import DownloadError, Remote
 from cyclegan_lab.pretrained import (
     PRETRAINED_ENV,
     PretrainedNotFoundError,
@@ -192,7 +192,7 @@ def test_a_changed_package_file_says_to_reinstall(tmp_path, monkeypatch, capsys)
     from PIL import Image
 
     from cyclegan_lab import pretrained
-    from cyclegan_lab.machinery.cli import main
+    from cyclegan_lab.program.cli import main
 
     changed_copy(pretrained.PACKAGE_FOLDER, tmp_path / "package")
     monkeypatch.setattr(pretrained, "PACKAGE_FOLDER", tmp_path / "package")

@@ -16,8 +16,8 @@ from cyclegan_lab import checkpoints
 from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.cyclegan import LOSS_NAMES, batched
 from cyclegan_lab.losses import cycle_loss, discriminator_loss, generator_loss, identity_loss, spectral_loss
-from cyclegan_lab.machinery import precision
 from cyclegan_lab.models import BinomialBlur
+from cyclegan_lab.plumbing import precision
 from cyclegan_lab.recipe import LinearDecay
 from cyclegan_lab.reference import lab_gradients
 from cyclegan_lab.training import build_cyclegan, describe_mode
@@ -366,7 +366,7 @@ def test_the_environment_decides_what_auto_means(monkeypatch):
 
 def test_fused_adam_makes_keras_adams_update():
     """FusedAdam runs Adam's update as one kernel; weights and moments follow Keras' Adam to the last bits."""
-    from cyclegan_lab.machinery.optimizers import FusedAdam
+    from cyclegan_lab.plumbing.optimizers import FusedAdam
 
     rng = np.random.default_rng(0)
     start = rng.normal(size=(40, 7)).astype("float32")

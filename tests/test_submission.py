@@ -8,8 +8,8 @@ import pytest
 from PIL import Image
 
 from cyclegan_lab.images import image_files
-from cyclegan_lab.machinery.cli import main
-from cyclegan_lab.machinery.submission import write_submission
+from cyclegan_lab.program.cli import main
+from cyclegan_lab.program.submission import write_submission
 
 
 def check_members(path, count):
@@ -42,7 +42,7 @@ def test_the_command_writes_a_valid_images_zip_from_the_shared_photos(real_data,
 
 
 def test_an_interrupted_submission_leaves_no_zip_that_looks_finished(real_data, tmp_path, monkeypatch):
-    from cyclegan_lab.machinery import submission
+    from cyclegan_lab.program import submission
 
     calls = []
 
@@ -121,7 +121,7 @@ def test_the_output_is_never_a_file_it_did_not_make(real_data, tmp_path, capsys,
 
 
 def test_an_output_that_is_a_folder_is_refused_before_painting(real_data, tmp_path, capsys, monkeypatch):
-    from cyclegan_lab.machinery import submission
+    from cyclegan_lab.program import submission
 
     monkeypatch.setattr(submission, "stylize", lambda *a, **k: pytest.fail("painted before checking the output"))
     (tmp_path / "out").mkdir()

@@ -20,8 +20,8 @@ from cyclegan_lab.callbacks import LossHistory
 from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.cyclegan import LOSS_NAMES, NETWORKS
 from cyclegan_lab.data import DataFolders, LabData
-from cyclegan_lab.machinery import files, folder_lock
 from cyclegan_lab.pipeline import make_dataset
+from cyclegan_lab.plumbing import files, folder_lock
 from cyclegan_lab.training import build_cyclegan, train
 
 TINY = dict(image_size=32, generator_filters=8)
@@ -163,8 +163,8 @@ def test_restore_names_a_corrupt_checkpoint(tmp_path):
 
 def test_load_network_gives_back_the_trained_generator(straight_run, resumable):
     """A generator rebuilt in the run's precision and loaded from its checkpoint computes the same images."""
-    from cyclegan_lab.machinery.precision import dtype_policy
     from cyclegan_lab.models import build_generator
+    from cyclegan_lab.plumbing.precision import dtype_policy
 
     cyclegan, _, folder = straight_run
     with dtype_policy(resumable.precision):
@@ -500,7 +500,7 @@ def test_an_odd_newest_checkpoint_is_named_set_aside_and_the_run_resumes(
 def test_stylize_with_an_odd_checkpoint_is_one_line_and_exit_2(finished_run, tmp_path, capsys, odd):
     from PIL import Image
 
-    from cyclegan_lab.machinery.cli import main
+    from cyclegan_lab.program.cli import main
 
     spoil, reason = ODD[odd]
     folder = copy_of(finished_run[1], tmp_path)

@@ -99,8 +99,8 @@ def _stylize_command(args: argparse.Namespace) -> int:
     --model goes to `pretrained.load_generator`: a model or checkpoint that is not there is a
     FileNotFoundError, a damaged or mismatched checkpoint a ValueError; each ends in exit code 2.
     """
-    from .download import DownloadError
-    from .files import FolderNotWritableError
+    from ..plumbing.download import DownloadError
+    from ..plumbing.files import FolderNotWritableError
     from .paint_files import stylize_files
 
     try:
@@ -123,8 +123,8 @@ def _stylize_command(args: argparse.Namespace) -> int:
 
 def _submission_command(args: argparse.Namespace) -> int:
     """Write images.zip (submission.write_submission). 0: all painted, 1: some inputs failed, 2: nothing written."""
-    from .download import DownloadError
-    from .files import FolderNotWritableError, human_size
+    from ..plumbing.download import DownloadError
+    from ..plumbing.files import FolderNotWritableError, human_size
     from .submission import write_submission
 
     try:
@@ -235,7 +235,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _data_command(args: argparse.Namespace) -> int:
     from .. import data as data_module
-    from .download import DownloadError
+    from ..plumbing.download import DownloadError
 
     try:
         folders = data_module.find_data(args.data)
@@ -252,10 +252,10 @@ def _train_command(args: argparse.Namespace) -> int:
     from .. import data as data_module
     from ..callbacks import CheckpointNotSavedError, TrainingDivergedError
     from ..config import TrainConfig
+    from ..plumbing import files, folder_lock
+    from ..plumbing.distribute import describe, is_chief, make_strategy
+    from ..plumbing.download import DownloadError
     from ..training import train as run_training
-    from . import files, folder_lock
-    from .distribute import describe, is_chief, make_strategy
-    from .download import DownloadError
 
     try:
         fields = {f.name for f in dataclasses.fields(TrainConfig)}

@@ -25,16 +25,22 @@ The strategies `make_strategy` knows:
   same command and learns its place in the cluster from `TF_CONFIG`.
 
 Only one machine of a cluster, the *chief*, writes checkpoints (`is_chief`).
+
+TensorFlow is imported by each function, not with this module, so that the
+command line and `config` can read `STRATEGIES` without loading it.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from typing import TYPE_CHECKING
 
-import tensorflow as tf
+if TYPE_CHECKING:
+    import tensorflow as tf
 
-from ..config import STRATEGIES
+# The strategies make_strategy knows, which the command line offers (`config` names them too).
+STRATEGIES = ("default", "mirrored", "tpu", "multiworker")
 
 
 def make_strategy(name: str = "default") -> tf.distribute.Strategy:
@@ -45,6 +51,8 @@ def make_strategy(name: str = "default") -> tf.distribute.Strategy:
     connects to the TPU named in $TPU_NAME, else the one on this machine (a
     TPU VM). "multiworker" needs $TF_CONFIG (see the README, "Scaling up").
     """
+    import tensorflow as tf
+
     if name == "default":
         return tf.distribute.get_strategy()
     if name == "mirrored":
@@ -59,6 +67,8 @@ def make_strategy(name: str = "default") -> tf.distribute.Strategy:
 
 
 def _tpu_strategy() -> tf.distribute.TPUStrategy:
+    import tensorflow as tf
+
     address = os.environ.get("TPU_NAME") or "local"
     try:
         resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=address)
@@ -95,6 +105,8 @@ def is_chief(strategy: tf.distribute.Strategy | None = None) -> bool:
     multi-worker cluster it is the task of type "chief", or worker 0 when the
     cluster has no chief.
     """
+    import tensorflow as tf
+
     strategy = strategy or tf.distribute.get_strategy()
     if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
         return True
@@ -113,6 +125,8 @@ def chief_task(task_type: str | None, task_id: int | None, cluster: dict) -> boo
 
 def workers(strategy: tf.distribute.Strategy | None = None) -> int:
     """How many machines train together: the chief and workers of TF_CONFIG's cluster, else 1."""
+    import tensorflow as tf
+
     strategy = strategy or tf.distribute.get_strategy()
     if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
         return 1
@@ -122,11 +136,15 @@ def workers(strategy: tf.distribute.Strategy | None = None) -> int:
 
 def replicas(strategy: tf.distribute.Strategy | None = None) -> int:
     """How many replicas train together (all devices of all machines)."""
+    import tensorflow as tf
+
     return (strategy or tf.distribute.get_strategy()).num_replicas_in_sync
 
 
 def describe(strategy: tf.distribute.Strategy | None = None) -> str:
     """One line naming the strategy and its replicas, e.g. "MirroredStrategy, 2 replicas"."""
+    import tensorflow as tf
+
     strategy = strategy or tf.distribute.get_strategy()
     n = replicas(strategy)
     name = type(strategy).__name__

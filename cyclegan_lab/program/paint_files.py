@@ -1,6 +1,6 @@
 """Paint whole files and folders: what `cyclegan-lab stylize` does, as one Python call.
 
-    from cyclegan_lab.machinery.paint_files import stylize_files
+    from cyclegan_lab.program.paint_files import stylize_files
 
     result = stylize_files(["holiday/", "beach.jpg"], "paintings/")  # model: "monet" by default
     print(result.written, result.failed)
@@ -31,7 +31,7 @@ from tqdm import tqdm
 
 from ..images import special_file
 from ..inference import as_model, check_keep, check_painted_size, check_size, stylize_file
-from . import files as file_tools
+from ..plumbing import files as file_tools
 
 
 @dataclass

@@ -30,7 +30,7 @@ from tqdm import tqdm
 
 from ..images import load_image
 from ..inference import as_model, stylize
-from . import files as file_tools
+from ..plumbing import files as file_tools
 from .paint_files import find_images, say_skipped
 
 SIZE = 256  # the competition's image size
