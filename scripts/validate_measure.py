@@ -21,18 +21,14 @@ the gap), and the diagnostics beside it: chequerboard, composition and copy
   the judge must rank them above it by more than its noise (check a);
 - with --history (in a git checkout), the generators the project shipped
   before, each painting the photos: the judge's ranking of them must agree with an outside
-  evaluation's (`OUTSIDE`), Spearman's rho >= 0.8 (check b).
+  evaluation's (`judge.OUTSIDE`), Spearman's rho >= 0.8 (check b).
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import json
 import os
 import pathlib
-import subprocess
-import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -40,24 +36,9 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from cyclegan_lab import distortions, judge
-from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.data import find_data, load_folder, split_held_out
 from cyclegan_lab.images import image_files, load_image
-from cyclegan_lab.machinery.download import cache_dir
 from cyclegan_lab.scores import chequerboard_ratio, composition_similarity, copy_distance, kid
-
-# The share of the gap closed by the generators shipped at these commits, painting 300 other landscape photos
-# through stylize(), measured by an outside evaluation: KID on an ImageNet classifier of another family than
-# EfficientNet, against 94 Monet paintings that no generator here trained on.
-OUTSIDE = {
-    "aa7947f": -1.23,
-    "2719212": -0.25,
-    "6226f91": 0.37,
-    "30b40e0": 0.27,
-    "de6d066": 0.10,
-    "4ab50a2": 0.17,
-    "e3557b7": 0.35,
-}
 
 
 def spoiled(photos: np.ndarray, paintings: np.ndarray) -> dict:
@@ -84,35 +65,6 @@ def spoiled(photos: np.ndarray, paintings: np.ndarray) -> dict:
     return sets
 
 
-def shipped_at(commit: str, photos: np.ndarray) -> np.ndarray:
-    """The photos painted by the Monet generator shipped at `commit` (read with git), cached in the user cache."""
-    from cyclegan_lab.inference import stylize
-    from cyclegan_lab.pretrained import _load_shipped
-
-    cached = cache_dir() / "judge-history" / f"{commit}-{len(photos)}.npy"
-    if cached.is_file():
-        return np.load(cached)
-    known = {field.name for field in dataclasses.fields(TrainConfig)}
-    with tempfile.TemporaryDirectory() as folder:
-        show = lambda name: (
-            subprocess.run(
-                ["git", "show", f"{commit}:cyclegan_lab/pretrained/{name}"], capture_output=True, check=True
-            ).stdout
-        )
-        info = json.loads(show("monet.json"))
-        info["config"] = {k: v for k, v in info["config"].items() if k in known}  # settings since retired
-        (pathlib.Path(folder) / "monet.json").write_text(json.dumps(info))
-        (pathlib.Path(folder) / "monet.weights.h5").write_bytes(show("monet.weights.h5"))
-        paintings = stylize(photos, _load_shipped("monet", folder, precision="float32"))
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    np.save(cached, paintings)
-    return paintings
-
-
-def ranks(values) -> np.ndarray:
-    return np.argsort(np.argsort(values)).astype(float)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", help="folder with monet/ and photo/ (default: the library's lookup)")
@@ -136,7 +88,7 @@ def main() -> None:
     if args.calibration:
         sets["calibration paintings"] = np.stack([load_image(args.calibration / f"{f.stem}.png") for f in files])
     if args.history:
-        sets.update({f"shipped at {commit}": shipped_at(commit, photos) for commit in OUTSIDE})
+        sets.update({f"shipped at {commit}": judge.shipped_at(commit, photos) for commit in judge.OUTSIDE})
 
     print(f"{len(photos)} unseen photos; reference: {len(held_out)} held-out paintings; floor: {len(floor_set)}")
     reference = judge.pooled_features(held_out)
@@ -167,16 +119,16 @@ def main() -> None:
     noise = lambda name: scored[name][1] / (start - floor)
     if args.calibration and args.model:
         shipped = f"generator {args.model[0]}"
-        margin = closed("calibration paintings") - closed(shipped)
-        sigmas = margin / np.hypot(noise("calibration paintings"), noise(shipped))
-        verdict = "passes" if sigmas > 2 else "FAILS"
+        verdict = lambda name: {"gap_closed": closed(name), "gap_noise": noise(name)}
+        margin, sigmas = judge.calibration_margin(verdict("calibration paintings"), verdict(shipped))
+        outcome = "passes" if sigmas > 2 else "FAILS"
         print(
             f"(a) calibration paintings minus {shipped}: {margin:+.0%} of the gap, "
-            f"{sigmas:.1f} times the noise: {verdict}"
+            f"{sigmas:.1f} times the noise: {outcome}"
         )
     if args.history:
-        names = [f"shipped at {commit}" for commit in OUTSIDE]
-        rho = np.corrcoef(ranks([closed(n) for n in names]), ranks(list(OUTSIDE.values())))[0, 1]
+        names = [f"shipped at {commit}" for commit in judge.OUTSIDE]
+        rho = judge.spearman([closed(n) for n in names], list(judge.OUTSIDE.values()))
         print(
             f"(b) Spearman's rho with the outside evaluation over {len(names)} shipped generators: {rho:.2f}: "
             + ("passes" if rho >= 0.8 else "FAILS")

@@ -112,3 +112,13 @@ def test_on_real_paintings_a_blurred_photo_is_further_and_other_paintings_close_
     assert judged(blur(photos))["gap_closed"] < 0  # a blurred photo is no painting
     other = judged(paintings[:30])  # paintings it was not asked to match: most of the way
     assert other["gap_closed"] > 0.5 and 0 < other["gap_noise"] < 0.5
+
+
+def test_check_a_counts_the_margin_in_noises_and_check_b_compares_orders():
+    margin, noises = judge.calibration_margin(
+        {"gap_closed": 0.8, "gap_noise": 0.03}, {"gap_closed": 0.7, "gap_noise": 0.04}
+    )
+    assert margin == pytest.approx(0.1) and noises == pytest.approx(2.0)  # 0.1 over a combined noise of 0.05
+    assert judge.spearman([3, 1, 2], [30, 10, 20]) == pytest.approx(1.0)  # the same order, whatever the scale
+    assert judge.spearman([1, 2, 3], [3, 2, 1]) == pytest.approx(-1.0)
+    assert judge.spearman([1, 2, 3, 4], [1, 2, 4, 3]) == pytest.approx(0.8)  # one neighbouring swap of four
