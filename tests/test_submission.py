@@ -108,6 +108,27 @@ def test_a_run_that_paints_nothing_leaves_the_earlier_submission_whole(real_data
     check_members(good, 1)
 
 
+def test_a_full_disk_is_one_clear_error_and_the_earlier_submission_stays_whole(
+    real_data, tmp_path, capsys, monkeypatch
+):
+    from cyclegan_lab.program import submission
+
+    good = tmp_path / "images.zip"
+    photo = str(image_files(real_data / "photo")[0])
+    assert main(["submission", photo, "-o", str(good)]) == 0
+    before = good.read_bytes()
+
+    def full(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(submission, "_jpeg", full)  # the first painting written finds the disk full
+    capsys.readouterr()
+    assert main(["submission", photo, "-o", str(good)]) == 2
+    said = capsys.readouterr().err
+    assert "No space left on device" in said and "untouched" in said and "Traceback" not in said
+    assert good.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["images.zip"]
+
+
 @pytest.mark.parametrize("name", ["one.jpg", "notes.txt"])
 def test_the_output_is_never_a_file_it_did_not_make(real_data, tmp_path, capsys, name):
     """-o naming an input photo or any other file that is not a submission zip: refused before painting."""

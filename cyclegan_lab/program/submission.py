@@ -107,10 +107,13 @@ def write_submission(inputs, out_zip, model=None, progress: bool = True, quality
     except tf.errors.OpError as error:  # the generator itself failed: nothing is written
         raise ValueError(f"The generator could not paint: {error.message.splitlines()[0]}") from error
     except _NothingPaintedError:
-        kept = f"; the {result.path.name} already there is untouched" if result.path.exists() else ""
         raise ValueError(
-            f"None of the {len(found)} files could be painted (named above): nothing was written{kept}."
+            f"None of the {len(found)} files could be painted (named above): nothing was written{_kept(result.path)}."
         ) from None
+    except OSError as error:  # the disk filled up while writing: the half-written zip is dropped
+        raise ValueError(
+            f"Could not write {result.path} ({error.strerror or error}): nothing was written{_kept(result.path)}."
+        ) from error
     result.seconds = time.perf_counter() - start
     low, high = KAGGLE_COUNT
     if not low <= result.count <= high:
@@ -119,6 +122,10 @@ def write_submission(inputs, out_zip, model=None, progress: bool = True, quality
             "(Kaggle's photo_jpg folder has 7,038 photos)"
         )
     return result
+
+
+def _kept(path: Path) -> str:
+    return f"; the {path.name} already there is untouched" if path.exists() else ""
 
 
 class _NothingPaintedError(Exception):
