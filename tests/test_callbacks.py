@@ -21,7 +21,7 @@ from cyclegan_lab.plumbing.files import FolderNotWritableError
 
 
 def test_the_held_out_log_is_never_written_through_a_link(tmp_path):
-    """#38: a held_out.csv that is a link to a file elsewhere (with the same columns) got the run's rows appended
+    """A held_out.csv that is a link to a file elsewhere (with the same columns) got the run's rows appended
     to that file. Now the link is refused by name, and the file it points to stays as it was."""
     elsewhere = tmp_path / "elsewhere.csv"
     elsewhere.write_bytes(b"step,copy\r\n250,0.3\r\n")
@@ -69,7 +69,7 @@ def monitor(tmp_path, monkeypatch):
 
 
 def test_a_preview_is_never_written_through_a_link(monitor, tmp_path):
-    """#38: the preview PNG was saved by name, so a link of its name got the figure written into the file it
+    """The preview PNG was saved by name, so a link of its name got the figure written into the file it
     points to. Now the preview replaces the link, as every whole file the lab writes does."""
     elsewhere = tmp_path / "elsewhere.png"
     elsewhere.write_bytes(b"not the run's")

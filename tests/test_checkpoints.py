@@ -115,7 +115,7 @@ def test_a_bad_newest_state_is_set_aside_for_the_older_good_one(tmp_path, capsys
 
 
 def test_a_checkpoint_whose_settings_are_null_is_named_damaged_not_another_models(tmp_path):
-    """#38: "config": null was read as the default settings, which build another model: `load_generator`
+    """A stored "config": null was read as the default settings, which build another model: `load_generator`
     (cyclegan-lab stylize --model) said the checkpoint "does not fit this model", not what is wrong with it."""
     from cyclegan_lab.pretrained import load_generator
 

@@ -159,7 +159,7 @@ def test_too_little_disk_is_said_before_any_data_loads(tmp_path, capsys, monkeyp
 
 
 def test_data_with_a_cache_that_is_a_file_is_one_clear_error(tmp_path, capsys, monkeypatch):
-    """Issue #38 case 12: CYCLEGAN_LAB_CACHE naming a file ended `cyclegan-lab data` in a NotADirectoryError."""
+    """CYCLEGAN_LAB_CACHE naming a file ended `cyclegan-lab data` in a NotADirectoryError."""
     (tmp_path / "cache").write_text("not a folder")
     monkeypatch.setenv("CYCLEGAN_LAB_CACHE", str(tmp_path / "cache"))
     assert main(["data"]) == 2
@@ -198,7 +198,7 @@ def test_bad_training_images_are_one_line_each(real_data, tmp_path, capsys, monk
 
 @pytest.mark.parametrize("steps", [2, 3])  # the weights overflow at step 2: saved at an epoch of 2, the losses NaN at 3
 def test_a_diverged_run_says_so_with_the_exit_code_of_a_failed_run(tmp_path, capsys, monkeypatch, steps):
-    """#38: --learning-rate 1e12 ended with "Not saving step 2 ..." and exit 2 (could not start), and said the
+    """--learning-rate 1e12 ended with "Not saving step 2 ..." and exit 2 (could not start), and said the
     last good checkpoint was on disk when none was."""
     from cyclegan_lab import data
     from cyclegan_lab.data import DataFolders, LabData

@@ -214,7 +214,7 @@ def test_extract_zip_failing_halfway_leaves_nothing(tmp_path):
 
 @pytest.mark.parametrize("order", [["a", "a/b.jpg"], ["a/b.jpg", "a"]], ids=["file first", "file last"])
 def test_extract_zip_refuses_a_member_inside_a_file(tmp_path, order):
-    """Issue #38 case 12: members `a` (a file) and `a/b.jpg` gave a raw NotADirectoryError (as the tar once did)."""
+    """Members `a` (a file) and `a/b.jpg` gave a raw NotADirectoryError (as the tar once did)."""
     archive = tmp_path / "clash.zip"
     archive.write_bytes(make_zip({name: b"data" for name in order}))
     with pytest.raises(DownloadError) as err:
@@ -311,7 +311,7 @@ def test_cache_dir_precedence(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("where", ["the folder", "a folder above it"])
 def test_a_download_folder_that_is_a_file_is_one_clear_error(server, tmp_path, monkeypatch, where):
-    """Issue #38 case 12: CYCLEGAN_LAB_CACHE naming a file gave a raw NotADirectoryError from pooch."""
+    """CYCLEGAN_LAB_CACHE naming a file gave a raw NotADirectoryError from pooch."""
     blocker = tmp_path / "cache"
     blocker.write_text("my notes")
     monkeypatch.setenv("CYCLEGAN_LAB_CACHE", str(blocker))

@@ -183,7 +183,7 @@ def test_a_stale_lock_of_a_dead_process_is_taken_over(tmp_path, capsys):
     assert f"PID {gone}" in capsys.readouterr().out
 
 
-# --------------------------------------------------------------------------- symbolic links (issue 38, case 3)
+# --------------------------------------------------------------------------- symbolic links
 def test_atomic_write_replaces_a_link_at_its_name_and_never_writes_through_it(tmp_path):
     precious = tmp_path / "precious.txt"
     precious.write_bytes(b"a week of notes")

@@ -1,4 +1,4 @@
-"""The package's floors (issue #37): cyclegan_lab.program on top, the lesson's modules, cyclegan_lab.plumbing below.
+"""The package's floors: cyclegan_lab.program on top, the lesson's modules, cyclegan_lab.plumbing below.
 
 pyproject.toml's [tool.importlinter] contracts say which way imports may run; import-linter checks them by
 reading the source (every import, those inside functions too), without importing TensorFlow.

@@ -206,7 +206,7 @@ def test_a_photo_is_known_by_its_pixels_not_its_name(real_data, tmp_path):
 
 # --------------------------------------------------------------------------- float and 32-bit images, odd inputs
 def test_a_float_image_in_0_to_1_is_read_at_its_brightness(tmp_path):
-    """Issue #38 case 11: a float TIFF of values 0..1 (the usual float range) was read as a near-black photo."""
+    """A float TIFF of values 0..1 (the usual float range) was read as a near-black photo."""
     values = np.tile(np.linspace(0.0, 1.0, 64, dtype=np.float32), (32, 1))  # black on the left, white on the right
     Image.fromarray(values, "F").save(tmp_path / "float.tif")
     with Image.open(tmp_path / "float.tif") as reopened:

@@ -461,7 +461,7 @@ def refuse_listing(monkeypatch, folder):
 def test_an_unreadable_input_folder_is_named_and_the_other_inputs_are_painted(
     tiny_shipped, tmp_path, capsys, monkeypatch
 ):
-    """Issue #38 case 9: a folder it may not list gave a raw PermissionError, and nothing was painted."""
+    """A folder it may not list gave a raw PermissionError, and nothing was painted."""
     save_photo(tmp_path / "locked" / "secret.png")
     save_photo(tmp_path / "open" / "a.png")
     save_photo(tmp_path / "b.png", 1)
@@ -562,7 +562,7 @@ def limit_named(message: str) -> int:
 
 
 def test_a_size_the_model_paints_past_the_limit_is_one_error_before_any_painting(tmp_path, capsys):
-    """#38: --size 3700 passed the 4096 check, then every photo failed with "image 0 would be ...": the shipped
+    """--size 3700 passed the 4096 check, then every photo failed with "image 0 would be ...": the shipped
     generator paints at 286/256 of the size asked. Now one line in --size's terms, exit 2, nothing painted."""
     from cyclegan_lab.inference import MAX_SIZE
     from cyclegan_lab.pretrained import load_generator

@@ -122,7 +122,7 @@ def test_a_missing_file_is_named(shipped, tmp_path, missing):
 
 
 def test_a_bad_precision_variable_is_named_not_the_shipped_file(monkeypatch):
-    """#38: CYCLEGAN_LAB_PRECISION=fp8 was reported as monet.json not describing a generator: the user was sent
+    """CYCLEGAN_LAB_PRECISION=fp8 was reported as monet.json not describing a generator: the user was sent
     to reinstall a file that is fine. Now the variable is named, with the values it takes."""
     monkeypatch.setenv("CYCLEGAN_LAB_PRECISION", "fp8")
     with pytest.raises(ValueError) as error:
@@ -148,7 +148,7 @@ def test_export_refuses_a_wrong_description(tmp_path):
 
 # --------------------------------------------------------------------------- weights checked against their hash
 def test_the_shipped_files_record_the_sha256_of_their_weights():
-    """#38: the shipped generators' JSON recorded no hash, so nothing could tell a changed weights file."""
+    """The shipped generators' JSON recorded no hash, so nothing could tell a changed weights file."""
     import hashlib
     import json
 
@@ -172,7 +172,7 @@ def changed_copy(source, folder) -> dict:
 
 
 def test_a_changed_weights_file_is_refused_with_one_clear_message(shipped, tmp_path):
-    """#38: weights changed or damaged after their export were loaded without a word (or, cut short, reported
+    """Weights changed or damaged after their export were loaded without a word (or, cut short, reported
     as not fitting the network). Now refused, naming the file; neither file is touched."""
     folder = tmp_path / "changed"
     before = changed_copy(shipped[1], folder)

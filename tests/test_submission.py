@@ -159,7 +159,7 @@ def tiny_model():
 
 
 def test_an_unreadable_input_folder_is_named_and_the_rest_go_into_the_zip(tiny_model, tmp_path, capsys, monkeypatch):
-    """Issue #38 case 9: a folder it may not list gave a raw PermissionError, and no zip."""
+    """A folder it may not list gave a raw PermissionError, and no zip."""
     from test_inference import refuse_listing, save_photo
 
     save_photo(tmp_path / "locked" / "secret.png")

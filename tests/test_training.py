@@ -451,7 +451,7 @@ ODD = {
         lambda p: rewrite(p, extra=np.array([{"x": 1}], dtype=object)),
         "it holds pickled Python objects, which no checkpoint does",
     ),
-    # Issue 38, case 5: each once raised a raw MemoryError, or loaded tens of megabytes of zeros.
+    # each once raised a raw MemoryError, or loaded tens of megabytes of zeros.
     "a member declaring 74.5 GiB": (
         lambda p: with_member(p, "monet_generator/0", declaring((100_000, 100_000, 2))),
         "member monet_generator/0 declares shape (100000, 100000, 2)",
@@ -587,7 +587,7 @@ def test_a_diverging_run_stops_with_a_clear_error_and_keeps_the_last_good_checkp
     with pytest.raises(TrainingDivergedError, match=r"Training diverged at step 5: its losses are not finite") as error:
         train(config, tiny_data, checkpoint_dir=tmp_path, callbacks=[BreakWeightsAfter(4)], verbose=0)
     assert checkpoints.latest_checkpoint(tmp_path).name == "step-000004.npz"  # saved before the weights broke
-    assert f"last good checkpoint is {tmp_path / 'step-000004.npz'}" in str(error.value), "it names it (#38)"
+    assert f"last good checkpoint is {tmp_path / 'step-000004.npz'}" in str(error.value), "it names it"
     assert all(
         np.isfinite(v).all()
         for v in checkpoints.read_checkpoint(tmp_path / "step-000004.npz").arrays.values()
@@ -605,7 +605,7 @@ def test_weights_that_are_not_finite_are_never_saved(tmp_path):
 
 
 def test_a_run_whose_weights_overflow_with_finite_losses_says_it_diverged(tiny_data, tmp_path):
-    """#38: at --learning-rate 1e12 the weights overflowed while the step's losses were still finite: the
+    """at --learning-rate 1e12 the weights overflowed while the step's losses were still finite: the
     checkpoint refused to save, said "Not saving step N" as a plain error (the CLI's exit 2, "could not start")
     and that the last good checkpoint was on disk when none was."""
     from cyclegan_lab.callbacks import TrainingDivergedError
