@@ -39,7 +39,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from .cyclegan import LOSS_NAMES
+from .config import LOSS_NAMES
 from .plumbing import files, folder_lock
 
 _NAME = re.compile(r"^step-(\d+)\.npz$")

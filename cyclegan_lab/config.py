@@ -14,6 +14,9 @@ from dataclasses import dataclass
 # tf.distribute strategies the command line and distribute.make_strategy accept (importing them loads no TensorFlow).
 from .plumbing.distribute import STRATEGIES as STRATEGIES
 
+# The four losses a training step reports and a run records, step by step (`CycleGAN`, `LossHistory`, checkpoints).
+LOSS_NAMES = ["monet_gen_loss", "photo_gen_loss", "monet_disc_loss", "photo_disc_loss"]
+
 
 @dataclass
 class TrainConfig:

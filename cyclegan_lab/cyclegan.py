@@ -13,12 +13,12 @@ import keras
 import tensorflow as tf
 
 from . import losses
+from .config import LOSS_NAMES as LOSS_NAMES
 from .models import BinomialBlur
 from .plumbing import distribute
 from .recipe import DiffAugment, ImagePool, MovingAverage
 
 NETWORKS = ["monet_generator", "photo_generator", "monet_discriminator", "photo_discriminator"]
-LOSS_NAMES = ["monet_gen_loss", "photo_gen_loss", "monet_disc_loss", "photo_disc_loss"]
 
 
 class CycleGAN(keras.Model):
