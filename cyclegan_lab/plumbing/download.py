@@ -152,9 +152,11 @@ def _bad_path(name: str) -> str | None:
 
 
 def _inside_file(name: str, file_names: set[str]) -> str | None:
-    """The folder of member `name` that the archive also makes a file (one of `file_names`), or None."""
+    """Why member `name` cannot be written: a folder of its path is also a member that is a file (one of
+    `file_names`); None if not."""
     parents = [str(p) for p in pathlib.PurePosixPath(posixpath.normpath(name)).parents]
-    return next((p for p in parents if p in file_names), None)
+    clash = next((p for p in parents if p in file_names), None)
+    return f"lies inside {clash!r}, which the archive also makes a file" if clash else None
 
 
 def _unsafe(archive: pathlib.Path, member: str, why: str) -> DownloadError:
@@ -205,11 +207,10 @@ def extract_zip(archive, target) -> pathlib.Path:
             file_names = {posixpath.normpath(m.filename) for m in members if not m.is_dir()}
             for info in members:  # check every member before writing anything
                 is_link = stat.S_ISLNK(info.external_attr >> 16)  # Unix mode lives in the high 16 bits
-                inside_file = _inside_file(info.filename, file_names)
                 why = (
                     _bad_path(info.filename)
                     or ("is a symbolic link" if is_link else None)
-                    or (f"lies inside {inside_file!r}, which the archive also makes a file" if inside_file else None)
+                    or _inside_file(info.filename, file_names)
                 )
                 if why:
                     raise _unsafe(archive, info.filename, why)
@@ -232,12 +233,11 @@ def extract_tar(archive, target) -> pathlib.Path:
                 # a symlink is relative to its own folder, a hard link to the archive root
                 link = posixpath.join(posixpath.dirname(m.name), m.linkname) if m.issym() else m.linkname
                 outside = (m.issym() or m.islnk()) and _bad_path(link)
-                inside_file = _inside_file(m.name, file_names)
                 why = (
                     _bad_path(m.name)
                     or ("is a device file" if m.isdev() else None)
                     or (f"is a link to {m.linkname!r}, outside the target" if outside else None)
-                    or (f"lies inside {inside_file!r}, which the archive also makes a file" if inside_file else None)
+                    or _inside_file(m.name, file_names)
                 )
                 if why:
                     raise _unsafe(archive, m.name, why)
