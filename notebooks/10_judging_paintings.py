@@ -269,6 +269,20 @@ else:
                 ["photo"] * 3 + ["shipped generator"] * 3 + ["calibration"] * 3, ncols=3, size=2.6)
 
 # %% [markdown]
+# The verdicts side by side, with their noise (0: no closer than the photos; 100%: as close as Monet's
+# other paintings):
+
+# %%
+figure, axis = plt.subplots(figsize=(7, 0.45 * len(verdicts) + 1))
+axis.barh(list(verdicts), [100 * v["gap_closed"] for v in verdicts.values()],
+          xerr=[100 * v["gap_noise"] for v in verdicts.values()], color="tab:blue")
+axis.axvline(0, color="grey", lw=0.8)
+axis.axvline(100, color="grey", lw=0.8, ls="--")
+axis.invert_yaxis()
+axis.set(xlabel="share of the photos-to-paintings gap closed (%)", title="the judge's verdicts")
+plt.show()
+
+# %% [markdown]
 # **(b)** Over the generators this project shipped before, the judge's ranking must agree with an
 # outside evaluation's (`judge.OUTSIDE`: other photos, 94 other Monets, another network), Spearman's
 # rank correlation at least 0.8. Each generator is read from the git history and paints the photos
