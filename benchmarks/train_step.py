@@ -1,7 +1,7 @@
 """How fast is one training step of the lab's CycleGAN on this machine, and why?
 
 In one run, on the same random 256x256 batch, alternating step by step:
-  reference  the original lab's step (`cyclegan_lab.reference.lab_train_step`):
+  reference  the original lab's step (`cyclegan_lab.teaching.reference.lab_train_step`):
              ten network calls on a persistent tape, then four `tape.gradient` calls;
   keras_adam the project's step (`CycleGAN.train_step`: independent passes run as
              one batch, one backward pass per network pair; tests/test_step.py checks
@@ -53,7 +53,7 @@ import tensorflow as tf
 
 from cyclegan_lab import TrainConfig, build_cyclegan
 from cyclegan_lab.plumbing.precision import cpu_has_bfloat16, resolve_precision
-from cyclegan_lab.reference import lab_train_step
+from cyclegan_lab.teaching.reference import lab_train_step
 
 ROOT = Path(__file__).resolve().parent.parent
 MODES = {  # mode -> (TrainConfig changes, XLA)

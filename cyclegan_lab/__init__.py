@@ -1,23 +1,25 @@
 """cyclegan_lab: the small library behind the CycleGAN photo-to-Monet course.
 
-One module per idea, in the order the notebooks teach them: `config` (the one
-`TrainConfig`), `images` (read a picture, convert its pixels), `data` (find
-and load the images), `pipeline` (feed them to training), `models` (U-Net and ResNet generators, PatchGAN
-discriminator), `inspect_model` and `drawings` (layer tables, receptive
-fields, diagrams), `losses`, `cyclegan` (the model and its training step),
-`reference` (the lab's own step), `training` (`build_cyclegan`, `train()`),
-`callbacks` (loss history, previews), `checkpoints` (save and resume),
-`plotting`, `pretrained` and `inference` (a trained Monet generator, ready to
-use), `widgets` (the comparison widget), `recipe` (the paper's training
-tricks), `efficientnet`, `scores` and `distortions` (how Monet-like images
-are, and a test of that measure), `exercises` and `parameters` (the
-notebooks' checks).
+The lab, one module per idea, in the order the notebooks teach them:
+`config` (the one `TrainConfig`), `images` (read a picture, convert its
+pixels), `data` (find and load the images), `pipeline` (feed them to
+training), `models` (U-Net and ResNet generators, PatchGAN discriminator),
+`losses`, `cyclegan` (the model and its training step), `training`
+(`build_cyclegan`, `train()`), `callbacks` (loss history, previews,
+checkpoints), `checkpoints` (save and resume), `measures` (chequerboards,
+copying, composition, palette in numbers), `plotting`, `pretrained` and
+`inference` (a trained Monet generator, ready to use), `widgets` (the
+comparison widget).
 
-What makes it a product, which no lesson needs, sits on two floors around
-them: `program/` on top (the command line, painting folders of files, the
-Kaggle submission), which nothing here imports, and `plumbing/` at the bottom
-(downloads, atomic files, the folder lock, number formats, the fused
-optimiser, several devices), which imports nothing else from the package.
+Around it, each on a floor of its own (a module imports only its own floor
+or those below; pyproject.toml's import-linter contracts keep it so):
+`program/` on top (the command line, painting folders of files, the Kaggle
+submission); `teaching/` (the notebooks' checks, drawings, model inspection,
+the lab's reference step) and `judging/` (how Monet-like paintings are)
+above the lab; `recipe/` below it (the shipped generator's training tricks,
+layers and projected discriminators, used where a `TrainConfig` asks for
+them); `plumbing/` at the bottom (downloads, atomic files, the folder lock,
+number formats, the fused optimiser, several devices).
 """
 
 import importlib
@@ -67,7 +69,7 @@ _HOMES = {
 
 
 def __getattr__(name: str):
-    """Import a public name (or a submodule, `cyclegan_lab.scores`) the first time it is used."""
+    """Import a public name (or a submodule, `cyclegan_lab.judging.scores`) the first time it is used."""
     if name in _HOMES:
         value = getattr(importlib.import_module(f".{_HOMES[name]}", __name__), name)
     elif importlib.util.find_spec(f"{__name__}.{name}") is not None:

@@ -4,7 +4,7 @@
 discriminators and teaches Keras one training step (`train_step`), so that
 `fit()` can train it. It owns the networks' names (`NETWORKS`); `pairs()`
 gives each network with its optimiser. `training.build_cyclegan` builds one
-from a `TrainConfig`; `reference.py` holds the lab's own step, the yardstick.
+from a `TrainConfig`; `teaching/reference.py` holds the lab's own step, the yardstick.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import tensorflow as tf
 
 from . import losses
 from .config import LOSS_NAMES as LOSS_NAMES
-from .models import BinomialBlur
 from .plumbing import distribute
-from .recipe import DiffAugment, ImagePool, MovingAverage
+from .recipe.layers import BinomialBlur
+from .recipe.tricks import DiffAugment, ImagePool, MovingAverage
 
 NETWORKS = ["monet_generator", "photo_generator", "monet_discriminator", "photo_discriminator"]
 
@@ -42,7 +42,7 @@ class CycleGAN(keras.Model):
     `spectral_weight` > 0 adds `losses.spectral_loss` to each generator's
     loss (the fakes' power at each scale of detail against real images');
     `ema_decay` > 0 keeps a moving average of the Monet generator's weights in
-    `monet_average` (see `recipe.py`).
+    `monet_average` (see `recipe/tricks.py`).
     """
 
     def __init__(

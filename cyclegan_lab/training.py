@@ -1,7 +1,7 @@
 """Build a CycleGAN from a `TrainConfig` and train it with Keras' `fit()`.
 
 `build_cyclegan` makes the four networks (`models.py`), the recipe's parts
-(`recipe.py`) and four optimisers into one `cyclegan.CycleGAN`; `train()`
+(`recipe/tricks.py`) and four optimisers into one `cyclegan.CycleGAN`; `train()`
 wires data, checkpoints, resume and loss history (`callbacks.py`) around
 `fit()`. Both accept a `tf.distribute.Strategy` to train on several devices
 (see `plumbing/distribute.py`).
@@ -23,7 +23,7 @@ from .models import discriminator_for, generator_for
 from .pipeline import make_dataset
 from .plumbing import distribute, precision
 from .plumbing.optimizers import FusedAdam
-from .recipe import LinearDecay, StartAfter
+from .recipe.tricks import LinearDecay, StartAfter
 
 
 def build_cyclegan(

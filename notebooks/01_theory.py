@@ -7,7 +7,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -66,8 +66,8 @@ import numpy as np
 from IPython.display import Code
 
 from cyclegan_lab import TrainConfig, generator_loss, load_data, load_pretrained, losses, show_images, stylize
-from cyclegan_lab.exercises import check
-from cyclegan_lab.parameters import check_parameter
+from cyclegan_lab.teaching.exercises import check
+from cyclegan_lab.teaching.parameters import check_parameter
 
 DATA_DIR = check_parameter("DATA_DIR", DATA_DIR, path=True, optional=True)
 SMOKE = check_parameter("SMOKE", SMOKE, flag=True)

@@ -7,7 +7,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -70,12 +70,11 @@ from cyclegan_lab import (
     show_images,
     to_uint8,
 )
-from cyclegan_lab.data import LAB_DATA, LAYOUTS, steps_per_epoch
-from cyclegan_lab.exercises import check
+from cyclegan_lab.data import LAB_DATA, LAYOUTS, cache_dir, steps_per_epoch
 from cyclegan_lab.images import image_files
-from cyclegan_lab.parameters import check_parameter
 from cyclegan_lab.pipeline import image_stream, random_jitter
-from cyclegan_lab.plumbing.download import cache_dir
+from cyclegan_lab.teaching.exercises import check
+from cyclegan_lab.teaching.parameters import check_parameter
 
 DATA_DIR = check_parameter("DATA_DIR", DATA_DIR, path=True, optional=True)
 SMOKE = check_parameter("SMOKE", SMOKE, flag=True)

@@ -7,7 +7,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -51,11 +51,11 @@ from IPython.display import Code
 
 from cyclegan_lab import build_generator, downsample, find_data, load_folder, normalize, show_images, upsample
 from cyclegan_lab.config import TrainConfig
-from cyclegan_lab.drawings import draw_unet
-from cyclegan_lab.exercises import check, check_function
-from cyclegan_lab.inspect_model import layer_rows, layer_table, params_by_kind, params_by_part
 from cyclegan_lab.models import ReflectionPadding, build_resnet_generator, generator_for, instance_norm
-from cyclegan_lab.parameters import check_parameter
+from cyclegan_lab.teaching.drawings import draw_unet
+from cyclegan_lab.teaching.exercises import check, check_function
+from cyclegan_lab.teaching.inspect_model import layer_rows, layer_table, params_by_kind, params_by_part
+from cyclegan_lab.teaching.parameters import check_parameter
 
 DATA_DIR = check_parameter("DATA_DIR", DATA_DIR, path=True, optional=True)
 SMOKE = check_parameter("SMOKE", SMOKE, flag=True)
@@ -386,11 +386,11 @@ show_images([real_photo[0], fake_monet[0], stretched[0], real_photo[1], fake_mon
 plt.show()
 
 # %% [markdown]
-# Two measures from `cyclegan_lab.scores` (notebooks 8 and 9 explain them) say what the stretched column holds:
+# Two measures from `cyclegan_lab.measures` (notebooks 8 and 9 explain them) say what the stretched column holds:
 
 # %%
 from cyclegan_lab.images import to_uint8
-from cyclegan_lab.scores import chequerboard_ratio, composition_similarity
+from cyclegan_lab.measures import chequerboard_ratio, composition_similarity
 
 stretched_pixels, photo_pixels = to_uint8(stretched), photos[pick]
 layout = composition_similarity(stretched_pixels, photo_pixels)

@@ -7,7 +7,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -60,10 +60,16 @@ from cyclegan_lab import (
     load_folder,
     normalize,
 )
-from cyclegan_lab.drawings import show_patch_map
-from cyclegan_lab.exercises import check, check_function
-from cyclegan_lab.inspect_model import layer_table, params_by_part, patch_box, receptive_field, receptive_field_steps
-from cyclegan_lab.parameters import check_parameter
+from cyclegan_lab.teaching.drawings import show_patch_map
+from cyclegan_lab.teaching.exercises import check, check_function
+from cyclegan_lab.teaching.inspect_model import (
+    layer_table,
+    params_by_part,
+    patch_box,
+    receptive_field,
+    receptive_field_steps,
+)
+from cyclegan_lab.teaching.parameters import check_parameter
 
 DATA_DIR = check_parameter("DATA_DIR", DATA_DIR, path=True, optional=True)
 SMOKE = check_parameter("SMOKE", SMOKE, flag=True)

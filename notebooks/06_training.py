@@ -7,7 +7,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -67,12 +67,12 @@ from cyclegan_lab import TrainConfig, load_data, load_pretrained, losses, plot_l
 from cyclegan_lab.callbacks import SamplePreview, training_step
 from cyclegan_lab.cyclegan import CycleGAN
 from cyclegan_lab.data import steps_per_epoch
-from cyclegan_lab.exercises import check
 from cyclegan_lab.images import fingerprint, normalize, to_uint8
-from cyclegan_lab.parameters import check_parameter
+from cyclegan_lab.measures import chequerboard_ratio, composition_similarity, copy_distance
 from cyclegan_lab.pipeline import make_dataset
-from cyclegan_lab.reference import lab_gradients, lab_train_step, load_reference_epoch
-from cyclegan_lab.scores import chequerboard_ratio, composition_similarity, copy_distance
+from cyclegan_lab.teaching.exercises import check
+from cyclegan_lab.teaching.parameters import check_parameter
+from cyclegan_lab.teaching.reference import lab_gradients, lab_train_step, load_reference_epoch
 from cyclegan_lab.training import build_cyclegan, describe_mode, train
 
 DATA_DIR = check_parameter("DATA_DIR", DATA_DIR, path=True, optional=True)
@@ -261,7 +261,7 @@ except Exception as error:  # a learner's bug must not stop the notebook
     print(f"Not quite: your function raised {type(error).__name__}: {error}")
 
 # %% [markdown]
-# Now compare yours with the step as the original lab writes it, kept in `cyclegan_lab.reference`,
+# Now compare yours with the step as the original lab writes it, kept in `cyclegan_lab.teaching.reference`,
 # and the optimisers' step that follows it:
 
 # %%
@@ -487,7 +487,7 @@ else:
 # ## See what it learned
 #
 # The trained `monet_generator` on the last two photos of the photo folder, and three measures of
-# `cyclegan_lab.scores` that tell a working run from a broken one, with the bars the shipped
+# `cyclegan_lab.measures` that tell a working run from a broken one, with the bars the shipped
 # generator is held to (`tests/test_pretrained.py`): **copy distance** $\operatorname{mean}|G(x) - x|$
 # above 0.05 (below: it hands the photo back, *copying*), **composition similarity** at least 0.9
 # (below: the photo's light and dark masses are lost, as in noise or *mode collapse*, every photo

@@ -52,14 +52,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import Image, display
 
-from cyclegan_lab import find_data, load_folder, load_generator, load_image, show_images, stylize
+from cyclegan_lab import TrainConfig, find_data, load_folder, load_generator, load_image, show_images, stylize
 from cyclegan_lab.checkpoints import latest_checkpoint
-from cyclegan_lab.exercises import check
 from cyclegan_lab.images import fingerprint, image_files
-from cyclegan_lab.parameters import check_parameter
-from cyclegan_lab.plumbing.precision import choose_precision
+from cyclegan_lab.measures import copy_distance, palette_distance
 from cyclegan_lab.pretrained import PACKAGE_FOLDER, load_pretrained
-from cyclegan_lab.scores import copy_distance, palette_distance
+from cyclegan_lab.teaching.exercises import check
+from cyclegan_lab.teaching.parameters import check_parameter
+from cyclegan_lab.training import describe_mode
 
 DATA_DIR = check_parameter("DATA_DIR", DATA_DIR, path=True, optional=True)
 SMOKE = check_parameter("SMOKE", SMOKE, flag=True)
@@ -182,8 +182,8 @@ print(f"copy distance of the paintings from their photos: {measured_copy:.3f}")
 #
 # `load_generator` builds a network in the precision its run trained in. The shipped run's is
 # `"auto"`: **bfloat16** mixed precision where the processor computes bfloat16 natively (flags
-# AVX512_BF16 or AMX), float32 elsewhere. bfloat16 keeps float32's range but only 8 bits of
-# mantissa, about 3 significant digits; the weights stay float32 and the last layer computes in
+# AVX512_BF16 or AMX), float32 elsewhere. bfloat16 keeps float32's range but stores only 7 bits
+# of mantissa (8 with the implicit leading one), between 2 and 3 significant digits; the weights stay float32 and the last layer computes in
 # float32, so only the convolutions' arithmetic is coarser. Is that visible in a painting? The
 # cell loads the shipped generator in both formats (`precision=`), times one photo at a time,
 # measures how far apart the two paintings are, in levels of 255, and shows the first painting in
@@ -191,8 +191,7 @@ print(f"copy distance of the paintings from their photos: {measured_copy:.3f}")
 # is emulated, and slower: "auto" picks float32 there.)
 
 # %%
-auto, why = choose_precision("auto")
-print(f"'auto' means {auto} on this machine: {why}.")
+print(f"'auto' means {describe_mode(TrainConfig(precision='auto'))} on this machine.")
 timed, painted = {}, {}
 for precision in ("float32", "bfloat16"):
     model = load_pretrained("monet", precision=precision)

@@ -7,7 +7,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -52,10 +52,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
 
-from cyclegan_lab import build_generator, find_data, load_folder, normalize, scores, show_images
-from cyclegan_lab.exercises import check
-from cyclegan_lab.models import PixelShuffle, build_resnet_generator, subpixel_kernel, weight_init
-from cyclegan_lab.parameters import check_parameter
+from cyclegan_lab import build_generator, find_data, load_folder, measures, normalize, show_images
+from cyclegan_lab.models import build_resnet_generator, weight_init
+from cyclegan_lab.recipe.layers import PixelShuffle, subpixel_kernel
+from cyclegan_lab.teaching.exercises import check
+from cyclegan_lab.teaching.parameters import check_parameter
 
 DATA_DIR = check_parameter("DATA_DIR", DATA_DIR, path=True, optional=True)
 SMOKE = check_parameter("SMOKE", SMOKE, flag=True)
@@ -229,7 +230,7 @@ for name, layer in [("transposed", transposed), ("resize-conv", resize_conv)]:
 
 # %% [markdown]
 # On a flat input, four different values at the four positions are a 2x2 tile; one value is none.
-# On photos, `scores.chequerboard_energy` measures the power of an image's Fourier transform at
+# On photos, `measures.chequerboard_energy` measures the power of an image's Fourier transform at
 # period 2, the highest frequencies an image can hold; `chequerboard_ratio(generated, photos)`
 # divides it by the photos' own (median over images): near 1 adds no chequerboard.
 
@@ -237,11 +238,11 @@ for name, layer in [("transposed", transposed), ("resize-conv", resize_conv)]:
 photos128 = load_folder(folders.photo, size=128, limit=n_copy)  # the same photos, as the layers' output size
 outputs = {name: to_pixels(layer(train_photos[:n_copy])) for name, layer in
            [("transposed", transposed), ("resize-conv", resize_conv)]}
-energies = {name: scores.chequerboard_energy(images) for name, images in outputs.items()}
+energies = {name: measures.chequerboard_energy(images) for name, images in outputs.items()}
 for name, images in outputs.items():
     print(f"{name:>11}: chequerboard energy {np.round(energies[name], 1)}, "
-          f"ratio to the photos {scores.chequerboard_ratio(images, photos128):.2f}")
-print(f"photos at 128: chequerboard energy {np.round(scores.chequerboard_energy(photos128), 1)}")
+          f"ratio to the photos {measures.chequerboard_ratio(images, photos128):.2f}")
+print(f"photos at 128: chequerboard energy {np.round(measures.chequerboard_energy(photos128), 1)}")
 print(f"the transposed convolution's period-2 energy is "
       f"{np.median(energies['transposed'] / energies['resize-conv']):.0f}x the resize-convolution's (median)")
 
@@ -259,7 +260,7 @@ plt.show()
 # nearly the same inputs, so detail finer than two pixels is hard to draw. A *sub-pixel convolution*
 # (Shi et al. 2016) computes four sets of channels at the small size, one per pixel of the 2x2 block,
 # and `PixelShuffle` lays them out. Started from a resize-convolution's kernel
-# (`models.subpixel_kernel`), it computes exactly the same; training is then free to give the four
+# (`recipe.layers.subpixel_kernel`), it computes exactly the same; training is then free to give the four
 # pixels their own kernels (`TrainConfig(upsampling="subpixel")`, ResNet only):
 
 # %%

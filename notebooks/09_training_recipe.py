@@ -71,16 +71,17 @@ from cyclegan_lab import (
     load_generator,
     load_image,
     losses,
+    measures,
     normalize,
-    recipe,
-    scores,
     show_images,
     stylize,
 )
-from cyclegan_lab.exercises import check
 from cyclegan_lab.images import fingerprint, image_files, to_uint8
-from cyclegan_lab.parameters import check_parameter
+from cyclegan_lab.judging import scores
 from cyclegan_lab.pretrained import PACKAGE_FOLDER
+from cyclegan_lab.recipe import tricks
+from cyclegan_lab.teaching.exercises import check
+from cyclegan_lab.teaching.parameters import check_parameter
 
 DATA_DIR = check_parameter("DATA_DIR", DATA_DIR, path=True, optional=True)
 SMOKE = check_parameter("SMOKE", SMOKE, flag=True)
@@ -108,12 +109,12 @@ def table(header, rows):
 # image the discriminator sees, real or fake, at random and differentiably, and judge the
 # generator's fakes through the same changes; they trained GANs on as few as 100 images.
 # Changing only the real images would teach the discriminator that shifted, cut-out images are
-# real, and the generator to make them. `recipe.DiffAugment` offers three changes; each is a few
+# real, and the generator to make them. `tricks.DiffAugment` offers three changes; each is a few
 # lines of TensorFlow on the whole batch, differentiable, so the generator's gradient passes
 # through it:
 
 # %%
-Code(inspect.getsource(recipe.DiffAugment), language="python")
+Code(inspect.getsource(tricks.DiffAugment), language="python")
 
 # %%
 paintings = normalize(load_folder(folders.monet, size=128, limit=4))
@@ -121,7 +122,7 @@ print(f"{len(image_files(folders.monet))} paintings in {folders.monet.name}/")
 rows = [paintings]
 policies = ["translation", "cutout", "color"]
 for policy in policies:
-    rows.append(recipe.DiffAugment([policy], seed=SEED)(paintings))
+    rows.append(tricks.DiffAugment([policy], seed=SEED)(paintings))
 show_images([image for row in rows for image in row],
             titles=[f"{label}" for label in ["original"] + policies for _ in range(len(paintings))], ncols=4)
 plt.show()
@@ -134,7 +135,7 @@ plt.show()
 images = tf.Variable(paintings)
 for policy in policies:
     with tf.GradientTape() as tape:
-        loss = tf.reduce_mean(recipe.DiffAugment([policy], seed=SEED)(images))
+        loss = tf.reduce_mean(tricks.DiffAugment([policy], seed=SEED)(images))
     gradient = tape.gradient(loss, images)
     share = float(tf.reduce_mean(tf.cast(tf.abs(gradient) > 0, tf.float32)))
     print(f"{policy:>11}: gradient norm {float(tf.norm(gradient)):.2e}, non-zero for {share:.0%} of the values")
@@ -192,10 +193,10 @@ for kind, (on_real, on_fake, on_photo) in VERDICTS.items():
 # numbers are variables, so the training step runs it inside its graph and checkpoints keep it:
 
 # %%
-Code(inspect.getsource(recipe.ImagePool.call), language="python")
+Code(inspect.getsource(tricks.ImagePool.call), language="python")
 
 # %%
-pool = recipe.ImagePool(3, (1, 1, 1), seed=SEED)
+pool = tricks.ImagePool(3, (1, 1, 1), seed=SEED)
 passed = [int(pool(np.full((1, 1, 1, 1), i, np.float32))[0, 0, 0, 0]) for i in range(12)]
 print("fakes in:  ", list(range(12)))
 print("passed on: ", passed)
@@ -236,7 +237,7 @@ print(f"at z = 3, target 1 (a confident, right verdict): BCE {curves_by_loss['BC
 # straight line to 0. `LinearDecay` is that schedule; here by epoch:
 
 # %%
-schedule = recipe.LinearDecay(2e-4, total_steps=200, decay_steps=100)
+schedule = tricks.LinearDecay(2e-4, total_steps=200, decay_steps=100)
 epochs = np.arange(201)
 rates = np.array([float(schedule(e)) for e in epochs])
 fig, ax = plt.subplots(figsize=(7, 3))
@@ -255,14 +256,14 @@ print(f"epoch 0: {rates[0]:.1e}, epoch 100: {rates[100]:.1e}, epoch 200: {rates[
 # After each training step the average takes one small step towards the network's weights:
 
 # %%
-Code(inspect.getsource(recipe.MovingAverage.update), language="python")
+Code(inspect.getsource(tricks.MovingAverage.update), language="python")
 
 # %% [markdown]
 # A one-weight network whose weight jumps around 1 at every step:
 
 # %%
 network = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, use_bias=False)])
-average = recipe.MovingAverage(network, decay=0.9)
+average = tricks.MovingAverage(network, decay=0.9)
 rng = np.random.default_rng(SEED)
 weights, averages = [], []
 for _ in range(80):
@@ -292,7 +293,7 @@ print(f"spread over the last 60 steps: weight {np.std(weights[20:]):.3f}, averag
 
 # %%
 from cyclegan_lab.cyclegan import CycleGAN
-from cyclegan_lab.models import BinomialBlur, NyquistNotch
+from cyclegan_lab.recipe.layers import BinomialBlur, NyquistNotch
 from cyclegan_lab.training import build_cyclegan
 
 display(Code(inspect.getsource(CycleGAN.cycle_view), language="python"))
@@ -325,13 +326,13 @@ print(f"{len(even_half)} real Monets close {sharp_gap:.0%} of the gap from {len(
       f"the same Monets through the [1, 2, 1] blur close {blurred_gap:.0%}, through the notch {notched_gap:.0%}")
 print(f"a generator ending in that blur could not close more than about {blurred_gap:.0%}: "
       f"{blurred_gap < 0.5 <= sharp_gap}")
-print(f"the notch leaves {scores.chequerboard_ratio(notched_half, even_half):.3f} of the paintings' period-2 energy "
+print(f"the notch leaves {measures.chequerboard_ratio(notched_half, even_half):.3f} of the paintings' period-2 energy "
       "(rounding to whole grey levels brings back what was fainter than half a level) "
       f"and moves their pixels by {np.abs(notched_half.astype(int) - even_half).mean():.2f} of 255 on average")
 
 # %% [markdown]
 # A blur is a blunt tool for a sharp problem: it halves every detail two to four pixels wide to
-# silence the one pattern that repeats every two. `models.NyquistNotch` removes only that pattern:
+# silence the one pattern that repeats every two. `recipe.layers.NyquistNotch` removes only that pattern:
 # it takes each channel's Fourier transform, zeroes the frequencies within two steps of the three
 # period-2 ones (75 of each channel's 65,536 at 256x256) and transforms back. The cell
 # above measured what each does to real Monets. A generator can end in it
@@ -352,7 +353,7 @@ display(Code(inspect.getsource(NyquistNotch.call), language="python"))
 
 # %%
 from cyclegan_lab.models import build_discriminator
-from cyclegan_lab.projected import build_projected_discriminator
+from cyclegan_lab.recipe.projected import build_projected_discriminator
 
 display(Code(inspect.getsource(build_projected_discriminator), language="python"))
 eyes = {
@@ -466,7 +467,7 @@ print("the shipped generator's own settings differ from this recipe in: " + (", 
 # `ship_pretrained.py` takes.
 #
 # The run trains on the first `max_images` photos (1,200 in its recipe) and keeps the rest unseen; every 250 steps it paints
-# unseen photos and records eight measures from `cyclegan_lab.scores.held_out_measures`:
+# unseen photos and records eight measures from `cyclegan_lab.judging.scores.held_out_measures`:
 #
 # - **chequerboard**: `chequerboard_ratio` (notebook 8), the period-2 energy of $G(x)$ over that of $x$; about 1 is clean.
 # - **copy**: mean $|G(x) - x|$ on the $[-1, 1]$ scale; near 0 means the photo came back unchanged.

@@ -7,7 +7,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -49,21 +49,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import Code, display
 
-from cyclegan_lab import (
-    distortions,
-    efficientnet,
-    find_data,
-    judge,
-    load_folder,
-    load_generator,
-    scores,
-    show_images,
-    stylize,
-)
-from cyclegan_lab.exercises import check
+from cyclegan_lab import find_data, load_folder, load_generator, show_images, stylize
 from cyclegan_lab.images import image_files, load_image
-from cyclegan_lab.parameters import ParameterError, check_held_out, check_parameter
-from cyclegan_lab.scores import kid, split_paintings, style_kid
+from cyclegan_lab.judging import distortions, judge, scores
+from cyclegan_lab.judging.scores import kid, split_paintings, style_kid
+from cyclegan_lab.recipe import efficientnet
+from cyclegan_lab.teaching.exercises import check
+from cyclegan_lab.teaching.parameters import ParameterError, check_held_out, check_parameter
 
 DATA_DIR = check_parameter("DATA_DIR", DATA_DIR, path=True, optional=True)
 SMOKE = check_parameter("SMOKE", SMOKE, flag=True)
@@ -96,7 +88,7 @@ print(f"{len(photos)} photos, {len(paintings)} paintings")
 # is made. Two pictures with similar lists *look* alike to the network, whatever their pixels.
 #
 # The library's network is EfficientNet-Lite0 (Tan & Le 2019), rebuilt in Keras in
-# `cyclegan_lab/efficientnet.py` and filled with its published ImageNet weights. Each of its 16
+# `cyclegan_lab/recipe/efficientnet.py` and filled with its published ImageNet weights. Each of its 16
 # blocks widens the channels 6x with a 1x1 convolution, filters each channel on its own with a
 # depthwise convolution, and narrows them again:
 
@@ -158,7 +150,7 @@ print(f"photos are further from the paintings than paintings are: {start > floor
 # ## Test the measure on spoiled photos
 #
 # Before a measure chooses a generator, it must agree with the eye where the answer is plain.
-# `cyclegan_lab.distortions` spoils the photos in four ways:
+# `cyclegan_lab.judging.distortions` spoils the photos in four ways:
 
 # %%
 spoiled = {
@@ -220,7 +212,7 @@ show_images([*photos[:4], *painted[:4]], ["unseen photo"] * 4 + ["shipped genera
 # discriminators that look through EfficientNet-Lite2 (notebook 9): the same family as Lite0, trained
 # the same way, so their features move together, and a generator that learns to please Lite2 pleases
 # Lite0 whether or not its paintings improve. And its reference paintings are paintings the
-# generator trained on. `cyclegan_lab.judge` mends both. Its eyes are VGG19, an ImageNet classifier
+# generator trained on. `cyclegan_lab.judging.judge` mends both. Its eyes are VGG19, an ImageNet classifier
 # of another family that no loss or discriminator here looks through, read at five depths, each
 # feature map averaged over the picture, and at two sizes: 256 pixels, where blur and lost detail
 # show, and 128, where a weave a few pixels wide averages away and strokes remain:

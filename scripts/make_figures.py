@@ -131,8 +131,8 @@ def gan_figure() -> plt.Figure:
 
 def unet_figure() -> plt.Figure:
     """The lab's U-Net generator, feature map by feature map."""
-    from cyclegan_lab.drawings import draw_unet
     from cyclegan_lab.models import build_generator
+    from cyclegan_lab.teaching.drawings import draw_unet
 
     return draw_unet(build_generator("monet_generator"))
 

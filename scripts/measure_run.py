@@ -5,14 +5,14 @@
 `scripts/train_monet.py` keeps every held-out painting it makes as
 RUN_DIR/previews/step-NNNNNN.npy (the first N unseen photos, painted by the
 run's Monet generator at that step). For each, this prints KID x 1000 on the
-judge's features (`cyclegan_lab.judge`: pooled VGG19 features against the
+judge's features (`cyclegan_lab.judging.judge`: pooled VGG19 features against the
 held-out paintings), the share of the gap closed between the same photos
 (0%) and the paintings runs train on (100%), with its noise, and the
 diagnostics beside it (chequerboard, coarse colour change, edge energy), and
 writes the table to RUN_DIR/held_out_kid.csv. Measured after the fact, with
 the code of today, so a run that trains from a frozen copy of older code
 still gets today's measure. With --output-notch the paintings pass through
-`models.NyquistNotch` first, as a generator exported with
+`recipe.layers.NyquistNotch` first, as a generator exported with
 `ship_pretrained.py --output-notch` paints them.
 """
 
@@ -28,10 +28,10 @@ import numpy as np
 
 from cyclegan_lab.data import find_data, load_folder
 from cyclegan_lab.images import image_files, load_image, normalize, to_uint8
-from cyclegan_lab.judge import Judge, coarse_change, edge_energy
-from cyclegan_lab.models import NyquistNotch
+from cyclegan_lab.judging.judge import Judge, coarse_change, edge_energy
+from cyclegan_lab.measures import chequerboard_ratio
 from cyclegan_lab.plumbing.files import atomic_write
-from cyclegan_lab.scores import chequerboard_ratio
+from cyclegan_lab.recipe.layers import NyquistNotch
 
 
 def main() -> None:
@@ -40,7 +40,7 @@ def main() -> None:
     parser.add_argument("--data", help="folder with monet/ and photo/ (default: the library's lookup)")
     parser.add_argument("--held-out-from", type=int, default=1200, help="first unseen photo (default %(default)s)")
     parser.add_argument(
-        "--output-notch", action="store_true", help="measure the paintings through models.NyquistNotch, as shipped"
+        "--output-notch", action="store_true", help="measure the paintings through NyquistNotch, as shipped"
     )
     args = parser.parse_args()
 

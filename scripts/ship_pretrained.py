@@ -5,10 +5,10 @@
 
 1. Rebuilds the run's Monet generator from the newest checkpoint (the moving
    average of its weights where the run kept one); with --output-notch, ending
-   in `models.NyquistNotch`, which has no weights, so it fits any run.
+   in `recipe.layers.NyquistNotch`, which has no weights, so it fits any run.
 2. Measures it on photos it never saw (the sorted photo files from index
    --held-out-from on; the run trained with --max-images of that value) with
-   `cyclegan_lab.scores.held_out_measures`, next to the photos themselves and
+   `cyclegan_lab.judging.scores.held_out_measures`, next to the photos themselves and
    the generator shipped now, and prints the table. The measure that decides
    is gap_closed: the share of the photos-to-paintings KID on ImageNet
    features that the generator closes.
@@ -48,17 +48,11 @@ from cyclegan_lab.checkpoints import newest_readable_checkpoint
 from cyclegan_lab.data import find_data, load_folder
 from cyclegan_lab.images import fingerprint, image_files, load_image
 from cyclegan_lab.inference import stylize
+from cyclegan_lab.judging.scores import held_out_measures
 from cyclegan_lab.models import generator_for
 from cyclegan_lab.plotting import plot_losses, show_images
-from cyclegan_lab.pretrained import (
-    DISCRIMINATORS,
-    PACKAGE_FOLDER,
-    export_discriminators,
-    export_generator,
-    load_generator,
-    load_pretrained,
-)
-from cyclegan_lab.scores import held_out_measures
+from cyclegan_lab.pretrained import DISCRIMINATORS, PACKAGE_FOLDER, load_generator, load_pretrained
+from cyclegan_lab.program.export import export_discriminators, export_generator
 
 ROOT = Path(__file__).resolve().parent.parent
 BETTER = {"gap_closed": max, "gap_closed_lite2": max}  # how the new model must compare with the shipped one
@@ -83,7 +77,7 @@ def main() -> None:
     parser.add_argument(
         "--output-notch",
         action="store_true",
-        help="end both exported generators with models.NyquistNotch (no weights: fits a run trained without it)",
+        help="end both exported generators with recipe.layers.NyquistNotch (no weights: fits a run trained without it)",
     )
     args = parser.parse_args()
 

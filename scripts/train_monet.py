@@ -16,7 +16,7 @@ same command again to resume. `scripts/ship_pretrained.py CHECKPOINT_DIR`
 then exports the generator and its partner (Monet -> photo).
 
 With --warm-start a new run starts its two generators from the shipped pair
-(`pretrained.warm_start`), and its discriminators from the shipped run's
+(`program.export.warm_start`), and its discriminators from the shipped run's
 where they ship (discriminators.npz; else fresh ones, and
 --set generator_warmup_steps=1000 lets them learn first): a long training
 goes on from exported weights where its checkpoints did not survive.
@@ -35,12 +35,13 @@ matplotlib.use("Agg")
 import keras
 import numpy as np
 
-from cyclegan_lab.callbacks import HeldOutMonitor, training_step
+from cyclegan_lab.callbacks import training_step
 from cyclegan_lab.config import RECIPE, with_settings
 from cyclegan_lab.data import load_data, load_folder, split_held_out
 from cyclegan_lab.images import image_files, load_image
+from cyclegan_lab.judging.monitor import HeldOutMonitor
 from cyclegan_lab.plumbing.download import cache_dir
-from cyclegan_lab.pretrained import warm_start
+from cyclegan_lab.program.export import warm_start
 from cyclegan_lab.training import train
 
 HELD_OUT_FROM = 1200

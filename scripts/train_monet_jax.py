@@ -51,8 +51,9 @@ from cyclegan_lab.config import JITTER_ZOOM, RECIPE, TrainConfig, with_settings
 from cyclegan_lab.data import find_data, load_folder, split_held_out
 from cyclegan_lab.images import image_files, load_image
 from cyclegan_lab.inference import stylize
-from cyclegan_lab.models import BinomialBlur, build_discriminator, generator_for
+from cyclegan_lab.models import build_discriminator, generator_for
 from cyclegan_lab.plotting import show_images
+from cyclegan_lab.recipe.layers import BinomialBlur
 
 NAMES = ("monet_generator", "photo_generator", "monet_discriminator", "photo_discriminator")
 LOSS_NAMES = ("monet_gen_loss", "photo_gen_loss", "monet_disc_loss", "photo_disc_loss")

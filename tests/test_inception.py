@@ -5,7 +5,7 @@ import hashlib
 import numpy as np
 import pytest
 
-from cyclegan_lab import inception
+from cyclegan_lab.judging import inception
 from cyclegan_lab.plumbing.download import DownloadError, Remote
 
 NAME = "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"
@@ -47,7 +47,7 @@ def test_a_tampered_weights_file_is_refused(server, weights_file):
 
 
 def test_competition_mifid_uses_the_inception_features(server, weights_file, monkeypatch):
-    from cyclegan_lab import scores
+    from cyclegan_lab.judging import scores
 
     body, made = weights_file
     monkeypatch.setattr(inception, "load_inception", lambda: made)

@@ -15,8 +15,9 @@ from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.images import normalize, to_uint8
 from cyclegan_lab.inference import network_grid, stylize, stylize_file
 from cyclegan_lab.models import build_generator
-from cyclegan_lab.pretrained import PRETRAINED_ENV, export_generator
+from cyclegan_lab.pretrained import PRETRAINED_ENV
 from cyclegan_lab.program.cli import main
+from cyclegan_lab.program.export import export_generator
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,9 @@ import tensorflow as tf
 from keras import layers
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
-from cyclegan_lab.drawings import draw_unet, show_patch_map, verdict_colormap
-from cyclegan_lab.inspect_model import (
+from cyclegan_lab.models import build_discriminator, build_generator
+from cyclegan_lab.teaching.drawings import draw_unet, show_patch_map, verdict_colormap
+from cyclegan_lab.teaching.inspect_model import (
     describe_layer,
     layer_rows,
     layer_table,
@@ -20,7 +21,6 @@ from cyclegan_lab.inspect_model import (
     receptive_field,
     receptive_field_steps,
 )
-from cyclegan_lab.models import build_discriminator, build_generator
 
 matplotlib.use("Agg")
 

@@ -8,8 +8,8 @@ import keras
 import numpy as np
 import pytest
 
-from cyclegan_lab import judge
 from cyclegan_lab.data import HELD_OUT_PAINTINGS, split_held_out
+from cyclegan_lab.judging import judge
 from cyclegan_lab.plumbing.download import DownloadError, Remote
 
 
@@ -102,8 +102,8 @@ def test_edge_energy_is_the_mean_brightness_gradient():
 def test_on_real_paintings_a_blurred_photo_is_further_and_other_paintings_close_most_of_the_gap(real_data):
     """The judge with Keras' own VGG19 weights (downloaded once), on 150 of the paintings (30 held out)."""
     from cyclegan_lab.data import load_folder
-    from cyclegan_lab.distortions import blur
     from cyclegan_lab.images import image_files, load_image
+    from cyclegan_lab.judging.distortions import blur
 
     paintings = load_folder(real_data / "monet")[::2]
     photos = np.stack([load_image(f) for f in image_files(real_data / "photo")[1200:1230]])

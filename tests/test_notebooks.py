@@ -183,7 +183,7 @@ def test_notebook_runs_with_papermill_in_the_smoke_setting(path, real_data, chec
         assert 0 < unseen < len(files)
         assert f"Of the {len(files):,} photos in" in text and f", {unseen:,} were never seen" in text
     if path.stem == "06_training":  # RECORD_RUN writes the run as the reference epoch was written
-        from cyclegan_lab.reference import load_reference_epoch
+        from cyclegan_lab.teaching.reference import load_reference_epoch
 
         mine, reference = load_reference_epoch(record), load_reference_epoch()
         assert {k: sorted(v) for k, v in mine.items() if isinstance(v, dict)} == {
@@ -304,7 +304,7 @@ def test_the_reference_epoch_is_one_default_epoch_of_notebook_6():
     notebook's own defaults, one pass over the 300 Monets, and holds every step."""
     import papermill
 
-    from cyclegan_lab.reference import load_reference_epoch
+    from cyclegan_lab.teaching.reference import load_reference_epoch
 
     defaults = {
         k: v["default"] for k, v in papermill.inspect_notebook(str(ROOT / "notebooks/06_training.ipynb")).items()
@@ -322,7 +322,7 @@ def test_the_reference_epoch_is_one_default_epoch_of_notebook_6():
 
 
 def test_a_file_that_is_not_a_run_record_is_named(tmp_path):
-    from cyclegan_lab.reference import load_reference_epoch
+    from cyclegan_lab.teaching.reference import load_reference_epoch
 
     (tmp_path / "broken.json").write_text('{"settings": ')
     (tmp_path / "other.json").write_text('{"settings": {}, "losses": {}}')

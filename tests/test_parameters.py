@@ -2,7 +2,7 @@
 
 import pytest
 
-from cyclegan_lab.parameters import ParameterError, check_parameter
+from cyclegan_lab.teaching.parameters import ParameterError, check_parameter
 
 
 @pytest.mark.parametrize(
@@ -61,7 +61,7 @@ def test_papermill_with_a_bad_parameter_stops_with_one_line(real_data, tmp_path,
 def test_held_out_photos_that_leave_too_few_for_the_measures_are_refused_up_front():
     """Notebook 10 with HELD_OUT_FROM 1499 and N_PHOTOS 2 passed the checks and stopped deep
     inside with "kid needs at least 2 images in each set"."""
-    from cyclegan_lab.parameters import check_held_out
+    from cyclegan_lab.teaching.parameters import check_held_out
 
     files = [f"photo/{number:04d}.jpg" for number in range(1500)]
     with pytest.raises(ParameterError) as error:

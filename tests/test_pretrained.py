@@ -21,13 +21,8 @@ from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.inference import stylize
 from cyclegan_lab.models import build_generator
 from cyclegan_lab.plumbing.download import DownloadError, Remote
-from cyclegan_lab.pretrained import (
-    PRETRAINED_ENV,
-    PretrainedNotFoundError,
-    SavedModelGenerator,
-    export_generator,
-    load_pretrained,
-)
+from cyclegan_lab.pretrained import PRETRAINED_ENV, PretrainedNotFoundError, SavedModelGenerator, load_pretrained
+from cyclegan_lab.program.export import export_generator
 
 TINY_CONFIG = TrainConfig(image_size=32, generator_filters=4, precision="float32")  # the tiny test generators' run
 
@@ -306,7 +301,7 @@ def shipped_on_unseen(real_data):
     from cyclegan_lab import load_pretrained, stylize
     from cyclegan_lab.data import load_folder
     from cyclegan_lab.images import image_files, load_image
-    from cyclegan_lab.scores import held_out_measures
+    from cyclegan_lab.judging.scores import held_out_measures
 
     model = load_pretrained("monet")
     photos = np.stack([load_image(path) for path in image_files(real_data / "photo")[1200:1500]])
@@ -348,8 +343,8 @@ def test_load_generator_rebuilds_any_runs_generator_from_its_checkpoint(tmp_path
     import keras
 
     from cyclegan_lab import checkpoints, load_generator
-    from cyclegan_lab.callbacks import monet_generator_of
     from cyclegan_lab.config import TrainConfig
+    from cyclegan_lab.judging.monitor import monet_generator_of
     from cyclegan_lab.training import build_cyclegan
 
     config = TrainConfig(
@@ -384,7 +379,7 @@ def test_load_generator_rebuilds_any_runs_generator_from_its_checkpoint(tmp_path
 def test_a_new_run_warm_starts_its_generators_from_the_shipped_pair(tmp_path):
     """warm_start puts the shipped monet and photo weights into a new run's generators (and its moving
     average), leaves the discriminators as they were, and refuses a pair of another shape."""
-    from cyclegan_lab.pretrained import warm_start
+    from cyclegan_lab.program.export import warm_start
     from cyclegan_lab.training import build_cyclegan
 
     config = TrainConfig(image_size=32, generator="resnet", generator_filters=4, residual_blocks=1, ema_decay=0.9)
@@ -415,7 +410,8 @@ def test_shipped_discriminators_warm_start_a_new_runs_discriminators(tmp_path):
     other networks is refused with the checkpoint's own message, and a generator-only folder leaves
     the discriminators fresh (the test above)."""
     from cyclegan_lab import checkpoints
-    from cyclegan_lab.pretrained import DISCRIMINATORS, export_discriminators, warm_start
+    from cyclegan_lab.pretrained import DISCRIMINATORS
+    from cyclegan_lab.program.export import export_discriminators, warm_start
     from cyclegan_lab.training import build_cyclegan
 
     config = TrainConfig(image_size=32, generator="resnet", generator_filters=4, residual_blocks=1)
@@ -457,7 +453,7 @@ def test_a_resize_trained_pair_warm_starts_a_subpixel_run_that_paints_as_before(
     """upsampling='subpixel' may start from a shipped resize-convolution pair: each upsampling kernel
     becomes its sub-pixel kernel (4x the outputs), and the generators paint as before, but for the
     border pixels that the two layers pad differently."""
-    from cyclegan_lab.pretrained import warm_start
+    from cyclegan_lab.program.export import warm_start
     from cyclegan_lab.training import build_cyclegan
 
     config = TrainConfig(image_size=32, generator="resnet", generator_filters=4, residual_blocks=1, downsamplings=1)
@@ -479,7 +475,7 @@ def test_a_shipped_pair_warm_starts_an_input_skip_run_that_paints_exactly_as_bef
     """input_skip=True adds the input's 3 channels to the last convolution's inputs; a warm start gives
     them zero weights, so the generators paint what the shipped ones paint, and training can then
     teach the skip (its weights get a gradient)."""
-    from cyclegan_lab.pretrained import warm_start
+    from cyclegan_lab.program.export import warm_start
     from cyclegan_lab.training import build_cyclegan
 
     config = TrainConfig(image_size=32, generator="resnet", generator_filters=4, residual_blocks=1, downsamplings=1)
@@ -506,7 +502,7 @@ def test_a_shipped_pair_warm_starts_an_input_skip_run_that_paints_exactly_as_bef
 
 
 def test_a_warm_start_without_a_shipped_partner_says_what_is_missing(tmp_path):
-    from cyclegan_lab.pretrained import warm_start
+    from cyclegan_lab.program.export import warm_start
     from cyclegan_lab.training import build_cyclegan
 
     config = TrainConfig(image_size=32, generator="resnet", generator_filters=4, residual_blocks=1)

@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from cyclegan_lab import checkpoints, efficientnet
+from cyclegan_lab import checkpoints
 from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.data import load_folder
 from cyclegan_lab.images import normalize
-from cyclegan_lab.projected import build_projected_discriminator
+from cyclegan_lab.recipe import efficientnet
+from cyclegan_lab.recipe.projected import build_projected_discriminator
 from cyclegan_lab.training import build_cyclegan
 
 SMALL = dict(image_size=64, generator="resnet", generator_filters=4, residual_blocks=1, discriminator="projected")
@@ -41,7 +42,7 @@ def test_a_projected_discriminator_can_see_through_lite2_instead():
     """TrainConfig(discriminator="projected_lite2"): the heads judge Lite2's stage ends (blocks 3, 6, 14
     and 20; Lite0's are 2, 4, 10 and 15), the same verdict map, Lite2's ImageNet weights frozen."""
     from cyclegan_lab.models import discriminator_for
-    from cyclegan_lab.projected import tap_blocks
+    from cyclegan_lab.recipe.projected import tap_blocks
 
     assert tap_blocks("lite0") == [2, 4, 10, 15] and tap_blocks("lite2") == [3, 6, 14, 20]
     discriminator = discriminator_for(TrainConfig(**{**SMALL, "discriminator": "projected_lite2"}), "d")
@@ -104,7 +105,7 @@ def test_a_checkpoint_keeps_its_verdicts(tmp_path):
 def test_a_warm_start_gives_projected_discriminators_no_patchgan_weights(tmp_path):
     """Shipped PatchGAN discriminators do not fit a projected run: it takes the generators and starts
     its discriminators fresh (they say 0 of everything), instead of failing."""
-    from cyclegan_lab.pretrained import export_discriminators, export_generator, warm_start
+    from cyclegan_lab.program.export import export_discriminators, export_generator, warm_start
 
     patchgan = TrainConfig(**{**SMALL, "discriminator": "patchgan"})
     shipped = build_cyclegan(patchgan)

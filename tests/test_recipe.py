@@ -15,17 +15,10 @@ from cyclegan_lab import checkpoints
 from cyclegan_lab.config import RECIPE, TrainConfig, with_settings
 from cyclegan_lab.data import DataFolders, LabData
 from cyclegan_lab.losses import discriminator_loss, generator_loss
-from cyclegan_lab.models import (
-    PixelShuffle,
-    ReflectionPadding,
-    build_generator,
-    build_resnet_generator,
-    generator_for,
-    subpixel_kernel,
-    upsample,
-)
+from cyclegan_lab.models import ReflectionPadding, build_generator, build_resnet_generator, generator_for, upsample
 from cyclegan_lab.pipeline import make_dataset
-from cyclegan_lab.recipe import DiffAugment, ImagePool, LinearDecay, MovingAverage, StartAfter
+from cyclegan_lab.recipe.layers import PixelShuffle, subpixel_kernel
+from cyclegan_lab.recipe.tricks import DiffAugment, ImagePool, LinearDecay, MovingAverage, StartAfter
 from cyclegan_lab.training import build_cyclegan, train
 
 
@@ -267,7 +260,7 @@ def test_moving_average_follows_the_weights_slowly_after_a_short_warm_up():
 def test_the_output_blur_removes_chequerboards_and_adds_no_weights():
     """[1, 2, 1] x [1, 2, 1] / 16 answers a period-2 pattern with 0 and a flat image with itself; a generator
     with it has the same weights as one without, so a run can take it up on resume."""
-    from cyclegan_lab.models import BinomialBlur
+    from cyclegan_lab.recipe.layers import BinomialBlur
 
     rows, columns = np.indices((16, 16))
     chequer = np.where((rows + columns) % 2, 1.0, -1.0)[None, :, :, None].repeat(3, axis=3).astype("float32")
@@ -288,8 +281,8 @@ def test_the_nyquist_notch_removes_period_two_patterns_and_keeps_everything_wide
     """A chequerboard and one-pixel stripes vanish; stripes four pixels apart and a flat colour pass
     unchanged; a generator ending in the notch has the same weights as one without and its paintings
     have no period-2 energy, at any image size."""
-    from cyclegan_lab.models import NyquistNotch
-    from cyclegan_lab.scores import chequerboard_energy
+    from cyclegan_lab.measures import chequerboard_energy
+    from cyclegan_lab.recipe.layers import NyquistNotch
 
     rows, columns = np.indices((32, 48))
     period_two = 0.5 * np.where((rows + columns) % 2, 1, -1) + 0.3 * np.where(columns % 2, 1, -1)

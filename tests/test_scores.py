@@ -4,19 +4,8 @@ import numpy as np
 import pytest
 
 from cyclegan_lab.data import load_folder
-from cyclegan_lab.scores import (
-    chequerboard_ratio,
-    composition_similarity,
-    copy_distance,
-    fid,
-    fine_detail,
-    kid,
-    painting_gap,
-    palette_distance,
-    radial_power,
-    style_features,
-    style_kid,
-)
+from cyclegan_lab.judging.scores import fid, fine_detail, kid, painting_gap, radial_power, style_features, style_kid
+from cyclegan_lab.measures import chequerboard_ratio, composition_similarity, copy_distance, palette_distance
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +59,7 @@ def test_chequerboard_ratio_sees_period_two_noise_and_nothing_else(images):
 
 def test_fine_detail_is_1_for_the_photos_near_0_when_blurred_and_above_1_with_grain(images):
     _, photo = images
-    from cyclegan_lab import distortions
+    from cyclegan_lab.judging import distortions
 
     assert fine_detail(photo, photo) == pytest.approx(1.0)
     assert fine_detail(distortions.blur(photo), photo) < 0.25  # what is left is rounding to whole grey levels
@@ -79,7 +68,7 @@ def test_fine_detail_is_1_for_the_photos_near_0_when_blurred_and_above_1_with_gr
 
 
 def test_low_pass_removes_the_finest_octave_and_leaves_wider_patterns(images):
-    from cyclegan_lab.distortions import low_pass
+    from cyclegan_lab.judging.distortions import low_pass
 
     _, photo = images
     rows, columns = np.indices(photo.shape[1:3])
@@ -133,8 +122,8 @@ def test_palette_distance_measures_how_far_colours_move(images):
 def test_held_out_monitor_saves_previews_and_measures(images, tmp_path):
     import csv
 
-    from cyclegan_lab.callbacks import HeldOutMonitor
     from cyclegan_lab.config import TrainConfig
+    from cyclegan_lab.judging.monitor import HeldOutMonitor
     from cyclegan_lab.training import build_cyclegan
 
     monet, photo = images
@@ -173,7 +162,7 @@ def test_the_held_out_log_keeps_each_value_under_its_own_column(tmp_path):
     """Rows append under the file's header; a row with other columns is refused, the file untouched."""
     import csv
 
-    from cyclegan_lab.callbacks import append_row
+    from cyclegan_lab.judging.monitor import append_row
 
     log = tmp_path / "held_out.csv"
     append_row(log, {"step": 250, "copy": 0.3})
@@ -189,7 +178,7 @@ def test_the_held_out_log_keeps_each_value_under_its_own_column(tmp_path):
 def unseen(real_data):
     """The 300 photos no run trains on, and the 300 paintings split into the floor half and the reference half."""
     from cyclegan_lab.images import image_files, load_image
-    from cyclegan_lab.scores import split_paintings
+    from cyclegan_lab.judging.scores import split_paintings
 
     photos = np.stack([load_image(f) for f in image_files(real_data / "photo")[1200:]])
     paintings = load_folder(real_data / "monet")
@@ -201,8 +190,8 @@ def test_imagenet_kid_agrees_with_the_eye_on_spoiled_photos(unseen, network):
     """Paintings are close to paintings; blur, a chequerboard or one texture stamped over everything
     never brings photos closer to Monet; a colour transfer to Monet's palette brings them a little
     closer. Both networks, Lite0 and the second opinion, Lite2."""
-    from cyclegan_lab import distortions
-    from cyclegan_lab.efficientnet import imagenet_features
+    from cyclegan_lab.judging import distortions
+    from cyclegan_lab.recipe.efficientnet import imagenet_features
 
     photos, paintings, floor_set, reference = unseen
     ref = imagenet_features(reference, network=network)
@@ -217,7 +206,7 @@ def test_imagenet_kid_agrees_with_the_eye_on_spoiled_photos(unseen, network):
 
 def test_monet_paintings_hold_less_fine_detail_than_photos_but_far_more_than_a_blur(unseen):
     """At full size (256), Monet's paintings keep about two thirds of the photos' finest octave."""
-    from cyclegan_lab import distortions
+    from cyclegan_lab.judging import distortions
 
     photos, paintings, _, _ = unseen
     assert 0.4 < fine_detail(paintings, photos) < 0.95
@@ -227,7 +216,7 @@ def test_monet_paintings_hold_less_fine_detail_than_photos_but_far_more_than_a_b
 def test_the_style_proxy_is_blind_where_imagenet_kid_sees(unseen):
     """The old proxy calls chequerboard noise 3x further from Monet than photos (random filters love edges)
     but a colour transfer nearly a painting; ImageNet KID moves both only a little, as the eye does."""
-    from cyclegan_lab import distortions
+    from cyclegan_lab.judging import distortions
 
     photos, paintings, _, reference = unseen
     transferred = distortions.colour_transfer(photos, paintings)
@@ -252,7 +241,7 @@ def test_fid_matches_the_matrix_square_root_route_and_its_known_cases():
 
 def test_mifid_matches_a_numpy_reference_with_and_without_memorisation():
     """FID / d with d the mean smallest cosine distance to the training set, d replaced by 1 above 0.1."""
-    from cyclegan_lab.scores import memorisation_distance, mifid
+    from cyclegan_lab.judging.scores import memorisation_distance, mifid
 
     rng = np.random.default_rng(1)
     training = rng.normal(0.0, 1.0, size=(40, 32))

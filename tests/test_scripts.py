@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from cyclegan_lab.distortions import blur
 from cyclegan_lab.images import image_files, load_image
+from cyclegan_lab.judging.distortions import blur
 
 ROOT = Path(__file__).resolve().parents[1]
 

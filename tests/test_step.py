@@ -16,10 +16,10 @@ from cyclegan_lab import checkpoints
 from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.cyclegan import LOSS_NAMES, batched
 from cyclegan_lab.losses import cycle_loss, discriminator_loss, generator_loss, identity_loss, spectral_loss
-from cyclegan_lab.models import BinomialBlur
 from cyclegan_lab.plumbing import precision
-from cyclegan_lab.recipe import LinearDecay
-from cyclegan_lab.reference import lab_gradients
+from cyclegan_lab.recipe.layers import BinomialBlur
+from cyclegan_lab.recipe.tricks import LinearDecay
+from cyclegan_lab.teaching.reference import lab_gradients
 from cyclegan_lab.training import build_cyclegan, describe_mode
 
 TINY = dict(image_size=32, generator_filters=8, precision="float32")

@@ -16,7 +16,8 @@ from PIL import Image
 
 from cyclegan_lab import checkpoints
 from cyclegan_lab.config import TrainConfig
-from cyclegan_lab.pretrained import export_discriminators, load_generator
+from cyclegan_lab.pretrained import load_generator
+from cyclegan_lab.program.export import export_discriminators
 from cyclegan_lab.training import build_cyclegan
 
 ROOT = Path(__file__).resolve().parents[1]

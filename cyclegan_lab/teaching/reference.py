@@ -24,7 +24,7 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from . import losses
+from .. import losses
 
 REFERENCE_EPOCH = Path(__file__).parent / "records" / "lab_unet_epoch.json"
 RECORD_KEYS = ("settings", "data", "losses", "verdicts", "measures")

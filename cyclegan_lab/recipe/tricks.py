@@ -77,7 +77,7 @@ class LinearDecay(keras.optimizers.schedules.LearningRateSchedule):
 class StartAfter(keras.optimizers.schedules.LearningRateSchedule):
     """0 for the first `steps` steps, then `schedule` (a number or a schedule) as it would have been.
 
-    A warm start (`pretrained.warm_start`) without shipped discriminators
+    A warm start (`program.export.warm_start`) without shipped discriminators
     pairs trained generators with fresh discriminators, whose first verdicts
     are noise: generators that follow them drift away from what they had
     learnt. Holding the generators still lets the discriminators first learn

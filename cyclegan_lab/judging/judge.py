@@ -1,7 +1,7 @@
 """The judge: how Monet-like a generator's paintings are, on eyes its training never looked through.
 
 A measure that training can see is no measure. The projected discriminators
-(`projected.py`) look through EfficientNet-Lite0 or Lite2; a generator trained
+(`recipe/projected.py`) look through EfficientNet-Lite0 or Lite2; a generator trained
 to please them pleases every network of that family, so scores on Lite0's
 features rose while the paintings did not improve. And a measure whose
 reference paintings are the ones the generator trained on rewards copying
@@ -55,8 +55,8 @@ import keras
 import numpy as np
 import pooch
 
-from .data import split_held_out
-from .plumbing.download import DownloadError, Remote, cache_dir, download
+from ..data import split_held_out
+from ..plumbing.download import DownloadError, Remote, cache_dir, download
 from .scores import kid
 
 # Judged twice: at the lab's size, where blur and lost detail show, and at half of it, where a weave a few pixels
@@ -243,9 +243,9 @@ def spearman(a, b) -> float:
 def shipped_at(commit: str, photos: np.ndarray, repository: str | os.PathLike = ".") -> np.ndarray:
     """`photos` painted by the Monet generator this project shipped at `commit`, read from the git history of
     `repository` (cached in the user cache: painting 300 photos takes minutes)."""
-    from .config import TrainConfig
-    from .inference import stylize
-    from .pretrained import _load_shipped
+    from ..config import TrainConfig
+    from ..inference import stylize
+    from ..pretrained import load_shipped
 
     cached = cache_dir() / "judge-history" / f"{commit}-{len(photos)}.npy"
     if cached.is_file():
@@ -263,7 +263,7 @@ def shipped_at(commit: str, photos: np.ndarray, repository: str | os.PathLike = 
         info["config"] = {k: v for k, v in info["config"].items() if k in known}  # settings since retired
         (pathlib.Path(folder) / "monet.json").write_text(json.dumps(info))
         (pathlib.Path(folder) / "monet.weights.h5").write_bytes(show("monet.weights.h5"))
-        paintings = stylize(photos, _load_shipped("monet", folder, precision="float32"))
+        paintings = stylize(photos, load_shipped("monet", folder, precision="float32"))
     cached.parent.mkdir(parents=True, exist_ok=True)
     np.save(cached, paintings)
     return paintings

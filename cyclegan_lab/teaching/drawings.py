@@ -17,7 +17,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.patches import FancyArrowPatch, Patch, Rectangle
 from matplotlib.path import Path
 
-from .images import as_uint8
+from ..images import as_uint8
 from .inspect_model import layer_rows, receptive_field_steps
 
 # --- The U-Net drawing -----------------------------------------------------

@@ -1,4 +1,4 @@
-"""cyclegan_lab.callbacks: what the held-out monitor writes into a run's folder, and never through a link.
+"""cyclegan_lab.judging.monitor: what the held-out monitor writes into a run's folder, and never through a link.
 
 A link planted in the run folder (`held_out.csv`, a preview's name, the
 previews folder) must not make a training run write to the file it points
@@ -13,9 +13,9 @@ import csv
 import numpy as np
 import pytest
 
-from cyclegan_lab import callbacks
-from cyclegan_lab.callbacks import HeldOutMonitor, append_row
 from cyclegan_lab.config import TrainConfig
+from cyclegan_lab.judging import monitor as monitor_module
+from cyclegan_lab.judging.monitor import HeldOutMonitor, append_row
 from cyclegan_lab.models import build_generator
 from cyclegan_lab.plumbing.files import FolderNotWritableError
 
@@ -60,10 +60,10 @@ def monitor(tmp_path, monkeypatch):
         def __call__(self, fakes):
             return {"gap_closed": 0.5}
 
-    monkeypatch.setattr(callbacks, "monet_generator_of", lambda cyclegan, config, into=None: generator)
-    monkeypatch.setattr(callbacks, "held_out_measures", lambda fakes, photos, paintings: {"copy": 0.1})
-    monkeypatch.setattr(callbacks, "Judge", Judge)
-    monkeypatch.setattr(callbacks, "coarse_change", lambda fakes, photos: 0.2)
+    monkeypatch.setattr(monitor_module, "monet_generator_of", lambda cyclegan, config, into=None: generator)
+    monkeypatch.setattr(monitor_module, "held_out_measures", lambda fakes, photos, paintings: {"copy": 0.1})
+    monkeypatch.setattr(monitor_module, "Judge", Judge)
+    monkeypatch.setattr(monitor_module, "coarse_change", lambda fakes, photos: 0.2)
     photos = np.random.default_rng(0).integers(0, 256, (2, 32, 32, 3), dtype=np.uint8)
     return HeldOutMonitor(TrainConfig(image_size=32), photos, photos, tmp_path / "run", shown=2)
 

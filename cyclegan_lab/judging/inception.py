@@ -17,7 +17,7 @@ import functools
 import keras
 import numpy as np
 
-from .plumbing.download import Remote, cache_dir, download
+from ..plumbing.download import Remote, cache_dir, download
 
 WEIGHTS = Remote(
     "https://storage.googleapis.com/tensorflow/keras-applications/inception_v3/"
