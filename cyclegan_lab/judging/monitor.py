@@ -79,7 +79,7 @@ class HeldOutMonitor(keras.callbacks.Callback):
     def record(self, step: int) -> dict:
         import matplotlib.pyplot as plt
 
-        from .plotting import show_images
+        from ..plotting import show_images
 
         self.generator = monet_generator_of(self.model, self.config, into=self.generator)
         fakes = stylize(self.photos, self.generator, size=None)
