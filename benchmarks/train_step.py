@@ -9,6 +9,8 @@ In one run, on the same random 256x256 batch, alternating step by step:
   batched    the project's default: that step with `FusedAdam`;
   bfloat16   batched in bfloat16 mixed precision (only where the hardware has
              bfloat16, or when asked with --modes);
+  keras_adam_bfloat16  keras_adam in bfloat16 (only with --modes): with bfloat16,
+             the pair that says what FusedAdam gains in each precision;
   xla        batched, compiled with XLA (`jit_compile=True`; only with --modes).
 It prints each mode's median step time, its speed-up over the reference, the
 floating-point operations of one step (counted from the graph's convolutions)
@@ -61,6 +63,7 @@ MODES = {  # mode -> (TrainConfig changes, XLA)
     "keras_adam": (dict(precision="float32"), False),
     "batched": (dict(precision="float32"), False),
     "bfloat16": (dict(precision="bfloat16"), False),
+    "keras_adam_bfloat16": (dict(precision="bfloat16"), False),
     "xla": (dict(precision="float32"), True),
 }
 
@@ -68,7 +71,7 @@ MODES = {  # mode -> (TrainConfig changes, XLA)
 def step_function(mode: str, config: TrainConfig):
     changes, xla = MODES[mode]
     cyclegan = build_cyclegan(config.replace(**changes))
-    if mode in ("reference", "keras_adam"):  # the lab's optimisers
+    if mode in ("reference", "keras_adam", "keras_adam_bfloat16"):  # the lab's optimisers
         cyclegan.compile(*[keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1) for _ in range(4)])
     if mode == "reference":  # the lab's step
         return cyclegan, tf.function(lambda batch: lab_train_step(cyclegan, *batch))

@@ -22,10 +22,10 @@ Two models, by name:
     The original lab's generator: the full 54-million-weight U-Net, trained
     for 50 epochs by the course authors and saved by Keras 2 as a TensorFlow
     SavedModel. We cannot rebuild it from code, so we run its saved
-    ``serving_default`` signature through `keras.layers.TFSMLayer`, wrapped in
-    `SavedModelGenerator` so it is called like ours. Its signature may fix the
-    input size (the lab built it for 256x256 only); `stylize` then works in
-    tiles of that size.
+    ``serving_default`` signature through `keras.layers.TFSMLayer`, wrapped
+    in `plumbing.saved_model.SavedModelGenerator` so it is called like ours.
+    Its signature may fix the input size (the lab built it for 256x256 only);
+    `stylize` then works in tiles of that size.
 
 Both map a batch of photos (b, h, w, 3), float32 in [-1, 1], to Monet-style
 images of the same shape and range: ``model(images)`` or
@@ -55,23 +55,20 @@ hundred steps), so that a new run can start where the shipped one ended
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import os
 import pathlib
 import re
-import secrets
-import shutil
-import zlib
 
 import keras
 import numpy as np
 
 from .config import TrainConfig
 from .models import generator_for
-from .plumbing.download import DownloadError, Remote, cache_dir, download, extract_tar
+from .plumbing.download import Remote
 from .plumbing.precision import dtype_policy, resolve_precision
+from .plumbing.saved_model import load_saved_model
 
 PRETRAINED_ENV = "CYCLEGAN_LAB_PRETRAINED"
 WEIGHTS_HASH = "weights_sha256"  # the key of <name>.json that records the SHA-256 of <name>.weights.h5
@@ -123,7 +120,13 @@ def load_pretrained(
     if name == "monet":
         return load_shipped(name, folder, precision)
     if name == "original-50-epochs":
-        return _load_original(remote or ORIGINAL, progress)
+        return load_saved_model(
+            remote or ORIGINAL,
+            "original_50_epochs_generator",
+            progress=progress,
+            hint="Check your connection, or use the shipped model: load_pretrained('monet').",
+            what="the lab's generator",
+        )
     raise ValueError(f"Unknown pretrained model {name!r}; choose one of: {', '.join(MODELS)}")
 
 
@@ -262,97 +265,3 @@ def _check_unchanged(weights: pathlib.Path, description: pathlib.Path, expected:
 def _not_a_description(description: pathlib.Path, error: Exception) -> ValueError:
     why = f"no {error}" if isinstance(error, KeyError) else str(error)
     return ValueError(f"{description} does not describe a generator (needs config, a valid TrainConfig): {why}")
-
-
-def _load_original(remote: Remote, progress: bool) -> keras.Model:
-    """Download (once) and unpack the lab's SavedModel into the cache, and wrap it."""
-    root = cache_dir() / "pretrained"
-    archive_name = remote.filename or remote.url.rsplit("/", 1)[-1]
-    stem = archive_name.removesuffix(".tgz").removesuffix(".tar.gz").removesuffix(".tar")
-    unpacked = root / stem  # monet_generator_50_epochs.tgz -> monet_generator_50_epochs/
-    if not unpacked.is_dir():  # only ever created complete (see _unpack), so present means usable
-        archive = download(
-            remote,
-            root,
-            progress=progress,
-            hint="Check your connection, or use the shipped model: load_pretrained('monet').",
-        )
-        _unpack(archive, unpacked, remote.url)
-    saved = _find_saved_model(unpacked)
-    if saved is None:
-        raise DownloadError(f"No saved_model.pb under {unpacked}. Delete {unpacked} so it is downloaded again.")
-    try:
-        return SavedModelGenerator(saved, name="original_50_epochs_generator")
-    except Exception as error:  # a damaged graph fails in TF, protobuf or Keras, each its own way
-        raise DownloadError(
-            f"Could not load the SavedModel in {saved} ({error}). Delete {unpacked} so it is downloaded again."
-        ) from error
-
-
-def _unpack(archive: pathlib.Path, unpacked: pathlib.Path, url: str) -> None:
-    """Check and unpack `archive` into `unpacked`, all or nothing, then delete the archive.
-
-    There is no SHA-256 to check, so the whole gzip stream is read first: its
-    CRC catches a damaged file. A bad archive is deleted, so the next run
-    downloads it again instead of failing on the same bytes.
-    """
-    staging = unpacked.with_name(f"{unpacked.name}.unpack-{secrets.token_hex(4)}")
-    try:
-        _check_gzip(archive)
-        extract_tar(archive, staging)
-        if _find_saved_model(staging) is None:
-            raise DownloadError(f"The archive from {url} holds no saved_model.pb; it is not the lab's generator.")
-        os.replace(staging, unpacked)
-    except DownloadError as error:
-        raise DownloadError(f"{error} The downloaded file was removed; run again to download it again.") from error
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        archive.unlink(missing_ok=True)  # unpacked (or useless): keep 193 MiB off the disk
-
-
-def _check_gzip(archive: pathlib.Path) -> None:
-    """Read a gzip file to the end so its checksum is verified; DownloadError if it is damaged."""
-    with archive.open("rb") as f:
-        if f.read(2) != b"\x1f\x8b":
-            return  # not gzip (a plain .tar): extract_tar checks what it can
-    try:
-        with gzip.open(archive, "rb") as f:
-            while f.read(1 << 20):
-                pass
-    except (OSError, EOFError, zlib.error) as error:
-        raise DownloadError(f"{archive} is damaged ({error}).") from error
-
-
-def _find_saved_model(folder: pathlib.Path) -> pathlib.Path | None:
-    """The folder holding saved_model.pb, at any depth under `folder` (the shallowest), or None."""
-    found = sorted(folder.rglob("saved_model.pb"), key=lambda p: (len(p.parts), str(p)))
-    return found[0].parent if found else None
-
-
-class SavedModelGenerator(keras.Model):
-    """A TensorFlow SavedModel's ``serving_default`` signature, called like our generators.
-
-    The signature takes one image batch and returns a dict with one entry
-    (named after the original's last layer); ``model(images)`` returns that
-    one tensor. `image_shape` is the (height, width) the signature requires,
-    or None when it takes any size; `saved_model_path` is the folder it came
-    from. It is for inference only: ``training`` is accepted and ignored.
-    """
-
-    def __init__(self, path, **kwargs):
-        super().__init__(**kwargs)
-        self.saved_model_path = str(path)
-        self.saved = keras.layers.TFSMLayer(self.saved_model_path, call_endpoint="serving_default", trainable=False)
-        args, kwargs_spec = self.saved.call_endpoint_fn.structured_input_signature
-        specs = list(args) + list(kwargs_spec.values())
-        outputs = self.saved.call_endpoint_fn.structured_outputs
-        if len(specs) != 1 or (isinstance(outputs, dict) and len(outputs) != 1):
-            raise ValueError(f"expected one image batch in and one out, got inputs {specs} and outputs {outputs}")
-        height, width = (list(specs[0].shape) + [None] * 4)[1:3]
-        self.image_shape = (height, width) if height and width else None
-
-    def call(self, images, training=False):
-        outputs = self.saved(images)
-        if isinstance(outputs, dict):
-            (outputs,) = outputs.values()
-        return outputs

@@ -21,7 +21,8 @@ from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.inference import stylize
 from cyclegan_lab.models import build_generator
 from cyclegan_lab.plumbing.download import DownloadError, Remote
-from cyclegan_lab.pretrained import PRETRAINED_ENV, PretrainedNotFoundError, SavedModelGenerator, load_pretrained
+from cyclegan_lab.plumbing.saved_model import SavedModelGenerator
+from cyclegan_lab.pretrained import PRETRAINED_ENV, PretrainedNotFoundError, load_pretrained
 from cyclegan_lab.program.export import export_generator
 
 TINY_CONFIG = TrainConfig(image_size=32, generator_filters=4, precision="float32")  # the tiny test generators' run
