@@ -11,40 +11,44 @@ its gradients were those of the *sum* over the 900 patches: every term scaled
 by 900 alike. The balance between the terms is the same, and Adam ignores a
 constant factor, so both train alike; we use the mean, as the CycleGAN
 paper's code does.)
+
+They are written in `keras.ops`, so the same functions compute the losses of
+the TensorFlow step (`cyclegan.CycleGAN`) and of the JAX one
+(`scripts/train_monet_jax.py`).
 """
 
 from __future__ import annotations
 
 import numpy as np
-import tensorflow as tf
+from keras import ops
 
 
-def bce_from_logits(target: float, logits: tf.Tensor) -> tf.Tensor:
+def bce_from_logits(target: float, logits):
     """mean BCE(target, logits) over all elements; target is 0 ("fake"), 1 ("real") or between."""
-    labels = tf.fill(tf.shape(logits), tf.cast(target, logits.dtype))
-    return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits))
+    labels = ops.full_like(logits, target)
+    return ops.mean(ops.binary_crossentropy(labels, logits, from_logits=True))
 
 
-def least_squares(target: float, logits: tf.Tensor) -> tf.Tensor:
+def least_squares(target: float, logits):
     """mean (logits - target)^2: the CycleGAN paper's LSGAN loss (Mao et al. 2017).
 
     Its gradient, 2 (logits - target), grows with the error: harsher than BCE
     on confident mistakes, and still non-zero for a fake the discriminator
     already calls real with confidence, where BCE's gradient vanishes.
     """
-    return tf.reduce_mean(tf.square(logits - target))
+    return ops.mean(ops.square(logits - target))
 
 
 ADVERSARIAL = {"bce": bce_from_logits, "lsgan": least_squares}
 
 
 def discriminator_loss(
-    real_logits: tf.Tensor,
-    fake_logits: tf.Tensor,
+    real_logits,
+    fake_logits,
     kind: str = "bce",
-    negative_logits: tf.Tensor | None = None,
+    negative_logits=None,
     label_smoothing: float = 0.0,
-) -> tf.Tensor:
+):
     """0.5 x (BCE(1, real) + BCE(0, fake)): call real images real and fakes fake.
 
     `kind="lsgan"` puts least squares in place of BCE (the paper's choice).
@@ -69,31 +73,31 @@ def discriminator_loss(
     return 0.5 * (adversarial(real_target, real_logits) + fake)
 
 
-def generator_loss(fake_logits: tf.Tensor, kind: str = "bce") -> tf.Tensor:
+def generator_loss(fake_logits, kind: str = "bce"):
     """BCE(1, fake): the generator wins when the discriminator calls its fakes real (or LSGAN's (fake - 1)^2)."""
     return ADVERSARIAL[kind](1.0, fake_logits)
 
 
-def cycle_loss(real: tf.Tensor, cycled: tf.Tensor, lambda_cycle: float) -> tf.Tensor:
+def cycle_loss(real, cycled, lambda_cycle: float):
     """LAMBDA x mean|real - cycled|: a photo sent to Monet and back must be the same photo.
 
     `real` and `cycled` are images of the same shape, values in [-1, 1];
     `lambda_cycle` is LAMBDA (the lab's 10: `TrainConfig.lambda_cycle`).
     """
-    return lambda_cycle * tf.reduce_mean(tf.abs(real - cycled))
+    return lambda_cycle * ops.mean(ops.abs(real - cycled))
 
 
-def identity_loss(real: tf.Tensor, same: tf.Tensor, lambda_cycle: float, weight: float) -> tf.Tensor:
+def identity_loss(real, same, lambda_cycle: float, weight: float):
     """weight x LAMBDA x mean|real - same|: a Monet fed to the Monet generator should come out unchanged.
 
     The lab's weight is 0.5 (`TrainConfig.identity_weight`), its LAMBDA 10.
 
     This keeps the generator from shifting colours it has no reason to change.
     """
-    return weight * lambda_cycle * tf.reduce_mean(tf.abs(real - same))
+    return weight * lambda_cycle * ops.mean(ops.abs(real - same))
 
 
-def radial_log_power(images: tf.Tensor, rings: int = 16) -> tf.Tensor:
+def radial_log_power(images, rings: int = 16):
     """log10 of the mean power of the images' grey levels in `rings` rings of spatial frequency,
     from 0 to 0.71 cycles per pixel (the corners of the spectrum included), over the whole batch: (rings,).
 
@@ -101,17 +105,19 @@ def radial_log_power(images: tf.Tensor, rings: int = 16) -> tf.Tensor:
     strokes. A blurred picture's curve falls steeply there; a painting's does
     not. Computed in float32 whatever the images' dtype; differentiable.
     """
-    x = tf.reduce_mean(tf.cast(images, "float32"), axis=-1)
-    x = x - tf.reduce_mean(x, axis=[1, 2], keepdims=True)
+    x = ops.mean(ops.cast(images, "float32"), axis=-1)
+    x = x - ops.mean(x, axis=[1, 2], keepdims=True)
     h, w = x.shape[1], x.shape[2]
-    power = tf.reduce_mean(tf.abs(tf.signal.fft2d(tf.complex(x, tf.zeros_like(x)))) ** 2, axis=0) / (h * w)
+    real, imaginary = ops.fft2((x, ops.zeros_like(x)))
+    power = ops.mean(real**2 + imaginary**2, axis=0) / (h * w)
     frequency = np.hypot(np.fft.fftfreq(h)[:, None], np.fft.fftfreq(w)[None, :])  # cycles per pixel
-    ring = np.minimum((frequency / 0.7072 * rings).astype("int32"), rings - 1)  # fixed by the size alone
-    mean = tf.math.unsorted_segment_mean(tf.reshape(power, [-1]), ring.reshape(-1), rings)
-    return tf.math.log(mean + 1e-10) / tf.math.log(10.0)
+    ring = np.minimum((frequency / 0.7072 * rings).astype("int32"), rings - 1).reshape(-1)  # fixed by the size
+    total = ops.segment_sum(ops.reshape(power, [-1]), ops.convert_to_tensor(ring), num_segments=rings)
+    mean = total / np.maximum(np.bincount(ring, minlength=rings), 1).astype("float32")
+    return ops.log(mean + 1e-10) / np.log(10.0)
 
 
-def spectral_loss(real: tf.Tensor, fake: tf.Tensor, weight: float) -> tf.Tensor:
+def spectral_loss(real, fake, weight: float):
     """weight x mean over rings of |log10 power(fake) - log10 power(real)| (`radial_log_power`).
 
     Asks a generator's images to hold as much power at each scale of detail as
@@ -121,4 +127,4 @@ def spectral_loss(real: tf.Tensor, fake: tf.Tensor, weight: float) -> tf.Tensor:
     difference is in orders of magnitude: a fake with a tenth of the paintings'
     finest detail costs 1 in that ring, whatever the images' contrast.
     """
-    return weight * tf.reduce_mean(tf.abs(radial_log_power(fake) - radial_log_power(real)))
+    return weight * ops.mean(ops.abs(radial_log_power(fake) - radial_log_power(real)))

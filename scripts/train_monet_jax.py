@@ -46,6 +46,7 @@ import keras
 import numpy as np
 from PIL import Image
 
+from cyclegan_lab import losses
 from cyclegan_lab.checkpoints import list_checkpoints, write_checkpoint
 from cyclegan_lab.config import JITTER_ZOOM, RECIPE, TrainConfig, with_settings
 from cyclegan_lab.data import find_data, load_folder, split_held_out
@@ -108,14 +109,6 @@ class Networks:
 
 
 # --- The recipe's pieces, as pure functions -----------------------------------------------------
-
-
-def adversarial(kind: str, target: float, logits):
-    """The mean adversarial loss of `losses.ADVERSARIAL`: least squares, or BCE from logits."""
-    logits = logits.astype("float32")
-    if kind == "lsgan":
-        return jnp.mean(jnp.square(logits - target))
-    return jnp.mean(jnp.maximum(logits, 0) - logits * target + jnp.log1p(jnp.exp(-jnp.abs(logits))))
 
 
 def translate(images, rows, columns):
@@ -241,41 +234,40 @@ class Trainer:
         cycled_monet = call("monet_generator", weights, fixed, self.cycle_view(fake_photo, k2))
         monet_verdict = call("monet_discriminator", weights, fixed, self.augment(fake_monet, k_monet))
         photo_verdict = call("photo_discriminator", weights, fixed, self.augment(fake_photo, k_photo))
-        lam, weight = c.lambda_cycle, c.identity_weight
-        cycle = lam * jnp.mean(jnp.abs(monet - cycled_monet)) + lam * jnp.mean(jnp.abs(photo - cycled_photo))
-        monet_adversarial = adversarial(c.adversarial_loss, 1.0, monet_verdict)
-        photo_adversarial = adversarial(c.adversarial_loss, 1.0, photo_verdict)
-        monet_identity = weight * lam * jnp.mean(jnp.abs(monet - same_monet))
-        photo_identity = weight * lam * jnp.mean(jnp.abs(photo - same_photo))
-        losses = {
+        lam, weight, kind = c.lambda_cycle, c.identity_weight, c.adversarial_loss
+        cycle = losses.cycle_loss(monet, cycled_monet, lam) + losses.cycle_loss(photo, cycled_photo, lam)
+        monet_adversarial = losses.generator_loss(monet_verdict, kind)
+        photo_adversarial = losses.generator_loss(photo_verdict, kind)
+        monet_identity = losses.identity_loss(monet, same_monet, lam, weight)
+        photo_identity = losses.identity_loss(photo, same_photo, lam, weight)
+        computed = {
             "monet_gen_loss": monet_adversarial + cycle + monet_identity,
             "photo_gen_loss": photo_adversarial + cycle + photo_identity,
         }
         total = monet_adversarial + photo_adversarial + cycle + monet_identity + photo_identity
-        return total, (losses, fake_monet, fake_photo)
+        return total, (computed, fake_monet, fake_photo)
 
     def discriminator_losses(self, discriminators, state, real, older_fake, key):
         """Both discriminators' losses: each calls its real images real and the (older) fakes fake."""
         c, call = self.config, self.networks.call
         weights = {**state["weights"], **discriminators}
-        s, losses = c.label_smoothing, {}
+        computed = {}
         for name, k in zip(("monet", "photo"), jax.random.split(key)):
             k_real, k_fake = jax.random.split(k)
             real_verdict = call(f"{name}_discriminator", weights, state["fixed"], self.augment(real[name], k_real))
             fake_verdict = call(
                 f"{name}_discriminator", weights, state["fixed"], self.augment(older_fake[name], k_fake)
             )
-            losses[f"{name}_disc_loss"] = 0.5 * (
-                adversarial(c.adversarial_loss, 1.0 - s, real_verdict)
-                + adversarial(c.adversarial_loss, s, fake_verdict)
+            computed[f"{name}_disc_loss"] = losses.discriminator_loss(
+                real_verdict, fake_verdict, c.adversarial_loss, label_smoothing=c.label_smoothing
             )
-        return losses["monet_disc_loss"] + losses["photo_disc_loss"], losses
+        return computed["monet_disc_loss"] + computed["photo_disc_loss"], computed
 
     def gradients(self, state, monet, photo, key):
         """(losses, each network's gradients, the state with its pools updated): everything but the update."""
         k_gen, k_pool, k_disc = jax.random.split(key, 3)
         generators = {name: state["weights"][name] for name in NAMES[:2]}
-        (_, (losses, fake_monet, fake_photo)), generator_gradients = jax.value_and_grad(
+        (_, (computed, fake_monet, fake_photo)), generator_gradients = jax.value_and_grad(
             self.generator_losses, has_aux=True
         )(generators, state, monet, photo, k_gen)
         fakes = {"monet": jax.lax.stop_gradient(fake_monet), "photo": jax.lax.stop_gradient(fake_photo)}
@@ -289,14 +281,14 @@ class Trainer:
         (_, disc_losses), discriminator_gradients = jax.value_and_grad(self.discriminator_losses, has_aux=True)(
             discriminators, state, {"monet": monet, "photo": photo}, fakes, k_disc
         )
-        losses.update(disc_losses)
+        computed.update(disc_losses)
         state = {**state, "pools": pools, "pool_counts": counts}
-        return losses, {**generator_gradients, **discriminator_gradients}, state
+        return computed, {**generator_gradients, **discriminator_gradients}, state
 
     def step(self, state, monet, photo, learning_rate):
         """One training step on a batch: gradients, four Adam updates, the moving average. -> (state, losses)"""
         key, k_step = jax.random.split(state["key"])
-        losses, gradients, state = self.gradients(state, monet, photo, k_step)
+        computed, gradients, state = self.gradients(state, monet, photo, k_step)
         t = state["t"] + 1
         updated = jax.tree_util.tree_map(
             lambda w, g, m, v: adam(w, g, m, v, t, learning_rate, self.config.beta_1),
@@ -315,7 +307,7 @@ class Trainer:
             average = [d * a + (1 - d) * w for a, w in zip(average, weights["monet_generator"])]
             n = n + 1
         state = {**state, "weights": weights, "m": pick(1), "v": pick(2), "t": t, "key": key}
-        return {**state, "average": average, "average_updates": n}, losses
+        return {**state, "average": average, "average_updates": n}, computed
 
 
 # --- Data: the images on the device, a batch drawn inside the compiled step -----------------------
@@ -460,8 +452,8 @@ def main() -> None:
         return fit
 
     while step < total:
-        state, losses = train_step(state, jnp.float32(learning_rate(config, step, total)))
-        pending.append(losses)  # fetched at the next save
+        state, computed = train_step(state, jnp.float32(learning_rate(config, step, total)))
+        pending.append(computed)  # fetched at the next save
         if len(pending) > 1:  # at most one step queued behind the running one, so the clock sees the work done
             jax.block_until_ready(pending[-2])
         step += 1
@@ -473,9 +465,9 @@ def main() -> None:
         late = deadline is not None and now > deadline
         if not (late or step == total or now - last_save >= 60 * args.save_minutes):
             continue
-        for losses in jax.device_get(pending):
+        for computed in jax.device_get(pending):
             for name in LOSS_NAMES:
-                history[name].append(float(losses[name]))
+                history[name].append(float(computed[name]))
         pending = []
         if deadline and timed_from and step > timed_from[0]:  # plan again, with the saves so far in the speed
             total = steps_that_fit(time.monotonic())
