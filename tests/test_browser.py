@@ -19,6 +19,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "cyclegan-lab-browser-test"
+
+pytestmark = pytest.mark.slow  # a real browser, and JupyterLab running a notebook
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",

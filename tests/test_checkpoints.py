@@ -1,8 +1,11 @@
-"""cyclegan_lab.checkpoints: what a checkpoint file says is checked before it is believed.
+"""cyclegan_lab.checkpoints: saving, restoring and loading checkpoints, and what a checkpoint file says is
+checked before it is believed.
 
-These tests write small checkpoints by hand (`write_checkpoint`, or a zip
-crafted member by member) and need no training; `test_training.py` checks
-that a training run sets such a file aside and resumes from an older one.
+Most tests write small checkpoints by hand (`write_checkpoint`, or a zip
+crafted member by member) and need no training; a few save a tiny model's, or
+read those of a tiny training run (conftest.py's `straight_run` and
+`finished_run`). `test_training.py` checks that a training run sets a bad file
+aside and resumes from an older one.
 """
 
 from __future__ import annotations
@@ -10,14 +13,18 @@ from __future__ import annotations
 import io
 import zipfile
 
+import keras
 import numpy as np
 import pytest
+from test_config import ABSURD
+from test_training import FAST, TINY
 
 from cyclegan_lab import checkpoints
 from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.cyclegan import LOSS_NAMES
+from cyclegan_lab.training import build_cyclegan
 
-TINY = TrainConfig(image_size=32, generator_filters=8)
+TINY_CONFIG = TrainConfig(**TINY)  # the settings the checkpoints written by hand store
 
 
 def history(steps: int = 6) -> dict:
@@ -30,7 +37,7 @@ def history(steps: int = 6) -> dict:
 
 def write(folder, step: int = 6, **state) -> object:
     """A small checkpoint of the TINY run at `step`, its state changed by `state`."""
-    record = {"step": step, "config": TINY.to_dict(), "history": history(step), "replicas": 1, **state}
+    record = {"step": step, "config": TINY_CONFIG.to_dict(), "history": history(step), "replicas": 1, **state}
     return checkpoints.write_checkpoint(folder, {"monet_generator/0": np.zeros((4, 4, 3, 8), "float32")}, record)
 
 
@@ -189,3 +196,87 @@ def test_no_variable_of_a_real_network_is_larger_than_the_limit_checkpoints_are_
     cyclegan = build_cyclegan(config)
     largest = max(int(np.prod(variable.shape)) for variable in cyclegan.variables)
     assert largest <= checkpoints.largest_variable(config)
+
+
+def test_checkpoints_keep_only_the_newest(straight_run):
+    assert [p.name for p in checkpoints.list_checkpoints(straight_run[2])] == ["step-000004.npz", "step-000006.npz"]
+
+
+def test_a_save_that_fails_midway_loses_nothing(tiny_data, tmp_path, monkeypatch):
+    config = TrainConfig(**TINY, steps_per_epoch=1)
+    cyclegan = build_cyclegan(config)
+    good = checkpoints.save_checkpoint(cyclegan, tmp_path, {"step": 1})
+    good_bytes = good.read_bytes()
+
+    def broken_savez(file, **arrays):
+        file.write(b"half a checkpoint")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(checkpoints.np, "savez", broken_savez)
+    with pytest.raises(OSError, match="disk full"):
+        checkpoints.save_checkpoint(cyclegan, tmp_path, {"step": 2})
+    assert [p.name for p in tmp_path.iterdir()] == ["step-000001.npz"]
+    assert good.read_bytes() == good_bytes
+
+
+def test_restore_refuses_a_checkpoint_of_another_model(tmp_path):
+    small = build_cyclegan(TrainConfig(**TINY))
+    path = checkpoints.save_checkpoint(small, tmp_path, {"step": 0})
+    other = build_cyclegan(TrainConfig(image_size=32, generator_filters=4))
+    with pytest.raises(ValueError, match="does not fit this model"):
+        checkpoints.restore_checkpoint(other, path)
+
+
+def test_restore_names_a_corrupt_checkpoint(tmp_path):
+    path = tmp_path / "step-000001.npz"
+    path.write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match=r"cannot be used \(it is not a checkpoint's .npz archive"):
+        checkpoints.restore_checkpoint(build_cyclegan(TrainConfig(**TINY)), path)
+
+
+def test_load_network_gives_back_the_trained_generator(straight_run, resumable):
+    """A generator rebuilt in the run's precision and loaded from its checkpoint computes the same images."""
+    from cyclegan_lab.models import build_generator
+    from cyclegan_lab.plumbing.precision import dtype_policy
+
+    cyclegan, _, folder = straight_run
+    with dtype_policy(resumable.precision):
+        fresh = build_generator(image_size=32, filters=8)
+    checkpoints.load_network(fresh, checkpoints.latest_checkpoint(folder))
+    photos = np.linspace(-1, 1, 2 * 32 * 32 * 3, dtype="float32").reshape(2, 32, 32, 3)
+    expected = cyclegan.monet_generator(photos)
+    got = fresh(photos)
+    assert got.dtype == expected.dtype == "float32"  # whatever the precision, images come back as float32
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(got), keras.ops.convert_to_numpy(expected))
+
+
+def test_checkpoint_size_is_what_a_checkpoint_takes(finished_run):
+    cyclegan = build_cyclegan(FAST)
+    size = checkpoints.checkpoint_size(cyclegan)
+    written = (finished_run[1] / "step-000006.npz").stat().st_size
+    assert size <= written < size * 1.05 + 100_000
+
+
+def test_weights_that_are_not_finite_are_never_saved(tmp_path):
+    cyclegan = build_cyclegan(FAST)
+    weight = cyclegan.photo_discriminator.trainable_weights[0]
+    weight.assign(np.full(weight.shape, np.inf, weight.dtype))
+    with pytest.raises(ValueError, match="Not saving step 7: photo_discriminator holds values that are not finite"):
+        checkpoints.save_checkpoint(cyclegan, tmp_path, {"step": 7})
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["generator_filters", "residual_blocks"])
+def test_a_checkpoint_storing_an_absurd_size_is_damaged_and_nothing_is_built(tmp_path, nothing_built, name):
+    from cyclegan_lab.pretrained import load_generator
+
+    config = {**TrainConfig(**TINY, generator="resnet").to_dict(), name: ABSURD[name]}
+    path = checkpoints.write_checkpoint(
+        tmp_path, {"monet_generator/0": np.zeros(3, "float32")}, {"step": 6, "config": config}
+    )
+    with pytest.raises(checkpoints.DamagedCheckpointError, match=f"cannot be used .*{name} must be at most"):
+        checkpoints.read_checkpoint(path)
+    with pytest.raises(
+        checkpoints.DamagedCheckpointError, match=f"{name} must be at most"
+    ):  # what stylize --model does
+        load_generator(path)

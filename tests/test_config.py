@@ -1,23 +1,22 @@
-"""cyclegan_lab.config: sizes no real run uses are refused before any network is built.
+"""cyclegan_lab.config: `TrainConfig`'s defaults are the lab's, and what it refuses is refused by name:
+an unknown option, a setting that is not a finite number, a negative seed, a size no real run uses;
+`with_settings` reads the command line's `--set FIELD=VALUE`.
 
 `generator_filters: 1000000` once ran out of memory with a raw
 ResourceExhaustedError, and `residual_blocks: 1000000` spent hours building
 the network before anything was checked: on the command line, in a
 checkpoint's stored settings and in the shipped model's ``monet.json`` alike.
-Each is now one message naming the setting, and nothing is built.
+Each is now one message naming the setting, and nothing is built (ABSURD is
+shared with test_cli.py, test_checkpoints.py and test_pretrained.py, which
+check those three).
 """
 
 from __future__ import annotations
 
-import json
-
-import numpy as np
 import pytest
 
-from cyclegan_lab import checkpoints
-from cyclegan_lab.config import RECIPE, TrainConfig
+from cyclegan_lab.config import RECIPE, TrainConfig, with_settings
 
-TINY = dict(image_size=32, generator_filters=8)
 # Settings far beyond any network that fits in memory; image_size stays a power of two, so only its size is wrong.
 ABSURD = {
     "generator_filters": 1_000_000,
@@ -48,55 +47,82 @@ def test_the_sizes_real_runs_use_are_accepted(values):
     TrainConfig(**values)
 
 
-@pytest.fixture
-def nothing_built(monkeypatch):
-    """Any attempt to build a network fails the test: the settings must be refused before."""
-    from cyclegan_lab import models, pretrained, training
-
-    def build(*args, **kwargs):
-        raise AssertionError("a network was built before the settings were checked")
-
-    for module in (models, pretrained, training):
-        for name in ("generator_for", "build_cyclegan"):
-            if hasattr(module, name):
-                monkeypatch.setattr(module, name, build)
+def test_defaults_are_the_labs_recipe():
+    config = TrainConfig()
+    assert (config.generator, config.filters, config.train_size) == ("unet", 64, 256)
+    assert (config.adversarial_loss, config.pool_size, config.decay_epochs) == ("bce", 0, 0)
+    assert (config.lambda_cycle, config.identity_weight) == (10.0, 0.5)
 
 
-@pytest.mark.parametrize("name", ["generator_filters", "residual_blocks"])
-def test_an_absurd_size_on_the_command_line_is_one_line_and_exit_2(tmp_path, capsys, nothing_built, name):
-    from cyclegan_lab.program.cli import main
+@pytest.mark.parametrize(
+    "bad",
+    [
+        dict(generator="transformer"),
+        dict(adversarial_loss="wgan"),
+        dict(precision="float16"),
+        dict(upsampling="bilinear"),
+        dict(diffaugment="translation,rotation"),
+        dict(ema_decay=1.0),
+        dict(residual_blocks=0),
+        dict(pool_size=-1),
+        dict(decay_epochs=3, epochs=2),
+        dict(crop_size=48),
+        dict(crop_size=512),
+        dict(generator_filters=0),
+        dict(downsamplings=3),
+        dict(cycle_noise=-0.1),
+        dict(cycle_noise=2.0),
+        dict(cycle_noise=float("nan")),
+        dict(label_smoothing=0.5),
+        dict(label_smoothing=-0.1),
+        dict(spectral_weight=-1.0),
+        dict(spectral_weight=float("inf")),
+        dict(upsampling="subpixel", generator="unet"),
+        dict(input_skip=True, generator="compact"),
+        dict(input_skip="yes", generator="resnet"),
+        dict(discriminator_scales_at_one="yes"),
+        dict(discriminator="stylegan"),
+    ],
+)
+def test_bad_recipe_options_are_refused_with_the_options_name(bad):
+    with pytest.raises(ValueError, match=next(iter(bad))):
+        TrainConfig(**bad)
 
-    flag = "--" + name.replace("_", "-")
-    code = main(
-        ["train", "--smoke", "--generator", "resnet", flag, str(ABSURD[name]), "--checkpoint-dir", str(tmp_path)]
-    )
-    err = capsys.readouterr().err
-    assert code == 2 and f"{name} must be at most" in err and err.count("\n") == 1, err
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("lambda_cycle", float("inf")),
+        ("learning_rate", float("nan")),
+        ("learning_rate", "0.1"),
+        ("identity_weight", float("inf")),
+    ],
+)
+def test_settings_must_be_finite_numbers(field, value):
+    with pytest.raises(ValueError, match=f"{field} must be a finite number"):
+        TrainConfig(**{field: value})
 
 
-@pytest.mark.parametrize("name", ["generator_filters", "residual_blocks"])
-def test_a_checkpoint_storing_an_absurd_size_is_damaged_and_nothing_is_built(tmp_path, nothing_built, name):
-    from cyclegan_lab.pretrained import load_generator
-
-    config = {**TrainConfig(**TINY, generator="resnet").to_dict(), name: ABSURD[name]}
-    path = checkpoints.write_checkpoint(
-        tmp_path, {"monet_generator/0": np.zeros(3, "float32")}, {"step": 6, "config": config}
-    )
-    with pytest.raises(checkpoints.DamagedCheckpointError, match=f"cannot be used .*{name} must be at most"):
-        checkpoints.read_checkpoint(path)
-    with pytest.raises(
-        checkpoints.DamagedCheckpointError, match=f"{name} must be at most"
-    ):  # what stylize --model does
-        load_generator(path)
+def test_a_negative_seed_is_refused():
+    """Case 7: notebook 2 with -p SEED -1 failed deep inside numpy."""
+    with pytest.raises(ValueError, match=r"seed must be a whole number from 0 to 4294967295 .*got -1"):
+        TrainConfig(seed=-1)
+    with pytest.raises(ValueError, match="seed"):
+        TrainConfig(seed=2**32)
+    TrainConfig(seed=2**32 - 1)
 
 
-@pytest.mark.parametrize("name", ["generator_filters", "residual_blocks"])
-def test_a_shipped_model_describing_an_absurd_size_is_one_error_and_nothing_is_built(tmp_path, nothing_built, name):
-    from cyclegan_lab.pretrained import load_pretrained
-
-    config = {**TrainConfig(**TINY, generator="resnet").to_dict(), name: ABSURD[name]}
-    (tmp_path / "monet.json").write_text(json.dumps({"config": config}))
-    (tmp_path / "monet.weights.h5").write_bytes(b"never read")
-    with pytest.raises(ValueError, match=f"monet.json .*{name} must be at most") as error:
-        load_pretrained("monet", folder=tmp_path)
-    assert "\n" not in str(error.value)
+def test_command_line_settings_change_the_recipe_and_name_what_is_wrong():
+    """`--set` values are Python literals where they parse (numbers, None, True) and strings otherwise;
+    the recipe itself is left as it was; a setting without "=", an unknown one or a bad value is refused."""
+    config = with_settings(RECIPE, ["identity_weight=0.1", "crop_size=None", "diffaugment=translation,color", "seed=3"])
+    assert (config.identity_weight, config.crop_size, config.seed) == (0.1, None, 3)
+    assert config.diffaugment_policies == ("translation", "color")
+    assert RECIPE["crop_size"] == 128 and with_settings(RECIPE, []) == TrainConfig(**RECIPE)
+    for bad, message in [
+        (["identity_weight"], "FIELD=VALUE"),
+        (["identity_wieght=0.1"], "no setting identity_wieght"),
+        (["learning_rate=-1"], "learning_rate"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            with_settings(RECIPE, bad)

@@ -1,5 +1,5 @@
-"""Tests for cyclegan_lab.data: finding, downloading, loading and feeding the images
-(reading one image file is tested in test_images.py).
+"""Tests for cyclegan_lab.data: finding, downloading and loading the images, and holding paintings out
+(reading one image file is tested in test_images.py, feeding them to training in test_pipeline.py).
 
 Small synthetic images (built with Pillow) check exact behaviour; the real Monet and
 photo JPEGs (the `real_data` fixture) check what a learner will actually load.
@@ -19,6 +19,7 @@ from PIL import Image
 
 from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.data import (
+    HELD_OUT_PAINTINGS,
     BadImageWarning,
     DataFolders,
     DataNotFoundError,
@@ -27,10 +28,9 @@ from cyclegan_lab.data import (
     find_layout,
     load_data,
     load_folder,
+    split_held_out,
     steps_per_epoch,
 )
-from cyclegan_lab.images import to_uint8
-from cyclegan_lab.pipeline import make_dataset
 from cyclegan_lab.plumbing.download import DownloadError, Remote
 
 RED, BLUE, GREEN = (255, 0, 0), (0, 0, 255), (0, 255, 0)
@@ -49,11 +49,6 @@ def jpeg(color=(200, 30, 30), size=(16, 16)) -> bytes:
 
 def noise(n: int, size: int = 32, seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).integers(0, 256, (n, size, size, 3), dtype=np.uint8)
-
-
-def constant_images(n: int, size: int = 32, offset: int = 0) -> np.ndarray:
-    """Image i is filled with the value offset + i, so a batch tells which image it holds."""
-    return np.stack([np.full((size, size, 3), offset + i, np.uint8) for i in range(n)])
 
 
 def write_images(folder: Path, n: int = 2, color=(200, 30, 30)) -> Path:
@@ -80,19 +75,6 @@ def cache_leftovers(cache: Path) -> list[str]:
 
 def bad_image_warnings(record) -> list[str]:
     return [str(w.message) for w in record if issubclass(w.category, BadImageWarning)]
-
-
-def monet_indices(dataset, steps: int) -> list[int]:
-    """The Monet image numbers (see constant_images) of the first `steps` batch-1 steps."""
-    return [int(to_uint8(monet)[0, 0, 0, 0]) for monet, _ in dataset.take(steps).as_numpy_iterator()]
-
-
-def photo_indices(dataset, steps: int, offset: int) -> list[int]:
-    return [int(to_uint8(photo)[0, 0, 0, 0]) - offset for _, photo in dataset.take(steps).as_numpy_iterator()]
-
-
-def batches(dataset, steps: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    return list(dataset.take(steps).as_numpy_iterator())
 
 
 # --------------------------------------------------------------------------- find_layout / find_data
@@ -290,60 +272,7 @@ def test_load_folder_missing_folder_raises(tmp_path):
         load_folder(tmp_path / "nowhere")
 
 
-# --------------------------------------------------------------------------- pipeline
-def test_make_dataset_yields_monet_photo_batches_in_range():
-    config = TrainConfig(image_size=32, batch_size=2)
-    for monet, photo in batches(make_dataset(noise(5), noise(7, seed=1), config), 3):
-        for images in (monet, photo):
-            assert images.shape == (2, 32, 32, 3) and images.dtype == np.float32
-            assert images.min() >= -1.0 and images.max() <= 1.0
-
-
-def test_each_epoch_visits_every_image_once_in_a_new_order():
-    config = TrainConfig(image_size=32, seed=3)
-    dataset = make_dataset(constant_images(10), constant_images(10, offset=100), config)
-    monet = monet_indices(dataset, 20)
-    photo = photo_indices(dataset, 20, offset=100)
-    for order in (monet, photo):
-        assert sorted(order[:10]) == list(range(10)) and sorted(order[10:]) == list(range(10))
-        assert order[:10] != order[10:], "the second epoch must be reshuffled"
-    assert monet[:10] != photo[:10], "Monet paintings and photos are shuffled independently"
-
-
-def test_same_seed_same_order_other_seed_other_order():
-    monet, photo = constant_images(10), constant_images(10)
-
-    def order(seed):
-        return monet_indices(make_dataset(monet, photo, TrainConfig(image_size=32, seed=seed)), 10)
-
-    assert order(0) == order(0)
-    assert order(0) != order(1)
-
-
-@pytest.mark.parametrize("augment", [False, True], ids=["plain", "augment"])
-def test_start_step_resumes_the_exact_stream(augment):
-    """Starting at step k gives exactly batches k, k+1, ... of the uninterrupted run."""
-    config = TrainConfig(image_size=32, batch_size=2, seed=5, augment=augment)
-    monet, photo = noise(5), noise(7, seed=1)
-    full = batches(make_dataset(monet, photo, config), 9)
-    resumed = batches(make_dataset(monet, photo, config, start_step=4), 5)
-    for (m_full, p_full), (m_res, p_res) in zip(full[4:], resumed, strict=True):
-        assert np.array_equal(m_full, m_res) and np.array_equal(p_full, p_res)
-
-
-def test_augment_keeps_shape_and_range_but_changes_pixels():
-    config = TrainConfig(image_size=32, batch_size=2, seed=2)
-    monet, photo = noise(4), noise(4, seed=1)
-    plain = batches(make_dataset(monet, photo, config), 6)
-    augmented = batches(make_dataset(monet, photo, config.replace(augment=True)), 6)
-    for m_aug, p_aug in augmented:
-        for images in (m_aug, p_aug):
-            assert images.shape == (2, 32, 32, 3) and images.dtype == np.float32
-            assert images.min() >= -1.0 and images.max() <= 1.0
-    changed = [not np.array_equal(a[0], p[0]) for a, p in zip(augmented, plain)]
-    assert any(changed), "augmentation never changed an image"
-
-
+# --------------------------------------------------------------------------- steps per epoch
 def test_steps_per_epoch_default_and_override():
     data = LabData(monet=noise(7), photo=noise(12), folders=None)
     assert steps_per_epoch(data, TrainConfig(image_size=32, batch_size=2)) == 3  # min(7, 12) // 2
@@ -357,3 +286,24 @@ def test_load_data_reads_real_images(real_data):
     assert data.folders == DataFolders(real_data / "monet", real_data / "photo")
     for images in (data.monet, data.photo):
         assert images.shape == (8, 256, 256, 3) and images.dtype == np.uint8
+
+
+# --------------------------------------------------------------------------- the notebooks' wording, held-out paintings
+def test_the_data_not_found_message_names_the_notebooks_parameter(tmp_path):
+    """Case 7: the message in the notebooks did not name their DATA_DIR parameter."""
+    import pytest
+
+    from cyclegan_lab.data import DataNotFoundError, find_data
+
+    with pytest.raises(DataNotFoundError, match="DATA_DIR") as error:
+        find_data(tmp_path / "nowhere")
+    assert "--data" in str(error.value) and "CYCLEGAN_LAB_DATA" in str(error.value)
+
+
+def test_the_last_paintings_are_held_out():
+    paintings = np.arange(300)[:, None, None, None] * np.ones((1, 2, 2, 3), np.uint8)
+    train, held = split_held_out(paintings)
+    assert len(held) == HELD_OUT_PAINTINGS == 60 and len(train) == 240
+    assert held[0, 0, 0, 0] == 240 % 256 and not set(train[:, 0, 0, 0]) & set(held[:, 0, 0, 0])
+    train, held = split_held_out(paintings[:100])  # a smaller collection: its last fifth
+    assert len(held) == 20 and held[0, 0, 0, 0] == 80

@@ -95,6 +95,7 @@ def relative_difference(a, b) -> float:
     return float(np.abs(a - b).max() / max(np.abs(b).max(), 1e-12))
 
 
+@pytest.mark.slow
 def test_two_replicas_train_like_one_device_with_the_same_global_batch(tmp_path):
     """2 replicas x batch 1 = 1 device x batch 2: same losses, weights and Adam moments.
 
@@ -165,6 +166,7 @@ def wait_all(processes, timeout: float) -> list:
     return codes
 
 
+@pytest.mark.slow
 def test_a_two_worker_cluster_trains_and_only_the_chief_writes_the_checkpoint(image_folder, tmp_path):
     """Two local processes, one per "machine", train one step of the CLI together over 127.0.0.1."""
     folder = tmp_path / "checkpoints"
@@ -255,6 +257,7 @@ def test_a_cluster_with_a_chief_task_has_only_that_chief(task_type, task_id, chi
     assert distribute.chief_task(task_type, task_id, {"chief": ["a:1"], "worker": ["b:1", "c:1"]}) is chief
 
 
+@pytest.mark.slow
 def test_tpu_without_a_tpu_is_one_clear_error(image_folder, tmp_path):
     command = [
         "-m",

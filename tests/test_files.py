@@ -1,19 +1,18 @@
-"""cyclegan_lab.plumbing.files: atomic writes, the folder lock, leftovers and the checks before work.
+"""cyclegan_lab.plumbing.files: atomic writes, leftovers of killed writes, the checks before work, and
+symbolic links never written through (the folder lock is test_folder_lock.py's).
 
 No TensorFlow here: these are plain file operations, so the tests take milliseconds.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import socket
 import subprocess
 import sys
 
 import pytest
 
-from cyclegan_lab.plumbing import files, folder_lock
+from cyclegan_lab.plumbing import files
 
 
 def dead_pid() -> int:
@@ -134,53 +133,6 @@ def test_too_little_free_disk_is_one_clear_error(tmp_path, monkeypatch):
     with pytest.raises(files.FolderNotWritableError, match=r"needs about 1\.4 GB, 2 MB free"):
         files.check_free_space(tmp_path, 1_370_000_000, "one checkpoint")
     files.check_free_space(tmp_path, 1_000_000, "one checkpoint")  # enough: no error
-
-
-# --------------------------------------------------------------------------- the lock (case 2)
-def test_a_second_lock_on_a_folder_names_the_run_that_holds_it(tmp_path):
-    with folder_lock.FolderLock(tmp_path):
-        with pytest.raises(folder_lock.FolderInUseError) as error:
-            folder_lock.FolderLock(tmp_path).acquire()
-        message = str(error.value)
-        assert f"PID {os.getpid()}" in message and str(tmp_path) in message and "\n" not in message
-        assert folder_lock.lock_holder(tmp_path)["pid"] == os.getpid()
-    assert not (tmp_path / folder_lock.LOCK_NAME).exists(), "released: the lock file is gone"
-    assert folder_lock.lock_holder(tmp_path) is None
-    with folder_lock.FolderLock(tmp_path):  # and can be taken again
-        pass
-
-
-def test_a_lock_held_by_another_process_stops_this_one(tmp_path):
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, time; from cyclegan_lab.plumbing.folder_lock import FolderLock\n"
-            f"with FolderLock({str(tmp_path)!r}):\n    print('locked', flush=True); time.sleep(60)",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "locked"
-        with pytest.raises(folder_lock.FolderInUseError, match=f"PID {holder.pid}"):
-            folder_lock.FolderLock(tmp_path).acquire()
-    finally:
-        holder.kill()
-        holder.wait()
-    with folder_lock.FolderLock(tmp_path) as lock:  # its process was killed: the lock is stale and taken over
-        assert lock.took_over["pid"] == holder.pid
-
-
-def test_a_stale_lock_of_a_dead_process_is_taken_over(tmp_path, capsys):
-    gone = dead_pid()
-    (tmp_path / folder_lock.LOCK_NAME).write_text(
-        json.dumps({"pid": gone, "host": socket.gethostname(), "started": "2024-01-01 12:00:00"})
-    )
-    with folder_lock.FolderLock(tmp_path) as lock:
-        assert lock.took_over["pid"] == gone
-        assert json.loads((tmp_path / folder_lock.LOCK_NAME).read_text())["pid"] == os.getpid()
-    assert f"PID {gone}" in capsys.readouterr().out
 
 
 # --------------------------------------------------------------------------- symbolic links

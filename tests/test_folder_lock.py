@@ -1,29 +1,32 @@
-"""cyclegan_lab.plumbing.folder_lock: the lock and its note never write through a symbolic link.
+"""cyclegan_lab.plumbing.folder_lock: one run at a time in a folder. A second lock names the run that holds
+it, a lock held by another process stops this one, a dead process's lock is taken over; and the lock and
+its note never write through a symbolic link.
 
 A link in the checkpoint folder named like the lock's files once made a
 training run overwrite the file it pointed to (the note's JSON replaced a
 user's file, then the link was deleted), or fail with a raw OSError. Both
-files are refused with one line naming the link, before any work, and what
-the link points to is left as it was.
+files are refused with one line naming the link, before any work (test_cli.py
+runs `cyclegan-lab train` into such a folder), and what the link points to is
+left as it was.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import socket
+import subprocess
+import sys
+
 import pytest
+from test_files import dead_pid
 
 from cyclegan_lab.plumbing import files, folder_lock
 
 LOCK_FILES = [folder_lock.LOCK_NAME, folder_lock.FLOCK_NAME]
 
 
-@pytest.fixture
-def precious(tmp_path):
-    """A file outside the checkpoint folder that nothing may change."""
-    path = tmp_path / "precious.txt"
-    path.write_text("a week of notes")
-    return path
-
-
+# --------------------------------------------------------------------------- symbolic links
 def linked(folder, name, target):
     """`folder` (created) holding `name`, a symbolic link to `target`; returns the link."""
     folder.mkdir(exist_ok=True)
@@ -58,22 +61,49 @@ def test_a_lock_file_that_is_a_link_is_refused_naming_it(tmp_path, precious, nam
     assert precious.read_text() == "a week of notes"
 
 
-@pytest.mark.parametrize("name", LOCK_FILES)
-def test_train_into_a_folder_with_a_linked_lock_file_is_one_line_before_any_work(
-    tmp_path, precious, capsys, monkeypatch, name
-):
-    """The report: `ln -s precious.txt ck/cyclegan-lab.lock; cyclegan-lab train --checkpoint-dir ck`
-    overwrote precious.txt with the lock's note."""
-    from cyclegan_lab import data, training
-    from cyclegan_lab.program.cli import main
+# --------------------------------------------------------------------------- one run at a time (case 2)
+def test_a_second_lock_on_a_folder_names_the_run_that_holds_it(tmp_path):
+    with folder_lock.FolderLock(tmp_path):
+        with pytest.raises(folder_lock.FolderInUseError) as error:
+            folder_lock.FolderLock(tmp_path).acquire()
+        message = str(error.value)
+        assert f"PID {os.getpid()}" in message and str(tmp_path) in message and "\n" not in message
+        assert folder_lock.lock_holder(tmp_path)["pid"] == os.getpid()
+    assert not (tmp_path / folder_lock.LOCK_NAME).exists(), "released: the lock file is gone"
+    assert folder_lock.lock_holder(tmp_path) is None
+    with folder_lock.FolderLock(tmp_path):  # and can be taken again
+        pass
 
-    def no_work(*args, **kwargs):
-        raise AssertionError("work began")
 
-    monkeypatch.setattr(data, "load_data", no_work)
-    monkeypatch.setattr(training, "build_cyclegan", no_work)
-    link = linked(tmp_path / "ck", name, precious)
-    assert main(["train", "--smoke", "--checkpoint-dir", str(tmp_path / "ck")]) == 2
-    err = capsys.readouterr().err
-    assert str(link) in err and "symbolic link" in err and err.count("\n") == 1, err
-    assert_untouched(link, precious, precious)
+@pytest.mark.slow
+def test_a_lock_held_by_another_process_stops_this_one(tmp_path):
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from cyclegan_lab.plumbing.folder_lock import FolderLock\n"
+            f"with FolderLock({str(tmp_path)!r}):\n    print('locked', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(folder_lock.FolderInUseError, match=f"PID {holder.pid}"):
+            folder_lock.FolderLock(tmp_path).acquire()
+    finally:
+        holder.kill()
+        holder.wait()
+    with folder_lock.FolderLock(tmp_path) as lock:  # its process was killed: the lock is stale and taken over
+        assert lock.took_over["pid"] == holder.pid
+
+
+def test_a_stale_lock_of_a_dead_process_is_taken_over(tmp_path, capsys):
+    gone = dead_pid()
+    (tmp_path / folder_lock.LOCK_NAME).write_text(
+        json.dumps({"pid": gone, "host": socket.gethostname(), "started": "2024-01-01 12:00:00"})
+    )
+    with folder_lock.FolderLock(tmp_path) as lock:
+        assert lock.took_over["pid"] == gone
+        assert json.loads((tmp_path / folder_lock.LOCK_NAME).read_text())["pid"] == os.getpid()
+    assert f"PID {gone}" in capsys.readouterr().out

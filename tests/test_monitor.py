@@ -1,9 +1,10 @@
-"""cyclegan_lab.judging.monitor: what the held-out monitor writes into a run's folder, and never through a link.
+"""cyclegan_lab.judging.monitor: what the held-out monitor writes into a run's folder (previews, paintings and
+a log of measures, each value under its own column), and never through a link.
 
 A link planted in the run folder (`held_out.csv`, a preview's name, the
 previews folder) must not make a training run write to the file it points
-to. The monitor's measures are stood in for here: these tests are about
-files, not about the measures (`test_scores.py` runs the real ones).
+to. The monitor's measures are stood in for in those tests, which are about
+files; one test runs the real measures, on real photos (conftest.py's `images`).
 """
 
 from __future__ import annotations
@@ -93,3 +94,58 @@ def test_a_previews_folder_that_is_a_link_is_refused(monitor, tmp_path):
     with pytest.raises(FolderNotWritableError, match="previews is a symbolic link"):
         monitor.record(2)
     assert list(elsewhere.iterdir()) == []
+
+
+def test_held_out_monitor_saves_previews_and_measures(images, tmp_path):
+    import csv
+
+    from cyclegan_lab.config import TrainConfig
+    from cyclegan_lab.judging.monitor import HeldOutMonitor
+    from cyclegan_lab.training import build_cyclegan
+
+    monet, photo = images
+    config = TrainConfig(
+        image_size=64, generator="resnet", generator_filters=4, residual_blocks=1, ema_decay=0.9, precision="float32"
+    )
+    cyclegan = build_cyclegan(config)
+    monitor = HeldOutMonitor(config, photo[:3], monet[:20], tmp_path, every=2, shown=2, save_paintings=True)
+    monitor.set_model(cyclegan)
+    cyclegan.monet_generator_optimizer.iterations.assign(2)
+    monitor.on_train_batch_end(0)
+    cyclegan.monet_generator_optimizer.iterations.assign(3)
+    monitor.on_train_batch_end(1)  # not a multiple of 2: nothing
+    rows = list(csv.DictReader(open(tmp_path / "held_out.csv")))
+    assert [row["step"] for row in rows] == ["2"]
+    assert set(rows[0]) == {
+        "step",
+        "chequerboard",
+        "copy",
+        "composition",
+        "palette",
+        "fine_detail",
+        "kid",
+        "gap_closed",
+        "gap_closed_lite2",
+        "judge",
+        "coarse_change",
+    }
+    assert float(rows[0]["copy"]) > 0 and np.isfinite(float(rows[0]["judge"])) and float(rows[0]["coarse_change"]) > 0
+    assert (tmp_path / "previews" / "step-000002.png").stat().st_size > 1000
+    painted = np.load(tmp_path / "previews" / "step-000002.npy")  # every painted photo, for measures computed later
+    assert painted.shape == (3, 128, 128, 3) and painted.dtype == np.uint8
+
+
+def test_the_held_out_log_keeps_each_value_under_its_own_column(tmp_path):
+    """Rows append under the file's header; a row with other columns is refused, the file untouched."""
+    import csv
+
+    from cyclegan_lab.judging.monitor import append_row
+
+    log = tmp_path / "held_out.csv"
+    append_row(log, {"step": 250, "copy": 0.3})
+    append_row(log, {"step": 500, "copy": 0.2})
+    with pytest.raises(ValueError, match=r"held_out.csv has the columns \['step', 'copy'\]"):
+        append_row(log, {"step": 750, "composition": 0.9, "copy": 0.1})
+    rows = list(csv.DictReader(open(log)))
+    assert [(r["step"], r["copy"]) for r in rows] == [("250", "0.3"), ("500", "0.2")]
+    assert [p.name for p in tmp_path.iterdir()] == ["held_out.csv"]

@@ -162,6 +162,7 @@ def run(path: Path, parameters: dict, folder: Path) -> tuple[str, int]:
     return outputs(json.loads(executed.read_text()))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs_with_papermill_in_the_smoke_setting(path, real_data, checkpoint_dir, tmp_path):
     record = tmp_path / "run.json"
@@ -200,6 +201,7 @@ def test_notebook_runs_with_papermill_in_the_smoke_setting(path, real_data, chec
     assert "Not quite" not in text and "Not answered yet" not in text, f"{path.name}: a solution fails its check"
 
 
+@pytest.mark.slow
 def test_visualization_shows_the_generator_notebook_6_trained(real_data, checkpoint_dir, tmp_path):
     parameters = {"SMOKE": True, "DATA_DIR": str(real_data), "CHECKPOINT_DIR": str(checkpoint_dir)}
     if not any(checkpoint_dir.iterdir()):  # run on its own: train first, as a learner would
@@ -208,6 +210,7 @@ def test_visualization_shows_the_generator_notebook_6_trained(real_data, checkpo
     assert "Loaded the Monet generator from" in text
 
 
+@pytest.mark.slow
 def test_losses_training_and_visualization_run_with_bfloat16_forced(real_data, tmp_path, monkeypatch):
     """CYCLEGAN_LAB_PRECISION=bfloat16 takes the bfloat16 path even on a CPU without it (emulated):
     notebook 5 keeps its float32 numbers, notebook 6 trains in bfloat16 and says why, and notebook 7
@@ -287,6 +290,7 @@ def student_edition(tmp_path_factory):
     return folder
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_every_student_notebook_runs_with_its_exercises_unanswered(path, student_edition, real_data, tmp_path):
     """Without solutions each notebook still runs top to bottom: its check cells say "Not answered yet",
@@ -297,38 +301,3 @@ def test_every_student_notebook_runs_with_its_exercises_unanswered(path, student
     text, _ = run(student_edition / "notebooks" / path.name, parameters, tmp_path)
     assert "Not answered yet" in text  # every notebook has check cells
     assert "Correct!" not in text and "Not quite" not in text
-
-
-def test_the_reference_epoch_is_one_default_epoch_of_notebook_6():
-    """The recorded epoch that notebook 6 compares a learner's run with was made with the
-    notebook's own defaults, one pass over the 300 Monets, and holds every step."""
-    import papermill
-
-    from cyclegan_lab.teaching.reference import load_reference_epoch
-
-    defaults = {
-        k: v["default"] for k, v in papermill.inspect_notebook(str(ROOT / "notebooks/06_training.ipynb")).items()
-    }
-    reference = load_reference_epoch()
-    settings = reference["settings"]
-    assert (settings["epochs"], settings["seed"], settings["augment"]) == (
-        int(defaults["EPOCHS"]),
-        int(defaults["SEED"]),
-        defaults["AUGMENT"] == "True",
-    )
-    assert settings["steps"] == reference["data"]["monets"] == 300
-    assert {len(values) for values in reference["losses"].values()} == {300}
-    assert reference["verdicts"][0][0] == 0 and reference["verdicts"][-1][0] == 300
-
-
-def test_a_file_that_is_not_a_run_record_is_named(tmp_path):
-    from cyclegan_lab.teaching.reference import load_reference_epoch
-
-    (tmp_path / "broken.json").write_text('{"settings": ')
-    (tmp_path / "other.json").write_text('{"settings": {}, "losses": {}}')
-    with pytest.raises(ValueError, match="broken.json is not a readable run record"):
-        load_reference_epoch(tmp_path / "broken.json")
-    with pytest.raises(
-        ValueError, match="other.json is not a run record of notebook 6: it lacks data, verdicts, measures"
-    ):
-        load_reference_epoch(tmp_path / "other.json")

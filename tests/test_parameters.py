@@ -39,6 +39,7 @@ def test_a_good_value_comes_back_unchanged(rules, value):
     assert check_parameter("N", value, **rules) == value
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("value", ["abc", "0"])
 def test_papermill_with_a_bad_parameter_stops_with_one_line(real_data, tmp_path, value):
     """`papermill 07_visualization.ipynb out.ipynb -p N_PHOTOS abc` once ended in a TypeError deep inside."""
@@ -77,6 +78,7 @@ def test_held_out_photos_that_leave_too_few_for_the_measures_are_refused_up_fron
         check_held_out(files[:1], 1200, 8, where="photo")
 
 
+@pytest.mark.slow
 def test_notebook_10_refuses_too_few_held_out_photos_in_its_parameter_cell(real_data, tmp_path):
     import papermill
     from test_notebooks import ROOT

@@ -1,33 +1,28 @@
-"""Tests for cyclegan_lab.pretrained: the shipped model and the original lab's download.
+"""cyclegan_lab.pretrained: the shipped model, loaded by name or from a run's checkpoint (`load_pretrained`,
+`load_generator`), checked against its hash, and on unseen photos a painter closer to Monet.
 
 Tiny untrained generators (32x32, 4 filters) stand in for the real ones: the
-shipped files are written with `export_generator` to a temporary folder, and
-the original's .tgz is built from a Keras SavedModel and served by the local
-HTTP server (the `server` fixture from conftest.py).
+shipped files are written with `export_generator` to a temporary folder
+(conftest.py's `shipped`; test_export.py checks what is written). The
+original lab's download is test_saved_model.py's.
 """
 
 from __future__ import annotations
 
-import io
-import pathlib
+import json
 import shutil
-import socket
-import tarfile
 
 import numpy as np
 import pytest
+from test_config import ABSURD
+from test_training import TINY
 
 from cyclegan_lab.config import TrainConfig
-from cyclegan_lab.inference import stylize
 from cyclegan_lab.models import build_generator
-from cyclegan_lab.plumbing.download import DownloadError, Remote
-from cyclegan_lab.plumbing.saved_model import SavedModelGenerator
 from cyclegan_lab.pretrained import PRETRAINED_ENV, PretrainedNotFoundError, load_pretrained
 from cyclegan_lab.program.export import export_generator
 
 TINY_CONFIG = TrainConfig(image_size=32, generator_filters=4, precision="float32")  # the tiny test generators' run
-
-ARCHIVE_PATH = "/LargeData/monet_generator_50_epochs.tgz"
 
 
 def photos(*shape: int, seed: int = 0) -> np.ndarray:
@@ -40,21 +35,6 @@ def same(a, b) -> None:
 
 
 # --------------------------------------------------------------------------- the shipped model
-@pytest.fixture(scope="module")
-def shipped(tmp_path_factory):
-    """(generator, folder): a tiny generator exported as monet.weights.h5 + monet.json."""
-    generator = build_generator("tiny", image_size=32, filters=4, any_size=True)
-    folder = tmp_path_factory.mktemp("shipped")
-    export_generator(generator, folder, "monet", {"config": TINY_CONFIG.to_dict(), "epochs": 0})
-    return generator, folder
-
-
-def test_export_writes_the_two_files_and_nothing_else(shipped):
-    _, folder = shipped
-    assert sorted(p.name for p in folder.iterdir()) == ["monet.json", "monet.weights.h5"]
-    assert '"epochs": 0' in (folder / "monet.json").read_text()
-
-
 def test_loaded_model_paints_like_the_exported_one(shipped):
     generator, folder = shipped
     model = load_pretrained("monet", folder=folder)
@@ -133,15 +113,6 @@ def test_an_unknown_name_lists_the_choices():
         load_pretrained("van-gogh")
 
 
-def test_export_refuses_a_wrong_description(tmp_path):
-    generator = build_generator("tiny", image_size=32, filters=4)
-    with pytest.raises(ValueError, match="'generator_filters': 8"):
-        export_generator(generator, tmp_path, "monet", {"config": TINY_CONFIG.replace(generator_filters=8).to_dict()})
-    with pytest.raises(ValueError, match="info needs config"):
-        export_generator(generator, tmp_path, "monet", {"filters": 4})
-    assert list(tmp_path.iterdir()) == []
-
-
 # --------------------------------------------------------------------------- weights checked against their hash
 def test_the_shipped_files_record_the_sha256_of_their_weights():
     """The shipped generators' JSON recorded no hash, so nothing could tell a changed weights file."""
@@ -182,26 +153,6 @@ def test_a_changed_weights_file_is_refused_with_one_clear_message(shipped, tmp_p
         load_pretrained("monet", folder=folder)
 
 
-def test_a_changed_package_file_says_to_reinstall(tmp_path, monkeypatch, capsys):
-    """The package's own weights changed: `cyclegan-lab stylize` says so in one line, how to get them back,
-    and paints nothing."""
-    from PIL import Image
-
-    from cyclegan_lab import pretrained
-    from cyclegan_lab.program.cli import main
-
-    changed_copy(pretrained.PACKAGE_FOLDER, tmp_path / "package")
-    monkeypatch.setattr(pretrained, "PACKAGE_FOLDER", tmp_path / "package")
-    monkeypatch.delenv(PRETRAINED_ENV, raising=False)
-    Image.fromarray(np.zeros((40, 60, 3), np.uint8)).save(tmp_path / "photo.png")
-
-    assert main(["stylize", str(tmp_path / "photo.png"), "-o", str(tmp_path / "out")]) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "The package's file" in err and "damaged or was changed" in err, err
-    assert "Reinstall cyclegan-lab" in err and "Traceback" not in err
-    assert not any((tmp_path / "out").iterdir())
-
-
 def test_an_export_without_a_hash_still_loads(shipped, tmp_path):
     """Exports older than the hashes, and a JSON written by hand, have none: they load as before."""
     import json
@@ -215,86 +166,7 @@ def test_an_export_without_a_hash_still_loads(shipped, tmp_path):
     same(load_pretrained("monet", folder=tmp_path / "older")(x), generator(x, training=False))
 
 
-# --------------------------------------------------------------------------- the original lab's download
-@pytest.fixture(scope="module")
-def original(tmp_path_factory):
-    """(generator, archive bytes): a tiny 32x32-only generator as the lab ships its own,
-    a SavedModel in monet_generator_50_epochs/ inside a .tgz."""
-    generator = build_generator("tiny_original", image_size=32, filters=4)  # fixed input size, like the lab's
-    export = tmp_path_factory.mktemp("export") / "saved"
-    generator.export(export, verbose=False)
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        tar.add(export, arcname="monet_generator_50_epochs")
-    return generator, buffer.getvalue()
-
-
-def _closed_port_url() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{s.getsockname()[1]}{ARCHIVE_PATH}"  # nothing listens once closed
-
-
-def cache_files(cache: pathlib.Path) -> list[str]:
-    return sorted(str(p.relative_to(cache)) for p in cache.rglob("*") if not p.is_dir())
-
-
-def test_original_downloads_once_then_works_offline(original, server, lab_cache):
-    generator, archive = original
-    server.files[ARCHIVE_PATH] = archive
-    model = load_pretrained("original-50-epochs", remote=Remote(server.url(ARCHIVE_PATH), len(archive)), progress=False)
-
-    assert isinstance(model, SavedModelGenerator) and model.image_shape == (32, 32)
-    x = photos(2, 32, 32, 3)
-    out = model(x)
-    assert not isinstance(out, dict), "one tensor, like our generators"
-    same(out, generator(x, training=False))
-    same(model(x, training=False), out)
-    assert len(server.requests) == 1
-    assert not any(name.endswith(".tgz") for name in cache_files(lab_cache)), "the archive is deleted once unpacked"
-
-    offline = load_pretrained("original-50-epochs", remote=Remote(_closed_port_url(), len(archive)), progress=False)
-    same(offline(x), out)
-    assert len(server.requests) == 1
-
-
-def test_original_is_used_in_tiles_of_its_fixed_size(original, server):
-    generator, archive = original
-    server.files[ARCHIVE_PATH] = archive
-    model = load_pretrained("original-50-epochs", remote=Remote(server.url(ARCHIVE_PATH), len(archive)), progress=False)
-    image = np.random.default_rng(0).integers(0, 256, (50, 70, 3), dtype=np.uint8)
-    painted = stylize(image, model, size=None)
-    assert painted.shape == (50, 70, 3) and painted.dtype == np.uint8
-    tile = np.random.default_rng(1).integers(0, 256, (2, 32, 32, 3), dtype=np.uint8)  # exactly one tile each
-    expected = np.clip(np.round((generator(tile / 127.5 - 1.0, training=False).numpy() + 1) * 127.5), 0, 255)
-    assert np.abs(stylize(tile, model, size=None).astype(int) - expected).max() <= 1
-
-
-@pytest.mark.parametrize("fault", ["wrong-size", "truncated", "tampered"])
-def test_a_bad_download_fails_cleanly_and_the_next_try_works(original, server, lab_cache, fault):
-    generator, archive = original
-    size = len(archive) + 1 if fault == "wrong-size" else len(archive)
-    if fault == "tampered":  # right size, damaged bytes: only gzip's checksum can tell
-        damaged = bytearray(archive)
-        damaged[len(damaged) // 2] ^= 0xFF
-        server.files[ARCHIVE_PATH] = bytes(damaged)
-    else:
-        server.files[ARCHIVE_PATH] = archive
-    if fault == "truncated":
-        server.truncated.add(ARCHIVE_PATH)
-
-    with pytest.raises(DownloadError):
-        load_pretrained("original-50-epochs", remote=Remote(server.url(ARCHIVE_PATH), size), progress=False)
-    assert cache_files(lab_cache) == [], "nothing half-downloaded or half-extracted may stay in the cache"
-    assert not list(lab_cache.rglob("monet_generator_50_epochs*"))
-
-    server.files[ARCHIVE_PATH] = archive
-    server.truncated.clear()
-    model = load_pretrained("original-50-epochs", remote=Remote(server.url(ARCHIVE_PATH), len(archive)), progress=False)
-    x = photos(1, 32, 32, 3)
-    same(model(x), generator(x, training=False))
-
-
+# --------------------------------------------------------------------------- the shipped model on unseen photos
 @pytest.fixture(scope="module")
 def shipped_on_unseen(real_data):
     """The shipped generator, loaded with no network, on photos it never saw in training (photos 1,201 on,
@@ -377,137 +249,13 @@ def test_load_generator_rebuilds_any_runs_generator_from_its_checkpoint(tmp_path
         load_generator(empty)
 
 
-def test_a_new_run_warm_starts_its_generators_from_the_shipped_pair(tmp_path):
-    """warm_start puts the shipped monet and photo weights into a new run's generators (and its moving
-    average), leaves the discriminators as they were, and refuses a pair of another shape."""
-    from cyclegan_lab.program.export import warm_start
-    from cyclegan_lab.training import build_cyclegan
+@pytest.mark.parametrize("name", ["generator_filters", "residual_blocks"])
+def test_a_shipped_model_describing_an_absurd_size_is_one_error_and_nothing_is_built(tmp_path, nothing_built, name):
+    from cyclegan_lab.pretrained import load_pretrained
 
-    config = TrainConfig(image_size=32, generator="resnet", generator_filters=4, residual_blocks=1, ema_decay=0.9)
-    shipped_run = build_cyclegan(config.replace(seed=1))
-    for name, network in [("monet", shipped_run.monet_generator), ("photo", shipped_run.photo_generator)]:
-        export_generator(network, tmp_path, name, {"config": config.to_dict()})
-    run = build_cyclegan(config)  # seed 0: other starting weights
-    discriminator_before = [w.copy() for w in run.monet_discriminator.get_weights()]
-    x = photos(1, 32, 32, 3)
-    assert np.abs(np.asarray(run.monet_generator(x)) - np.asarray(shipped_run.monet_generator(x))).max() > 1e-3
-
-    assert warm_start(run, folder=tmp_path) == ["monet_generator", "photo_generator"]
-    same(run.monet_generator(x), shipped_run.monet_generator(x))
-    same(run.photo_generator(x), shipped_run.photo_generator(x))
-    for average, weight in zip(run.monet_average.averages, shipped_run.monet_generator.trainable_weights):
-        same(average, weight)
-    for after, before in zip(run.monet_discriminator.get_weights(), discriminator_before):
-        np.testing.assert_array_equal(after, before)
-
-    wider = build_cyclegan(config.replace(generator_filters=8))
-    with pytest.raises(ValueError, match="warm-start only a run of the shipped model's config"):
-        warm_start(wider, folder=tmp_path)
-
-
-def test_shipped_discriminators_warm_start_a_new_runs_discriminators(tmp_path):
-    """export_discriminators keeps a checkpoint's two discriminators (float16, one file); a warm start
-    then gives them to the new run, whose discriminators judge as the trained ones did; a file of
-    other networks is refused with the checkpoint's own message, and a generator-only folder leaves
-    the discriminators fresh (the test above)."""
-    from cyclegan_lab import checkpoints
-    from cyclegan_lab.pretrained import DISCRIMINATORS
-    from cyclegan_lab.program.export import export_discriminators, warm_start
-    from cyclegan_lab.training import build_cyclegan
-
-    config = TrainConfig(image_size=32, generator="resnet", generator_filters=4, residual_blocks=1)
-    trained = build_cyclegan(config.replace(seed=1))
-    for name, network in [("monet", trained.monet_generator), ("photo", trained.photo_generator)]:
-        export_generator(network, tmp_path, name, {"config": config.to_dict()})
-    path = checkpoints.save_checkpoint(trained, tmp_path / "run", {"step": 7, "config": config.to_dict()})
-    saved = export_discriminators(path, tmp_path)
-    assert saved == tmp_path / DISCRIMINATORS and saved.stat().st_size < 0.6 * path.stat().st_size
-    shipped = saved.read_bytes()
-    damaged = tmp_path / "step-000008.npz"
-    damaged.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
-    with pytest.raises(checkpoints.DamagedCheckpointError, match="step-000008.npz"):
-        export_discriminators(damaged, tmp_path)
-    assert saved.read_bytes() == shipped  # what shipped before is kept
-
-    run = build_cyclegan(config)
-    x = photos(2, 32, 32, 3)
-    verdicts = {name: np.asarray(getattr(trained, name)(x)) for name in ["monet_discriminator", "photo_discriminator"]}
-    assert np.abs(np.asarray(run.monet_discriminator(x)) - verdicts["monet_discriminator"]).max() > 1e-3
-    assert warm_start(run, folder=tmp_path) == [
-        "monet_generator",
-        "photo_generator",
-        "monet_discriminator",
-        "photo_discriminator",
-    ]
-    for name, verdict in verdicts.items():  # float16 storage: the verdicts agree to about 3 decimals
-        np.testing.assert_allclose(np.asarray(getattr(run, name)(x)), verdict, atol=2e-2 * np.abs(verdict).max())
-
-    with np.load(saved) as stored:
-        arrays = {key: stored[key] for key in stored.files}
-    arrays["monet_discriminator/0"] = arrays["monet_discriminator/0"][:2]
-    np.savez(saved, **arrays)
-    with pytest.raises(checkpoints.CheckpointMismatchError, match="monet_discriminator variable 0"):
-        warm_start(build_cyclegan(config), folder=tmp_path)
-
-
-def test_a_resize_trained_pair_warm_starts_a_subpixel_run_that_paints_as_before(tmp_path):
-    """upsampling='subpixel' may start from a shipped resize-convolution pair: each upsampling kernel
-    becomes its sub-pixel kernel (4x the outputs), and the generators paint as before, but for the
-    border pixels that the two layers pad differently."""
-    from cyclegan_lab.program.export import warm_start
-    from cyclegan_lab.training import build_cyclegan
-
-    config = TrainConfig(image_size=32, generator="resnet", generator_filters=4, residual_blocks=1, downsamplings=1)
-    shipped_run = build_cyclegan(config.replace(seed=1))
-    for name, network in [("monet", shipped_run.monet_generator), ("photo", shipped_run.photo_generator)]:
-        export_generator(network, tmp_path, name, {"config": config.to_dict()})
-    run = build_cyclegan(config.replace(upsampling="subpixel"))
-    assert run.monet_generator.count_params() > shipped_run.monet_generator.count_params()
-    x = photos(2, 32, 32, 3)
-    pairs = [(run.monet_generator, shipped_run.monet_generator), (run.photo_generator, shipped_run.photo_generator)]
-    unrelated = [np.abs(np.asarray(new(x)) - np.asarray(old(x))).mean() for new, old in pairs]
-    warm_start(run, folder=tmp_path)
-    for (new, old), before in zip(pairs, unrelated):
-        difference = np.abs(np.asarray(new(x)) - np.asarray(old(x)))
-        assert difference.mean() < 0.25 * before and difference[:, 6:-6, 6:-6].max() < 0.05, new.name
-
-
-def test_a_shipped_pair_warm_starts_an_input_skip_run_that_paints_exactly_as_before(tmp_path):
-    """input_skip=True adds the input's 3 channels to the last convolution's inputs; a warm start gives
-    them zero weights, so the generators paint what the shipped ones paint, and training can then
-    teach the skip (its weights get a gradient)."""
-    from cyclegan_lab.program.export import warm_start
-    from cyclegan_lab.training import build_cyclegan
-
-    config = TrainConfig(image_size=32, generator="resnet", generator_filters=4, residual_blocks=1, downsamplings=1)
-    shipped_run = build_cyclegan(config.replace(seed=1))
-    for name, network in [("monet", shipped_run.monet_generator), ("photo", shipped_run.photo_generator)]:
-        export_generator(network, tmp_path, name, {"config": config.to_dict()})
-    run = build_cyclegan(config.replace(input_skip=True))
-    assert run.monet_generator.count_params() == shipped_run.monet_generator.count_params() + 3 * 49 * 3
-    x = photos(2, 32, 32, 3)
-    warm_start(run, folder=tmp_path)
-    for new, old in [
-        (run.monet_generator, shipped_run.monet_generator),
-        (run.photo_generator, shipped_run.photo_generator),
-    ]:
-        np.testing.assert_allclose(np.asarray(new(x)), np.asarray(old(x)), atol=1e-6, err_msg=new.name)
-
-    import tensorflow as tf
-
-    last = run.monet_generator.layers[-1]
-    with tf.GradientTape() as tape:
-        loss = tf.reduce_mean(tf.abs(run.monet_generator(x) - x))
-    skip_gradient = np.asarray(tape.gradient(loss, last.kernel))[:, :, -3:]
-    assert np.abs(skip_gradient).max() > 1e-4
-
-
-def test_a_warm_start_without_a_shipped_partner_says_what_is_missing(tmp_path):
-    from cyclegan_lab.program.export import warm_start
-    from cyclegan_lab.training import build_cyclegan
-
-    config = TrainConfig(image_size=32, generator="resnet", generator_filters=4, residual_blocks=1)
-    run = build_cyclegan(config)
-    export_generator(run.monet_generator, tmp_path, "monet", {"config": config.to_dict()})
-    with pytest.raises(PretrainedNotFoundError, match="photo.weights.h5"):
-        warm_start(run, folder=tmp_path)
+    config = {**TrainConfig(**TINY, generator="resnet").to_dict(), name: ABSURD[name]}
+    (tmp_path / "monet.json").write_text(json.dumps({"config": config}))
+    (tmp_path / "monet.weights.h5").write_bytes(b"never read")
+    with pytest.raises(ValueError, match=f"monet.json .*{name} must be at most") as error:
+        load_pretrained("monet", folder=tmp_path)
+    assert "\n" not in str(error.value)

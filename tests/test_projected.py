@@ -100,20 +100,3 @@ def test_a_checkpoint_keeps_its_verdicts(tmp_path):
     checkpoints.restore_checkpoint(restored, checkpoints.read_checkpoint(path))
     images = batch[0]
     np.testing.assert_array_equal(restored.monet_discriminator(images), trained.monet_discriminator(images))
-
-
-def test_a_warm_start_gives_projected_discriminators_no_patchgan_weights(tmp_path):
-    """Shipped PatchGAN discriminators do not fit a projected run: it takes the generators and starts
-    its discriminators fresh (they say 0 of everything), instead of failing."""
-    from cyclegan_lab.program.export import export_discriminators, export_generator, warm_start
-
-    patchgan = TrainConfig(**{**SMALL, "discriminator": "patchgan"})
-    shipped = build_cyclegan(patchgan)
-    for name, network in [("monet", shipped.monet_generator), ("photo", shipped.photo_generator)]:
-        export_generator(network, tmp_path, name, {"config": patchgan.to_dict()})
-    export_discriminators(checkpoints.save_checkpoint(shipped, tmp_path / "run", {"step": 1}), tmp_path)
-    run = build_cyclegan(TrainConfig(**SMALL, seed=3))
-    assert warm_start(run, folder=tmp_path) == ["monet_generator", "photo_generator"]
-    images = tf.random.stateless_uniform((1, 64, 64, 3), (4, 1), -1, 1)
-    np.testing.assert_array_equal(run.monet_generator(images), shipped.monet_generator(images))
-    np.testing.assert_array_equal(run.monet_discriminator(images), 0.0)

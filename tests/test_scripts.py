@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from cyclegan_lab.images import image_files, load_image
 from cyclegan_lab.judging.distortions import blur
@@ -13,6 +14,7 @@ from cyclegan_lab.judging.distortions import blur
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_measure_run_puts_a_copier_at_zero_and_a_blurrer_below(real_data, tmp_path):
     """A run whose previews are the photos themselves closes 0% of the gap; blurred ones less than that."""
     photos = np.stack([load_image(f) for f in image_files(real_data / "photo")[1200:1230]])
@@ -33,6 +35,7 @@ def test_measure_run_puts_a_copier_at_zero_and_a_blurrer_below(real_data, tmp_pa
     assert "gap closed +0%" in done.stdout
 
 
+@pytest.mark.slow
 def test_measure_run_with_the_output_notch_sees_a_chequerboard_removed(real_data, tmp_path):
     """Photos with a strong chequerboard show it in the chequerboard column; through the notch they have none
     and measure as the same photos without it do through the notch (within 3% of the gap)."""

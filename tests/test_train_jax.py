@@ -37,6 +37,8 @@ TINY = dict(
 )
 SETTINGS = [f"--set={name}={value!r}" for name, value in TINY.items()]
 
+pytestmark = pytest.mark.slow  # every test runs Keras on JAX in another Python process
+
 
 def on_jax(code: str, **kwargs) -> subprocess.CompletedProcess:
     """Run Python code with Keras on JAX, the scripts folder importable."""
