@@ -3,20 +3,16 @@
 In one run, on the same random 256x256 batch, alternating step by step:
   reference  the original lab's step (`cyclegan_lab.teaching.reference.lab_train_step`):
              ten network calls on a persistent tape, then four `tape.gradient` calls;
-  keras_adam the project's step (`CycleGAN.train_step`: independent passes run as
-             one batch, one backward pass per network pair; tests/test_step.py checks
-             that its losses and gradients are the lab's), with Keras' own Adam;
-  batched    the project's default: that step with `FusedAdam`;
+  batched    the project's step (`CycleGAN.train_step`: independent passes run as
+             one batch, one backward pass per network pair; tests/test_cyclegan.py checks
+             that its losses and gradients are the lab's);
   bfloat16   batched in bfloat16 mixed precision (only where the hardware has
              bfloat16, or when asked with --modes);
-  keras_adam_bfloat16  keras_adam in bfloat16 (only with --modes): with bfloat16,
-             the pair that says what FusedAdam gains in each precision;
   xla        batched, compiled with XLA (`jit_compile=True`; only with --modes).
 It prints each mode's median step time, its speed-up over the reference, the
 floating-point operations of one step (counted from the graph's convolutions)
 and the GFLOP/s achieved, next to what this machine's matrix multiply reaches.
-The reference uses Keras' own Adam, as the lab does; the project's modes use
-`cyclegan_lab.plumbing.optimizers.FusedAdam` (the same update in one pass over memory).
+Every mode updates the weights with Keras' own Adam, as the lab does.
 
 With --profile it also traces two steps of each mode with TensorFlow's
 profiler and prints where the time goes, op by op (the 10 op types that take
@@ -60,10 +56,8 @@ from cyclegan_lab.teaching.reference import lab_train_step
 ROOT = Path(__file__).resolve().parent.parent
 MODES = {  # mode -> (TrainConfig changes, XLA)
     "reference": (dict(precision="float32"), False),
-    "keras_adam": (dict(precision="float32"), False),
     "batched": (dict(precision="float32"), False),
     "bfloat16": (dict(precision="bfloat16"), False),
-    "keras_adam_bfloat16": (dict(precision="bfloat16"), False),
     "xla": (dict(precision="float32"), True),
 }
 
@@ -71,8 +65,6 @@ MODES = {  # mode -> (TrainConfig changes, XLA)
 def step_function(mode: str, config: TrainConfig):
     changes, xla = MODES[mode]
     cyclegan = build_cyclegan(config.replace(**changes))
-    if mode in ("reference", "keras_adam", "keras_adam_bfloat16"):  # the lab's optimisers
-        cyclegan.compile(*[keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1) for _ in range(4)])
     if mode == "reference":  # the lab's step
         return cyclegan, tf.function(lambda batch: lab_train_step(cyclegan, *batch))
     return cyclegan, tf.function(cyclegan.train_step, jit_compile=xla)

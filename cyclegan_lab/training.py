@@ -22,7 +22,6 @@ from .data import LabData, steps_per_epoch
 from .models import discriminator_for, generator_for
 from .pipeline import make_dataset
 from .plumbing import distribute, precision
-from .plumbing.optimizers import FusedAdam
 from .recipe.tricks import LinearDecay, StartAfter
 
 
@@ -75,7 +74,7 @@ def build_cyclegan(
             schedule = LinearDecay(config.learning_rate, config.epochs * per_epoch, config.decay_epochs * per_epoch)
         generators = StartAfter(schedule, config.generator_warmup_steps) if config.generator_warmup_steps else schedule
         rates = [generators, generators, schedule, schedule]  # in the order of cyclegan.NETWORKS
-        cyclegan.compile(*[FusedAdam(rate, beta_1=config.beta_1) for rate in rates])
+        cyclegan.compile(*[keras.optimizers.Adam(rate, beta_1=config.beta_1) for rate in rates])
         if tf.distribute.has_strategy():  # a real strategy: create Adam's variables now, in its scope, so they
             for _, network, optimizer in cyclegan.pairs():  # are mirrored like the weights (not lazily inside
                 optimizer.build(network.trainable_variables)  # a replica's step)

@@ -170,7 +170,7 @@ def pool_exchange(pool, count, fakes, key):
 
 
 def adam(weights, gradients, m, v, t, learning_rate, beta_1):
-    """One Adam step of `plumbing.optimizers.FusedAdam` (Keras' formulas); t counts steps from 1."""
+    """One step of Keras' Adam (its formulas); t counts steps from 1."""
     m = beta_1 * m + (1 - beta_1) * gradients
     v = BETA_2 * v + (1 - BETA_2) * jnp.square(gradients)
     alpha = learning_rate * jnp.sqrt(1 - BETA_2**t) / (1 - beta_1**t)

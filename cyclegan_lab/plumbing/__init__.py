@@ -2,7 +2,7 @@
 
 `download` and `files` (checked downloads, atomic writes), `saved_model` (a
 TensorFlow SavedModel from the web as a Keras model), `folder_lock` (one
-run per checkpoint folder), `precision`, `optimizers` and `distribute` (number
-formats, a fused Adam, several devices). You need none of it to learn
+run per checkpoint folder), `precision` and `distribute` (number formats,
+several devices). You need none of it to learn
 CycleGAN; pyproject.toml's import-linter contracts keep it at the bottom.
 """
