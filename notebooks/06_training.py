@@ -523,11 +523,11 @@ print(f"the shipped generator on the same photos: copy distance {copy_distance(s
 #
 # Is your run a working one? Compare it with a recorded one: this notebook itself, run with its
 # defaults (one epoch, seed 0, no augmentation) on the 300 Monets and 1,500 photos of the course's
-# data, kept in `cyclegan_lab/records/lab_unet_epoch.json`. Its two measured photos are named by
+# data, kept in `cyclegan_lab/teaching/records/lab_unet_epoch.json`. Its two measured photos are named by
 # their pixels' `fingerprint`, so the cell below knows whether yours are the same. Set
 # `RECORD_RUN` to a file name and your run is written the same way; an instructor records the
 # reference again, from the `notebooks` folder, with
-# `papermill 06_training.ipynb out.ipynb -p RECORD_RUN ../cyclegan_lab/records/lab_unet_epoch.json`.
+# `papermill 06_training.ipynb out.ipynb -p RECORD_RUN ../cyclegan_lab/teaching/records/lab_unet_epoch.json`.
 # In the figure the thin lines are yours, the thick ones the reference's, both smoothed over the
 # same window; where your run is shorter, only its steps are compared.
 
