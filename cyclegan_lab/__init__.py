@@ -19,7 +19,7 @@ the lab's reference step) and `judging/` (how Monet-like paintings are)
 above the lab; `recipe/` below it (the shipped generator's training tricks,
 layers and projected discriminators, used where a `TrainConfig` asks for
 them); `plumbing/` at the bottom (downloads, atomic files, the folder lock,
-number formats, the fused optimiser, several devices).
+number formats, SavedModels from the web, several devices).
 """
 
 import importlib

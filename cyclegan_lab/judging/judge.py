@@ -216,6 +216,9 @@ def edge_energy(images: np.ndarray) -> float:
 #     rho >= 0.8). OUTSIDE is that evaluation: the share of the gap closed by the generator shipped at each
 #     commit, painting 300 other landscape photos through stylize(), measured by KID on an ImageNet classifier
 #     of another family than EfficientNet against 94 Monet paintings that no generator here trained on.
+#     The judge's own reference cannot match that: every generator in OUTSIDE trained on all 300 paintings we
+#     have, its 60 held-out ones included. A second family of eyes (the FID InceptionV3) ranks the history as
+#     VGG19 does (rho 0.54 both): the reference paintings, more than the network, may be what differs.
 OUTSIDE = {
     "aa7947f": -1.23,
     "2719212": -0.25,
