@@ -3,7 +3,7 @@
     python benchmarks/backends.py                  # RECIPE (128 crops), 10 timed steps each
     python benchmarks/backends.py --size 256 --steps 5
 
-The same configuration (`cyclegan_lab.config.RECIPE` at --size) is trained
+The same configuration (`cyclegan_lab.recipe.config.RECIPE` at --size) is trained
 on the same random batch by `CycleGAN.train_step` (TensorFlow, the step of
 `scripts/train_monet.py`, in the precision `auto` picks here) and by the
 jitted step of `scripts/train_monet_jax.py` (JAX, float32). Keras picks its
@@ -26,8 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 TIMING = """
 import json, statistics, sys, time
-from cyclegan_lab.config import RECIPE, TrainConfig
-config = TrainConfig(**{**RECIPE, "crop_size": None, "image_size": SIZE})
+from cyclegan_lab.recipe.config import RECIPE, RecipeConfig
+config = RecipeConfig(**{**RECIPE, "crop_size": None, "image_size": SIZE})
 import keras
 backend = keras.backend.backend()
 if backend == "tensorflow":

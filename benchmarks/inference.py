@@ -39,11 +39,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.inference import stylize
-from cyclegan_lab.models import build_generator, generator_for
+from cyclegan_lab.models import build_generator
 from cyclegan_lab.plumbing.precision import choose_precision, dtype_policy
-from cyclegan_lab.pretrained import PACKAGE_FOLDER, PretrainedNotFoundError, load_pretrained
+from cyclegan_lab.recipe.config import RecipeConfig
+from cyclegan_lab.recipe.networks import generator_for
+from cyclegan_lab.recipe.pretrained import PACKAGE_FOLDER, PretrainedNotFoundError, load_pretrained
 
 SIZE = 256
 WARM_UP = 2
@@ -54,7 +55,7 @@ def shipped_model(precision: str) -> tuple[keras.Model, str]:
     try:
         return load_pretrained("monet", precision=precision), f"shipped monet, {precision}"
     except PretrainedNotFoundError as error:
-        config = TrainConfig(**json.loads((PACKAGE_FOLDER / "monet.json").read_text())["config"])
+        config = RecipeConfig(**json.loads((PACKAGE_FOLDER / "monet.json").read_text())["config"])
         print(f"Note: {error}\n      Timing an untrained generator of its shape ({config.generator}) instead.")
         with dtype_policy(precision):
             return generator_for(config, any_size=True), f"{config.generator} (untrained), {precision}"

@@ -1,6 +1,6 @@
 """Seconds a training step and GFLOP/s of the recipes compared for the shipped generator, in one run.
 
-Each candidate is `cyclegan_lab.config.RECIPE` (what `scripts/train_monet.py` trains) with a few fields changed
+Each candidate is `cyclegan_lab.recipe.config.RECIPE` (what `scripts/train_monet.py` trains) with a few fields changed
 (below). For each, on the same random batch, it traces the recipe's training
 step, counts the floating-point operations of its convolutions from the
 graph (`benchmarks/train_step.py`'s count), times --steps steps after two
@@ -30,9 +30,9 @@ sys.path[:0] = [str(HERE)]
 
 from train_step import convolution_flops, matmul_gflops, timed
 
-from cyclegan_lab import TrainConfig, build_cyclegan
-from cyclegan_lab.config import RECIPE
+from cyclegan_lab import build_cyclegan
 from cyclegan_lab.plumbing.precision import resolve_precision
+from cyclegan_lab.recipe.config import RECIPE, RecipeConfig
 
 CANDIDATES = {
     "quarter-16": dict(generator_filters=16, downsamplings=2),  # the generator shipped before: blocks at 1/4 size
@@ -68,7 +68,7 @@ def main() -> None:
     print(f"Precision: {resolve_precision('auto')}; {os.cpu_count()} CPUs; TensorFlow {tf.__version__}")
     print(f"{'candidate':>24} | {'generator':>9} | {'s/step':>6} | {'GFLOP/step':>10} | {'GFLOP/s':>7}")
     for name in args.only or CANDIDATES:
-        config = TrainConfig(**{**RECIPE, **CANDIDATES[name]})
+        config = RecipeConfig(**{**RECIPE, **CANDIDATES[name]})
         size = config.train_size
         batch = tuple(tf.unstack(tf.random.stateless_uniform((2, 1, size, size, 3), (0, 0), -1, 1)))
         cyclegan = build_cyclegan(config, steps_per_epoch=config.steps_per_epoch)

@@ -25,8 +25,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from cyclegan_lab.data import find_data
 from cyclegan_lab.images import image_files
-from cyclegan_lab.pretrained import load_pretrained
 from cyclegan_lab.program import submission
+from cyclegan_lab.recipe.pretrained import load_pretrained
 
 
 def main() -> None:

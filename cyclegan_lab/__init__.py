@@ -1,25 +1,19 @@
 """cyclegan_lab: the small library behind the CycleGAN photo-to-Monet course.
 
 The lab, one module per idea, in the order the notebooks teach them:
-`config` (the one `TrainConfig`), `images` (read a picture, convert its
-pixels), `data` (find and load the images), `pipeline` (feed them to
-training), `models` (U-Net and ResNet generators, PatchGAN discriminator),
-`losses`, `cyclegan` (the model and its training step), `training`
-(`build_cyclegan`, `train()`), `callbacks` (loss history, previews,
-checkpoints), `checkpoints` (save and resume), `measures` (chequerboards,
-copying, composition, palette in numbers), `plotting`, `pretrained` and
-`inference` (a trained Monet generator, ready to use), `widgets` (the
-comparison widget).
+`config` (`TrainConfig`), `images`, `data`, `pipeline`, `models` (U-Net and
+ResNet generators, PatchGAN discriminator), `losses`, `cyclegan` (the model
+and its training step), `training` (`build_cyclegan`, `train()`),
+`callbacks`, `checkpoints`, `plotting`, `inference` (`stylize`), `widgets`.
 
 Around it, each on a floor of its own (a module imports only its own floor
-or those below; pyproject.toml's import-linter contracts keep it so):
-`program/` on top (the command line, painting folders of files, the Kaggle
-submission); `teaching/` (the notebooks' checks, drawings, model inspection,
-the lab's reference step) and `judging/` (how Monet-like paintings are)
-above the lab; `recipe/` below it (the shipped generator's training tricks,
-layers and projected discriminators, used where a `TrainConfig` asks for
-them); `plumbing/` at the bottom (downloads, atomic files, the folder lock,
-number formats, SavedModels from the web, several devices).
+or those below; pyproject.toml's import-linter contracts keep it so), from
+the top: `program/` (the command line, keeping training runs, painting files,
+the Kaggle submission); `teaching/` (the notebooks' checks, drawings, model
+inspection, the lab's reference step) beside `judging/` (how Monet-like
+paintings are); `recipe/` (the shipped generator: its settings, tricks,
+networks and loading); the lab; `plumbing/` (downloads, atomic files, the
+folder lock, number formats, SavedModels from the web, several devices).
 """
 
 import importlib
@@ -34,37 +28,24 @@ __version__ = "0.1.0"
 # use (PEP 562), so `import cyclegan_lab` is instant and TensorFlow loads only when a name that
 # needs it is asked for: the command line can then answer a Ctrl-C during that slow import.
 _HOMES = {
-    "latest_checkpoint": "checkpoints",
-    "load_network": "checkpoints",
-    "restore_checkpoint": "checkpoints",
-    "save_checkpoint": "checkpoints",
-    "TrainConfig": "config",
-    "find_data": "data",
-    "load_data": "data",
-    "load_folder": "data",
-    "make_dataset": "pipeline",
-    "load_image": "images",
-    "normalize": "images",
-    "to_uint8": "images",
-    "stylize": "inference",
-    "bce_from_logits": "losses",
-    "cycle_loss": "losses",
-    "discriminator_loss": "losses",
-    "generator_loss": "losses",
-    "identity_loss": "losses",
-    "build_discriminator": "models",
-    "build_generator": "models",
-    "downsample": "models",
-    "upsample": "models",
-    "plot_losses": "plotting",
-    "show_images": "plotting",
-    "load_generator": "pretrained",
-    "load_pretrained": "pretrained",
-    "CycleGAN": "cyclegan",
-    "LossHistory": "callbacks",
-    "SamplePreview": "callbacks",
-    "build_cyclegan": "training",
-    "train": "training",
+    name: module
+    for module, names in {
+        "checkpoints": ["latest_checkpoint", "load_network", "restore_checkpoint", "save_checkpoint"],
+        "config": ["TrainConfig"],
+        "data": ["find_data", "load_data", "load_folder"],
+        "pipeline": ["make_dataset"],
+        "images": ["load_image", "normalize", "to_uint8"],
+        "inference": ["stylize"],
+        "losses": ["bce_from_logits", "cycle_loss", "discriminator_loss", "generator_loss", "identity_loss"],
+        "models": ["build_discriminator", "build_generator", "downsample", "upsample"],
+        "plotting": ["plot_losses", "show_images"],
+        "program.runs": ["load_generator"],
+        "recipe.pretrained": ["load_pretrained", "PACKAGE_FOLDER"],
+        "cyclegan": ["CycleGAN"],
+        "callbacks": ["LossHistory", "SamplePreview"],
+        "training": ["build_cyclegan", "train"],
+    }.items()
+    for name in names
 }
 
 

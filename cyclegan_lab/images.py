@@ -27,6 +27,8 @@ import keras
 import numpy as np
 from PIL import Image, ImageOps
 
+from .plumbing.checks import check_number
+
 # What a file that is not a readable image raises while Pillow opens and decodes it (the warning, where
 # a filter makes Pillow's DecompressionBombWarning an error).
 UNREADABLE = (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning)
@@ -153,17 +155,6 @@ def fingerprint(image: np.ndarray) -> str:
     """
     image = np.ascontiguousarray(image, dtype=np.uint8)
     return hashlib.sha256(repr(image.shape).encode() + image.tobytes()).hexdigest()[:16]
-
-
-def check_number(name: str, value, low: int, high: int, unit: str = "") -> int:
-    """`value` as an int if it is a whole number from `low` to `high`; else ValueError saying so.
-
-    The Python functions and the command line share this check, so `size=0`
-    and `--size 0` get the same answer.
-    """
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
-        raise ValueError(f"{name} must be a whole number from {low} to {high}{unit}, got {value!r}")
-    return int(value)
 
 
 def normalize(images):

@@ -10,15 +10,13 @@ unlike a black frame) up to the next multiple, run through the network, and
 cropped back. A model whose saved signature takes one fixed size only (the
 original lab's generator) gets the padded image in tiles of that size.
 
-    from cyclegan_lab.pretrained import load_generator
-    from cyclegan_lab.inference import stylize, stylize_file
+    from cyclegan_lab import load_generator, stylize
 
     model = load_generator("monet")  # or "original-50-epochs", or a checkpoint file or folder
-    stylize_file("holiday.jpg", model).save("holiday_monet.png")
     paintings = stylize(photos, model)  # uint8 in, uint8 out, same shapes
 
-To paint whole folders of files, as `cyclegan-lab stylize` does, see
-`paint_files.stylize_files`.
+To paint an image file, or whole folders of them as `cyclegan-lab stylize`
+does, see `program.paint_files` (`stylize_file`, `stylize_files`).
 """
 
 from __future__ import annotations
@@ -29,13 +27,12 @@ from collections import defaultdict
 
 import keras
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image
 
-from .images import check_number, normalize, open_image, to_uint8
+from .images import normalize, to_uint8
 from .models import ReflectionPadding
-from .pretrained import MODELS, load_generator
+from .plumbing.checks import check_number
 
-KEEP = ("aspect", "size", "square")
 # The working scale's bounds. Below 16 pixels a painting shows no brush strokes at all. Above 4096 (16 times
 # the 256 the generators learnt at) the strokes are too small to see, while time and memory grow with the
 # pixel count: a 4096 x 4096 pass already needs several GB. For a photo's own size, use keep="size".
@@ -68,45 +65,41 @@ def check_painted_size(size, model) -> int:
         while largest > 0 and round(largest * zoom) > MAX_SIZE:  # the side stylize paints is round(size * zoom)
             largest -= 1
         raise ValueError(
-            f"size (--size) must be at most {largest} for this model (it paints at {_zoom_text(zoom)} of the "
+            f"size (--size) must be at most {largest} for this model (it paints at {zoom_text(zoom)} of the "
             f"size asked, and at most {MAX_SIZE}), got {size}"
         )
     return size
 
 
-def _zoom_text(zoom: float) -> str:
+def zoom_text(zoom: float) -> str:
     """A zoom as the generators' own scale says it: 286/256 (they learnt at 256)."""
     return f"{round(zoom * 256)}/256"
 
 
-def check_keep(keep: str) -> str:
-    """`keep` (what of the image's shape to keep), if it is one of KEEP; else one ValueError."""
-    if keep not in KEEP:
-        raise ValueError(f"keep must be one of {', '.join(KEEP)}, got {keep!r}")
-    return keep
-
-
 def as_model(model) -> keras.Model:
-    """A generator from what the user passed: a Keras model; a pretrained name like "monet", or a
-    checkpoint file or folder (loaded by `pretrained.load_generator`); or None (monet)."""
+    """`model`, checked to be a generator (anything with `predict_on_batch`, as a Keras model has).
+
+    A name, a path or None is one ValueError saying how to load a generator
+    first: `stylize` paints with a model, it does not fetch one.
+    """
+    if callable(getattr(model, "predict_on_batch", None)):
+        return model
     if model is None or isinstance(model, (str, os.PathLike)):
-        return load_generator(model or "monet")
-    if not callable(getattr(model, "predict_on_batch", None)):
         raise ValueError(
-            f"model must be a Keras generator, the name of a pretrained one "
-            f"({', '.join(MODELS)}) or a checkpoint file or folder, got {type(model).__name__}"
+            f"model must be a loaded generator, got {'None' if model is None else repr(str(model))}: load one first, "
+            'e.g. model = load_pretrained("monet") (the shipped one) or model = load_generator(path) (a training '
+            "run's checkpoint file or folder), both from cyclegan_lab"
         )
-    return model
+    raise ValueError(f"model must be a Keras generator (with predict_on_batch), got {type(model).__name__}")
 
 
-def stylize(images, model: keras.Model | str | None = None, size: int | None = 256, batch_size: int = 8):
+def stylize(images, model: keras.Model, size: int | None = 256, batch_size: int = 8):
     """Monet versions of uint8 RGB images, each the same shape as its photo.
 
     `images` is one (h, w, 3) array, an (n, h, w, 3) array, or a list of
     (h, w, 3) arrays of different sizes; you get back the same kind.
-    `model` is a generator, the name of a pretrained one (default ``"monet"``)
-    or a checkpoint file or folder (see `as_model`); pass a loaded model when
-    calling often: loading takes a moment.
+    `model` is a loaded generator: ``load_pretrained("monet")`` for the
+    shipped one, ``load_generator(path)`` for a training run's (see `as_model`).
 
     `size` is the scale the network works at: each image is resized so its
     shorter side is `size` (the generators learnt brush strokes on 256x256
@@ -132,7 +125,7 @@ def stylize(images, model: keras.Model | str | None = None, size: int | None = 2
     zoom = getattr(model, "training_zoom", 1.0)
     sides = [round((size or min(image.shape[:2])) * zoom) for image in items]  # each one's shorter side at work
     for i, (image, side) in enumerate(zip(items, sides)):
-        height, width = _shorter_side_to(image.shape[0], image.shape[1], side)
+        height, width = shorter_side_to(image.shape[0], image.shape[1], side)
         check_pixels(width, height, f"image {i}", "crop it, or pass a smaller size")
     work = [_resize_shorter(image, side) for image, side in zip(items, sides)]
     multiple, fixed = network_grid(model)
@@ -155,46 +148,6 @@ def stylize(images, model: keras.Model | str | None = None, size: int | None = 2
             painted = np.asarray(Image.fromarray(painted).resize(original.shape[1::-1], Image.Resampling.BICUBIC))
         results.append(painted)
     return results[0] if kind == "one" else np.stack(results) if kind == "array" else results
-
-
-def stylize_file(path, model: keras.Model | str | None = None, size: int = 256, keep: str = "aspect") -> Image.Image:
-    """Read any image file and return its Monet version as an RGB PIL image.
-
-    The file is opened by `images.open_image`: turned upright (EXIF orientation)
-    and converted to RGB (grayscale, palette, CMYK, 16-bit; transparency laid over white).
-    `keep` chooses the output's size:
-
-    * ``"aspect"`` (default): shorter side `size`, aspect ratio kept;
-    * ``"size"``: the file's own size; the network runs at full resolution,
-      so a 12-megapixel photo needs several GB of memory and many seconds
-      (minutes on a small CPU), where "aspect" at 256 takes a fraction of a second;
-    * ``"square"``: the centre `size` x `size` square, as the training data was cut.
-
-    Raises ValueError naming the file when it is not a readable image, or
-    when its painting would be over MAX_PIXELS; and ValueError, before the
-    file is opened, when `size` is more than `model` paints (`check_painted_size`).
-    """
-    check_keep(keep)
-    size = check_size(size)
-    model = as_model(model)
-    if keep != "size":
-        check_painted_size(size, model)
-    zoom = getattr(model, "training_zoom", 1.0)
-    painted_at = f", painted at {_zoom_text(zoom)} of that," if zoom != 1 else ""
-    image = open_image(path)
-    if keep == "aspect":
-        height, width = _painted_shape(image.height, image.width, size, zoom)
-        check_pixels(
-            width, height, f"{path} at size {size} with keep aspect{painted_at}", "use keep square or a smaller size"
-        )
-        image = _resize_pil(image, size)
-    elif keep == "size":
-        height, width = _painted_shape(image.height, image.width, min(image.size), zoom)
-        check_pixels(width, height, f"{path} at its own size{painted_at}", "use keep aspect (the default)")
-    elif keep == "square":
-        image = ImageOps.fit(image, (size, size), method=Image.Resampling.BICUBIC)
-    painted = stylize(np.asarray(image, dtype=np.uint8), model, size=None, batch_size=1)
-    return Image.fromarray(painted, "RGB")
 
 
 def check_pixels(width: int, height: int, what: str, advice: str) -> None:
@@ -259,26 +212,20 @@ def _as_list(images) -> tuple[list[np.ndarray], str]:
     return items, kind
 
 
-def _shorter_side_to(height: int, width: int, size: int) -> tuple[int, int]:
+def shorter_side_to(height: int, width: int, size: int) -> tuple[int, int]:
     """(height, width) scaled so the shorter side is `size`, aspect ratio kept."""
     scale = size / min(width, height)
     return max(1, round(height * scale)), max(1, round(width * scale))
 
 
-def _painted_shape(height: int, width: int, size: int, zoom: float) -> tuple[int, int]:
-    """(height, width) that `stylize` paints a picture at: shorter side `size`, then zoomed (its `sides`)."""
-    height, width = _shorter_side_to(height, width, size)
-    return _shorter_side_to(height, width, round(min(height, width) * zoom))
-
-
-def _resize_pil(image: Image.Image, size: int) -> Image.Image:
+def resize_pil(image: Image.Image, size: int) -> Image.Image:
     """`image` scaled so its shorter side is `size`, aspect ratio kept."""
-    height, width = _shorter_side_to(image.height, image.width, size)
+    height, width = shorter_side_to(image.height, image.width, size)
     return image if (width, height) == image.size else image.resize((width, height), Image.Resampling.BICUBIC)
 
 
 def _resize_shorter(image: np.ndarray, size: int) -> np.ndarray:
-    return np.asarray(_resize_pil(Image.fromarray(image), size))
+    return np.asarray(resize_pil(Image.fromarray(image), size))
 
 
 def _reflect_pad(image: np.ndarray, multiple: int, smallest: int = 1) -> tuple[np.ndarray, tuple]:

@@ -19,7 +19,6 @@ the TensorFlow step (`cyclegan.CycleGAN`) and of the JAX one
 
 from __future__ import annotations
 
-import numpy as np
 from keras import ops
 
 
@@ -95,36 +94,3 @@ def identity_loss(real, same, lambda_cycle: float, weight: float):
     This keeps the generator from shifting colours it has no reason to change.
     """
     return weight * lambda_cycle * ops.mean(ops.abs(real - same))
-
-
-def radial_log_power(images, rings: int = 16):
-    """log10 of the mean power of the images' grey levels in `rings` rings of spatial frequency,
-    from 0 to 0.71 cycles per pixel (the corners of the spectrum included), over the whole batch: (rings,).
-
-    The last rings hold the finest detail: grain, crisp edges, the edges of brush
-    strokes. A blurred picture's curve falls steeply there; a painting's does
-    not. Computed in float32 whatever the images' dtype; differentiable.
-    """
-    x = ops.mean(ops.cast(images, "float32"), axis=-1)
-    x = x - ops.mean(x, axis=[1, 2], keepdims=True)
-    h, w = x.shape[1], x.shape[2]
-    real, imaginary = ops.fft2((x, ops.zeros_like(x)))
-    power = ops.mean(real**2 + imaginary**2, axis=0) / (h * w)
-    frequency = np.hypot(np.fft.fftfreq(h)[:, None], np.fft.fftfreq(w)[None, :])  # cycles per pixel
-    ring = np.minimum((frequency / 0.7072 * rings).astype("int32"), rings - 1).reshape(-1)  # fixed by the size
-    total = ops.segment_sum(ops.reshape(power, [-1]), ops.convert_to_tensor(ring), num_segments=rings)
-    mean = total / np.maximum(np.bincount(ring, minlength=rings), 1).astype("float32")
-    return ops.log(mean + 1e-10) / np.log(10.0)
-
-
-def spectral_loss(real, fake, weight: float):
-    """weight x mean over rings of |log10 power(fake) - log10 power(real)| (`radial_log_power`).
-
-    Asks a generator's images to hold as much power at each scale of detail as
-    real images of their domain do (Durall et al. 2020 regularise a GAN's
-    spectrum the same way). Up-sampling layers make the finest octave hard to
-    draw, and a discriminator may never notice it is missing; this notices. The
-    difference is in orders of magnitude: a fake with a tenth of the paintings'
-    finest detail costs 1 in that ring, whatever the images' contrast.
-    """
-    return weight * ops.mean(ops.abs(radial_log_power(fake) - radial_log_power(real)))

@@ -26,7 +26,6 @@ import keras
 from keras import layers
 
 from .config import check_power_of_two
-from .recipe.layers import BinomialBlur, NyquistNotch, PixelShuffle, subpixel_kernel
 
 
 def weight_init() -> keras.initializers.Initializer:
@@ -120,7 +119,9 @@ def build_generator(
     `upsampling="resize"` builds the decoder from resize-convolutions (see `upsample`).
     """
     levels = _levels(image_size)
-    resize = _resize(upsampling)
+    if upsampling not in ("transposed", "resize"):
+        raise ValueError(f"upsampling must be 'transposed' or 'resize', got {upsampling!r}")
+    resize = upsampling == "resize"
     down_filters = [min(filters * 2**level, filters * 8) for level in range(levels)]
     down_stack = [downsample(f, apply_norm=level > 0) for level, f in enumerate(down_filters)]
     up_filters = down_filters[-2::-1]  # mirror of the encoder, without the bottleneck
@@ -142,12 +143,6 @@ def build_generator(
         x = layers.Concatenate()([x, skip])  # channels: up's + skip's
     outputs = last(x)  # (b, 256, 256, 3)
     return keras.Model(inputs=inputs, outputs=outputs, name=name)
-
-
-def _resize(upsampling: str) -> bool:
-    if upsampling not in ("transposed", "resize"):
-        raise ValueError(f"upsampling must be 'transposed' or 'resize', got {upsampling!r}")
-    return upsampling == "resize"
 
 
 class ReflectionPadding(layers.Layer):
@@ -182,9 +177,6 @@ def build_resnet_generator(
     upsampling: str = "resize",
     any_size: bool = False,
     downsamplings: int = 2,
-    output_blur: bool = False,
-    output_notch: bool = False,
-    input_skip: bool = False,
 ) -> keras.Model:
     """The CycleGAN paper's generator (Johnson et al. 2016): (b, h, w, 3) in [-1, 1] -> the same shape.
 
@@ -197,36 +189,29 @@ def build_resnet_generator(
     `image_size` only fixes the input shape (any multiple of 4 works with
     `any_size=True`).
 
-    `downsamplings=1` keeps the residual blocks at *half* the size, with
-    2 x filters channels: at 32 filters, 64 channels on a 128x128 grid for a
-    256 photo. A painter's stroke is a few pixels wide; at a quarter of the
-    size each position of the blocks covers 4x4 pixels, at half size 2x2,
-    so the blocks have room to paint strokes (about 4x the arithmetic of
-    the quarter-size blocks at the same channels).
-
-    `upsampling` is "resize" (nearest x2, then a 3x3 convolution), "transposed"
-    (a stride-2 transposed convolution) or "subpixel" (a 3x3 convolution to
-    four times the channels, then `PixelShuffle`; `subpixel_kernel` turns a
-    resize-convolution's kernel into one, so a resize-trained generator can
-    warm-start it).
-
-    `input_skip=True` hands the input image itself to the last 7x7
-    convolution, beside the features (a long skip, as a U-Net has at every
-    level): the photo's finest detail, which the way down and up through half
-    size cannot carry, is at hand where the painting is drawn. 3 x 49 x 3
-    more weights; `program.export.warm_start` starts them at 0, so a warm-started
-    generator paints as the shipped one until training uses the skip.
-
-    `output_blur=True` ends with a fixed `BinomialBlur` (no weights), so the
-    output holds no period-2 patterns; `output_notch=True` ends with a
-    `NyquistNotch` (no weights either), which removes them and blurs nothing.
+    `downsamplings=1` keeps the residual blocks at *half* the size (2 x
+    filters channels), where each position covers 2x2 pixels, not 4x4: room
+    for a painter's strokes, a few pixels wide (the shipped generator's).
+    `upsampling` is "resize" (nearest x2, then a 3x3 convolution) or
+    "transposed" (a stride-2 transposed convolution).
     """
-    if upsampling not in ("transposed", "resize", "subpixel"):
-        raise ValueError(f"upsampling must be 'transposed', 'resize' or 'subpixel', got {upsampling!r}")
-    if downsamplings not in (1, 2):
-        raise ValueError(f"downsamplings must be 1 or 2, got {downsamplings!r}")
     side = None if any_size else image_size
     inputs = keras.Input(shape=(side, side, 3))
+    features = resnet_features(inputs, filters, residual_blocks, upsampling, downsamplings)
+    return keras.Model(inputs=inputs, outputs=to_rgb(features), name=name)
+
+
+def resnet_features(inputs, filters: int, residual_blocks: int, upsampling="resize", downsamplings: int = 2):
+    """The ResNet generator up to its last convolution: (b, h, w, 3) -> (b, h, w, filters).
+
+    `upsampling` is "resize", "transposed", or a function (x, filters) -> x
+    that doubles x's height and width (`recipe.networks` passes one).
+    """
+    if downsamplings not in (1, 2):
+        raise ValueError(f"downsamplings must be 1 or 2, got {downsamplings!r}")
+    upsample_step = {"resize": _resize_step, "transposed": _transposed_step}.get(upsampling, upsampling)
+    if not callable(upsample_step):
+        raise ValueError(f"upsampling must be 'transposed', 'resize' or 'subpixel', got {upsampling!r}")
     x = _conv_norm_relu(inputs, filters, 7)  # (b, h, w, f)
     widths = [filters * 2 ** (level + 1) for level in range(downsamplings)]  # [2f] or [2f, 4f]
     for f in widths:  # (b, h/2, w/2, 2f), then (b, h/4, w/4, 4f)
@@ -235,28 +220,25 @@ def build_resnet_generator(
     for _ in range(residual_blocks):
         x = layers.Add()([x, _conv_norm_relu(_conv_norm_relu(x, channels, 3), channels, 3, relu=False)])
     for f in [*widths[-2::-1], filters]:  # back up: 2f, then f (or just f from half size)
-        if upsampling == "resize":
-            x = _conv_norm_relu(layers.UpSampling2D(2, interpolation="nearest")(x), f, 3)
-        elif upsampling == "subpixel":
-            conv = layers.Conv2D(4 * f, 3, use_bias=False)
-            x = conv(ReflectionPadding(1)(x))
-            resize_kernel = keras.ops.convert_to_numpy(weight_init()((3, 3, conv.kernel.shape[2], f)))
-            conv.kernel.assign(subpixel_kernel(resize_kernel))  # starts as a resize-convolution: no chequerboard
-            x = layers.ReLU()(instance_norm("ones")(PixelShuffle()(x)))
-        else:
-            x = layers.Conv2DTranspose(
-                f, 3, strides=2, padding="same", kernel_initializer=weight_init(), use_bias=False
-            )(x)
-            x = layers.ReLU()(instance_norm("ones")(x))
-    if input_skip:
-        x = layers.Concatenate()([x, inputs])  # (b, h, w, f + 3)
+        x = upsample_step(x, f)
+    return x
+
+
+def _resize_step(x, filters: int):
+    return _conv_norm_relu(layers.UpSampling2D(2, interpolation="nearest")(x), filters, 3)
+
+
+def _transposed_step(x, filters: int):
+    x = layers.Conv2DTranspose(filters, 3, strides=2, padding="same", kernel_initializer=weight_init(), use_bias=False)(
+        x
+    )
+    return layers.ReLU()(instance_norm("ones")(x))
+
+
+def to_rgb(x):
+    """The ResNet's last layer: reflection padding and a 7x7 convolution to 3 channels, tanh (in float32)."""
     x = ReflectionPadding(3)(x)
-    outputs = layers.Conv2D(3, 7, kernel_initializer=weight_init(), activation="tanh", dtype="float32")(x)
-    if output_blur:
-        outputs = BinomialBlur(dtype="float32")(outputs)
-    if output_notch:
-        outputs = NyquistNotch(dtype="float32")(outputs)
-    return keras.Model(inputs=inputs, outputs=outputs, name=name)
+    return layers.Conv2D(3, 7, kernel_initializer=weight_init(), activation="tanh", dtype="float32")(x)
 
 
 def generator_for(config, name: str = "monet_generator", any_size: bool = False) -> keras.Model:
@@ -267,16 +249,7 @@ def generator_for(config, name: str = "monet_generator", any_size: bool = False)
     """
     if config.generator == "resnet":
         generator = build_resnet_generator(
-            name,
-            config.train_size,
-            config.filters,
-            config.residual_blocks,
-            config.upsampling_mode,
-            any_size=any_size,
-            downsamplings=config.downsamplings,
-            output_blur=config.output_blur,
-            output_notch=config.output_notch,
-            input_skip=config.input_skip,
+            name, config.train_size, config.filters, config.residual_blocks, config.upsampling_mode, any_size
         )
     else:
         generator = build_generator(
@@ -291,13 +264,8 @@ def _levels(image_size: int) -> int:
 
 
 def discriminator_for(config, name: str = "monet_discriminator") -> keras.Model:
-    """The discriminator a `TrainConfig` describes (the lab's PatchGAN or a projected one), at its training size."""
-    if config.discriminator.startswith("projected"):  # "projected": through Lite0; "projected_lite2"
-        from .recipe.projected import build_projected_discriminator
-
-        network = config.discriminator.partition("_")[2] or "lite0"
-        return build_projected_discriminator(name, config.train_size, network)
-    return build_discriminator(name, config.train_size, config.discriminator_scales_at_one)
+    """The lab's PatchGAN discriminator at a `TrainConfig`'s training size."""
+    return build_discriminator(name, config.train_size)
 
 
 def build_discriminator(name: str = "discriminator", image_size: int = 256, scales_at_one: bool = False) -> keras.Model:

@@ -68,10 +68,9 @@ def make_dataset(
     """
     batch = config.batch_size * replicas
     first = start_step * batch
+    crop_size = config.train_size if config.train_size < config.image_size else None  # a recipe's crops
     streams = [
-        image_stream(
-            images, seed=config.seed, domain=domain, start=first, augment=config.augment, crop_size=config.crop_size
-        )
+        image_stream(images, seed=config.seed, domain=domain, start=first, augment=config.augment, crop_size=crop_size)
         for domain, images in enumerate([monet, photo])
     ]
     dataset = tf.data.Dataset.zip(tuple(streams))

@@ -1,7 +1,7 @@
 """Build a CycleGAN from a `TrainConfig` and train it with Keras' `fit()`.
 
-`build_cyclegan` makes the four networks (`models.py`), the recipe's parts
-(`recipe/tricks.py`) and four optimisers into one `cyclegan.CycleGAN`; `train()`
+`build_cyclegan` makes the four networks (`models.py`) and four optimisers
+into one `cyclegan.CycleGAN`; `train()`
 wires data, checkpoints, resume and loss history (`callbacks.py`) around
 `fit()`. Both accept a `tf.distribute.Strategy` to train on several devices
 (see `plumbing/distribute.py`).
@@ -19,10 +19,8 @@ from .callbacks import Checkpointer, DivergenceGuard, LossHistory
 from .config import TrainConfig
 from .cyclegan import CycleGAN
 from .data import LabData, steps_per_epoch
-from .models import discriminator_for, generator_for
 from .pipeline import make_dataset
 from .plumbing import distribute, precision
-from .recipe.tricks import LinearDecay, StartAfter
 
 
 def build_cyclegan(
@@ -32,48 +30,24 @@ def build_cyclegan(
 ) -> CycleGAN:
     """Four fresh networks, seeded by config.seed, compiled with four Adam optimisers.
 
-    `steps_per_epoch` (default: config.steps_per_epoch, else the lab's 300)
-    places the learning-rate decay of `config.decay_epochs`. With a
-    `strategy` (default: the current one), networks and optimisers are built
-    inside `strategy.scope()`, so each variable lives on every replica.
+    The model is a `CycleGAN`, or the class `config` names as its
+    `model_class` (a `recipe.config.RecipeConfig` names `RecipeCycleGAN`):
+    that class builds the networks (`networks_for`) and sets the learning
+    rates (`learning_rates`). `steps_per_epoch` (default:
+    config.steps_per_epoch, else the lab's 300) places a learning-rate
+    schedule. With a `strategy` (default: the current one), networks and
+    optimisers are built inside `strategy.scope()`, so each variable lives on
+    every replica.
     """
     config = config or TrainConfig()
+    model_class = getattr(config, "model_class", CycleGAN)
     strategy = strategy or tf.distribute.get_strategy()
-    replicas = strategy.num_replicas_in_sync
-    if config.pool_size and replicas > 1:
-        raise ValueError(
-            f"pool_size needs a single replica: the image pool updates its stored fakes inside the "
-            f"step, which {replicas} replicas cannot share. Use pool_size=0, or train on one device."
-        )
     keras.utils.set_random_seed(config.seed)
     with strategy.scope():
         with precision.dtype_policy(config.precision):
-            networks = [
-                generator_for(config, "monet_generator"),
-                generator_for(config, "photo_generator"),
-                discriminator_for(config, "monet_discriminator"),
-                discriminator_for(config, "photo_discriminator"),
-            ]
-        cyclegan = CycleGAN(
-            *networks,
-            lambda_cycle=config.lambda_cycle,
-            identity_weight=config.identity_weight,
-            adversarial_loss=config.adversarial_loss,
-            label_smoothing=config.label_smoothing,
-            pool_size=config.pool_size,
-            diffaugment=config.diffaugment_policies,
-            photo_negatives=config.photo_negatives,
-            cycle_blur=config.cycle_blur,
-            cycle_noise=config.cycle_noise,
-            spectral_weight=config.spectral_weight,
-            ema_decay=config.ema_decay,
-        )
-        per_epoch = steps_per_epoch or config.steps_per_epoch or 300
-        schedule = config.learning_rate  # the lab's constant rate (a plain number: its checkpoints stay compatible)
-        if config.decay_epochs:
-            schedule = LinearDecay(config.learning_rate, config.epochs * per_epoch, config.decay_epochs * per_epoch)
-        generators = StartAfter(schedule, config.generator_warmup_steps) if config.generator_warmup_steps else schedule
-        rates = [generators, generators, schedule, schedule]  # in the order of cyclegan.NETWORKS
+            networks = model_class.networks_for(config)
+        cyclegan = model_class(*networks, config)
+        rates = model_class.learning_rates(config, steps_per_epoch or config.steps_per_epoch or 300)
         cyclegan.compile(*[keras.optimizers.Adam(rate, beta_1=config.beta_1) for rate in rates])
         if tf.distribute.has_strategy():  # a real strategy: create Adam's variables now, in its scope, so they
             for _, network, optimizer in cyclegan.pairs():  # are mirrored like the weights (not lazily inside
@@ -94,85 +68,81 @@ def train(
     callbacks=(),
     verbose: int | str = "auto",
     strategy: tf.distribute.Strategy | None = None,
-    allow_config_change: bool = False,
+    *,
+    resume_from: str | os.PathLike | checkpoints.Checkpoint | None = None,
 ) -> tuple[CycleGAN, LossHistory]:
     """Train a CycleGAN on `data` for config.epochs epochs and return it with its loss history.
 
     With a `checkpoint_dir`, a checkpoint is written at every epoch's end
     (and every config.checkpoint_every steps), and a run that finds one there
     resumes from the newest: same weights, optimiser state, data order and
-    random numbers as if it had never stopped.
+    random numbers as if it had never stopped. `resume_from` (a checkpoint
+    file, or one already read) is the checkpoint to resume from instead.
 
-    Before the first step the folder is checked (writable, room for one
-    checkpoint) and locked for this run, so a second run into it stops at
-    once (see `checkpoints.claim_folder`). A damaged newest checkpoint is
-    named and set aside, and the newest readable one used. Resuming with
-    settings that differ from the checkpoint's in more than the run length
-    (`checkpoints.RUN_LENGTH`: epochs, steps_per_epoch, ...) stops with the
-    list of differences, unless `allow_config_change=True`.
+    In a cluster only the chief writes the checkpoints (`distribute.is_chief`),
+    while every machine reads them from `checkpoint_dir`, a shared folder.
+    Keeping the folder in order for a long run (a lock so no second
+    run writes into it, damaged checkpoints set aside, changed settings
+    stopped, the disk's room checked first) is the program's:
+    `program.runs.train_run`, which `cyclegan-lab train` uses.
 
     With a `strategy` (see `distribute.make_strategy`), every replica trains
     on config.batch_size images per domain, so a step takes a global batch of
-    batch_size x replicas, and an epoch has that many times fewer steps. In a
-    cluster every machine reads checkpoints from `checkpoint_dir` (a shared
-    folder), and only the chief writes them.
+    batch_size x replicas, and an epoch has that many times fewer steps.
     """
     strategy = strategy or tf.distribute.get_strategy()
-    writes = checkpoint_dir is not None and distribute.is_chief(strategy)
-    with checkpoints.claim_folder(checkpoint_dir if writes else None):
-        replicas = strategy.num_replicas_in_sync
-        per_epoch = steps_per_epoch(data, config, replicas)
-        latest = checkpoints.newest_readable_checkpoint(checkpoint_dir, set_aside=writes) if checkpoint_dir else None
-        if latest is not None:
-            checkpoints.check_same_config(latest, config, allow_config_change)
-        cyclegan = build_cyclegan(config, per_epoch, strategy)
-        if writes:
-            checkpoints.check_room_for(cyclegan, checkpoint_dir, config.keep_checkpoints)
-        history = LossHistory()
-        step = 0
-        if latest is not None:
-            state = checkpoints.restore_checkpoint(cyclegan, latest)
-            step = state["step"]
-            history = LossHistory(**state.get("history", {}), epoch_start=step - step % per_epoch)
-            print(f"Resuming from {latest.path} (step {step}).")
-            if state.get("replicas", 1) != replicas:
-                print(
-                    f"Note: that run had {state.get('replicas', 1)} replicas, this one {replicas}: "
-                    "training goes on, but not on the images an uninterrupted run would have seen."
-                )
-
-        print(f"Training step: {describe_mode(config)}.")
-        print(
-            f"Devices: {distribute.describe(strategy)}; global batch {config.batch_size * replicas} "
-            f"= batch_size {config.batch_size} per replica x {replicas} replica{'s' * (replicas != 1)}."
-        )
-        # Ours first: nothing broken is saved, and saves come before user callbacks. The guard names the
-        # last good checkpoint in checkpoint_dir when the run diverges.
-        own = [DivergenceGuard(checkpoint_dir), history]
-        if writes:
-            state = lambda: {"history": history.to_dict(), "config": config.to_dict(), "replicas": replicas}
-            own.append(Checkpointer(checkpoint_dir, state, config.checkpoint_every, config.keep_checkpoints))
-        elif checkpoint_dir is not None:
-            print(f"This worker is not the chief: the chief writes the checkpoints to {checkpoint_dir}.")
-        callbacks = own + list(callbacks)
-
-        total = config.epochs * per_epoch
-        if step >= total:
-            print(f"Training already finished: {step} of {total} steps done.")
-            return cyclegan, history
-        for start, first_epoch, end_epoch, steps in _fit_plan(step, per_epoch, config.epochs):
-            cyclegan.fit(
-                _global_batches(data, config, replicas, start),
-                epochs=end_epoch,
-                initial_epoch=first_epoch,
-                steps_per_epoch=steps,
-                callbacks=callbacks,
-                verbose=verbose,
-                shuffle=False,
+    chief = distribute.is_chief(strategy)
+    writes = checkpoint_dir is not None and chief
+    replicas = strategy.num_replicas_in_sync
+    per_epoch = steps_per_epoch(data, config, replicas)
+    if resume_from is None and checkpoint_dir is not None:
+        resume_from = checkpoints.latest_checkpoint(checkpoint_dir)
+    cyclegan = build_cyclegan(config, per_epoch, strategy)
+    history = LossHistory()
+    step = 0
+    if resume_from is not None:
+        state = checkpoints.restore_checkpoint(cyclegan, resume_from)
+        step = state["step"]
+        history = LossHistory(**state.get("history", {}), epoch_start=step - step % per_epoch)
+        print(f"Resuming from {getattr(resume_from, 'path', resume_from)} (step {step}).")
+        if state.get("replicas", 1) != replicas:
+            print(
+                f"Note: that run had {state.get('replicas', 1)} replicas, this one {replicas}: "
+                "training goes on, but not on the images an uninterrupted run would have seen."
             )
-            if cyclegan.stop_training:  # a callback ended the run
-                break
+
+    print(f"Training step: {describe_mode(config)}.")
+    print(
+        f"Devices: {distribute.describe(strategy)}; global batch {config.batch_size * replicas} "
+        f"= batch_size {config.batch_size} per replica x {replicas} replica{'s' * (replicas != 1)}."
+    )
+    # Ours first: nothing broken is saved, and saves come before user callbacks. The guard names the
+    # last good checkpoint in checkpoint_dir when the run diverges.
+    own = [DivergenceGuard(checkpoint_dir), history]
+    if writes:
+        state = lambda: {"history": history.to_dict(), "config": config.to_dict(), "replicas": replicas}
+        own.append(Checkpointer(checkpoint_dir, state, config.checkpoint_every, config.keep_checkpoints))
+    elif checkpoint_dir is not None and not chief:
+        print(f"This worker is not the chief: the chief writes the checkpoints to {checkpoint_dir}.")
+    callbacks = own + list(callbacks)
+
+    total = config.epochs * per_epoch
+    if step >= total:
+        print(f"Training already finished: {step} of {total} steps done.")
         return cyclegan, history
+    for start, first_epoch, end_epoch, steps in _fit_plan(step, per_epoch, config.epochs):
+        cyclegan.fit(
+            _global_batches(data, config, replicas, start),
+            epochs=end_epoch,
+            initial_epoch=first_epoch,
+            steps_per_epoch=steps,
+            callbacks=callbacks,
+            verbose=verbose,
+            shuffle=False,
+        )
+        if cyclegan.stop_training:  # a callback ended the run
+            break
+    return cyclegan, history
 
 
 def _fit_plan(step: int, per_epoch: int, epochs: int) -> list[tuple[int, int, int, int]]:

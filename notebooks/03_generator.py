@@ -50,8 +50,7 @@ import numpy as np
 from IPython.display import Code
 
 from cyclegan_lab import build_generator, downsample, find_data, load_folder, normalize, show_images, upsample
-from cyclegan_lab.config import TrainConfig
-from cyclegan_lab.models import ReflectionPadding, build_resnet_generator, generator_for, instance_norm
+from cyclegan_lab.models import ReflectionPadding, build_resnet_generator, instance_norm
 from cyclegan_lab.teaching.drawings import draw_unet
 from cyclegan_lab.teaching.exercises import check, check_function
 from cyclegan_lab.teaching.inspect_model import layer_rows, layer_table, params_by_kind, params_by_part
@@ -386,11 +385,11 @@ show_images([real_photo[0], fake_monet[0], stretched[0], real_photo[1], fake_mon
 plt.show()
 
 # %% [markdown]
-# Two measures from `cyclegan_lab.measures` (notebooks 8 and 9 explain them) say what the stretched column holds:
+# Two measures from `cyclegan_lab.judging.measures` (notebooks 8 and 9 explain them) say what the stretched column holds:
 
 # %%
 from cyclegan_lab.images import to_uint8
-from cyclegan_lab.measures import chequerboard_ratio, composition_similarity
+from cyclegan_lab.judging.measures import chequerboard_ratio, composition_similarity
 
 stretched_pixels, photo_pixels = to_uint8(stretched), photos[pick]
 layout = composition_similarity(stretched_pixels, photo_pixels)
@@ -532,14 +531,13 @@ for stage, count in stages.items():
 # %%
 import json
 
-from cyclegan_lab.pretrained import PACKAGE_FOLDER
+from cyclegan_lab import PACKAGE_FOLDER, load_pretrained
 
-shipped = TrainConfig(**json.loads((PACKAGE_FOLDER / "monet.json").read_text())["config"])
-shipped_generator = generator_for(shipped, "shipped")
-print(f"shipped: {shipped.filters} filters, {shipped.downsamplings} downsampling(s) (residual blocks at "
-      f"1/{2 ** shipped.downsamplings} of the size), {shipped.residual_blocks} residual blocks, "
-      f"output blur {shipped.output_blur}, output notch {shipped.output_notch}: "
-      f"{shipped_generator.count_params():,} parameters")
+shipped = json.loads((PACKAGE_FOLDER / "monet.json").read_text())["config"]
+print(f"shipped: {shipped['generator_filters']} filters, {shipped['downsamplings']} downsampling(s) (residual "
+      f"blocks at 1/{2 ** shipped['downsamplings']} of the size), {shipped['residual_blocks']} residual blocks, "
+      f"output blur {shipped['output_blur']}, output notch {shipped['output_notch']}: "
+      f"{load_pretrained('monet').count_params():,} parameters")
 
 # %% [markdown]
 # ## On your own

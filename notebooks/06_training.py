@@ -68,7 +68,7 @@ from cyclegan_lab.callbacks import SamplePreview, training_step
 from cyclegan_lab.cyclegan import CycleGAN
 from cyclegan_lab.data import steps_per_epoch
 from cyclegan_lab.images import fingerprint, normalize, to_uint8
-from cyclegan_lab.measures import chequerboard_ratio, composition_similarity, copy_distance
+from cyclegan_lab.judging.measures import chequerboard_ratio, composition_similarity, copy_distance
 from cyclegan_lab.pipeline import make_dataset
 from cyclegan_lab.teaching.exercises import check
 from cyclegan_lab.teaching.parameters import check_parameter
@@ -487,7 +487,7 @@ else:
 # ## See what it learned
 #
 # The trained `monet_generator` on the last two photos of the photo folder, and three measures of
-# `cyclegan_lab.measures` that tell a working run from a broken one, with the bars the shipped
+# `cyclegan_lab.judging.measures` that tell a working run from a broken one, with the bars the shipped
 # generator is held to (`tests/test_pretrained.py`): **copy distance** $\operatorname{mean}|G(x) - x|$
 # above 0.05 (below: it hands the photo back, *copying*), **composition similarity** at least 0.9
 # (below: the photo's light and dark masses are lost, as in noise or *mode collapse*, every photo

@@ -52,11 +52,20 @@ import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import Image, display
 
-from cyclegan_lab import TrainConfig, find_data, load_folder, load_generator, load_image, show_images, stylize
+from cyclegan_lab import (
+    PACKAGE_FOLDER,
+    TrainConfig,
+    find_data,
+    load_folder,
+    load_generator,
+    load_image,
+    load_pretrained,
+    show_images,
+    stylize,
+)
 from cyclegan_lab.checkpoints import latest_checkpoint
 from cyclegan_lab.images import fingerprint, image_files
-from cyclegan_lab.measures import copy_distance, palette_distance
-from cyclegan_lab.pretrained import PACKAGE_FOLDER, load_pretrained
+from cyclegan_lab.judging.measures import copy_distance, palette_distance
 from cyclegan_lab.teaching.exercises import check
 from cyclegan_lab.teaching.parameters import check_parameter
 from cyclegan_lab.training import describe_mode
@@ -313,7 +322,7 @@ else:
 # ## On your own
 #
 # **Exercise 3.** Paint a photo of your own: upload it in the widget above, or call
-# `stylize_file("my_photo.jpg", generator)` (from `cyclegan_lab.inference`), which keeps its
+# `stylize_file("my_photo.jpg", generator)` (from `cyclegan_lab.program.paint_files`), which keeps its
 # shape and returns a PIL image. Nothing to check: look.
 #
 # **Exercise 4.** `stylize(photos, generator, size=512)` paints at twice the resolution. The

@@ -52,7 +52,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
 
-from cyclegan_lab import build_generator, find_data, load_folder, measures, normalize, show_images
+from cyclegan_lab import build_generator, find_data, load_folder, normalize, show_images
+from cyclegan_lab.judging import measures
 from cyclegan_lab.models import build_resnet_generator, weight_init
 from cyclegan_lab.recipe.layers import PixelShuffle, subpixel_kernel
 from cyclegan_lab.teaching.exercises import check
@@ -261,7 +262,7 @@ plt.show()
 # (Shi et al. 2016) computes four sets of channels at the small size, one per pixel of the 2x2 block,
 # and `PixelShuffle` lays them out. Started from a resize-convolution's kernel
 # (`recipe.layers.subpixel_kernel`), it computes exactly the same; training is then free to give the four
-# pixels their own kernels (`TrainConfig(upsampling="subpixel")`, ResNet only):
+# pixels their own kernels (`RecipeConfig(upsampling="subpixel")`, ResNet only):
 
 # %%
 kernel = np.asarray(resize_conv.layers[1].kernel)  # (3, 3, in, out) of the resize-convolution above

@@ -64,22 +64,21 @@ from IPython.display import Code, Markdown, display
 
 import cyclegan_lab
 from cyclegan_lab import (
-    TrainConfig,
     discriminator_loss,
     find_data,
     load_folder,
     load_generator,
     load_image,
     losses,
-    measures,
     normalize,
     show_images,
     stylize,
 )
 from cyclegan_lab.images import fingerprint, image_files, to_uint8
-from cyclegan_lab.judging import scores
-from cyclegan_lab.pretrained import PACKAGE_FOLDER
+from cyclegan_lab.judging import measures, scores
 from cyclegan_lab.recipe import tricks
+from cyclegan_lab.recipe.config import RecipeConfig
+from cyclegan_lab.recipe.pretrained import PACKAGE_FOLDER
 from cyclegan_lab.teaching.exercises import check
 from cyclegan_lab.teaching.parameters import check_parameter
 
@@ -144,7 +143,7 @@ for policy in policies:
 # %% [markdown]
 # Where the gradient is zero, a pixel was shifted out of the frame or cut out: it never reached
 # the discriminator, so it gets no blame.
-# `TrainConfig(diffaugment="translation,cutout")` turns it on in training.
+# `RecipeConfig(diffaugment="translation,cutout")` turns it on in training.
 
 # %% [markdown]
 # ## Show the discriminator real photos as negatives
@@ -179,7 +178,7 @@ for kind, (on_real, on_fake, on_photo) in VERDICTS.items():
 # %% [markdown]
 # Without negatives the photos are not in the loss at all: no gradient, under either loss. With
 # them, the loss rises and its gradient on the photos' logits is positive, so a training step
-# pushes them down, towards "not a Monet". `TrainConfig(photo_negatives=True)` turns it on.
+# pushes them down, towards "not a Monet". `RecipeConfig(photo_negatives=True)` turns it on.
 
 # %% [markdown]
 # ## Stabilise training
@@ -288,16 +287,16 @@ print(f"spread over the last 60 steps: weight {np.std(weights[20:]):.3f}, averag
 # A CycleGAN can pass its cycle test by cheating: the Monet generator hides the photo in a faint
 # period-2 pattern of its painting, too fine to see, and the photo generator learns to read it back
 # (Chu et al. 2017). A fixed [1, 2, 1] blur answers that pattern with exactly zero. Put at the end
-# of the generator, it would also soften every painting it ships; `TrainConfig(cycle_blur=True)`
+# of the generator, it would also soften every painting it ships; `RecipeConfig(cycle_blur=True)`
 # puts it only on the way back, in what the other generator gets of a fake (`CycleGAN.cycle_view`):
 
 # %%
-from cyclegan_lab.cyclegan import CycleGAN
+from cyclegan_lab.recipe.cyclegan import RecipeCycleGAN
 from cyclegan_lab.recipe.layers import BinomialBlur, NyquistNotch
 from cyclegan_lab.training import build_cyclegan
 
-display(Code(inspect.getsource(CycleGAN.cycle_view), language="python"))
-tiny = TrainConfig(image_size=32, generator="resnet", generator_filters=4, residual_blocks=1, precision="float32")
+display(Code(inspect.getsource(RecipeCycleGAN.cycle_view), language="python"))
+tiny = RecipeConfig(image_size=32, generator="resnet", generator_filters=4, residual_blocks=1, precision="float32")
 photo32 = normalize(load_folder(folders.photo, size=32, limit=1))
 rows, columns = np.indices((32, 32))
 chequer = np.where((rows + columns) % 2, 0.1, -0.1)[None, :, :, None].astype("float32")  # +-0.1, invisible
@@ -336,7 +335,7 @@ print(f"the notch leaves {measures.chequerboard_ratio(notched_half, even_half):.
 # it takes each channel's Fourier transform, zeroes the frequencies within two steps of the three
 # period-2 ones (75 of each channel's 65,536 at 256x256) and transforms back. The cell
 # above measured what each does to real Monets. A generator can end in it
-# (`TrainConfig(output_notch=True)`; it has no weights, so it can also be added to a trained
+# (`RecipeConfig(output_notch=True)`; it has no weights, so it can also be added to a trained
 # generator when it is exported): its paintings then hold no chequerboard.
 
 # %%
@@ -349,7 +348,7 @@ display(Code(inspect.getsource(NyquistNotch.call), language="python"))
 # projected discriminator (Sauer et al. 2021) starts with eyes: EfficientNet-Lite0, the ImageNet
 # classifier of notebook 10, frozen, whose features after four of its blocks (from strokes and
 # edges at a quarter of the image size to whole scenes at 1/32) go to four small heads, the only
-# weights that train. `TrainConfig(discriminator="projected")` builds it:
+# weights that train. `RecipeConfig(discriminator="projected")` builds it:
 
 # %%
 from cyclegan_lab.models import build_discriminator
@@ -432,16 +431,16 @@ check(projected_answer, count(eyes["projected"].trainable_weights), "The heads' 
 # %% [markdown]
 # ## Train the shipped generator
 #
-# `scripts/train_monet.py` puts these pieces together. Its recipe, `cyclegan_lab.config.RECIPE`, as the file writes it:
+# `scripts/train_monet.py` puts these pieces together. Its recipe, `cyclegan_lab.recipe.config.RECIPE`, as the file writes it:
 
 # %%
-source = inspect.getsource(cyclegan_lab.config)
+source = inspect.getsource(cyclegan_lab.recipe.config)
 tree = ast.parse(source)
 node = next(n for n in tree.body if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", None) == "RECIPE")
 RECIPE = {keyword.arg: ast.literal_eval(keyword.value) for keyword in node.value.keywords}
 display(Code(ast.get_source_segment(source, node), language="python"))
 
-config = TrainConfig(**RECIPE)
+config = RecipeConfig(**RECIPE)
 print(f"generator={config.generator!r}: {config.filters} filters, {config.residual_blocks} residual blocks, "
       f"upsampling {config.upsampling_mode!r}")
 print(f"diffaugment {config.diffaugment_policies}, photo_negatives={config.photo_negatives}, "

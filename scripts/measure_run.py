@@ -29,7 +29,7 @@ import numpy as np
 from cyclegan_lab.data import find_data, load_folder
 from cyclegan_lab.images import image_files, load_image, normalize, to_uint8
 from cyclegan_lab.judging.judge import Judge, coarse_change, edge_energy
-from cyclegan_lab.measures import chequerboard_ratio
+from cyclegan_lab.judging.measures import chequerboard_ratio
 from cyclegan_lab.plumbing.files import atomic_write
 from cyclegan_lab.recipe.layers import NyquistNotch
 

@@ -43,16 +43,17 @@ matplotlib.use("Agg")
 import numpy as np
 from PIL import Image
 
-from cyclegan_lab import TrainConfig, checkpoints
-from cyclegan_lab.checkpoints import newest_readable_checkpoint
+from cyclegan_lab import checkpoints
 from cyclegan_lab.data import find_data, load_folder
 from cyclegan_lab.images import fingerprint, image_files, load_image
 from cyclegan_lab.inference import stylize
 from cyclegan_lab.judging.scores import held_out_measures
-from cyclegan_lab.models import generator_for
 from cyclegan_lab.plotting import plot_losses, show_images
-from cyclegan_lab.pretrained import DISCRIMINATORS, PACKAGE_FOLDER, load_generator, load_pretrained
 from cyclegan_lab.program.export import export_discriminators, export_generator
+from cyclegan_lab.program.runs import load_generator, newest_readable_checkpoint
+from cyclegan_lab.recipe.config import RecipeConfig
+from cyclegan_lab.recipe.networks import generator_for
+from cyclegan_lab.recipe.pretrained import DISCRIMINATORS, PACKAGE_FOLDER, load_pretrained
 
 ROOT = Path(__file__).resolve().parent.parent
 BETTER = {"gap_closed": max, "gap_closed_lite2": max}  # how the new model must compare with the shipped one
@@ -84,7 +85,7 @@ def main() -> None:
     checkpoint = newest_readable_checkpoint(args.checkpoint_dir, set_aside=False)
     if checkpoint is None:
         parser.error(f"no checkpoint in {args.checkpoint_dir}")
-    state, config = checkpoint.state, TrainConfig(**checkpoint.state["config"])
+    state, config = checkpoint.state, RecipeConfig(**checkpoint.state["config"])
     new = load_generator(checkpoint.path)  # rebuilt from the run's configuration, its averaged weights
     trained_config = config
     if args.output_notch and not config.output_notch:
@@ -191,14 +192,14 @@ def main() -> None:
     )
 
 
-def with_weights_of(generator, config: TrainConfig, name: str):
+def with_weights_of(generator, config: RecipeConfig, name: str):
     """The generator `config` describes, holding `generator`'s weights (a weightless layer added or not)."""
     rebuilt = generator_for(config, name, any_size=True)
     rebuilt.set_weights(generator.get_weights())
     return rebuilt
 
 
-def added_at_export(trained: TrainConfig, shipped: TrainConfig) -> dict:
+def added_at_export(trained: RecipeConfig, shipped: RecipeConfig) -> dict:
     """{"added_at_export": the settings the shipped config has and the run did not train with}, or {}."""
     before = trained.to_dict()
     changed = {k: v for k, v in shipped.to_dict().items() if before[k] != v}

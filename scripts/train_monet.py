@@ -36,13 +36,13 @@ import keras
 import numpy as np
 
 from cyclegan_lab.callbacks import training_step
-from cyclegan_lab.config import RECIPE, with_settings
 from cyclegan_lab.data import load_data, load_folder, split_held_out
 from cyclegan_lab.images import image_files, load_image
 from cyclegan_lab.judging.monitor import HeldOutMonitor
 from cyclegan_lab.plumbing.download import cache_dir
 from cyclegan_lab.program.export import warm_start
-from cyclegan_lab.training import train
+from cyclegan_lab.program.runs import train_run
+from cyclegan_lab.recipe.config import RECIPE, with_settings
 
 HELD_OUT_FROM = 1200
 
@@ -56,7 +56,7 @@ def main() -> None:
         action="append",
         default=[],
         metavar="FIELD=VALUE",
-        help="change one TrainConfig field of the recipe, e.g. --set identity_weight=0.1",
+        help="change one RecipeConfig field of the recipe, e.g. --set identity_weight=0.1",
     )
     parser.add_argument("--preview-every", type=int, default=250, help="steps between previews (default 250)")
     parser.add_argument("--held-out", type=int, default=100, help="held-out photos to measure (default 100)")
@@ -91,7 +91,7 @@ def main() -> None:
     callbacks = [monitor] + ([StopAt(args.stop_at)] if args.stop_at else [])
     if args.warm_start:
         callbacks.insert(0, WarmStart())
-    train(
+    train_run(
         config,
         data,
         checkpoint_dir=folder,

@@ -5,7 +5,7 @@
 
 `scripts/train_monet.py` trains with TensorFlow. This script trains the same
 four networks (`cyclegan_lab.models`) with the same recipe
-(`cyclegan_lab.config.RECIPE`, by default on whole 256x256 images:
+(`cyclegan_lab.recipe.config.RECIPE`, by default on whole 256x256 images:
 crop_size=None) as one pure function that `jax.jit` compiles: the losses and
 gradients of `CycleGAN.compute_gradients` (tests/test_train_jax.py checks
 that both give the same numbers), Adam, the pool of past fakes, DiffAugment,
@@ -48,13 +48,15 @@ from PIL import Image
 
 from cyclegan_lab import losses
 from cyclegan_lab.checkpoints import list_checkpoints, write_checkpoint
-from cyclegan_lab.config import JITTER_ZOOM, RECIPE, TrainConfig, with_settings
+from cyclegan_lab.config import JITTER_ZOOM
 from cyclegan_lab.data import find_data, load_folder, split_held_out
 from cyclegan_lab.images import image_files, load_image
 from cyclegan_lab.inference import stylize
-from cyclegan_lab.models import build_discriminator, generator_for
+from cyclegan_lab.models import build_discriminator
 from cyclegan_lab.plotting import show_images
+from cyclegan_lab.recipe.config import RECIPE, RecipeConfig, with_settings
 from cyclegan_lab.recipe.layers import BinomialBlur
+from cyclegan_lab.recipe.networks import generator_for
 
 NAMES = ("monet_generator", "photo_generator", "monet_discriminator", "photo_discriminator")
 LOSS_NAMES = ("monet_gen_loss", "photo_gen_loss", "monet_disc_loss", "photo_disc_loss")
@@ -69,7 +71,7 @@ NOT_HERE = {  # settings this trainer does not build; train_monet.py does
 }
 
 
-def check_config(config: TrainConfig) -> None:
+def check_config(config: RecipeConfig) -> None:
     """ValueError naming any setting of `config` that this trainer does not build."""
     for name, allowed in NOT_HERE.items():
         value = getattr(config, name)
@@ -78,10 +80,10 @@ def check_config(config: TrainConfig) -> None:
 
 
 class Networks:
-    """The four Keras networks of a `TrainConfig`, built as `training.build_cyclegan` builds them
+    """The four Keras networks of a `RecipeConfig`, built as `training.build_cyclegan` builds them
     (same seed, same order), and their weights as lists of arrays for JAX's pure functions."""
 
-    def __init__(self, config: TrainConfig):
+    def __init__(self, config: RecipeConfig):
         keras.utils.set_random_seed(config.seed)
         size = config.train_size
         self.models = {
@@ -183,7 +185,7 @@ def adam(weights, gradients, m, v, t, learning_rate, beta_1):
 class Trainer:
     """The recipe's training step as pure functions of a state (a dict of arrays) that `jax.jit` compiles."""
 
-    def __init__(self, config: TrainConfig, networks: Networks):
+    def __init__(self, config: RecipeConfig, networks: Networks):
         check_config(config)
         self.config, self.networks = config, networks
         self.policies = config.diffaugment_policies
@@ -313,7 +315,7 @@ class Trainer:
 # --- Data: the images on the device, a batch drawn inside the compiled step -----------------------
 
 
-def jitter_size(config: TrainConfig) -> int:
+def jitter_size(config: RecipeConfig) -> int:
     """The side the images are stored at: 286 for 256 with the paper's jitter, else the image size."""
     return int(config.image_size * JITTER_ZOOM) if config.augment else config.image_size
 
@@ -346,7 +348,7 @@ def draw_batch(images, key, batch: int, size: int, flip: bool):
 # --- Saving ---------------------------------------------------------------------------------------
 
 
-def save_checkpoint(folder: Path, networks: Networks, state: dict, config: TrainConfig, history: dict, keep: int):
+def save_checkpoint(folder: Path, networks: Networks, state: dict, config: RecipeConfig, history: dict, keep: int):
     """Write folder/step-NNNNNN.npz in `cyclegan_lab.checkpoints`' format (networks and moving average,
     no optimiser state) and delete all but the `keep` newest."""
     step = int(state["t"])
@@ -383,7 +385,7 @@ def save_preview(folder: Path, state: dict, photos: np.ndarray, painter: keras.M
 # --- The run --------------------------------------------------------------------------------------
 
 
-def learning_rate(config: TrainConfig, step: int, total: int) -> float:
+def learning_rate(config: RecipeConfig, step: int, total: int) -> float:
     """The recipe's rate, falling linearly to 0 over the last decay_epochs / epochs of `total` steps."""
     decay = round(total * config.decay_epochs / config.epochs)
     if not decay or step < total - decay:

@@ -38,8 +38,8 @@ from PIL import Image, ImageFilter
 from cyclegan_lab.data import find_data, load_folder, split_held_out
 from cyclegan_lab.images import image_files, load_image
 from cyclegan_lab.judging import distortions, judge
+from cyclegan_lab.judging.measures import chequerboard_ratio, composition_similarity, copy_distance
 from cyclegan_lab.judging.scores import kid
-from cyclegan_lab.measures import chequerboard_ratio, composition_similarity, copy_distance
 
 
 def spoiled(photos: np.ndarray, paintings: np.ndarray) -> dict:
@@ -82,7 +82,7 @@ def main() -> None:
     floor_set, held_out = split_held_out(paintings)
     sets = {"paintings trained on (floor)": floor_set, "photos (start)": photos, **spoiled(photos, floor_set)}
     from cyclegan_lab.inference import stylize
-    from cyclegan_lab.pretrained import load_generator
+    from cyclegan_lab.program.runs import load_generator
 
     for name in args.model:
         sets[f"generator {name}"] = stylize(photos, load_generator(name))

@@ -116,25 +116,28 @@ def straight_run(resumable, tiny_data, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def finished_run(tiny_data, tmp_path_factory):
-    """FAST run to its end: its folder holds step-000004.npz and step-000006.npz."""
+    """FAST run to its end, kept as `cyclegan-lab train` keeps one (`runs.train_run`): its folder holds
+    step-000004.npz and step-000006.npz (and the lock's empty file, which stays)."""
     from test_training import FAST, all_weights
 
-    from cyclegan_lab.training import train
+    from cyclegan_lab.program.runs import train_run
 
     folder = tmp_path_factory.mktemp("finished")
-    cyclegan, _ = train(FAST, tiny_data, checkpoint_dir=folder, verbose=0)
+    cyclegan, _ = train_run(FAST, tiny_data, checkpoint_dir=folder, verbose=0)
     return all_weights(cyclegan), folder
 
 
 @pytest.fixture
 def nothing_built(monkeypatch):
     """Any attempt to build a network fails the test: the settings must be refused before."""
-    from cyclegan_lab import models, pretrained, training
+    from cyclegan_lab import models, training
+    from cyclegan_lab.program import runs
+    from cyclegan_lab.recipe import networks, pretrained
 
     def build(*args, **kwargs):
         raise AssertionError("a network was built before the settings were checked")
 
-    for module in (models, pretrained, training):
+    for module in (models, networks, pretrained, training, runs):
         for name in ("generator_for", "build_cyclegan"):
             if hasattr(module, name):
                 monkeypatch.setattr(module, name, build)
@@ -161,8 +164,8 @@ def model():
 def tiny_shipped(model, tmp_path, monkeypatch):
     """The tiny generator as the shipped model, through CYCLEGAN_LAB_PRETRAINED."""
     from cyclegan_lab.config import TrainConfig
-    from cyclegan_lab.pretrained import PRETRAINED_ENV
     from cyclegan_lab.program.export import export_generator
+    from cyclegan_lab.recipe.pretrained import PRETRAINED_ENV
 
     folder = tmp_path / "pretrained"
     config = TrainConfig(image_size=32, generator_filters=4, precision="float32")  # the float32 run it stands for

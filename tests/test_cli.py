@@ -4,7 +4,7 @@
 
 A smoke run trains the lab's real model on real images; `stylize` paints with a tiny untrained generator
 standing in for the shipped one (conftest.py's `tiny_shipped`). The Python functions behind the commands
-are tested in their modules' files: test_training.py, test_paint_files.py, test_submission.py, ...
+are tested in their modules' files: test_runs.py, test_paint_files.py, test_submission.py, ...
 """
 
 import contextlib
@@ -20,15 +20,15 @@ from test_config import ABSURD
 from test_folder_lock import LOCK_FILES, assert_untouched, linked
 from test_inference import limit_named, photo, save_photo
 from test_pretrained import changed_copy
+from test_runs import ODD, copy_of
 from test_submission import check_members
-from test_training import ODD, copy_of
 
 from cyclegan_lab import checkpoints
 from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.images import image_files
 from cyclegan_lab.plumbing import folder_lock
-from cyclegan_lab.pretrained import PRETRAINED_ENV
 from cyclegan_lab.program.cli import main
+from cyclegan_lab.recipe.pretrained import PRETRAINED_ENV
 from cyclegan_lab.training import describe_mode
 
 
@@ -107,10 +107,10 @@ def test_a_busy_checkpoint_folder_is_one_clear_error_before_loading_data(tmp_pat
 
 
 def test_allow_config_change_reaches_train(tmp_path, monkeypatch, real_data):
-    from cyclegan_lab import training
+    from cyclegan_lab.program import runs
 
     seen = {}
-    monkeypatch.setattr(training, "train", lambda *a, **k: seen.update(k))
+    monkeypatch.setattr(runs, "train_run", lambda *a, **k: seen.update(k))
     assert (
         main(["train", "--smoke", "--data", str(real_data), "--checkpoint-dir", str(tmp_path), "--allow-config-change"])
         == 0
@@ -124,7 +124,7 @@ def test_stylize_model_is_a_pretrained_name_or_a_checkpoint(tmp_path, capsys):
     from PIL import Image
 
     from cyclegan_lab import load_generator
-    from cyclegan_lab.inference import stylize_file
+    from cyclegan_lab.program.paint_files import stylize_file
     from cyclegan_lab.training import build_cyclegan
 
     config = TrainConfig(image_size=32, generator="compact", generator_filters=4, precision="float32")
@@ -188,10 +188,11 @@ def test_data_naming_a_file_says_it_is_a_file(tmp_path, capsys):
 def test_bad_training_images_are_one_line_each(real_data, tmp_path, capsys, monkeypatch):
     """A bad training image was reported in Python's warning format: a path, a line number, the source line."""
     from cyclegan_lab import training
+    from cyclegan_lab.program import runs
 
-    monkeypatch.setattr(checkpoints, "check_room_for", lambda *args: None)  # only the data loading is tested
+    monkeypatch.setattr(runs, "check_room_for", lambda *args: None)  # only the data loading is tested
     monkeypatch.setattr(training, "build_cyclegan", lambda config: None)
-    monkeypatch.setattr(training, "train", lambda *args, **kwargs: None)
+    monkeypatch.setattr(runs, "train_run", lambda *args, **kwargs: None)
     for domain in ("monet", "photo"):
         (tmp_path / "data" / domain).mkdir(parents=True)
         for path in sorted((real_data / domain).iterdir())[:4]:
@@ -284,8 +285,8 @@ def test_a_changed_package_file_says_to_reinstall(tmp_path, monkeypatch, capsys)
     and paints nothing."""
     from PIL import Image
 
-    from cyclegan_lab import pretrained
     from cyclegan_lab.program.cli import main
+    from cyclegan_lab.recipe import pretrained
 
     changed_copy(pretrained.PACKAGE_FOLDER, tmp_path / "package")
     monkeypatch.setattr(pretrained, "PACKAGE_FOLDER", tmp_path / "package")
@@ -577,7 +578,7 @@ def test_a_size_the_model_paints_past_the_limit_is_one_error_before_any_painting
     """--size 3700 passed the 4096 check, then every photo failed with "image 0 would be ...": the shipped
     generator paints at 286/256 of the size asked. Now one line in --size's terms, exit 2, nothing painted."""
     from cyclegan_lab.inference import MAX_SIZE
-    from cyclegan_lab.pretrained import load_generator
+    from cyclegan_lab.program.runs import load_generator
 
     zoom = load_generator("monet").training_zoom  # the shipped model, as `stylize` without --model uses
     size = next(s for s in range(MAX_SIZE // 2, MAX_SIZE + 1) if round(s * zoom) > MAX_SIZE)  # the first too large

@@ -42,9 +42,10 @@ import keras
 import numpy as np
 from cyclegan_lab import checkpoints
 from cyclegan_lab.config import TrainConfig
-from cyclegan_lab.cyclegan import NETWORKS, replica_share
+from cyclegan_lab.cyclegan import NETWORKS
 from cyclegan_lab.data import DataFolders, LabData
-from cyclegan_lab.plumbing.distribute import make_strategy
+from cyclegan_lab.plumbing.distribute import make_strategy, replica_share
+from cyclegan_lab.recipe.config import RecipeConfig
 from cyclegan_lab.training import build_cyclegan, train
 
 
@@ -73,7 +74,7 @@ copies = [strategy.experimental_local_results(v.value) for v in mirrored.monet_g
 expected = [keras.ops.convert_to_numpy(v) for v in single.monet_generator.variables]
 restore_error = max(float(np.abs(c.numpy() - e).max()) for cs, e in zip(copies, expected) for c in cs)
 try:
-    build_cyclegan(config.replace(pool_size=2), strategy=strategy)
+    build_cyclegan(RecipeConfig(**{**config.to_dict(), "pool_size": 2}), strategy=strategy)
     pool_error = None
 except ValueError as error:
     pool_error = str(error)

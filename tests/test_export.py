@@ -12,10 +12,10 @@ from test_pretrained import TINY_CONFIG, photos, same
 from test_projected import SMALL
 
 from cyclegan_lab import checkpoints
-from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.models import build_generator
-from cyclegan_lab.pretrained import PretrainedNotFoundError
 from cyclegan_lab.program.export import export_generator
+from cyclegan_lab.recipe.config import RecipeConfig
+from cyclegan_lab.recipe.pretrained import PretrainedNotFoundError
 from cyclegan_lab.training import build_cyclegan
 
 
@@ -40,7 +40,7 @@ def test_a_new_run_warm_starts_its_generators_from_the_shipped_pair(tmp_path):
     from cyclegan_lab.program.export import warm_start
     from cyclegan_lab.training import build_cyclegan
 
-    config = TrainConfig(image_size=32, generator="resnet", generator_filters=4, residual_blocks=1, ema_decay=0.9)
+    config = RecipeConfig(image_size=32, generator="resnet", generator_filters=4, residual_blocks=1, ema_decay=0.9)
     shipped_run = build_cyclegan(config.replace(seed=1))
     for name, network in [("monet", shipped_run.monet_generator), ("photo", shipped_run.photo_generator)]:
         export_generator(network, tmp_path, name, {"config": config.to_dict()})
@@ -68,11 +68,11 @@ def test_shipped_discriminators_warm_start_a_new_runs_discriminators(tmp_path):
     other networks is refused with the checkpoint's own message, and a generator-only folder leaves
     the discriminators fresh (the test above)."""
     from cyclegan_lab import checkpoints
-    from cyclegan_lab.pretrained import DISCRIMINATORS
     from cyclegan_lab.program.export import export_discriminators, warm_start
+    from cyclegan_lab.recipe.pretrained import DISCRIMINATORS
     from cyclegan_lab.training import build_cyclegan
 
-    config = TrainConfig(image_size=32, generator="resnet", generator_filters=4, residual_blocks=1)
+    config = RecipeConfig(image_size=32, generator="resnet", generator_filters=4, residual_blocks=1)
     trained = build_cyclegan(config.replace(seed=1))
     for name, network in [("monet", trained.monet_generator), ("photo", trained.photo_generator)]:
         export_generator(network, tmp_path, name, {"config": config.to_dict()})
@@ -114,7 +114,7 @@ def test_a_resize_trained_pair_warm_starts_a_subpixel_run_that_paints_as_before(
     from cyclegan_lab.program.export import warm_start
     from cyclegan_lab.training import build_cyclegan
 
-    config = TrainConfig(image_size=32, generator="resnet", generator_filters=4, residual_blocks=1, downsamplings=1)
+    config = RecipeConfig(image_size=32, generator="resnet", generator_filters=4, residual_blocks=1, downsamplings=1)
     shipped_run = build_cyclegan(config.replace(seed=1))
     for name, network in [("monet", shipped_run.monet_generator), ("photo", shipped_run.photo_generator)]:
         export_generator(network, tmp_path, name, {"config": config.to_dict()})
@@ -136,7 +136,7 @@ def test_a_shipped_pair_warm_starts_an_input_skip_run_that_paints_exactly_as_bef
     from cyclegan_lab.program.export import warm_start
     from cyclegan_lab.training import build_cyclegan
 
-    config = TrainConfig(image_size=32, generator="resnet", generator_filters=4, residual_blocks=1, downsamplings=1)
+    config = RecipeConfig(image_size=32, generator="resnet", generator_filters=4, residual_blocks=1, downsamplings=1)
     shipped_run = build_cyclegan(config.replace(seed=1))
     for name, network in [("monet", shipped_run.monet_generator), ("photo", shipped_run.photo_generator)]:
         export_generator(network, tmp_path, name, {"config": config.to_dict()})
@@ -163,7 +163,7 @@ def test_a_warm_start_without_a_shipped_partner_says_what_is_missing(tmp_path):
     from cyclegan_lab.program.export import warm_start
     from cyclegan_lab.training import build_cyclegan
 
-    config = TrainConfig(image_size=32, generator="resnet", generator_filters=4, residual_blocks=1)
+    config = RecipeConfig(image_size=32, generator="resnet", generator_filters=4, residual_blocks=1)
     run = build_cyclegan(config)
     export_generator(run.monet_generator, tmp_path, "monet", {"config": config.to_dict()})
     with pytest.raises(PretrainedNotFoundError, match="photo.weights.h5"):
@@ -175,12 +175,12 @@ def test_a_warm_start_gives_projected_discriminators_no_patchgan_weights(tmp_pat
     its discriminators fresh (they say 0 of everything), instead of failing."""
     from cyclegan_lab.program.export import export_discriminators, export_generator, warm_start
 
-    patchgan = TrainConfig(**{**SMALL, "discriminator": "patchgan"})
+    patchgan = RecipeConfig(**{**SMALL, "discriminator": "patchgan"})
     shipped = build_cyclegan(patchgan)
     for name, network in [("monet", shipped.monet_generator), ("photo", shipped.photo_generator)]:
         export_generator(network, tmp_path, name, {"config": patchgan.to_dict()})
     export_discriminators(checkpoints.save_checkpoint(shipped, tmp_path / "run", {"step": 1}), tmp_path)
-    run = build_cyclegan(TrainConfig(**SMALL, seed=3))
+    run = build_cyclegan(RecipeConfig(**SMALL, seed=3))
     assert warm_start(run, folder=tmp_path) == ["monet_generator", "photo_generator"]
     images = tf.random.stateless_uniform((1, 64, 64, 3), (4, 1), -1, 1)
     np.testing.assert_array_equal(run.monet_generator(images), shipped.monet_generator(images))

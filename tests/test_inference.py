@@ -1,9 +1,11 @@
-"""cyclegan_lab.inference: `stylize` and `stylize_file` with a tiny untrained generator (conftest.py's
-`model`, 32x32 grid, 4 filters): shapes, sizes, zoom and errors, not beauty. The helpers here (`photo`,
-`save_photo`, ...) serve test_paint_files.py and test_cli.py too.
+"""cyclegan_lab.inference: `stylize` (and `program.paint_files.stylize_file` where a check spans both) with a
+tiny untrained generator (conftest.py's `model`, 32x32 grid, 4 filters): shapes, sizes, zoom and errors, not
+beauty. The helpers here (`photo`, `save_photo`, ...) serve test_paint_files.py and test_cli.py too.
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pytest
@@ -11,8 +13,9 @@ from PIL import Image
 
 from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.images import normalize, to_uint8
-from cyclegan_lab.inference import network_grid, stylize, stylize_file
+from cyclegan_lab.inference import network_grid, stylize
 from cyclegan_lab.models import build_generator
+from cyclegan_lab.program.paint_files import stylize_file
 
 
 def photo(height: int, width: int, seed: int = 0) -> np.ndarray:
@@ -94,62 +97,6 @@ def test_wrong_inputs_are_one_clear_error(model, bad):
         stylize(bad, model)
 
 
-# --------------------------------------------------------------------------- stylize_file
-@pytest.fixture
-def files(tmp_path):
-    """60x40 (width x height) images in the modes people have: grayscale, RGBA, palette."""
-    rgb = Image.fromarray(photo(40, 60))
-    made = {
-        "gray": rgb.convert("L"),
-        "rgba": rgb.convert("RGBA"),
-        "palette": rgb.convert("P", palette=Image.Palette.ADAPTIVE),
-    }
-    paths = {}
-    for name, image in made.items():
-        paths[name] = tmp_path / f"{name}.png"
-        image.save(paths[name])
-    return paths
-
-
-@pytest.mark.parametrize("mode", ["gray", "rgba", "palette"])
-@pytest.mark.parametrize(
-    "keep, size, expected",
-    [
-        ("aspect", 32, (48, 32)),  # shorter side 32, 3:2 kept
-        ("aspect", 20, (30, 20)),
-        ("size", 32, (60, 40)),
-        ("square", 32, (32, 32)),
-    ],
-)
-def test_stylize_file_sizes(files, model, mode, keep, size, expected):
-    painted = stylize_file(files[mode], model, size=size, keep=keep)
-    assert isinstance(painted, Image.Image) and painted.mode == "RGB"
-    assert painted.size == expected
-
-
-def test_stylize_file_turns_photos_upright(tmp_path, model):
-    path = tmp_path / "phone.jpg"
-    exif = Image.Exif()
-    exif[0x0112] = 6  # orientation: rotate 90 degrees to view
-    Image.fromarray(photo(40, 60)).save(path, exif=exif)
-    assert stylize_file(path, model, size=32, keep="aspect").size == (32, 48)
-
-
-def test_stylize_file_names_a_bad_file(tmp_path, model):
-    bad = tmp_path / "notes.png"
-    bad.write_bytes(b"not an image at all")
-    with pytest.raises(ValueError, match="notes.png"):
-        stylize_file(bad, model)
-    with pytest.raises(ValueError, match="keep"):
-        stylize_file(bad, model, keep="stretch")
-
-
-# --------------------------------------------------------------------------- the default model
-def test_the_default_model_is_the_shipped_one(tiny_shipped, model):
-    image = photo(32, 48)
-    assert np.array_equal(stylize(image, size=None), stylize(image, model, size=None))
-
-
 # --------------------------------------------------------------------------- faults named
 def save_photo(path, seed=0):
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -180,10 +127,17 @@ def test_an_empty_batch_is_a_clear_error(model):
         stylize(np.zeros((0, 32, 32, 3), np.uint8), model)
 
 
-def test_a_model_name_is_loaded_and_a_wrong_model_is_a_clear_error(tiny_shipped, model):
-    """Case 7: stylize(image, model="monet") raised AttributeError ... predict_on_batch."""
+def test_a_model_name_or_path_is_a_clear_error_saying_how_to_load_it_and_so_is_a_wrong_model(tmp_path):
+    """Case 7: stylize(image, model="monet") raised AttributeError ... predict_on_batch. `stylize` paints
+    with a loaded generator; a name, a path or None is one error saying how to load one (the program loads
+    them itself, `runs.as_generator`, test_runs.py)."""
     image = photo(32, 48)
-    assert np.array_equal(stylize(image, "monet", size=None), stylize(image, model, size=None))
+    how = r'load one first, e\.g\. model = load_pretrained\("monet"\) .* model = load_generator\(path\)'
+    for given, named in [("monet", "'monet'"), (tmp_path / "run", repr(str(tmp_path / "run"))), (None, "None")]:
+        with pytest.raises(ValueError, match=f"^model must be a loaded generator, got {re.escape(named)}: {how}"):
+            stylize(image, given)
+    with pytest.raises(ValueError, match="model must be a loaded generator, got 'monet'"):
+        stylize_file(save_photo(tmp_path / "a.png"), "monet")
     with pytest.raises(ValueError, match="model must be"):
         stylize(image, 5)
 

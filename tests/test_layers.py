@@ -6,8 +6,16 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from cyclegan_lab.models import ReflectionPadding, build_resnet_generator
+from cyclegan_lab.models import ReflectionPadding
+from cyclegan_lab.recipe.config import RecipeConfig
 from cyclegan_lab.recipe.layers import PixelShuffle, subpixel_kernel
+from cyclegan_lab.recipe.networks import generator_for
+
+
+def half_size_resnet(image_size=32, **settings):
+    """A tiny half-size ResNet generator of the recipe, with `settings` (output_blur, output_notch, upsampling)."""
+    config = dict(generator="resnet", image_size=image_size, generator_filters=4, residual_blocks=1, downsamplings=1)
+    return generator_for(RecipeConfig(**{**config, **settings}), "generator", any_size=True)
 
 
 def test_the_output_blur_removes_chequerboards_and_adds_no_weights():
@@ -21,8 +29,7 @@ def test_the_output_blur_removes_chequerboards_and_adds_no_weights():
     np.testing.assert_allclose(blurred, 0.0, atol=1e-6)
     flat = np.full((1, 8, 8, 3), 0.3, "float32")
     np.testing.assert_allclose(keras.ops.convert_to_numpy(BinomialBlur()(flat)), flat, rtol=1e-6)
-    plain = build_resnet_generator(filters=4, residual_blocks=1, downsamplings=1, image_size=32)
-    smooth = build_resnet_generator(filters=4, residual_blocks=1, downsamplings=1, image_size=32, output_blur=True)
+    plain, smooth = half_size_resnet(), half_size_resnet(output_blur=True)
     assert [w.shape for w in smooth.weights] == [w.shape for w in plain.weights]
     smooth.set_weights(plain.get_weights())
     x = tf.random.stateless_uniform((1, 32, 32, 3), (0, 3), -1, 1)
@@ -34,7 +41,7 @@ def test_the_nyquist_notch_removes_period_two_patterns_and_keeps_everything_wide
     """A chequerboard and one-pixel stripes vanish; stripes four pixels apart and a flat colour pass
     unchanged; a generator ending in the notch has the same weights as one without and its paintings
     have no period-2 energy, at any image size."""
-    from cyclegan_lab.measures import chequerboard_energy
+    from cyclegan_lab.judging.measures import chequerboard_energy
     from cyclegan_lab.recipe.layers import NyquistNotch
 
     rows, columns = np.indices((32, 48))
@@ -44,10 +51,7 @@ def test_the_nyquist_notch_removes_period_two_patterns_and_keeps_everything_wide
     notched = keras.ops.convert_to_numpy(NyquistNotch()(images))
     np.testing.assert_allclose(notched, np.stack([wider, wider])[..., None].repeat(3, axis=3), atol=1e-5)
 
-    plain = build_resnet_generator(filters=4, residual_blocks=1, downsamplings=1, image_size=32, any_size=True)
-    clean = build_resnet_generator(
-        filters=4, residual_blocks=1, downsamplings=1, image_size=32, any_size=True, output_notch=True
-    )
+    plain, clean = half_size_resnet(), half_size_resnet(output_notch=True)
     assert [w.shape for w in clean.weights] == [w.shape for w in plain.weights]
     clean.set_weights(plain.get_weights())
     x = tf.random.stateless_uniform((2, 40, 40, 3), (0, 4), -1, 1)

@@ -1,4 +1,4 @@
-"""cyclegan_lab.losses: the four losses, LSGAN's least squares, photo negatives and the spectral loss against
+"""cyclegan_lab.losses: the four losses, LSGAN's least squares and photo negatives against
 values worked out by hand with numpy."""
 
 import numpy as np
@@ -10,8 +10,6 @@ from cyclegan_lab.losses import (
     discriminator_loss,
     generator_loss,
     identity_loss,
-    radial_log_power,
-    spectral_loss,
 )
 
 
@@ -80,62 +78,6 @@ def test_identity_loss_is_half_lambda_times_mean_absolute_error():
     same = np.full((1, 4, 4, 3), -0.2, "float32")
     assert float(identity_loss(real, same, 10.0, 0.5)) == pytest.approx(0.5 * 10 * 0.4, rel=1e-6)
     assert float(identity_loss(real, same, lambda_cycle=10, weight=0.0)) == 0.0
-
-
-def textured(seed=0, size=64):
-    """A smooth picture with fine grain over it, (1, size, size, 3) in [-1, 1]."""
-    rng = np.random.default_rng(seed)
-    rows, columns = np.indices((size, size)) / size
-    smooth = 0.5 * np.sin(2 * np.pi * rows) * np.cos(2 * np.pi * columns)
-    grain = 0.2 * rng.normal(size=(size, size))
-    return np.repeat((smooth + grain)[None, :, :, None], 3, axis=3).astype("float32")
-
-
-def blurred(images):
-    """[1, 2, 1] x [1, 2, 1] blur of each channel (wrapping round): the finest octave nearly gone."""
-    out = images
-    for axis in (1, 2):
-        out = 0.25 * np.roll(out, 1, axis) + 0.5 * out + 0.25 * np.roll(out, -1, axis)
-    return out.astype("float32")
-
-
-def test_radial_log_power_puts_stripes_of_period_4_in_the_ring_of_a_quarter_cycle_per_pixel():
-    rows = np.indices((64, 64))[0]
-    stripes = np.repeat(np.cos(2 * np.pi * rows / 4)[None, :, :, None], 3, axis=3).astype("float32")
-    power = radial_log_power(stripes, rings=16).numpy()
-    assert power.shape == (16,)
-    assert int(np.argmax(power)) == int(0.25 / 0.7072 * 16)  # ring 5 holds 0.22-0.27 cycles per pixel
-    assert power.max() - np.sort(power)[-2] > 5  # and nothing else holds much
-
-
-def test_spectral_loss_ignores_where_things_are_and_sees_a_blur():
-    """The power spectrum does not change when a picture moves or flips, so neither does the loss;
-    a blurred copy has lost its finest octave, and the loss says so."""
-    image = textured()
-    moved = np.flip(np.roll(image, (9, 17), axis=(1, 2)), axis=2).copy()
-    assert float(spectral_loss(image, moved, 1.0)) < 1e-4
-    assert float(spectral_loss(image, blurred(image), 1.0)) > 0.3
-    assert float(spectral_loss(image, blurred(image), 2.0)) == pytest.approx(
-        2 * float(spectral_loss(image, blurred(image), 1.0)), rel=1e-6
-    )
-
-
-def test_descending_the_spectral_loss_gives_a_blurred_picture_its_fine_detail_back():
-    """What the generators get from it: its gradient adds power where the fake lacks it,
-    in the finest rings, until the fake's spectrum meets the real one's."""
-    real = textured(seed=1)
-    fake = tf.Variable(blurred(textured(seed=2)))
-    start, first_loss = radial_log_power(fake).numpy(), float(spectral_loss(real, fake, 1.0))
-    optimizer = tf.keras.optimizers.Adam(0.01)
-    for _ in range(150):
-        with tf.GradientTape() as tape:
-            loss = spectral_loss(real, fake, 1.0)
-        optimizer.apply_gradients([(tape.gradient(loss, fake), fake)])
-    target, end = radial_log_power(real).numpy(), radial_log_power(fake).numpy()
-    finest = slice(11, 16)  # 0.49 to 0.71 cycles per pixel
-    assert np.all(start[finest] < target[finest] - 0.5)  # the blur took more than two thirds of their power
-    assert np.abs(end[finest] - target[finest]).mean() < 0.5 * np.abs(start[finest] - target[finest]).mean()
-    assert float(spectral_loss(real, fake, 1.0)) < 0.5 * first_loss
 
 
 def test_lsgan_losses_are_least_squares():

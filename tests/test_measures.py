@@ -1,11 +1,11 @@
-"""cyclegan_lab.measures: the pixel measures of paintings against their photos (chequerboards, copying,
+"""cyclegan_lab.judging.measures: the pixel measures of paintings against their photos (chequerboards, copying,
 composition, palette) see what they name and nothing else, on real photos (conftest.py's `images`).
 """
 
 import numpy as np
 import pytest
 
-from cyclegan_lab.measures import chequerboard_ratio, composition_similarity, copy_distance, palette_distance
+from cyclegan_lab.judging.measures import chequerboard_ratio, composition_similarity, copy_distance, palette_distance
 
 
 def test_chequerboard_ratio_sees_period_two_noise_and_nothing_else(images):

@@ -99,12 +99,12 @@ def test_a_previews_folder_that_is_a_link_is_refused(monitor, tmp_path):
 def test_held_out_monitor_saves_previews_and_measures(images, tmp_path):
     import csv
 
-    from cyclegan_lab.config import TrainConfig
     from cyclegan_lab.judging.monitor import HeldOutMonitor
+    from cyclegan_lab.recipe.config import RecipeConfig
     from cyclegan_lab.training import build_cyclegan
 
     monet, photo = images
-    config = TrainConfig(
+    config = RecipeConfig(
         image_size=64, generator="resnet", generator_filters=4, residual_blocks=1, ema_decay=0.9, precision="float32"
     )
     cyclegan = build_cyclegan(config)

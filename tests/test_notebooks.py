@@ -176,7 +176,7 @@ def test_notebook_runs_with_papermill_in_the_smoke_setting(path, real_data, chec
         assert expected in text, f"{path.name} should print {expected!r}"
     if path.stem == "07_visualization":  # it finds, by content, the photos the shipped model never saw
         from cyclegan_lab.images import fingerprint, image_files, load_image
-        from cyclegan_lab.pretrained import PACKAGE_FOLDER
+        from cyclegan_lab.recipe.pretrained import PACKAGE_FOLDER
 
         trained_on = set(json.loads((PACKAGE_FOLDER / "monet.json").read_text())["trained_on_photos"])
         files = image_files(real_data / "photo")

@@ -1,9 +1,13 @@
-"""cyclegan_lab.program.paint_files: painting whole files and folders from Python (`stylize_files`), and the
-names it plans for the paintings. The `cyclegan-lab stylize` command built on it is test_cli.py's.
+"""cyclegan_lab.program.paint_files: painting one file (`stylize_file`: its modes, orientation and sizes),
+whole files and folders from Python (`stylize_files`), and the names it plans for the paintings. The
+`cyclegan-lab stylize` command built on it is test_cli.py's.
 """
 
+import pytest
 from PIL import Image
 from test_inference import photo, save_photo
+
+from cyclegan_lab.program.paint_files import stylize_file
 
 
 def test_planned_names_skip_taken_ones():
@@ -38,3 +42,52 @@ def test_a_tiny_file_is_painted_beside_a_normal_one(resnet, tmp_path, capsys):
     result = stylize_files([folder], tmp_path / "o", resnet, keep="size", progress=False)
     assert not result.failed
     assert sorted(p.name for p in result.written) == ["dot_monet.png", "good_monet.png"]
+
+
+@pytest.fixture
+def files(tmp_path):
+    """60x40 (width x height) images in the modes people have: grayscale, RGBA, palette."""
+    rgb = Image.fromarray(photo(40, 60))
+    made = {
+        "gray": rgb.convert("L"),
+        "rgba": rgb.convert("RGBA"),
+        "palette": rgb.convert("P", palette=Image.Palette.ADAPTIVE),
+    }
+    paths = {}
+    for name, image in made.items():
+        paths[name] = tmp_path / f"{name}.png"
+        image.save(paths[name])
+    return paths
+
+
+@pytest.mark.parametrize("mode", ["gray", "rgba", "palette"])
+@pytest.mark.parametrize(
+    "keep, size, expected",
+    [
+        ("aspect", 32, (48, 32)),  # shorter side 32, 3:2 kept
+        ("aspect", 20, (30, 20)),
+        ("size", 32, (60, 40)),
+        ("square", 32, (32, 32)),
+    ],
+)
+def test_stylize_file_sizes(files, model, mode, keep, size, expected):
+    painted = stylize_file(files[mode], model, size=size, keep=keep)
+    assert isinstance(painted, Image.Image) and painted.mode == "RGB"
+    assert painted.size == expected
+
+
+def test_stylize_file_turns_photos_upright(tmp_path, model):
+    path = tmp_path / "phone.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate 90 degrees to view
+    Image.fromarray(photo(40, 60)).save(path, exif=exif)
+    assert stylize_file(path, model, size=32, keep="aspect").size == (32, 48)
+
+
+def test_stylize_file_names_a_bad_file(tmp_path, model):
+    bad = tmp_path / "notes.png"
+    bad.write_bytes(b"not an image at all")
+    with pytest.raises(ValueError, match="notes.png"):
+        stylize_file(bad, model)
+    with pytest.raises(ValueError, match="keep"):
+        stylize_file(bad, model, keep="stretch")

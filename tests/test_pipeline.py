@@ -10,6 +10,7 @@ from test_data import noise
 from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.images import to_uint8
 from cyclegan_lab.pipeline import make_dataset
+from cyclegan_lab.recipe.config import RecipeConfig
 
 
 def constant_images(n: int, size: int = 32, offset: int = 0) -> np.ndarray:
@@ -86,7 +87,7 @@ def test_augment_keeps_shape_and_range_but_changes_pixels():
 def test_crops_are_random_patches_of_the_requested_size():
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, (4, 64, 64, 3), dtype=np.uint8)
-    config = TrainConfig(image_size=64, crop_size=32, batch_size=2)
+    config = RecipeConfig(image_size=64, crop_size=32, batch_size=2)
     monet, photo = next(iter(make_dataset(images, images, config)))
     assert monet.shape == (2, 32, 32, 3) and photo.shape == (2, 32, 32, 3)
     again, _ = next(iter(make_dataset(images, images, config)))

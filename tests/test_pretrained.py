@@ -1,5 +1,6 @@
-"""cyclegan_lab.pretrained: the shipped model, loaded by name or from a run's checkpoint (`load_pretrained`,
-`load_generator`), checked against its hash, and on unseen photos a painter closer to Monet.
+"""cyclegan_lab.pretrained: the shipped model, loaded by name (`load_pretrained`), checked against its hash,
+and on unseen photos a painter closer to Monet. A generator from a run's checkpoint (`load_generator`) is
+test_runs.py's.
 
 Tiny untrained generators (32x32, 4 filters) stand in for the real ones: the
 shipped files are written with `export_generator` to a temporary folder
@@ -19,8 +20,8 @@ from test_training import TINY
 
 from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.models import build_generator
-from cyclegan_lab.pretrained import PRETRAINED_ENV, PretrainedNotFoundError, load_pretrained
 from cyclegan_lab.program.export import export_generator
+from cyclegan_lab.recipe.pretrained import PRETRAINED_ENV, PretrainedNotFoundError, load_pretrained
 
 TINY_CONFIG = TrainConfig(image_size=32, generator_filters=4, precision="float32")  # the tiny test generators' run
 
@@ -119,7 +120,7 @@ def test_the_shipped_files_record_the_sha256_of_their_weights():
     import hashlib
     import json
 
-    from cyclegan_lab.pretrained import PACKAGE_FOLDER
+    from cyclegan_lab.recipe.pretrained import PACKAGE_FOLDER
 
     for name in ("monet", "photo"):
         info = json.loads((PACKAGE_FOLDER / f"{name}.json").read_text())
@@ -211,47 +212,9 @@ def test_the_shipped_model_closes_half_the_gap_between_photos_and_paintings(ship
     assert after["gap_closed"] >= 0.5, after
 
 
-def test_load_generator_rebuilds_any_runs_generator_from_its_checkpoint(tmp_path):
-    """A checkpoint stores its configuration, so a ResNet run with a moving average loads as itself."""
-    import keras
-
-    from cyclegan_lab import checkpoints, load_generator
-    from cyclegan_lab.config import TrainConfig
-    from cyclegan_lab.judging.monitor import monet_generator_of
-    from cyclegan_lab.training import build_cyclegan
-
-    config = TrainConfig(
-        image_size=32, generator="resnet", generator_filters=4, residual_blocks=1, ema_decay=0.5, precision="float32"
-    )
-    cyclegan = build_cyclegan(config)
-    cyclegan.monet_generator.trainable_weights[0].assign_add(0.1)  # the live weights move away from the average
-    path = checkpoints.save_checkpoint(cyclegan, tmp_path, {"step": 1, "config": config.to_dict()})
-    photos = np.linspace(-1, 1, 2 * 48 * 64 * 3, dtype="float32").reshape(2, 48, 64, 3)  # not the training size
-    averaged = keras.ops.convert_to_numpy(monet_generator_of(cyclegan, config)(photos))
-    np.testing.assert_array_equal(keras.ops.convert_to_numpy(load_generator(tmp_path)(photos)), averaged)
-    live = load_generator(path, averaged=False)
-    np.testing.assert_array_equal(
-        keras.ops.convert_to_numpy(live.trainable_weights[0]),
-        keras.ops.convert_to_numpy(cyclegan.monet_generator.trainable_weights[0]),
-    )
-    assert not np.array_equal(keras.ops.convert_to_numpy(live(photos)), averaged)
-
-    compact = TrainConfig(image_size=32, generator="compact", generator_filters=4, precision="float32")
-    path = checkpoints.save_checkpoint(
-        build_cyclegan(compact), tmp_path / "compact", {"step": 1, "config": compact.to_dict()}
-    )
-    assert load_generator(path).count_params() == build_cyclegan(compact).monet_generator.count_params()
-    with pytest.raises(FileNotFoundError, match="neither a pretrained model"):
-        load_generator(tmp_path / "nowhere")
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    with pytest.raises(FileNotFoundError, match="No checkpoint in"):
-        load_generator(empty)
-
-
 @pytest.mark.parametrize("name", ["generator_filters", "residual_blocks"])
 def test_a_shipped_model_describing_an_absurd_size_is_one_error_and_nothing_is_built(tmp_path, nothing_built, name):
-    from cyclegan_lab.pretrained import load_pretrained
+    from cyclegan_lab.recipe.pretrained import load_pretrained
 
     config = {**TrainConfig(**TINY, generator="resnet").to_dict(), name: ABSURD[name]}
     (tmp_path / "monet.json").write_text(json.dumps({"config": config}))

@@ -7,10 +7,11 @@ import pytest
 import tensorflow as tf
 
 from cyclegan_lab import checkpoints
-from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.data import load_folder
 from cyclegan_lab.images import normalize
+from cyclegan_lab.program import runs
 from cyclegan_lab.recipe import efficientnet
+from cyclegan_lab.recipe.config import RecipeConfig
 from cyclegan_lab.recipe.projected import build_projected_discriminator
 from cyclegan_lab.training import build_cyclegan
 
@@ -39,13 +40,13 @@ def test_a_fresh_projected_discriminator_sees_with_lite0_and_cannot_tell_yet():
 
 
 def test_a_projected_discriminator_can_see_through_lite2_instead():
-    """TrainConfig(discriminator="projected_lite2"): the heads judge Lite2's stage ends (blocks 3, 6, 14
+    """RecipeConfig(discriminator="projected_lite2"): the heads judge Lite2's stage ends (blocks 3, 6, 14
     and 20; Lite0's are 2, 4, 10 and 15), the same verdict map, Lite2's ImageNet weights frozen."""
-    from cyclegan_lab.models import discriminator_for
+    from cyclegan_lab.recipe.networks import discriminator_for
     from cyclegan_lab.recipe.projected import tap_blocks
 
     assert tap_blocks("lite0") == [2, 4, 10, 15] and tap_blocks("lite2") == [3, 6, 14, 20]
-    discriminator = discriminator_for(TrainConfig(**{**SMALL, "discriminator": "projected_lite2"}), "d")
+    discriminator = discriminator_for(RecipeConfig(**{**SMALL, "discriminator": "projected_lite2"}), "d")
     images = np.random.default_rng(0).uniform(-1, 1, (2, 64, 64, 3)).astype("float32")
     np.testing.assert_array_equal(np.asarray(discriminator(images)), np.zeros((2, 2, 2, 4)))
     stem = discriminator.get_layer("d_lite2").get_layer("_conv_stem").get_weights()[0]
@@ -57,7 +58,7 @@ def test_a_projected_discriminator_can_see_through_lite2_instead():
 def test_training_steps_teach_the_heads_and_leave_lite0_as_trained(precision):
     """A CycleGAN with projected discriminators trains (finite losses), its heads move, and Lite0's
     weights and batch-norm statistics stay exactly as ImageNet left them."""
-    cyclegan = build_cyclegan(TrainConfig(**SMALL, precision=precision))
+    cyclegan = build_cyclegan(RecipeConfig(**SMALL, precision=precision))
     before = {name: trunk_weights(getattr(cyclegan, name)) for name in ["monet_discriminator", "photo_discriminator"]}
     heads = [np.array(w) for w in cyclegan.monet_discriminator.trainable_weights]
     batch = tuple(tf.random.stateless_uniform((2, 1, 64, 64, 3), (0, 1), -1, 1))
@@ -91,12 +92,12 @@ def test_its_heads_learn_in_a_few_steps_to_tell_paintings_from_blurred_copies(re
 
 def test_a_checkpoint_keeps_its_verdicts(tmp_path):
     """Saved and restored into a new run, a projected discriminator judges exactly as before."""
-    config = TrainConfig(**SMALL, precision="float32")
+    config = RecipeConfig(**SMALL, precision="float32")
     trained = build_cyclegan(config)
     batch = tuple(tf.random.stateless_uniform((2, 1, 64, 64, 3), (3, 1), -1, 1))
     trained.train_step(batch)
     path = checkpoints.save_checkpoint(trained, tmp_path, {"step": 1, "config": config.to_dict()})
     restored = build_cyclegan(config.replace(seed=5))
-    checkpoints.restore_checkpoint(restored, checkpoints.read_checkpoint(path))
+    checkpoints.restore_checkpoint(restored, runs.read_checkpoint(path))
     images = batch[0]
     np.testing.assert_array_equal(restored.monet_discriminator(images), trained.monet_discriminator(images))

@@ -21,7 +21,7 @@ from cyclegan_lab.inference import stylize
 from cyclegan_lab.models import build_generator
 from cyclegan_lab.plumbing.download import DownloadError, Remote
 from cyclegan_lab.plumbing.saved_model import SavedModelGenerator
-from cyclegan_lab.pretrained import load_pretrained
+from cyclegan_lab.recipe.pretrained import load_pretrained
 
 ARCHIVE_PATH = "/LargeData/monet_generator_50_epochs.tgz"
 

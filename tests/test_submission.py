@@ -55,12 +55,12 @@ def test_an_interrupted_submission_leaves_no_zip_that_looks_finished(real_data, 
 
 def test_the_paintings_are_the_generators_on_the_centre_square(real_data, tmp_path):
     """Each member is the shipped generator's painting of the photo, JPEG-compressed at quality 95."""
-    from cyclegan_lab import load_image, stylize
+    from cyclegan_lab import load_image, load_pretrained, stylize
 
     files = image_files(real_data / "photo")[:2]
     result = write_submission(files, tmp_path / "images.zip", progress=False)
     assert result.count == 2 and not result.failed
-    expected = stylize(np.stack([load_image(f) for f in files]), size=None)
+    expected = stylize(np.stack([load_image(f) for f in files]), load_pretrained("monet"), size=None)
     with zipfile.ZipFile(tmp_path / "images.zip") as archive:
         for name, painting in zip(sorted(archive.namelist()), expected):
             member = np.asarray(Image.open(io.BytesIO(archive.read(name))), dtype=int)

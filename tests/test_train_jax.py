@@ -15,9 +15,9 @@ import pytest
 from PIL import Image
 
 from cyclegan_lab import checkpoints
-from cyclegan_lab.config import TrainConfig
-from cyclegan_lab.pretrained import load_generator
 from cyclegan_lab.program.export import export_discriminators
+from cyclegan_lab.program.runs import load_generator, read_checkpoint
+from cyclegan_lab.recipe.config import RecipeConfig
 from cyclegan_lab.training import build_cyclegan
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,7 +64,7 @@ def test_the_jax_step_computes_the_tensorflow_steps_losses_and_gradients(tmp_pat
     `CycleGAN.compute_gradients` (LSGAN and a pool, BCE with smoothed labels, or two images a domain; the cycle blur and
     the notch in both). Then one JAX step moves each weight as Adam's first step does and the moving average as
     `MovingAverage` does (0.1 of the old weights, 0.9 of the new)."""
-    config = TrainConfig(**{**TINY, **extra})
+    config = RecipeConfig(**{**TINY, **extra})
     cyclegan = build_cyclegan(config)
     arrays = {}
     for name, network, _ in cyclegan.pairs():
@@ -76,9 +76,9 @@ def test_the_jax_step_computes_the_tensorflow_steps_losses_and_gradients(tmp_pat
 
     code = f"""
 import json, numpy as np, jax
-from cyclegan_lab.config import TrainConfig
+from cyclegan_lab.recipe.config import RecipeConfig
 from train_monet_jax import Networks, Trainer
-config = TrainConfig(**json.loads({json.dumps(json.dumps(config.to_dict()))}))
+config = RecipeConfig(**json.loads({json.dumps(json.dumps(config.to_dict()))}))
 networks = Networks(config)
 stored = np.load({str(tmp_path / "weights.npz")!r})
 for name, model in networks.models.items():
@@ -191,9 +191,9 @@ def test_a_run_saves_checkpoints_the_library_loads_and_previews_of_unseen_photos
     ]
     assert sorted(p.name for p in (run / "previews").iterdir())[-1] == "step-000005.png"
     assert "previews of 2 photos from 004.png" in done.stdout
-    newest = checkpoints.read_checkpoint(run / "step-000005.npz")
+    newest = read_checkpoint(run / "step-000005.npz")
     assert newest.state["step"] == 5
-    assert TrainConfig(**newest.state["config"]).generator_filters == 4
+    assert RecipeConfig(**newest.state["config"]).generator_filters == 4
     assert all(len(values) == 5 for values in newest.state["history"]["steps"].values())
     averaged = load_generator(run / "step-000005.npz")
     latest = load_generator(run / "step-000005.npz", averaged=False)
@@ -216,7 +216,7 @@ def test_a_time_limit_ends_the_run_with_its_work_saved(tmp_path):
     done = run_script("--data", data, "--checkpoint-dir", run, "--minutes", 0.01, *SETTINGS, "--set=max_images=4")
     assert done.returncode == 0, done.stderr[-3000:]
     (saved,) = checkpoints.list_checkpoints(run)
-    step = checkpoints.read_checkpoint(saved).state["step"]
+    step = read_checkpoint(saved).state["step"]
     assert 1 <= step < 100, done.stdout
     assert (run / "previews" / f"step-{step:06d}.png").exists()
 

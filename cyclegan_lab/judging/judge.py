@@ -246,14 +246,14 @@ def spearman(a, b) -> float:
 def shipped_at(commit: str, photos: np.ndarray, repository: str | os.PathLike = ".") -> np.ndarray:
     """`photos` painted by the Monet generator this project shipped at `commit`, read from the git history of
     `repository` (cached in the user cache: painting 300 photos takes minutes)."""
-    from ..config import TrainConfig
     from ..inference import stylize
-    from ..pretrained import load_shipped
+    from ..recipe.config import RecipeConfig
+    from ..recipe.pretrained import load_shipped
 
     cached = cache_dir() / "judge-history" / f"{commit}-{len(photos)}.npy"
     if cached.is_file():
         return np.load(cached)
-    known = {field.name for field in dataclasses.fields(TrainConfig)}
+    known = {field.name for field in dataclasses.fields(RecipeConfig)}
     show = lambda name: (
         subprocess.run(
             ["git", "-C", str(repository), "show", f"{commit}:cyclegan_lab/pretrained/{name}"],

@@ -19,8 +19,8 @@ import numpy as np
 
 from ..callbacks import training_step
 from ..inference import stylize
-from ..models import generator_for
 from ..plumbing.files import atomic_write, open_no_link, refuse_link
+from ..recipe.networks import generator_for
 from .judge import Judge, coarse_change
 from .scores import held_out_measures
 

@@ -30,7 +30,7 @@ import numpy as np
 import tensorflow as tf
 
 from ..images import normalize
-from ..measures import chequerboard_ratio, composition_similarity, copy_distance, palette_distance, power_spectrum
+from .measures import chequerboard_ratio, composition_similarity, copy_distance, palette_distance, power_spectrum
 
 FEATURE_SEED = 0  # fixes the random network, so scores are comparable across runs and machines
 

@@ -153,3 +153,39 @@ def describe(strategy: tf.distribute.Strategy | None = None) -> str:
     elif name == "_DefaultDistributionStrategy":
         name = "one device"
     return f"{name}, {n} replica{'s' * (n != 1)}"
+
+
+def replica_share(loss):
+    """`loss` divided by the number of replicas (on one device: `loss` itself).
+
+    Under a strategy of n replicas each replica computes the gradients of its
+    share of the global batch, and Keras' optimiser then sums the n replicas'
+    gradients (an all-reduce with SUM, as Keras' own losses expect). Dividing
+    each replica's loss by n makes that sum the gradient of the mean over the
+    global batch, as on one device with the whole batch.
+    """
+    import tensorflow as tf
+
+    replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    return loss / replicas if replicas > 1 else loss
+
+
+def global_means(computed: dict) -> dict:
+    """Average each replica's losses over all replicas: the means over the global batch.
+
+    Every replica holds the same number of images, so the mean of the
+    replicas' local means is the global mean. After this every replica holds
+    the same values, so whatever `fit()` does with them (the mean over
+    replicas, or replica 0's on a TPU) it reports the global means.
+    """
+    import tensorflow as tf
+
+    context = tf.distribute.get_replica_context()
+    if context is None or context.num_replicas_in_sync == 1:
+        return computed
+    means = context.all_reduce(tf.distribute.ReduceOp.MEAN, computed)
+    if workers() > 1:
+        # Keras 3 averages a cluster's step results with strategy.reduce("MEAN", value, axis=0), which
+        # fails on a number without an axis: give each loss an axis of length 1 (Keras reduces it away).
+        means = {name: value[None] for name, value in means.items()}
+    return means

@@ -7,7 +7,8 @@
     cyclegan-lab stylize photos/ -o paintings/   # Monet versions of your photos, no training needed
     cyclegan-lab stylize photos/ -o paintings/ --model checkpoints   # ... by your own run's generator
 
-Every `TrainConfig` field is an option (`--steps-per-epoch`, `--lambda-cycle`, ...).
+Every `RecipeConfig` field (the lab's `TrainConfig` and the recipe's) is an option (`--steps-per-epoch`,
+`--lambda-cycle`, `--pool-size`, ...).
 """
 
 from __future__ import annotations
@@ -23,16 +24,19 @@ from ..config import STRATEGIES
 
 
 def _config_options(parser: argparse.ArgumentParser) -> None:
-    from ..config import CHOICES, TrainConfig
+    from ..config import CHOICES
+    from ..recipe.config import CHOICES as RECIPE_CHOICES
+    from ..recipe.config import RecipeConfig
 
-    hints = typing.get_type_hints(TrainConfig)
-    for field in dataclasses.fields(TrainConfig):
+    choices = {**CHOICES, **RECIPE_CHOICES}
+    hints = typing.get_type_hints(RecipeConfig)
+    for field in dataclasses.fields(RecipeConfig):
         flag = "--" + field.name.replace("_", "-")
         kind = hints[field.name]
         if kind is bool:
             parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=None)
         elif kind is str:
-            parser.add_argument(flag, choices=CHOICES.get(field.name), default=None)
+            parser.add_argument(flag, choices=choices.get(field.name), default=None)
         else:
             base = float if float in typing.get_args(kind) or kind is float else int
             parser.add_argument(flag, type=base, default=None, metavar=base.__name__.upper())
@@ -53,8 +57,8 @@ def _size(text: str) -> int:
 
 
 def _stylize_options(parser: argparse.ArgumentParser) -> None:
-    from ..inference import KEEP
-    from ..pretrained import MODELS
+    from ..recipe.pretrained import MODELS
+    from .paint_files import KEEP
 
     parser.add_argument(
         "inputs", nargs="+", metavar="IN", help="image files, or folders of them (hidden files skipped)"
@@ -96,7 +100,7 @@ def _stylize_options(parser: argparse.ArgumentParser) -> None:
 def _stylize_command(args: argparse.Namespace) -> int:
     """Paint every input (paint_files.stylize_files). 0: all done, 1: some failed, 2: nothing done.
 
-    --model goes to `pretrained.load_generator`: a model or checkpoint that is not there is a
+    --model goes to `runs.load_generator`: a model or checkpoint that is not there is a
     FileNotFoundError, a damaged or mismatched checkpoint a ValueError; each ends in exit code 2.
     """
     from ..plumbing.download import DownloadError
@@ -248,33 +252,32 @@ def _data_command(args: argparse.Namespace) -> int:
 
 def _train_command(args: argparse.Namespace) -> int:
     """Check the checkpoint folder (writable, not in use), load the data, train."""
-    from .. import checkpoints
     from .. import data as data_module
     from ..callbacks import CheckpointNotSavedError, TrainingDivergedError
-    from ..config import TrainConfig
     from ..plumbing import files, folder_lock
     from ..plumbing.distribute import describe, is_chief, make_strategy
     from ..plumbing.download import DownloadError
-    from ..training import train as run_training
+    from ..recipe.config import RecipeConfig
+    from . import runs
 
     try:
-        fields = {f.name for f in dataclasses.fields(TrainConfig)}
+        fields = {f.name for f in dataclasses.fields(RecipeConfig)}
         overrides = {k: v for k, v in vars(args).items() if k in fields and v is not None}
-        config = TrainConfig.smoke(**overrides) if args.smoke else TrainConfig(**overrides)
+        config = RecipeConfig.smoke(**overrides) if args.smoke else RecipeConfig(**overrides)
         strategy = make_strategy(args.strategy)  # first: a cluster's strategy must exist before other TF work
-        if is_chief(strategy):  # before loading the data: the lock itself is taken by train()
+        if is_chief(strategy):  # before loading the data: the lock itself is taken by train_run()
             files.check_writable(args.checkpoint_dir, "checkpoint folder")
             folder_lock.check_not_in_use(args.checkpoint_dir)
             from ..training import build_cyclegan
 
-            checkpoints.check_room_for(build_cyclegan(config), args.checkpoint_dir, config.keep_checkpoints)
+            runs.check_room_for(build_cyclegan(config), args.checkpoint_dir, config.keep_checkpoints)
         lab_data = data_module.load_data(config, args.data)
         print(
             f"Training on {len(lab_data.monet)} Monet paintings and {len(lab_data.photo)} photos; "
             f"checkpoints in {args.checkpoint_dir}."
         )
         print(f"Strategy: {args.strategy} ({describe(strategy)}).")
-        run_training(
+        runs.train_run(
             config,
             lab_data,
             checkpoint_dir=args.checkpoint_dir,

@@ -17,7 +17,8 @@ import numpy as np
 
 from .. import checkpoints
 from ..plumbing.files import atomic_save, atomic_write
-from ..pretrained import (
+from ..recipe.layers import subpixel_kernel
+from ..recipe.pretrained import (
     DISCRIMINATORS,
     WEIGHTS_HASH,
     PretrainedNotFoundError,
@@ -26,8 +27,8 @@ from ..pretrained import (
     load_shipped,
     shipped_folder,
 )
-from ..recipe.layers import subpixel_kernel
 from ..recipe.projected import is_projected
+from .runs import read_checkpoint
 
 __all__ = ["export_discriminators", "export_generator", "warm_start"]
 
@@ -72,7 +73,7 @@ def export_discriminators(checkpoint_path, folder) -> pathlib.Path:
     step changes. Keys are those of
     the checkpoint (``monet_discriminator/0``, ...), written atomically.
     """
-    checkpoint = checkpoints.read_checkpoint(checkpoint_path)  # DamagedCheckpointError, saying why
+    checkpoint = read_checkpoint(checkpoint_path)  # DamagedCheckpointError, saying why
     names = ("monet_discriminator/", "photo_discriminator/")
     arrays = {key: value for key, value in checkpoint.arrays.items() if key.startswith(names)}
     if not arrays:

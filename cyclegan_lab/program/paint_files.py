@@ -6,7 +6,7 @@
     print(result.written, result.failed)
 
 Each image file named, or inside a folder named, goes through
-`inference.stylize_file` and is saved as `<name>_monet.png`. Nothing is ever
+`stylize_file` and is saved as `<name>_monet.png`. Nothing is ever
 lost: no file is overwritten (a name already taken becomes
 `<name>_monet-2.png`, `-3`, ...), each painting is written whole or not at all
 (`files.atomic_write`), and a file that cannot be painted is named and
@@ -25,13 +25,79 @@ from pathlib import Path
 from typing import NamedTuple
 
 import keras
+import numpy as np
 import tensorflow as tf
-from PIL import Image
+from PIL import Image, ImageOps
 from tqdm import tqdm
 
-from ..images import special_file
-from ..inference import as_model, check_keep, check_painted_size, check_size, stylize_file
+from ..images import open_image, special_file
+from ..inference import (
+    as_model,
+    check_painted_size,
+    check_pixels,
+    check_size,
+    resize_pil,
+    shorter_side_to,
+    stylize,
+    zoom_text,
+)
 from ..plumbing import files as file_tools
+from .runs import as_generator
+
+KEEP = ("aspect", "size", "square")  # what of an image's shape its painting keeps (`stylize_file`)
+
+
+def check_keep(keep: str) -> str:
+    """`keep` (what of the image's shape to keep), if it is one of KEEP; else one ValueError."""
+    if keep not in KEEP:
+        raise ValueError(f"keep must be one of {', '.join(KEEP)}, got {keep!r}")
+    return keep
+
+
+def stylize_file(path, model: keras.Model, size: int = 256, keep: str = "aspect") -> Image.Image:
+    """Read any image file and return its Monet version as an RGB PIL image.
+
+    The file is opened by `images.open_image`: turned upright (EXIF orientation)
+    and converted to RGB (grayscale, palette, CMYK, 16-bit; transparency laid over white).
+    `keep` chooses the output's size:
+
+    * ``"aspect"`` (default): shorter side `size`, aspect ratio kept;
+    * ``"size"``: the file's own size; the network runs at full resolution,
+      so a 12-megapixel photo needs several GB of memory and many seconds
+      (minutes on a small CPU), where "aspect" at 256 takes a fraction of a second;
+    * ``"square"``: the centre `size` x `size` square, as the training data was cut.
+
+    Raises ValueError naming the file when it is not a readable image, or
+    when its painting would be over MAX_PIXELS; and ValueError, before the
+    file is opened, when `size` is more than `model` paints (`check_painted_size`).
+    """
+    check_keep(keep)
+    size = check_size(size)
+    model = as_model(model)
+    if keep != "size":
+        check_painted_size(size, model)
+    zoom = getattr(model, "training_zoom", 1.0)
+    painted_at = f", painted at {zoom_text(zoom)} of that," if zoom != 1 else ""
+    image = open_image(path)
+    if keep == "aspect":
+        height, width = _painted_shape(image.height, image.width, size, zoom)
+        check_pixels(
+            width, height, f"{path} at size {size} with keep aspect{painted_at}", "use keep square or a smaller size"
+        )
+        image = resize_pil(image, size)
+    elif keep == "size":
+        height, width = _painted_shape(image.height, image.width, min(image.size), zoom)
+        check_pixels(width, height, f"{path} at its own size{painted_at}", "use keep aspect (the default)")
+    elif keep == "square":
+        image = ImageOps.fit(image, (size, size), method=Image.Resampling.BICUBIC)
+    painted = stylize(np.asarray(image, dtype=np.uint8), model, size=None, batch_size=1)
+    return Image.fromarray(painted, "RGB")
+
+
+def _painted_shape(height: int, width: int, size: int, zoom: float) -> tuple[int, int]:
+    """(height, width) that `stylize` paints a picture at: shorter side `size`, then zoomed (its `sides`)."""
+    height, width = shorter_side_to(height, width, size)
+    return shorter_side_to(height, width, round(min(height, width) * zoom))
 
 
 @dataclass
@@ -156,7 +222,7 @@ def stylize_files(
     """Paint every image file named in `inputs` or inside the folders named; returns what was written.
 
     `model` is a generator, a pretrained model's name or a checkpoint file or
-    folder (see `inference.as_model`); it is loaded only once the inputs and
+    folder (see `runs.as_generator`); it is loaded only once the inputs and
     `out_dir` are checked. Each painting goes to `out_dir/<name>_monet.png` (see `stylize_file` for
     `size` and `keep`), or the next free name: an existing file is never
     overwritten, and each file is written whole or not at all. Before any
@@ -195,7 +261,7 @@ def stylize_files(
     out_dir = file_tools.check_writable(out_dir, "output folder")
     for leftover in file_tools.remove_leftovers(out_dir):
         say(f"Removed {leftover.name}, the leftover of a painting that was interrupted.")
-    model = as_model(model)
+    model = as_generator(model)
     if keep != "size":  # once, here, not once for each file: the size is the same for all
         check_painted_size(size, model)
     used = {p.name.lower() for p in out_dir.iterdir()}

@@ -29,9 +29,10 @@ from PIL import Image
 from tqdm import tqdm
 
 from ..images import load_image
-from ..inference import as_model, stylize
+from ..inference import stylize
 from ..plumbing import files as file_tools
 from .paint_files import find_images, say_skipped
+from .runs import as_generator
 
 SIZE = 256  # the competition's image size
 KAGGLE_COUNT = (7_000, 10_000)  # how many images the competition accepts
@@ -56,7 +57,7 @@ def write_submission(inputs, out_zip, model=None, progress: bool = True, quality
     """Paint every image file of `inputs` (files or folders) into the zip `out_zip` as 256x256 JPEGs.
 
     `model` is a generator, a pretrained name or a checkpoint (see
-    `inference.as_model`; default: the shipped one). Files that are not
+    `runs.as_generator`; default: the shipped one). Files that are not
     readable images, folders it may not read and anything that is not a
     regular file (a FIFO, a device: never opened) are named on stderr and
     skipped. Says so when the count is outside what Kaggle accepts. Raises ValueError when there is nothing
@@ -80,7 +81,7 @@ def write_submission(inputs, out_zip, model=None, progress: bool = True, quality
     file_tools.check_writable(result.path.parent, "output folder")
     for leftover in file_tools.remove_leftovers(result.path.parent):
         say(f"Removed {leftover.name}, the leftover of a submission that was interrupted.")
-    model = as_model(model)
+    model = as_generator(model)
     start = time.perf_counter()
 
     def fill(file) -> None:

@@ -1,8 +1,11 @@
-"""The recipe of the shipped Monet generator: its training tricks and its extra layers and discriminators.
+"""The recipe of the shipped Monet generator, on the lab: its settings, its model, its tricks, its networks.
 
-`tricks` (DiffAugment, the image pool, learning-rate schedules, the moving
-average of weights), `layers` (a blur, a notch, the sub-pixel upsampling),
-`projected` and `efficientnet` (discriminators that look through a frozen
-ImageNet network). The lab's modules use them only where a `TrainConfig`
-asks for them; they import nothing from the lab, only `cyclegan_lab.plumbing`.
+`config` (`RecipeConfig`: the lab's `TrainConfig` with the recipe's settings,
+and `RECIPE`, the shipped run's), `cyclegan` (`RecipeCycleGAN`: the lab's
+`CycleGAN` with the recipe's tricks in its step), `tricks` (DiffAugment, the
+image pool, learning-rate schedules, the moving average of weights),
+`networks` (the lab's networks with the recipe's options), `layers` (a blur,
+a notch, the sub-pixel upsampling), `projected` and `efficientnet`
+(discriminators that look through a frozen ImageNet network). The recipe
+builds on the lab's modules; the lab imports nothing from it.
 """

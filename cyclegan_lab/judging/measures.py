@@ -14,7 +14,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from .recipe.layers import period_two_mask
+from ..recipe.layers import period_two_mask
 
 __all__ = [
     "chequerboard_energy",

@@ -7,12 +7,12 @@ Two models, by name:
     reflection padding, 6 residual blocks, resize-convolution upsampling)
     with 32 filters instead of the paper's 64 and its residual blocks at half
     the image size, ending in a fixed Fourier notch that removes period-2
-    patterns (`recipe.layers.NyquistNotch`, no weights): half a million weights,
+    patterns (`layers.NyquistNotch`, no weights): half a million weights,
     trained with this library by ``scripts/train_monet.py`` (see
     MODEL_CARD.md). It lives in the package folder ``cyclegan_lab/pretrained/``
     as two files: ``monet.weights.h5`` (the weights, Keras 3 `save_weights`
-    format) and ``monet.json`` (the run's whole `TrainConfig`, from which
-    `models.generator_for` rebuilds the network, plus how it was trained and
+    format) and ``monet.json`` (the run's whole `RecipeConfig`, from which
+    `networks.generator_for` rebuilds the network, plus how it was trained and
     measured, and the SHA-256 of the weights file: loading refuses a file
     damaged or changed since, `PretrainedChangedError`; reinstalling brings it back).
     It is rebuilt with ``any_size=True``, so it accepts images
@@ -62,18 +62,17 @@ import pathlib
 import re
 
 import keras
-import numpy as np
 
-from .config import TrainConfig
-from .models import generator_for
-from .plumbing.download import Remote
-from .plumbing.precision import dtype_policy, resolve_precision
-from .plumbing.saved_model import load_saved_model
+from ..plumbing.download import Remote
+from ..plumbing.precision import dtype_policy, resolve_precision
+from ..plumbing.saved_model import load_saved_model
+from .config import RecipeConfig
+from .networks import generator_for
 
 PRETRAINED_ENV = "CYCLEGAN_LAB_PRETRAINED"
 WEIGHTS_HASH = "weights_sha256"  # the key of <name>.json that records the SHA-256 of <name>.weights.h5
 DISCRIMINATORS = "discriminators.npz"  # the shipped run's two discriminators, for warm starts
-PACKAGE_FOLDER = pathlib.Path(__file__).resolve().parent / "pretrained"
+PACKAGE_FOLDER = pathlib.Path(__file__).resolve().parents[1] / "pretrained"  # cyclegan_lab/pretrained/
 ORIGINAL = Remote(
     url="https://cf-courses-data.s3.us.cloud-object-storage.appdomain.cloud/"
     "IBMDeveloperSkillsNetwork-ML311-Coursera/LargeData/monet_generator_50_epochs.tgz",
@@ -133,58 +132,9 @@ def load_pretrained(
 def generator_from_info(info: dict, name: str, precision: str | None = None) -> keras.Model:
     """Rebuild, for any image size, the generator a shipped model's JSON describes: from the
     training run's `config` (U-Net or ResNet), computing in `precision` (None: the run's)."""
-    config = TrainConfig(**info["config"])
+    config = RecipeConfig(**info["config"])
     with dtype_policy(precision or config.precision):
         return generator_for(config, f"{name}_generator", any_size=True)
-
-
-def load_generator(
-    source: str | os.PathLike = "monet", averaged: bool = True, precision: str | None = None
-) -> keras.Model:
-    """A photo -> Monet generator, from wherever it is: (b, h, w, 3) in [-1, 1] -> the same shape.
-
-    `source` is a pretrained model's name (``"monet"``, ``"original-50-epochs"``,
-    see `load_pretrained`), a checkpoint file ``step-NNNNNN.npz``, or a folder
-    of checkpoints (the newest readable one is used). A checkpoint's generator
-    is rebuilt from the configuration stored in it (U-Net or ResNet, its
-    filters, its upsampling), so any run's checkpoint loads right; where the
-    run kept a moving average of the weights (`ema_decay`), those are loaded,
-    unless `averaged=False`. The network accepts any image size its design allows,
-    and computes in `precision` (see `load_pretrained`).
-    """
-    from . import checkpoints
-    from .recipe.tricks import MovingAverage
-
-    if isinstance(source, str) and source in MODELS:
-        return load_pretrained(source, precision=precision)
-    path = pathlib.Path(source)
-    if path.is_dir():
-        checkpoint = checkpoints.newest_readable_checkpoint(path, set_aside=False)
-        if checkpoint is None:
-            raise FileNotFoundError(
-                f"No checkpoint in {path}: train first (notebook 6, or cyclegan-lab train "
-                f"--checkpoint-dir {path}), or load a pretrained model ({', '.join(MODELS)})."
-            )
-    elif path.is_file():
-        checkpoint = checkpoints.read_checkpoint(path)
-    else:
-        raise FileNotFoundError(
-            f"{str(source)!r} is neither a pretrained model ({', '.join(MODELS)}) nor a checkpoint file or folder."
-        )
-    config = checkpoints.config_of(checkpoint.state)  # read_checkpoint has checked it
-    with dtype_policy(precision or config.precision):
-        generator = generator_for(config, "monet_generator", any_size=True)
-    checkpoints.load_network(generator, checkpoint.path)
-    if config.ema_decay and averaged:
-        average = MovingAverage(generator, config.ema_decay, name="monet_average")
-        checkpoints.load_network(average, checkpoint.path, name="monet_average")
-        average.copy_to(generator)
-    if not all(np.isfinite(keras.ops.convert_to_numpy(w)).all() for w in generator.weights):
-        raise ValueError(
-            f"The generator in {checkpoint.path} has weights that are not finite (NaN or infinity): the run "
-            "that saved it diverged. Use an earlier checkpoint, or train again with a smaller learning rate."
-        )
-    return generator
 
 
 def shipped_folder(folder=None) -> pathlib.Path:
@@ -206,7 +156,7 @@ def load_shipped(name: str, folder, precision: str | None = None) -> keras.Model
             )
     try:
         info = json.loads(description.read_text(encoding="utf-8"))
-        config = TrainConfig(**info["config"])  # checked before anything is built
+        config = RecipeConfig(**info["config"])  # checked before anything is built
         expected = info.get(WEIGHTS_HASH)  # None: an export older than the hashes; loaded unchecked
         if expected is not None and not (isinstance(expected, str) and re.fullmatch("[0-9a-f]{64}", expected)):
             raise ValueError(f"its {WEIGHTS_HASH} is {expected!r}, not a SHA-256 (64 hexadecimal digits)")
