@@ -137,6 +137,8 @@ class RecipeCycleGAN(CycleGAN):
         )
 
     def compute_gradients(self, real_monet, real_photo):
+        # Kept for `judge`, within this one step; under a MirroredStrategy the replicas' steps run one at a
+        # time between their all-reduces, so each judge reads its own replica's photos.
         self.step_photos = real_photo
         return super().compute_gradients(real_monet, real_photo)
 
