@@ -90,7 +90,7 @@ def warm_start(cyclegan, folder=None) -> list[str]:
     generator the "photo" weights (and the moving average, if the run keeps
     one, starts from them); where ``discriminators.npz`` ships too
     (`export_discriminators`) and fits the run's discriminators, both start
-    from it, else they stay fresh (then `TrainConfig.generator_warmup_steps` lets them learn
+    from it, else they stay fresh (then `RecipeConfig.generator_warmup_steps` lets them learn
     before the generators move). The optimisers always start fresh.
 
     This is how a long training goes on where no checkpoint survives, from

@@ -23,7 +23,7 @@ project's painting score (`scores.painting_gap`) compares features of the
 same Lite0, so a generator trained against this discriminator must also be
 judged with another network (`scores.painting_gap(..., network="lite2")`) and
 by eye; or the discriminator looks through Lite2 (`network="lite2"`,
-`TrainConfig(discriminator="projected_lite2")`) and Lite0 judges.
+`RecipeConfig(discriminator="projected_lite2")`) and Lite0 judges.
 """
 
 from __future__ import annotations
