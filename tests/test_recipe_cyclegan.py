@@ -4,6 +4,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from test_cyclegan import TINY, a_batch
 
 from cyclegan_lab.cyclegan import LOSS_NAMES
 from cyclegan_lab.losses import cycle_loss, discriminator_loss, generator_loss, identity_loss
@@ -11,13 +12,6 @@ from cyclegan_lab.recipe.config import RecipeConfig
 from cyclegan_lab.recipe.layers import BinomialBlur
 from cyclegan_lab.recipe.tricks import spectral_loss
 from cyclegan_lab.training import build_cyclegan
-
-TINY = dict(image_size=32, generator_filters=8, precision="float32")
-
-
-def a_batch(size=32, seed=0):
-    real_monet, real_photo = tf.unstack(tf.random.stateless_uniform((2, 1, size, size, 3), (seed, 1), -1, 1))
-    return real_monet, real_photo
 
 
 def test_with_cycle_blur_the_way_back_sees_a_blurred_fake_and_period_2_patterns_do_not_pay():
