@@ -1,19 +1,11 @@
 """cyclegan_lab: the small library behind the CycleGAN photo-to-Monet course.
 
-The lab, one module per idea, in the order the notebooks teach them:
-`config` (`TrainConfig`), `images`, `data`, `pipeline`, `models` (U-Net and
-ResNet generators, PatchGAN discriminator), `losses`, `cyclegan` (the model
-and its training step), `training` (`build_cyclegan`, `train()`),
-`callbacks`, `checkpoints`, `plotting`, `inference` (`stylize`), `widgets`.
-
-Around it, each on a floor of its own (a module imports only its own floor
-or those below; pyproject.toml's import-linter contracts keep it so), from
-the top: `program/` (the command line, keeping training runs, painting files,
-the Kaggle submission); `teaching/` (the notebooks' checks, drawings, model
-inspection, the lab's reference step) beside `judging/` (how Monet-like
-paintings are); `recipe/` (the shipped generator: its settings, tricks,
-networks and loading); the lab; `plumbing/` (downloads, atomic files, the
-folder lock, number formats, SavedModels from the web, several devices).
+The lab is the top level, one module per idea, in the order the notebooks
+teach them: `config`, `images`, `data`, `pipeline`, `models`, `losses`,
+`cyclegan`, `training`, `callbacks`, `checkpoints`, `plotting`, `inference`,
+`widgets`. The floors around it (README's module map; pyproject.toml's
+import-linter contracts keep each above the next): `program/`, `teaching/`
+beside `judging/`, `recipe/`, the lab, `plumbing/`.
 """
 
 import importlib
@@ -30,7 +22,7 @@ __version__ = "0.1.0"
 _HOMES = {
     name: module
     for module, names in {
-        "checkpoints": ["latest_checkpoint", "load_network", "restore_checkpoint", "save_checkpoint"],
+        "checkpoints": ["latest_checkpoint", "restore_checkpoint", "save_checkpoint"],
         "config": ["TrainConfig"],
         "data": ["find_data", "load_data", "load_folder"],
         "pipeline": ["make_dataset"],
@@ -39,11 +31,12 @@ _HOMES = {
         "losses": ["bce_from_logits", "cycle_loss", "discriminator_loss", "generator_loss", "identity_loss"],
         "models": ["build_discriminator", "build_generator", "downsample", "upsample"],
         "plotting": ["plot_losses", "show_images"],
-        "program.runs": ["load_generator"],
+        "program.checkpoint_reading": ["load_generator"],
+        "program.runs": ["train"],
         "recipe.pretrained": ["load_pretrained", "PACKAGE_FOLDER"],
         "cyclegan": ["CycleGAN"],
         "callbacks": ["LossHistory", "SamplePreview"],
-        "training": ["build_cyclegan", "train"],
+        "training": ["build_cyclegan"],
     }.items()
     for name in names
 }

@@ -3,11 +3,9 @@
 - `LossHistory` keeps every step's four losses and their epoch means.
 - `Checkpointer` saves a checkpoint every few steps and at every epoch's end
   (`checkpoints.save_checkpoint`), and keeps training when a save fails.
-- `SamplePreview` (with `LiveFigure`) shows, in the notebook, what the Monet
-  generator makes of a few fixed photos, one picture updated in place.
+- `SamplePreview` shows, in the notebook, what the Monet generator makes of
+  a few fixed photos, one picture updated in place (`plumbing.live_figure`).
 - `DivergenceGuard` stops a run whose losses are no longer finite.
-
-`judging/monitor.py` adds a callback that measures a long run on held-out photos.
 """
 
 from __future__ import annotations
@@ -18,10 +16,12 @@ import keras
 import numpy as np
 
 from . import checkpoints
-from .checkpoints import save_checkpoint
 from .cyclegan import LOSS_NAMES
 from .inference import stylize
 from .plumbing import distribute
+from .plumbing.live_figure import LiveFigure
+
+__all__ = ["LossHistory", "Checkpointer", "SamplePreview", "DivergenceGuard", "TrainingDivergedError"]
 
 
 def training_step(cyclegan) -> int:
@@ -138,28 +138,6 @@ class SamplePreview(keras.callbacks.Callback):
         return show_images(list(self.photos) + list(fakes), titles, ncols=n)
 
 
-class LiveFigure:
-    """Show a matplotlib figure in the notebook, then replace it in place with each new one."""
-
-    def __init__(self):
-        self.handle = None
-
-    def __call__(self, figure) -> None:
-        import matplotlib.pyplot as plt
-
-        try:
-            from IPython import get_ipython
-            from IPython.display import display
-        except ImportError:
-            get_ipython = None
-        if get_ipython is not None and get_ipython() is not None:
-            if self.handle is None:
-                self.handle = display(figure, display_id=True)
-            else:
-                self.handle.update(figure)
-        plt.close(figure)
-
-
 class Checkpointer(keras.callbacks.Callback):
     """Save a checkpoint every `every` steps (if given) and at the end of every epoch.
 
@@ -188,7 +166,7 @@ class Checkpointer(keras.callbacks.Callback):
         if step == self.saved_step:
             return
         try:
-            save_checkpoint(self.model, self.folder, {**self.state(), "step": step}, keep=self.keep)
+            checkpoints.save_checkpoint(self.model, self.folder, {**self.state(), "step": step}, keep=self.keep)
         except checkpoints.NotFiniteError as refused:  # the losses were finite, the weights overflowed after them
             what = f"the weights of {refused.network} are not finite (NaN or infinity)"
             raise diverged(step, what, self.folder) from None

@@ -7,44 +7,30 @@ image pools, if any, plus the loss history and the configuration as JSON.
 
 It is written to a temporary file and renamed when complete, so a run killed
 while saving leaves the previous checkpoint untouched. Only the newest
-`keep` checkpoints are kept.
-
-Nothing a checkpoint file says is believed before it is checked
-(`read_checked`): its state must be one training can go on from, and each
-array's header must declare no more than the caller allows, and exactly what
-its zip member holds, before a byte of memory is taken for it
-(`plumbing.npz`). A file that fails is damaged, named with the reason.
-Keeping a run's folder in order (its lock, damaged checkpoints set aside,
-changed settings) is the program's: `program.runs`.
-
-A model trained with a `tf.distribute` strategy holds one copy of each
+`keep` checkpoints are kept. A file is read back only once what it says is
+checked (`plumbing.checkpoint_file`). A model trained with a `tf.distribute` strategy holds one copy of each
 variable per replica, all equal; a checkpoint stores the values once, so it
 loads into a model on one device, or under any other strategy.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import keras
 import numpy as np
 
-from .plumbing import files, npz
+from .plumbing import files
+from .plumbing.checkpoint_file import Checkpoint, check_resumable, read_checked
+
+__all__ = ["save_checkpoint", "restore_checkpoint", "latest_checkpoint", "list_checkpoints", "write_checkpoint"]
 
 _NAME = re.compile(r"^step-(\d+)\.npz$")
-# The most text the state may take: its settings and loss history, about 320 bytes a step (as NumPy stores text,
-# 4 bytes a character), so some 3 million steps; the recipe's run is 30,000.
-_LARGEST_STATE = 2**30
-
-
-class DamagedCheckpointError(ValueError):
-    """A checkpoint file that cannot be used: cut off, overwritten, not a checkpoint, or from a newer version."""
 
 
 class NotFiniteError(ValueError):
@@ -60,15 +46,6 @@ class NotFiniteError(ValueError):
 
 class CheckpointMismatchError(ValueError):
     """A checkpoint of another model: its variables do not fit this one."""
-
-
-@dataclasses.dataclass
-class Checkpoint:
-    """A checkpoint read into memory: its file, its arrays and its state (step, history, config)."""
-
-    path: Path
-    arrays: dict
-    state: dict
 
 
 def _parts(cyclegan):
@@ -151,61 +128,6 @@ def last_good(folder: str | os.PathLike | None) -> str:
     return f"No checkpoint was saved in {folder} before it."
 
 
-def read_checked(path: str | os.PathLike, check: Callable[[dict], tuple[int, str]]) -> Checkpoint:
-    """Read a checkpoint file whole, believing nothing it says before it is checked.
-
-    Its state is read first and handed to `check`, which raises ValueError if
-    it cannot be used, and returns the most bytes an array may take and whose
-    size that is; then every array, each only once its header passes
-    (`plumbing.npz`). Anything that fails: DamagedCheckpointError, saying why
-    (also in its `reason`).
-    """
-    path = Path(path)
-    try:
-        with npz.open_npz(path, "a checkpoint's .npz archive") as archive:
-            if "state" not in archive.members:
-                raise ValueError("it holds no state, the record of its run")
-            text = archive.read("state", _LARGEST_STATE, "the record of any run")
-            state = json.loads(str(text))
-            largest, what = check(state)  # first: the state says how large an array may be
-            arrays = {"state": text}
-            for key in archive.members:  # every array read: a damaged one fails here, before any is used
-                if key != "state":
-                    arrays[key] = archive.read(key, largest, what)
-    except npz.DAMAGE as error:
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        if "pickle" in reason:  # never pass on NumPy's advice to load it unsafely
-            reason = "it holds pickled Python objects, which no checkpoint does; not loaded, for safety"
-        damaged = DamagedCheckpointError(
-            f"Checkpoint {path} cannot be used ({reason}). Use another checkpoint, or move it away to resume "
-            "from an older one."
-        )
-        damaged.reason = reason
-        raise damaged from error
-    return Checkpoint(path, arrays, state)
-
-
-def check_resumable(state) -> None:
-    """ValueError unless `state` holds what training goes on from: a dict with a step of at least 0 and a
-    loss history of steps and epochs (`callbacks.LossHistory.to_dict`)."""
-    if not isinstance(state, dict):
-        raise ValueError(f"its state is a {type(state).__name__}, not the record of a training run")
-    step = state.get("step")
-    if isinstance(step, bool) or not isinstance(step, int):
-        raise ValueError("its state records no training step")
-    if step < 0:
-        raise ValueError(f"its state records step {step}, not a count of the steps trained")
-    history = state.get("history", {})
-    if not isinstance(history, dict):
-        raise ValueError(f"its loss history is a {type(history).__name__}, not the losses of each step and epoch")
-    unknown = sorted(set(history) - {"steps", "epochs"})
-    if unknown:
-        raise ValueError(f"its loss history holds unknown parts: {', '.join(unknown)}")
-    for part, losses in history.items():
-        if not isinstance(losses, dict):
-            raise ValueError(f"its loss history's {part} are a {type(losses).__name__}, not one list per loss")
-
-
 def restore_checkpoint(cyclegan, path: str | os.PathLike | Checkpoint) -> dict:
     """Load a checkpoint (a path, or one already read) into a CycleGAN built with the same
     configuration; returns its state.
@@ -226,25 +148,13 @@ def restore_checkpoint(cyclegan, path: str | os.PathLike | Checkpoint) -> dict:
         checkpoint = read_checked(path, check)
     for name, obj in _parts(cyclegan):
         _build_optimizer(cyclegan, name, obj)
-        _assign(obj, name, checkpoint.arrays, checkpoint.path)
+        assign_network(obj, name, checkpoint.arrays, checkpoint.path)
     return checkpoint.state
 
 
-def load_network(network: keras.Model, path: str | os.PathLike, name: str = "monet_generator") -> keras.Model:
-    """Load one network (by default the photo -> Monet generator) from a checkpoint."""
-    try:
-        with np.load(Path(path)) as stored:
-            _assign(network, name, stored, path)
-    except npz.DAMAGE as error:
-        if isinstance(error, CheckpointMismatchError):
-            raise
-        raise DamagedCheckpointError(
-            f"Checkpoint {path} is unreadable ({error}). Use another checkpoint of that run."
-        ) from error
-    return network
-
-
-def _assign(obj, name, arrays, path) -> None:
+def assign_network(obj, name: str, arrays, path) -> None:
+    """Set the variables of `obj` (a network, an optimiser) from `arrays`' "name/0", "name/1", ...
+    (CheckpointMismatchError if they do not fit)."""
     variables = obj.variables
     stored = [k for k in arrays if k.startswith(name + "/")]
     if len(stored) != len(variables):

@@ -12,8 +12,10 @@ import dataclasses
 from dataclasses import dataclass
 
 # tf.distribute strategies the command line and distribute.make_strategy accept (importing them loads no TensorFlow).
-from .plumbing.checks import check_choices, check_finite, check_largest, check_whole
+from .plumbing.checks import check_choices, check_finite, check_largest, check_power_of_two, check_whole
 from .plumbing.distribute import STRATEGIES as STRATEGIES
+
+__all__ = ["TrainConfig", "LOSS_NAMES", "JITTER_ZOOM", "CHOICES", "LARGEST"]
 
 # The four losses a training step reports and a run records, step by step (`CycleGAN`, `LossHistory`, checkpoints).
 LOSS_NAMES = ["monet_gen_loss", "photo_gen_loss", "monet_disc_loss", "photo_disc_loss"]
@@ -130,15 +132,3 @@ LARGEST = {
     "residual_blocks": 64,  # the paper: 6 or 9
     "batch_size": 1024,  # the lab: 1
 }
-
-
-def check_power_of_two(name: str, value: int, largest: int | None = None) -> int:
-    """`value`, if it is a power of two of at least 32 (and at most `largest`); else one ValueError.
-
-    The U-Net halves its input down to one pixel, and the networks are built
-    for one size: 32, 64, 128, 256, ... (the lab uses 256).
-    """
-    if value < 32 or value & (value - 1) or (largest is not None and value > largest):
-        span = f"from 32 to image_size ({largest})" if largest is not None else "of at least 32"
-        raise ValueError(f"{name} must be a power of two {span} (the lab uses 256), got {value!r}")
-    return value

@@ -18,6 +18,8 @@ from .config import LOSS_NAMES as LOSS_NAMES
 from .models import discriminator_for, generator_for
 from .plumbing.distribute import global_means, replica_share
 
+__all__ = ["CycleGAN", "NETWORKS", "batched"]
+
 NETWORKS = ["monet_generator", "photo_generator", "monet_discriminator", "photo_discriminator"]
 
 

@@ -27,6 +27,8 @@ from .config import TrainConfig
 from .images import image_files, load_image
 from .plumbing.download import Remote, cache_dir, download, extract_zip
 
+__all__ = ["LabData", "DataFolders", "find_data", "load_data", "load_folder", "steps_per_epoch", "split_held_out"]
+
 DATA_ENV = "CYCLEGAN_LAB_DATA"
 LAB_DATA = Remote(
     url="https://cf-courses-data.s3.us.cloud-object-storage.appdomain.cloud/"

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from keras import ops
 
+__all__ = ["discriminator_loss", "generator_loss", "cycle_loss", "identity_loss", "bce_from_logits", "least_squares"]
+
 
 def bce_from_logits(target: float, logits):
     """mean BCE(target, logits) over all elements; target is 0 ("fake"), 1 ("real") or between."""

@@ -25,7 +25,9 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from .config import check_power_of_two
+from .plumbing.checks import check_power_of_two
+
+__all__ = ["downsample", "upsample", "build_generator", "build_discriminator", "build_resnet_generator"]
 
 
 def weight_init() -> keras.initializers.Initializer:

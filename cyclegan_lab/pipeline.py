@@ -15,6 +15,8 @@ import tensorflow as tf
 from .config import JITTER_ZOOM, TrainConfig
 from .images import normalize
 
+__all__ = ["make_dataset", "image_stream", "random_jitter"]
+
 
 def random_jitter(image: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
     """The CycleGAN paper's augmentation, reproducible from `seed` (shape [2]):

@@ -10,6 +10,8 @@ from matplotlib.ticker import MaxNLocator
 
 from .images import as_uint8
 
+__all__ = ["show_images", "plot_losses"]
+
 
 def show_images(
     images: Sequence, titles: Sequence[str] | None = None, ncols: int | None = None, size: float = 3.0

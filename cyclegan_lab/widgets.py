@@ -24,6 +24,8 @@ from PIL import Image
 from .images import load_image
 from .inference import stylize
 
+__all__ = ["MonetComparer", "split_view", "png_bytes"]
+
 
 def png_bytes(image: np.ndarray) -> bytes:
     """A (h, w, 3) uint8 array as PNG bytes, for an `ipywidgets.Image`."""

@@ -64,7 +64,7 @@ import tensorflow as tf
 from IPython.display import Code
 
 from cyclegan_lab import TrainConfig, load_data, load_pretrained, losses, plot_losses, show_images, stylize
-from cyclegan_lab.callbacks import SamplePreview, training_step
+from cyclegan_lab.callbacks import Checkpointer, DivergenceGuard, LossHistory, SamplePreview, training_step
 from cyclegan_lab.cyclegan import CycleGAN
 from cyclegan_lab.data import steps_per_epoch
 from cyclegan_lab.images import fingerprint, normalize, to_uint8
@@ -73,7 +73,7 @@ from cyclegan_lab.pipeline import make_dataset
 from cyclegan_lab.teaching.exercises import check
 from cyclegan_lab.teaching.parameters import check_parameter
 from cyclegan_lab.teaching.reference import lab_gradients, lab_train_step, load_reference_epoch
-from cyclegan_lab.training import build_cyclegan, describe_mode, train
+from cyclegan_lab.training import build_cyclegan, describe_mode
 
 DATA_DIR = check_parameter("DATA_DIR", DATA_DIR, path=True, optional=True)
 SMOKE = check_parameter("SMOKE", SMOKE, flag=True)
@@ -381,7 +381,7 @@ for name in NETWORKS:
 # times, its value and Adam's two running averages, in 4-byte floats.
 
 # %%
-from cyclegan_lab.checkpoints import latest_checkpoint
+from cyclegan_lab.checkpoints import latest_checkpoint, restore_checkpoint
 
 latest = latest_checkpoint(checkpoint_dir)
 done = int(latest.stem.split("-")[1]) if latest else 0  # steps a resumed run has already trained
@@ -404,16 +404,18 @@ print(f"expected time for {total_steps} steps{f' (after the {done} already in {l
 print(f"disk: {checkpoint_gb:.2f} GB per checkpoint; keeping {config.keep_checkpoints} needs "
       f"{config.keep_checkpoints * checkpoint_gb:.1f} GB, and {(config.keep_checkpoints + 1) * checkpoint_gb:.1f} GB "
       f"while the next one is written, in {checkpoint_dir.resolve()}")
-del timed_step, batch  # free the measured model: train() builds its own
+del timed_step, batch, cyclegan  # free the measured model: the run below starts from fresh weights
 
 # %% [markdown]
 # ## Train
 #
 # Too long? Set `STEPS_PER_EPOCH = 30` (or fewer `EPOCHS`) in the parameters cell and run the
-# notebook again: the networks learn less, but you see every part work. `train` wraps `fit()`: it
-# makes the seeded data stream of notebook 2, stops each epoch after `steps_per_epoch` steps,
-# records every step's losses, writes a checkpoint at the end of each epoch, and resumes from the
-# newest checkpoint in `checkpoint_dir` if it finds one. Every `PREVIEW_EVERY` steps,
+# notebook again: the networks learn less, but you see every part work. `fit()` takes the seeded
+# data stream of notebook 2 and stops each epoch after `steps_per_epoch` steps; its callbacks do
+# the rest. `DivergenceGuard` stops at the first loss that is not a number, `LossHistory` records
+# every step's losses, `Checkpointer` writes a checkpoint at the end of each epoch. If
+# `checkpoint_dir` already holds one, the cell restores it and trains the epochs after it, the data
+# stream starting where that run stopped. Every `PREVIEW_EVERY` steps,
 # `SamplePreview` shows what the Monet generator makes of two fixed photos, in one picture
 # updated in place, and `VerdictLog` records what the Monet discriminator $D_Y$ believes: its mean
 # probability $\sigma(z)$ that four real Monets, and the fakes of four photos, are real.
@@ -447,8 +449,22 @@ class VerdictLog(keras.callbacks.Callback):
 
 preview = SamplePreview(data.photo[:2], every=preview_every)
 verdicts = VerdictLog(data.monet[:4], data.photo[:4], every=preview_every)
+per_epoch = steps_per_epoch(data, config)
+cyclegan = build_cyclegan(config, per_epoch)
+history = LossHistory()
+first_epoch = -(-done // per_epoch)  # a checkpoint saved mid-epoch (by the command line) resumes at the next epoch
+if latest is not None:
+    state = restore_checkpoint(cyclegan, latest)
+    history = LossHistory(**state["history"])
+    print(f"Resuming from {latest} (step {done}).")
+if first_epoch >= config.epochs:
+    print(f"Training already finished: {done} of {config.epochs * per_epoch} steps done.")
+saved = lambda: {"history": history.to_dict(), "config": config.to_dict()}  # what each checkpoint records
+callbacks = [DivergenceGuard(checkpoint_dir), history, Checkpointer(checkpoint_dir, saved, keep=config.keep_checkpoints),
+             preview, verdicts]
 start = time.perf_counter()
-cyclegan, history = train(config, data, checkpoint_dir=checkpoint_dir, callbacks=[preview, verdicts])
+cyclegan.fit(make_dataset(data.monet, data.photo, config, first_epoch * per_epoch), epochs=config.epochs,
+             initial_epoch=first_epoch, steps_per_epoch=per_epoch, callbacks=callbacks, shuffle=False)
 elapsed = time.perf_counter() - start
 steps = len(history.steps["monet_gen_loss"])
 print(f"{steps} steps recorded; this run took {elapsed:.0f} s in all (tracing included).")
@@ -596,7 +612,7 @@ print("your measures are on the same two photos as the reference's" if same_phot
 # its previous checkpoint.
 
 # %%
-from cyclegan_lab.checkpoints import list_checkpoints, restore_checkpoint
+from cyclegan_lab.checkpoints import list_checkpoints
 
 for path in list_checkpoints(checkpoint_dir):
     print(f"{path}  {path.stat().st_size / 1e6:,.0f} MB")
@@ -672,9 +688,9 @@ check(diagnosis, next((name for name, seen in symptoms.items() if seen), "health
 #
 # <details><summary>Solution</summary>
 #
-# Set `EPOCHS = 2` and leave `CHECKPOINT_DIR` as it was, then run all cells. `train` finds the
-# checkpoint of step 300 (with the lab's data), prints `Resuming from ... (step 300)`, and trains
-# steps 301 to 600 only; the loss history goes on from the first epoch. Had you kept
+# Set `EPOCHS = 2` and leave `CHECKPOINT_DIR` as it was, then run all cells. The training cell
+# finds the checkpoint of step 300 (with the lab's data), prints `Resuming from ... (step 300)`,
+# and trains steps 301 to 600 only; the loss history goes on from the first epoch. Had you kept
 # `EPOCHS = 1`, it would print `Training already finished` and train nothing. Compare the
 # previews, the discriminator's verdicts and the three measures with the first epoch's.
 #
@@ -686,8 +702,9 @@ check(diagnosis, next((name for name, seen in symptoms.items() if seen), "health
 # <details><summary>Solution</summary>
 #
 # Set `AUGMENT = True` *and* a new `CHECKPOINT_DIR`, e.g. `"../checkpoints/augment"`: with the old
-# folder, `train` finds the run there, sees that its settings differ (`augment False -> True`)
-# and stops with that list rather than mix two recipes in one run.
+# folder, the training cell would restore the run there, trained without jitter, and go on with
+# it, two recipes mixed in one run. (`cyclegan-lab train` stops instead, listing the settings
+# that differ: `augment False -> True`.)
 # Use the same `STEPS_PER_EPOCH` as your first run (30 is enough to compare). Augmentation makes
 # each step's images slightly different; compare the printed first/last means rather than single
 # steps.

@@ -43,14 +43,13 @@ matplotlib.use("Agg")
 import numpy as np
 from PIL import Image
 
-from cyclegan_lab import checkpoints
 from cyclegan_lab.data import find_data, load_folder
 from cyclegan_lab.images import fingerprint, image_files, load_image
 from cyclegan_lab.inference import stylize
 from cyclegan_lab.judging.scores import held_out_measures
 from cyclegan_lab.plotting import plot_losses, show_images
+from cyclegan_lab.program.checkpoint_reading import load_generator, load_network, newest_readable_checkpoint
 from cyclegan_lab.program.export import export_discriminators, export_generator
-from cyclegan_lab.program.runs import load_generator, newest_readable_checkpoint
 from cyclegan_lab.recipe.config import RecipeConfig
 from cyclegan_lab.recipe.networks import generator_for
 from cyclegan_lab.recipe.pretrained import DISCRIMINATORS, PACKAGE_FOLDER, load_pretrained
@@ -150,7 +149,7 @@ def main() -> None:
         },
     }
     export_generator(new, PACKAGE_FOLDER, "monet", info)
-    partner = checkpoints.load_network(
+    partner = load_network(
         generator_for(trained_config, "photo_generator", any_size=True), checkpoint.path, name="photo_generator"
     )
     partner = with_weights_of(partner, config, "photo_generator")

@@ -41,7 +41,7 @@ from cyclegan_lab.images import image_files, load_image
 from cyclegan_lab.judging.monitor import HeldOutMonitor
 from cyclegan_lab.plumbing.download import cache_dir
 from cyclegan_lab.program.export import warm_start
-from cyclegan_lab.program.runs import train_run
+from cyclegan_lab.program.runs import train
 from cyclegan_lab.recipe.config import RECIPE, with_settings
 
 HELD_OUT_FROM = 1200
@@ -91,7 +91,7 @@ def main() -> None:
     callbacks = [monitor] + ([StopAt(args.stop_at)] if args.stop_at else [])
     if args.warm_start:
         callbacks.insert(0, WarmStart())
-    train_run(
+    train(
         config,
         data,
         checkpoint_dir=folder,

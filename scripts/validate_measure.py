@@ -82,7 +82,7 @@ def main() -> None:
     floor_set, held_out = split_held_out(paintings)
     sets = {"paintings trained on (floor)": floor_set, "photos (start)": photos, **spoiled(photos, floor_set)}
     from cyclegan_lab.inference import stylize
-    from cyclegan_lab.program.runs import load_generator
+    from cyclegan_lab.program.checkpoint_reading import load_generator
 
     for name in args.model:
         sets[f"generator {name}"] = stylize(photos, load_generator(name))

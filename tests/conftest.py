@@ -107,7 +107,7 @@ def resumable(request):
 @pytest.fixture(scope="module")
 def straight_run(resumable, tiny_data, tmp_path_factory):
     """2 epochs of 3 steps, never interrupted: checkpoints at steps 2, 3 (epoch end), 4, 6."""
-    from cyclegan_lab.training import train
+    from cyclegan_lab.program.runs import train
 
     folder = tmp_path_factory.mktemp("straight")
     cyclegan, history = train(resumable, tiny_data, checkpoint_dir=folder, verbose=0)
@@ -116,14 +116,14 @@ def straight_run(resumable, tiny_data, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def finished_run(tiny_data, tmp_path_factory):
-    """FAST run to its end, kept as `cyclegan-lab train` keeps one (`runs.train_run`): its folder holds
+    """FAST run to its end, kept as `cyclegan-lab train` keeps one (`runs.train`): its folder holds
     step-000004.npz and step-000006.npz (and the lock's empty file, which stays)."""
     from test_training import FAST, all_weights
 
-    from cyclegan_lab.program.runs import train_run
+    from cyclegan_lab.program.runs import train
 
     folder = tmp_path_factory.mktemp("finished")
-    cyclegan, _ = train_run(FAST, tiny_data, checkpoint_dir=folder, verbose=0)
+    cyclegan, _ = train(FAST, tiny_data, checkpoint_dir=folder, verbose=0)
     return all_weights(cyclegan), folder
 
 
@@ -131,13 +131,13 @@ def finished_run(tiny_data, tmp_path_factory):
 def nothing_built(monkeypatch):
     """Any attempt to build a network fails the test: the settings must be refused before."""
     from cyclegan_lab import models, training
-    from cyclegan_lab.program import runs
+    from cyclegan_lab.program import checkpoint_reading, runs
     from cyclegan_lab.recipe import networks, pretrained
 
     def build(*args, **kwargs):
         raise AssertionError("a network was built before the settings were checked")
 
-    for module in (models, networks, pretrained, training, runs):
+    for module in (models, networks, pretrained, training, runs, checkpoint_reading):
         for name in ("generator_for", "build_cyclegan"):
             if hasattr(module, name):
                 monkeypatch.setattr(module, name, build)

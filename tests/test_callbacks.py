@@ -1,7 +1,7 @@
 """cyclegan_lab.callbacks: the loss history, the sample preview, the live figure and the divergence guard.
 
 The history and the preview are looked at in a tiny training run (conftest.py's `straight_run`, in float32
-and in bfloat16); what a run does when these callbacks stop it is test_training.py's.
+and in bfloat16); what a run does when these callbacks stop it is test_runs.py's.
 """
 
 import keras
@@ -50,17 +50,6 @@ def test_sample_preview_shows_the_generators_output_every_n_steps(straight_run, 
     expected = keras.ops.convert_to_numpy(cyclegan.monet_generator(np.full((2, 32, 32, 3), -1.0, "float32")))[0]
     shown = figure.axes[2].images[0].get_array().astype(float)
     assert np.abs(shown - (expected + 1) * 127.5).max() <= 1.0  # the same picture, rounded to whole pixel values
-
-
-def test_live_figure_outside_a_notebook_only_closes_the_figure():
-    import matplotlib.pyplot as plt
-
-    from cyclegan_lab.callbacks import LiveFigure
-
-    live = LiveFigure()
-    figure = plt.figure()
-    live(figure)
-    assert live.handle is None and figure.number not in plt.get_fignums()
 
 
 def test_a_nan_loss_stops_training_before_anything_is_saved(tiny_data, tmp_path):

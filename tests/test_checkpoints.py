@@ -1,12 +1,13 @@
-"""cyclegan_lab.checkpoints: saving, restoring and loading checkpoints, and what a checkpoint file says is
-checked before it is restored.
+"""cyclegan_lab.checkpoints: saving (only finite weights, keeping the newest, nothing lost when a save
+fails), restoring (not into another model, nor from a corrupt file) and loading one network, and what a
+checkpoint file says is checked (`plumbing.checkpoint_file.read_checked`) before it is restored.
 
 Most tests write small checkpoints by hand (`write_checkpoint`, or a zip
 crafted member by member) and need no training; a few save a tiny model's, or
 read those of a tiny training run (conftest.py's `straight_run`).
-`test_runs.py` checks how a run's checkpoints are read
-(`runs.read_checkpoint`), and that a run sets a bad file aside and resumes
-from an older one; it writes its checkpoints with `write` below.
+test_checkpoint_reading.py checks how a run's checkpoints are read (`read_checkpoint`, `load_generator`),
+writing them with `write`, `with_member` and `npy_header` below; test_runs.py checks that a run sets a
+bad file aside and resumes from an older one.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import io
 import zipfile
 
-import keras
 import numpy as np
 import pytest
 from test_training import FAST, TINY
@@ -130,22 +130,6 @@ def test_restore_names_a_corrupt_checkpoint(tmp_path):
     path.write_bytes(b"not a checkpoint")
     with pytest.raises(ValueError, match=r"cannot be used \(it is not a checkpoint's .npz archive"):
         checkpoints.restore_checkpoint(build_cyclegan(TrainConfig(**TINY)), path)
-
-
-def test_load_network_gives_back_the_trained_generator(straight_run, resumable):
-    """A generator rebuilt in the run's precision and loaded from its checkpoint computes the same images."""
-    from cyclegan_lab.models import build_generator
-    from cyclegan_lab.plumbing.precision import dtype_policy
-
-    cyclegan, _, folder = straight_run
-    with dtype_policy(resumable.precision):
-        fresh = build_generator(image_size=32, filters=8)
-    checkpoints.load_network(fresh, checkpoints.latest_checkpoint(folder))
-    photos = np.linspace(-1, 1, 2 * 32 * 32 * 3, dtype="float32").reshape(2, 32, 32, 3)
-    expected = cyclegan.monet_generator(photos)
-    got = fresh(photos)
-    assert got.dtype == expected.dtype == "float32"  # whatever the precision, images come back as float32
-    np.testing.assert_array_equal(keras.ops.convert_to_numpy(got), keras.ops.convert_to_numpy(expected))
 
 
 def test_weights_that_are_not_finite_are_never_saved(tmp_path):

@@ -110,7 +110,7 @@ def test_allow_config_change_reaches_train(tmp_path, monkeypatch, real_data):
     from cyclegan_lab.program import runs
 
     seen = {}
-    monkeypatch.setattr(runs, "train_run", lambda *a, **k: seen.update(k))
+    monkeypatch.setattr(runs, "train", lambda *a, **k: seen.update(k))
     assert (
         main(["train", "--smoke", "--data", str(real_data), "--checkpoint-dir", str(tmp_path), "--allow-config-change"])
         == 0
@@ -192,7 +192,7 @@ def test_bad_training_images_are_one_line_each(real_data, tmp_path, capsys, monk
 
     monkeypatch.setattr(runs, "check_room_for", lambda *args: None)  # only the data loading is tested
     monkeypatch.setattr(training, "build_cyclegan", lambda config: None)
-    monkeypatch.setattr(runs, "train_run", lambda *args, **kwargs: None)
+    monkeypatch.setattr(runs, "train", lambda *args, **kwargs: None)
     for domain in ("monet", "photo"):
         (tmp_path / "data" / domain).mkdir(parents=True)
         for path in sorted((real_data / domain).iterdir())[:4]:
@@ -577,8 +577,8 @@ def test_a_huge_image_gets_one_clean_line_and_is_painted(tiny_shipped, tmp_path,
 def test_a_size_the_model_paints_past_the_limit_is_one_error_before_any_painting(tmp_path, capsys):
     """--size 3700 passed the 4096 check, then every photo failed with "image 0 would be ...": the shipped
     generator paints at 286/256 of the size asked. Now one line in --size's terms, exit 2, nothing painted."""
-    from cyclegan_lab.inference import MAX_SIZE
-    from cyclegan_lab.program.runs import load_generator
+    from cyclegan_lab.plumbing.tiles import MAX_SIZE
+    from cyclegan_lab.program.checkpoint_reading import load_generator
 
     zoom = load_generator("monet").training_zoom  # the shipped model, as `stylize` without --model uses
     size = next(s for s in range(MAX_SIZE // 2, MAX_SIZE + 1) if round(s * zoom) > MAX_SIZE)  # the first too large

@@ -24,7 +24,7 @@ from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.cyclegan import LOSS_NAMES
 from cyclegan_lab.models import build_generator
 from cyclegan_lab.plumbing import distribute, folder_lock
-from cyclegan_lab.program import cli
+from cyclegan_lab.program import checkpoint_reading, cli
 from cyclegan_lab.training import build_cyclegan
 
 TINY = dict(image_size=32, generator_filters=4, precision="float32")
@@ -46,7 +46,8 @@ from cyclegan_lab.cyclegan import NETWORKS
 from cyclegan_lab.data import DataFolders, LabData
 from cyclegan_lab.plumbing.distribute import make_strategy, replica_share
 from cyclegan_lab.recipe.config import RecipeConfig
-from cyclegan_lab.training import build_cyclegan, train
+from cyclegan_lab.program.runs import train
+from cyclegan_lab.training import build_cyclegan
 
 
 class NoDropout(keras.callbacks.Callback):
@@ -221,7 +222,7 @@ def test_a_two_worker_cluster_trains_and_only_the_chief_writes_the_checkpoint(im
     state = checkpoints.restore_checkpoint(cyclegan, path)
     assert state["step"] == 1 and state["replicas"] == 2
     assert all(np.isfinite(state["history"]["steps"][name]).all() for name in LOSS_NAMES)
-    generator = checkpoints.load_network(build_generator(image_size=32, filters=4), path)
+    generator = checkpoint_reading.load_network(build_generator(image_size=32, filters=4), path)
     photos = np.linspace(-1, 1, 32 * 32 * 3, dtype="float32").reshape(1, 32, 32, 3)
     np.testing.assert_array_equal(
         keras.ops.convert_to_numpy(generator(photos)), keras.ops.convert_to_numpy(cyclegan.monet_generator(photos))

@@ -93,3 +93,24 @@ def copy_package(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "cyclegan_lab", tmp_path / "cyclegan_lab", ignore=sources_only)
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     return tmp_path / "cyclegan_lab"
+
+
+def test_every_module_says_what_it_offers_and_offers_it():
+    """Each module's `__all__` lists its public names, and `from module import *` gives every one of them.
+
+    Run in a fresh interpreter: importing every module loads TensorFlow and the recipe's networks."""
+    script = """
+import importlib, pkgutil, cyclegan_lab
+missing = []
+for info in pkgutil.walk_packages(cyclegan_lab.__path__, "cyclegan_lab."):
+    module = importlib.import_module(info.name)
+    offered = getattr(module, "__all__", None)
+    if offered is None:
+        if not info.ispkg:
+            missing.append(info.name + ": no __all__")
+        continue
+    missing += [f"{info.name}.{name}" for name in offered if not hasattr(module, name)]
+print("\\n".join(missing) or "all offered")
+"""
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.stdout.strip() == "all offered", done.stdout + done.stderr[-2000:]

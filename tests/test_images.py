@@ -1,7 +1,9 @@
-"""Tests for cyclegan_lab.images: reading any image file upright as RGB, and the pixel conversions.
+"""Tests for cyclegan_lab.images: `load_image` (any image file, upright, cut to a square), and the pixel conversions.
 
 Small synthetic images (built with Pillow) check exact behaviour; the real
 Monet and photo JPEGs (the `real_data` fixture) check what a learner will actually load.
+The reading itself (`open_image`: modes, odd values, files that are not images) is
+test_image_reading.py's.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cyclegan_lab.images import as_uint8, fingerprint, image_files, load_image, normalize, open_image, to_uint8
+from cyclegan_lab.images import as_uint8, fingerprint, image_files, load_image, normalize, to_uint8
 
 RED, BLUE, GREEN = (255, 0, 0), (0, 0, 255), (0, 255, 0)
 
@@ -70,26 +72,6 @@ def test_load_image_converts_any_mode_to_rgb(tmp_path, case):
     assert np.abs(out.astype(int) - colour).max() <= tolerance
 
 
-def test_transparent_parts_become_white_and_opaque_parts_keep_their_colour(tmp_path):
-    image = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
-    image.paste((255, 0, 0, 255), (0, 32, 64, 64))  # bottom half opaque red
-    (tmp_path / "half.png").write_bytes(encode(image, "PNG"))
-    out = load_image(tmp_path / "half.png", size=64)
-    assert (out[:30] == 255).all()
-    assert (out[34:] == RED).all()
-
-
-def test_dark_16_bit_image_stays_dark(tmp_path):
-    Image.fromarray(np.full((30, 40), 200, np.uint16)).save(tmp_path / "dark.png")  # 200/65535: 0.3 % grey
-    assert load_image(tmp_path / "dark.png", size=32).max() <= 1
-
-
-@pytest.mark.parametrize("mode, key", [("L", 0), ("RGB", (0, 0, 0))])
-def test_colour_key_transparency_becomes_white(tmp_path, mode, key):
-    Image.new(mode, (40, 30), key).save(tmp_path / "keyed.png", transparency=key)
-    assert (load_image(tmp_path / "keyed.png", size=32) == 255).all()
-
-
 def test_exif_rotated_image_comes_back_upright(tmp_path):
     """Stored 64x32 left red / right blue with orientation 6 (rotate 90 deg clockwise):
     upright it is 32x64, red on top and blue below."""
@@ -128,15 +110,14 @@ def test_landscape_centre_crop_drops_the_sides(tmp_path):
     assert out[..., 1].max() < 40, "no green margin may survive the crop"
 
 
-def test_open_image_keeps_the_size_and_names_a_bad_file(tmp_path):
-    Image.new("LA", (40, 30), (50, 255)).save(tmp_path / "grey.png")
-    image = open_image(tmp_path / "grey.png")
-    assert image.mode == "RGB" and image.size == (40, 30)
+def test_load_image_names_a_bad_file_or_its_given_name_and_refuses_what_is_not_a_file(tmp_path):
     (tmp_path / "notes.jpg").write_bytes(b"not a picture")
     with pytest.raises(ValueError, match="notes.jpg is not a readable image"):
-        open_image(tmp_path / "notes.jpg")
+        load_image(tmp_path / "notes.jpg")
     with pytest.raises(ValueError, match="upload.png is not a readable image"):
         load_image(io.BytesIO(b"not a picture"), name="upload.png")
+    with pytest.raises(TypeError, match=f"takes a file name or an open binary file, got {re.escape(repr(None))}"):
+        load_image(None)
 
 
 def test_image_files_are_sorted_without_hidden_files_or_folders(tmp_path):
@@ -172,22 +153,6 @@ def test_load_image_refuses_a_size_it_cannot_make(tmp_path, size):
         load_image(tmp_path / "a.png", size=size)
 
 
-def test_a_float_image_full_of_nan_is_named_not_painted_black(tmp_path):
-    """A float TIFF of NaN was read as a black photo, with a RuntimeWarning leaking from NumPy."""
-    import warnings
-
-    import numpy as np
-    from PIL import Image
-
-    from cyclegan_lab.images import load_image
-
-    Image.fromarray(np.full((16, 16), np.nan, np.float32), "F").save(tmp_path / "nan.tif")
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # no warning may leak
-        with pytest.raises(ValueError, match=r"nan.tif is not a readable image \(its pixel values are not all numbers"):
-            load_image(tmp_path / "nan.tif")
-
-
 # --------------------------------------------------------------------------- fingerprint
 def test_a_photo_is_known_by_its_pixels_not_its_name(real_data, tmp_path):
     """A copy under another name has the same fingerprint; photos with other pixels have other ones
@@ -202,72 +167,3 @@ def test_a_photo_is_known_by_its_pixels_not_its_name(real_data, tmp_path):
     changed = load_image(files[3]).copy()  # load_image hands back a read-only view
     changed[0, 0, 0] ^= 1
     assert fingerprint(changed) != prints[3]
-
-
-# --------------------------------------------------------------------------- float and 32-bit images, odd inputs
-def test_a_float_image_in_0_to_1_is_read_at_its_brightness(tmp_path):
-    """A float TIFF of values 0..1 (the usual float range) was read as a near-black photo."""
-    values = np.tile(np.linspace(0.0, 1.0, 64, dtype=np.float32), (32, 1))  # black on the left, white on the right
-    Image.fromarray(values, "F").save(tmp_path / "float.tif")
-    with Image.open(tmp_path / "float.tif") as reopened:
-        assert reopened.mode == "F"
-    out = np.asarray(open_image(tmp_path / "float.tif"), dtype=int)
-    assert np.abs(out[..., 0] - np.round(values * 255)).max() <= 1 and (out[..., 0] == out[..., 2]).all()
-
-
-@pytest.mark.parametrize("top", [255, 65535], ids=["8-bit values", "16-bit values"])
-def test_float_and_32_bit_images_read_like_the_8_and_16_bit_ones(tmp_path, top):
-    """Whole-number values in a float or 32-bit file mean what they mean in an 8- or 16-bit one: half of
-    255 (or of 65535) is mid-grey, whatever the mode."""
-    half = np.full((30, 40), top // 2, np.float32)
-    Image.fromarray(half, "F").save(tmp_path / "f.tif")
-    Image.fromarray(half.astype(np.int32), "I").save(tmp_path / "i.tif")
-    reference = Image.fromarray(half.astype(np.uint8 if top == 255 else np.uint16))
-    reference.save(tmp_path / "reference.png")
-    expected = open_image(tmp_path / "reference.png").getpixel((0, 0))
-    assert abs(expected[0] - 127) <= 1
-    for name in ("f.tif", "i.tif"):
-        assert open_image(tmp_path / name).getpixel((0, 0)) == expected, name
-
-
-@pytest.mark.parametrize("mode, low, high", [("F", -0.5, 0.5), ("F", 0.0, 1e6), ("I", 0, 2**20)])
-def test_pixel_values_no_picture_has_are_named_not_clipped(tmp_path, mode, low, high):
-    """Values below 0 or above a 16-bit picture's 65,535 have no brightness to map to: named, not guessed."""
-    values = np.linspace(low, high, 64).reshape(8, 8).astype(np.float32 if mode == "F" else np.int32)
-    Image.fromarray(values, mode).save(tmp_path / "odd.tif")
-    with pytest.raises(ValueError, match=r"odd.tif is not a readable image \(its pixel values run from "):
-        open_image(tmp_path / "odd.tif")
-
-
-@pytest.mark.parametrize("bad", [None, 3, ["a.png"]])
-def test_open_image_of_something_that_is_not_a_file_is_a_clear_type_error(bad):
-    with pytest.raises(TypeError, match=f"takes a file name or an open binary file, got {re.escape(repr(bad))}"):
-        open_image(bad)
-    with pytest.raises(TypeError, match="takes a file name or an open binary file"):
-        load_image(bad)
-
-
-def test_a_fifo_is_refused_without_being_opened(tmp_path):
-    """A FIFO waits for a writer forever when opened: it is refused by name before any open."""
-    from test_cli import fifo_watch
-
-    with fifo_watch(tmp_path / "pipe.png") as opened:
-        with pytest.raises(ValueError, match=r"pipe.png is a named pipe \(FIFO\), not an image file"):
-            load_image(tmp_path / "pipe.png")
-    assert opened == []
-
-
-def test_a_huge_image_warns_in_one_clean_line(tmp_path, monkeypatch):
-    """Pillow's DecompressionBombWarning (over 89 megapixels) is said as the lab's own warning, naming the file."""
-    import warnings
-
-    from cyclegan_lab.images import LargeImageWarning
-
-    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 40 * 30 - 1)
-    Image.new("RGB", (40, 30), RED).save(tmp_path / "big.png")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        assert open_image(tmp_path / "big.png").size == (40, 30)  # still read
-    assert [w.category for w in caught] == [LargeImageWarning]
-    message = str(caught[0].message)
-    assert "big.png" in message and "40x30 pixels" in message and "\n" not in message

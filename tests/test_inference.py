@@ -13,7 +13,7 @@ from PIL import Image
 
 from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.images import normalize, to_uint8
-from cyclegan_lab.inference import network_grid, stylize
+from cyclegan_lab.inference import stylize
 from cyclegan_lab.models import build_generator
 from cyclegan_lab.program.paint_files import stylize_file
 
@@ -23,11 +23,6 @@ def photo(height: int, width: int, seed: int = 0) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- stylize
-def test_the_grid_is_the_u_nets_image_size(model):
-    assert network_grid(model) == (32, False)
-    assert network_grid(build_generator("fixed", image_size=32, filters=4)) == (32, True)
-
-
 def test_any_size_comes_back_the_same_size(model):
     sizes = [(50, 70), (32, 32), (17, 90), (1, 5), (64, 33)]
     painted = stylize([photo(h, w) for h, w in sizes], model, size=None)
@@ -130,7 +125,7 @@ def test_an_empty_batch_is_a_clear_error(model):
 def test_a_model_name_or_path_is_a_clear_error_saying_how_to_load_it_and_so_is_a_wrong_model(tmp_path):
     """Case 7: stylize(image, model="monet") raised AttributeError ... predict_on_batch. `stylize` paints
     with a loaded generator; a name, a path or None is one error saying how to load one (the program loads
-    them itself, `runs.as_generator`, test_runs.py)."""
+    them itself, `checkpoint_reading.as_generator`, test_checkpoint_reading.py)."""
     image = photo(32, 48)
     how = r'load one first, e\.g\. model = load_pretrained\("monet"\) .* model = load_generator\(path\)'
     for given, named in [("monet", "'monet'"), (tmp_path / "run", repr(str(tmp_path / "run"))), (None, "None")]:
@@ -187,7 +182,7 @@ def limit_named(message: str) -> int:
 def test_the_python_functions_check_the_painted_size_once_too(tmp_path):
     """stylize() said "image 0 would be ..." for a size the model paints past the limit; stylize_file checked a
     photo's pixels at the size asked, then stylize() refused them at the size painted, as "image 0"."""
-    from cyclegan_lab.inference import MAX_PIXELS, MAX_SIZE
+    from cyclegan_lab.plumbing.tiles import MAX_PIXELS, MAX_SIZE
 
     zoom = 286 / 256
     reporter = side_reporter(zoom)

@@ -2,7 +2,7 @@
 
 A file that is not a zip, a member that is not an array, one holding pickled objects, one declaring
 more than the caller allows or more than it holds: each is a ValueError naming the member, raised
-before any memory is taken for it. test_checkpoints.py and test_runs.py see the same reasons through
+before any memory is taken for it. test_checkpoints.py and test_checkpoint_reading.py see the same reasons through
 the checkpoints that use it.
 """
 

@@ -1,6 +1,6 @@
-"""cyclegan_lab.pretrained: the shipped model, loaded by name (`load_pretrained`), checked against its hash,
-and on unseen photos a painter closer to Monet. A generator from a run's checkpoint (`load_generator`) is
-test_runs.py's.
+"""cyclegan_lab.recipe.pretrained: the shipped model, loaded by name (`load_pretrained`), checked against its
+hash, and on unseen photos a painter closer to Monet. A generator from a run's checkpoint (`load_generator`) is
+test_checkpoint_reading.py's.
 
 Tiny untrained generators (32x32, 4 filters) stand in for the real ones: the
 shipped files are written with `export_generator` to a temporary folder

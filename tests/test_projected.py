@@ -9,7 +9,7 @@ import tensorflow as tf
 from cyclegan_lab import checkpoints
 from cyclegan_lab.data import load_folder
 from cyclegan_lab.images import normalize
-from cyclegan_lab.program import runs
+from cyclegan_lab.program import checkpoint_reading
 from cyclegan_lab.recipe import efficientnet
 from cyclegan_lab.recipe.config import RecipeConfig
 from cyclegan_lab.recipe.projected import build_projected_discriminator
@@ -98,6 +98,6 @@ def test_a_checkpoint_keeps_its_verdicts(tmp_path):
     trained.train_step(batch)
     path = checkpoints.save_checkpoint(trained, tmp_path, {"step": 1, "config": config.to_dict()})
     restored = build_cyclegan(config.replace(seed=5))
-    checkpoints.restore_checkpoint(restored, runs.read_checkpoint(path))
+    checkpoints.restore_checkpoint(restored, checkpoint_reading.read_checkpoint(path))
     images = batch[0]
     np.testing.assert_array_equal(restored.monet_discriminator(images), trained.monet_discriminator(images))

@@ -1,12 +1,12 @@
-"""cyclegan_lab.program.runs: keeping a training run (`train_run`) and reading its checkpoints.
+"""cyclegan_lab.program.runs: `train`, a run that may be stopped and started again.
 
-A run's faults are named with nothing lost: a busy folder, a folder that is a
-file, no room, leftovers of a killed save, another configuration, a damaged or
-odd newest checkpoint (set aside for the older one). What a checkpoint file says
-is checked before it is believed (`read_checkpoint`: its state, then each
-array's declared size), and `load_generator` rebuilds any run's generator from
-its checkpoint. The tiny runs (`tiny_data`, `finished_run`) are conftest.py's;
-the checkpoints written by hand are test_checkpoints.py's (`write`).
+It resumes exactly where it stopped (`fit_plan` finishes an epoch begun; the paper's recipe, pools and
+schedule included), and does not train a finished run again. Its faults are named with nothing lost: a
+busy folder, a folder that is a file, no room (`checkpoint_size`), leftovers of a killed save, another
+configuration, a damaged or odd newest checkpoint (set aside for the older one), weights that diverge or
+overflow, saves that fail. The tiny runs (`tiny_data`, `straight_run`, `finished_run`) are conftest.py's,
+the shared constants test_training.py's. How a checkpoint is read and checked (`read_checkpoint`,
+`load_generator`) is test_checkpoint_reading.py's; `ODD` and `copy_of` here are test_cli.py's too.
 """
 
 from __future__ import annotations
@@ -21,18 +21,14 @@ import zipfile
 import keras
 import numpy as np
 import pytest
-from test_checkpoints import history, npy_header, write
-from test_config import ABSURD
-from test_inference import photo
-from test_training import FAST, TINY, CountSteps, all_weights
+from test_training import FAST, CountSteps, StopAfter, all_weights
 
 from cyclegan_lab import checkpoints
-from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.cyclegan import LOSS_NAMES
-from cyclegan_lab.inference import stylize
+from cyclegan_lab.data import DataFolders, LabData
 from cyclegan_lab.plumbing import files, folder_lock
-from cyclegan_lab.program import runs
-from cyclegan_lab.program.runs import as_generator, train_run
+from cyclegan_lab.program import checkpoint_reading, runs
+from cyclegan_lab.program.runs import train
 from cyclegan_lab.recipe.config import RecipeConfig
 from cyclegan_lab.training import build_cyclegan
 
@@ -52,7 +48,7 @@ def test_a_second_run_into_a_busy_folder_stops_at_once(tiny_data, tmp_path):
     counter = CountSteps()
     with folder_lock.FolderLock(tmp_path):
         with pytest.raises(folder_lock.FolderInUseError, match=f"PID {os.getpid()}"):
-            train_run(FAST, tiny_data, checkpoint_dir=tmp_path, callbacks=[counter], verbose=0)
+            train(FAST, tiny_data, checkpoint_dir=tmp_path, callbacks=[counter], verbose=0)
     assert counter.steps == 0
     assert checkpoints.list_checkpoints(tmp_path) == []
 
@@ -64,7 +60,7 @@ def test_a_run_holds_the_lock_while_it_trains_and_gives_it_back(tiny_data, tmp_p
         def on_train_batch_end(self, batch, logs=None):
             seen.append(folder_lock.lock_holder(tmp_path))
 
-    train_run(
+    train(
         FAST.replace(epochs=1, steps_per_epoch=1),
         tiny_data,
         checkpoint_dir=tmp_path,
@@ -80,7 +76,7 @@ def test_a_checkpoint_folder_that_is_a_file_stops_before_training(tiny_data, tmp
     (tmp_path / "checkpoints").write_text("a file")
     counter = CountSteps()
     with pytest.raises(files.FolderNotWritableError, match="is a file"):
-        train_run(FAST, tiny_data, checkpoint_dir=tmp_path / "checkpoints", callbacks=[counter], verbose=0)
+        train(FAST, tiny_data, checkpoint_dir=tmp_path / "checkpoints", callbacks=[counter], verbose=0)
     assert counter.steps == 0
 
 
@@ -88,7 +84,7 @@ def test_too_little_disk_for_one_checkpoint_stops_before_training(tiny_data, tmp
     monkeypatch.setattr(files.shutil, "disk_usage", lambda path: (10**6, 10**6 - 1000, 1000))
     counter = CountSteps()
     with pytest.raises(files.FolderNotWritableError, match="3 checkpoints at once"):
-        train_run(FAST, tiny_data, checkpoint_dir=tmp_path, callbacks=[counter], verbose=0)
+        train(FAST, tiny_data, checkpoint_dir=tmp_path, callbacks=[counter], verbose=0)
     assert counter.steps == 0
 
 
@@ -97,14 +93,21 @@ def test_the_room_check_counts_every_checkpoint_that_exists_at_once(tiny_data, t
     size = runs.checkpoint_size(build_cyclegan(FAST))
     monkeypatch.setattr(files.shutil, "disk_usage", lambda path: (10**9, 10**9 - 2 * size - 10, 2 * size + 10))
     with pytest.raises(files.FolderNotWritableError, match=r"3 checkpoints at once \(keeping 2\)"):
-        train_run(FAST, tiny_data, checkpoint_dir=tmp_path, verbose=0)
+        train(FAST, tiny_data, checkpoint_dir=tmp_path, verbose=0)
+
+
+def test_checkpoint_size_is_what_a_checkpoint_takes(finished_run):
+    cyclegan = build_cyclegan(FAST)
+    size = runs.checkpoint_size(cyclegan)
+    written = (finished_run[1] / "step-000006.npz").stat().st_size
+    assert size <= written < size * 1.05 + 100_000
 
 
 def test_leftovers_of_a_killed_save_are_removed_from_the_checkpoint_folder(tiny_data, tmp_path, capsys, killed_write):
     """Case 6: a kill during a save left half-written checkpoints (1.37 GB each for the lab's model)."""
     leftover = killed_write(tmp_path / "step-000002.npz")
     (tmp_path / "my-notes.part-1").write_text("not ours")
-    train_run(FAST.replace(epochs=1, steps_per_epoch=1), tiny_data, checkpoint_dir=tmp_path, verbose=0)
+    train(FAST.replace(epochs=1, steps_per_epoch=1), tiny_data, checkpoint_dir=tmp_path, verbose=0)
     assert files_in(tmp_path) == ["my-notes.part-1", "step-000001.npz"]
     assert leftover.name in capsys.readouterr().out
 
@@ -116,14 +119,14 @@ def test_resuming_with_another_configuration_stops_and_lists_the_differences(fin
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
     changed = FAST.replace(seed=1, learning_rate=1e-3, epochs=3)
     with pytest.raises(runs.ConfigChangedError) as error:
-        train_run(changed, tiny_data, checkpoint_dir=folder, verbose=0)
+        train(changed, tiny_data, checkpoint_dir=folder, verbose=0)
     message = str(error.value)
     assert "seed 0 -> 1" in message and "learning_rate 0.0002 -> 0.001" in message
     assert "epochs" not in message.split(":", 1)[1], "the run length may change"
     assert "allow_config_change" in message and "\n" not in message
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before, "nothing touched"
 
-    cyclegan, _ = train_run(changed, tiny_data, checkpoint_dir=folder, verbose=0, allow_config_change=True)
+    cyclegan, _ = train(changed, tiny_data, checkpoint_dir=folder, verbose=0, allow_config_change=True)
     assert "seed 0 -> 1" in capsys.readouterr().out
     assert int(cyclegan.monet_generator_optimizer.iterations) == 9
 
@@ -131,7 +134,7 @@ def test_resuming_with_another_configuration_stops_and_lists_the_differences(fin
 def test_a_longer_run_resumes_without_a_question(finished_run, tiny_data, tmp_path):
     folder = copy_of(finished_run[1], tmp_path)
     longer = FAST.replace(epochs=3, checkpoint_every=None, keep_checkpoints=3)
-    cyclegan, _ = train_run(longer, tiny_data, checkpoint_dir=folder, verbose=0)
+    cyclegan, _ = train(longer, tiny_data, checkpoint_dir=folder, verbose=0)
     assert int(cyclegan.monet_generator_optimizer.iterations) == 9
 
 
@@ -150,7 +153,7 @@ def test_a_damaged_newest_checkpoint_falls_back_to_the_older_one(finished_run, t
         data[middle : middle + 64] = bytes(b ^ 0xFF for b in data[middle : middle + 64])
     newest.write_bytes(bytes(data))
 
-    resumed, _ = train_run(FAST, tiny_data, checkpoint_dir=folder, verbose=0)
+    resumed, _ = train(FAST, tiny_data, checkpoint_dir=folder, verbose=0)
 
     out = capsys.readouterr().out
     lines = [line for line in out.splitlines() if "step-000006.npz" in line and "cannot be used" in line]
@@ -165,7 +168,7 @@ def test_only_damaged_checkpoints_is_one_clear_error(tiny_data, tmp_path):
     (tmp_path / "step-000002.npz").write_bytes(b"")
     (tmp_path / "step-000004.npz").write_bytes(b"PK\x03\x04 broken")
     with pytest.raises(checkpoints.DamagedCheckpointError, match="No readable checkpoint") as error:
-        train_run(FAST, tiny_data, checkpoint_dir=tmp_path, verbose=0)
+        train(FAST, tiny_data, checkpoint_dir=tmp_path, verbose=0)
     assert "step-000004.npz" in str(error.value)
     assert files_in(tmp_path) == ["step-000002.npz", "step-000004.npz"]
 
@@ -256,223 +259,216 @@ def test_an_odd_newest_checkpoint_is_named_set_aside_and_the_run_resumes(
     folder = copy_of(finished_run[1], tmp_path)
     spoil(folder / "step-000006.npz")
     with pytest.raises(checkpoints.DamagedCheckpointError, match=re.escape(reason)) as error:
-        runs.read_checkpoint(folder / "step-000006.npz")
+        checkpoint_reading.read_checkpoint(folder / "step-000006.npz")
     assert "allow_pickle" not in str(error.value)
-    resumed, _ = train_run(FAST, tiny_data, checkpoint_dir=folder, verbose=0)
+    resumed, _ = train(FAST, tiny_data, checkpoint_dir=folder, verbose=0)
     out = capsys.readouterr().out
     assert f"step-000006.npz cannot be used ({reason}" in out and "resuming from step-000004.npz" in out, out
     assert (folder / "step-000006.npz.damaged").exists()
     assert int(resumed.monet_generator_optimizer.iterations) == 6
 
 
-# --------------------------------------------------------------------------- what a checkpoint says, checked first
-def test_a_checkpoint_of_a_run_reads_back(tmp_path):
-    checkpoint = runs.read_checkpoint(write(tmp_path))
-    assert checkpoint.state["step"] == 6 and checkpoint.state["history"] == history(6)
-    assert checkpoint.arrays["monet_generator/0"].shape == (4, 4, 3, 8)
+# --------------------------------------------------------------------------- resuming exactly
+def test_interrupted_training_resumes_exactly(straight_run, resumable, tiny_data, tmp_path):
+    """Stopped after step 4 (mid-epoch 2) and resumed: the same as never stopping."""
+    straight, straight_history, _ = straight_run
+    with pytest.raises(KeyboardInterrupt):
+        train(resumable, tiny_data, checkpoint_dir=tmp_path, callbacks=[StopAfter(4)], verbose=0)
+    assert checkpoints.latest_checkpoint(tmp_path).name == "step-000004.npz"
+    resumed, resumed_history = train(resumable, tiny_data, checkpoint_dir=tmp_path, verbose=0)
+
+    assert int(resumed.monet_generator_optimizer.iterations) == 6
+    for name in LOSS_NAMES:
+        np.testing.assert_allclose(resumed_history.steps[name], straight_history.steps[name], rtol=1e-4)
+        np.testing.assert_allclose(resumed_history.epochs[name], straight_history.epochs[name], rtol=1e-4)
+    for a, b in zip(all_weights(resumed), all_weights(straight)):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
 
-# --------------------------------------------------------------------------- step and history (case 7)
-def renamed_loss(h):
-    h["steps"]["monet_gen_los"] = h["steps"].pop("monet_gen_loss")
-    return h
+def test_a_finished_run_is_not_trained_again(straight_run, resumable, tiny_data, capsys):
+    again, history = train(resumable, tiny_data, checkpoint_dir=straight_run[2], verbose=0)
+    assert "already finished" in capsys.readouterr().out
+    assert int(again.monet_generator_optimizer.iterations) == 6
+    assert len(history.steps["monet_gen_loss"]) == 6
 
 
-def shorter_loss(h):
-    h["steps"]["photo_disc_loss"].pop()
-    return h
+# --------------------------------------------------------------------------- the paper's recipe resumes exactly too
+PAPER = RecipeConfig(
+    image_size=64,
+    crop_size=32,
+    generator_filters=4,
+    adversarial_loss="lsgan",
+    pool_size=3,
+    augment=True,
+    epochs=2,
+    decay_epochs=1,
+    steps_per_epoch=3,
+    checkpoint_every=2,
+)
 
 
-STATES = {
-    "a negative step": (dict(step=-3), "its state records step -3"),
-    "a history that is a list": (dict(history=[0.5, 0.4]), "its loss history is a list"),
-    "a history with an unknown part": (dict(history={**history(), "lr": [2e-4]}), "unknown parts: lr"),
-    "a history of strings": (
-        dict(history={**history(), "steps": {name: ["0.5"] * 6 for name in LOSS_NAMES}}),
-        "its loss history's steps of monet_gen_loss are not a list of finite numbers",
-    ),
-    "a history holding NaN": (
-        dict(history={**history(), "epochs": {name: [float("nan")] * 2 for name in LOSS_NAMES}}),
-        "its loss history's epochs of monet_gen_loss are not a list of finite numbers",
-    ),
-    "a history with an unknown loss": (dict(history=renamed_loss(history())), "unknown losses: monet_gen_los"),
-    "a history missing a step of one loss": (dict(history=shorter_loss(history())), "not as many of each"),
-    "a history missing a loss": (
-        dict(history={"steps": {"monet_gen_loss": [0.5] * 6}, "epochs": {}}),
-        "not as many of each",
-    ),
-    "no replicas": (dict(replicas=0), "its state records 0 replicas"),
-    "settings that are null": (dict(config=None), "its stored settings are missing: config is null"),
-    "settings that are a list": (dict(config=[256]), "its stored settings (config) are a list, not named settings"),
-}
-
-
-@pytest.mark.parametrize("odd", list(STATES))
-def test_a_state_training_cannot_go_on_from_is_damage_saying_why(tmp_path, odd):
-    """Once read as it was: a list or unknown key made `train` die with a raw TypeError on every run,
-    step -3 trained 23 steps instead of 12, and strings were saved back as NaN means."""
-    changes, reason = STATES[odd]
-    path = write(tmp_path, **changes)
-    with pytest.raises(checkpoints.DamagedCheckpointError, match="cannot be used") as error:
-        runs.read_checkpoint(path)
-    assert reason in str(error.value) and path.name in str(error.value)
-
-
-def test_a_bad_newest_state_is_set_aside_for_the_older_good_one(tmp_path, capsys):
-    write(tmp_path, step=3)
-    newest = write(tmp_path, step=6, history=[0.5])
-    found = runs.newest_readable_checkpoint(tmp_path)
-    assert found.state["step"] == 3
-    out = capsys.readouterr().out
-    assert "step-000006.npz cannot be used (its loss history is a list" in out and "step-000003.npz" in out
-    assert (tmp_path / "step-000006.npz.damaged").exists() and not newest.exists()
-
-
-def test_a_checkpoint_whose_settings_are_null_is_named_damaged_not_another_models(tmp_path):
-    """A stored "config": null was read as the default settings, which build another model: `load_generator`
-    (cyclegan-lab stylize --model) said the checkpoint "does not fit this model", not what is wrong with it."""
-    from cyclegan_lab.program.runs import load_generator
-
-    path = write(tmp_path, config=None)
-    with pytest.raises(checkpoints.DamagedCheckpointError, match="cannot be used") as error:
-        load_generator(path)
-    assert path.name in str(error.value) and "stored settings are missing" in str(error.value)
-    with pytest.raises(checkpoints.DamagedCheckpointError, match="stored settings are missing"):
-        load_generator(tmp_path)  # the run's folder: its only checkpoint is damaged, and said so
-
-
-# --------------------------------------------------------------------------- member sizes (case 5)
-def test_a_member_declaring_an_enormous_array_is_damage_and_is_never_read(tmp_path):
-    """The report: a header declaring 74.5 GiB made `stylize --model it.npz` exit with a raw MemoryError."""
-    path = write(tmp_path)
-    with_member(path, "monet_generator/0", npy_header((100_000, 100_000, 2)) + b"\0" * 64)
-    with pytest.raises(checkpoints.DamagedCheckpointError) as error:
-        runs.read_checkpoint(path)
-    message = str(error.value)
-    assert "cannot be used (member monet_generator/0 declares shape (100000, 100000, 2)" in message, message
-    assert "more than any variable of its networks" in message
-
-
-def test_a_member_declaring_more_than_it_holds_is_damage(tmp_path):
-    path = write(tmp_path)
-    with_member(path, "monet_generator/0", npy_header((4, 4, 3, 8)) + b"\0" * 16)  # cut off after 4 of 384 values
-    with pytest.raises(checkpoints.DamagedCheckpointError, match="member monet_generator/0 declares shape .* holds"):
-        runs.read_checkpoint(path)
-
-
-def test_a_member_that_is_not_an_array_is_damage(tmp_path):
-    path = write(tmp_path)
-    with_member(path, "monet_generator/0", b"no array here")
-    with pytest.raises(checkpoints.DamagedCheckpointError, match="member monet_generator/0 is not a NumPy array"):
-        runs.read_checkpoint(path)
-
-
-def test_a_checkpoint_without_a_state_is_damage(tmp_path):
-    path = write(tmp_path)
-    with zipfile.ZipFile(path) as archive:
-        members = {info.filename: archive.read(info) for info in archive.infolist() if info.filename != "state.npy"}
-    with zipfile.ZipFile(path, "w") as archive:
-        for name, content in members.items():
-            archive.writestr(name, content)
-    with pytest.raises(checkpoints.DamagedCheckpointError, match="cannot be used"):
-        runs.read_checkpoint(path)
+SHIPPED_RECIPE = PAPER.replace(
+    generator="resnet",
+    residual_blocks=2,
+    diffaugment="translation,cutout,color",
+    photo_negatives=True,
+    ema_decay=0.9,
+    cycle_blur=True,
+    cycle_noise=0.1,
+)
 
 
 @pytest.mark.parametrize(
-    "config",
-    [
-        TrainConfig(image_size=64, generator_filters=64),  # the lab's U-Net, whose decoder holds the largest variable
-        RecipeConfig(image_size=32, generator="compact", pool_size=3),
-        RecipeConfig(
-            image_size=64,
-            crop_size=32,
-            generator="resnet",
-            generator_filters=64,
-            downsamplings=2,
-            upsampling="subpixel",
-            input_skip=True,
-            pool_size=50,
-        ),
-    ],
-    ids=["unet", "compact", "resnet"],
+    "config", [PAPER, SHIPPED_RECIPE], ids=["paper", "resnet+diffaugment+negatives+ema+cycle-noise"]
 )
-def test_no_variable_of_a_real_network_is_larger_than_the_limit_checkpoints_are_read_with(config):
-    """The limit that refuses absurd members must never refuse a real checkpoint of `config`'s run."""
-    from cyclegan_lab.training import build_cyclegan
-
-    cyclegan = build_cyclegan(config)
-    largest = max(int(np.prod(variable.shape)) for variable in cyclegan.variables)
-    assert largest <= runs.largest_variable(config)
-
-
-def test_checkpoint_size_is_what_a_checkpoint_takes(finished_run):
-    cyclegan = build_cyclegan(FAST)
-    size = runs.checkpoint_size(cyclegan)
-    written = (finished_run[1] / "step-000006.npz").stat().st_size
-    assert size <= written < size * 1.05 + 100_000
-
-
-@pytest.mark.parametrize("name", ["generator_filters", "residual_blocks"])
-def test_a_checkpoint_storing_an_absurd_size_is_damaged_and_nothing_is_built(tmp_path, nothing_built, name):
-    from cyclegan_lab.program.runs import load_generator
-
-    config = {**TrainConfig(**TINY, generator="resnet").to_dict(), name: ABSURD[name]}
-    path = checkpoints.write_checkpoint(
-        tmp_path, {"monet_generator/0": np.zeros(3, "float32")}, {"step": 6, "config": config}
+def test_the_papers_recipe_resumes_exactly_pool_and_schedule_included(config, tmp_path):
+    rng = np.random.default_rng(1)
+    data = LabData(
+        rng.integers(0, 256, (5, 64, 64, 3), dtype=np.uint8),
+        rng.integers(0, 256, (7, 64, 64, 3), dtype=np.uint8),
+        DataFolders(None, None),
     )
-    with pytest.raises(checkpoints.DamagedCheckpointError, match=f"cannot be used .*{name} must be at most"):
-        runs.read_checkpoint(path)
-    with pytest.raises(
-        checkpoints.DamagedCheckpointError, match=f"{name} must be at most"
-    ):  # what stylize --model does
-        load_generator(path)
+    straight, history = train(config, data, checkpoint_dir=tmp_path / "straight", verbose=0)
+    with pytest.raises(KeyboardInterrupt):
+        train(config, data, checkpoint_dir=tmp_path / "resumed", callbacks=[StopAfter(4)], verbose=0)
+    resumed, resumed_history = train(config, data, checkpoint_dir=tmp_path / "resumed", verbose=0)
+
+    np.testing.assert_allclose(resumed_history.steps["monet_disc_loss"], history.steps["monet_disc_loss"], rtol=1e-4)
+    for part_a, part_b in zip(resumed.recipe_parts(), straight.recipe_parts()):  # pools, augmentation, average
+        for a, b in zip(part_a.variables, part_b.variables):
+            np.testing.assert_allclose(
+                keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b), rtol=1e-4, atol=1e-5, err_msg=part_a.name
+            )
+    assert int(straight.monet_pool.count) == 3
+    # The learning rate has decayed to zero at the last step.
+    optimizer = straight.monet_generator_optimizer
+    assert float(optimizer.learning_rate) == pytest.approx(0.0, abs=1e-12)
+    assert checkpoints.latest_checkpoint(tmp_path / "resumed").name == "step-000006.npz"
 
 
-# --------------------------------------------------------------------------- a run's generator
-def test_load_generator_rebuilds_any_runs_generator_from_its_checkpoint(tmp_path):
-    """A checkpoint stores its configuration, so a ResNet run with a moving average loads as itself."""
-    import keras
+# --------------------------------------------------------------------------- faults named, nothing lost
+def test_a_save_that_fails_mid_run_keeps_training_and_tries_again(tiny_data, tmp_path, monkeypatch, capsys):
+    """Case 4: a full disk mid-run ended the run with a raw OSError."""
+    real_savez = checkpoints.np.savez
+    failures = []
 
-    from cyclegan_lab import checkpoints, load_generator
-    from cyclegan_lab.config import TrainConfig
-    from cyclegan_lab.judging.monitor import monet_generator_of
-    from cyclegan_lab.training import build_cyclegan
+    def full_disk_twice(file, **arrays):
+        if len(failures) < 2:
+            failures.append(int(json.loads(str(arrays["state"]))["step"]))
+            raise OSError(28, "No space left on device")
+        return real_savez(file, **arrays)
 
-    config = RecipeConfig(
-        image_size=32, generator="resnet", generator_filters=4, residual_blocks=1, ema_decay=0.5, precision="float32"
+    monkeypatch.setattr(checkpoints.np, "savez", full_disk_twice)
+    counter = CountSteps()
+    cyclegan, _ = train(FAST, tiny_data, checkpoint_dir=tmp_path, callbacks=[counter], verbose=0)
+    out = capsys.readouterr().out
+    assert counter.steps == 6
+    assert failures == [2, 3]
+    assert out.count("No space left on device") == 1, out
+    assert [p.name for p in checkpoints.list_checkpoints(tmp_path)] == ["step-000004.npz", "step-000006.npz"]
+    assert not [p.name for p in tmp_path.iterdir() if ".tmp-" in p.name], "no half-written files left"
+
+
+def test_a_run_resumed_mid_epoch_finishes_that_epoch_then_trains_the_whole_epochs_left():
+    from cyclegan_lab.program.runs import fit_plan
+
+    assert fit_plan(0, 300, 4) == [(0, 0, 4, 300)]  # a fresh run: one fit() of 4 epochs
+    assert fit_plan(900, 300, 4) == [(900, 3, 4, 300)]  # resumed at an epoch's start
+    assert fit_plan(700, 300, 4) == [(700, 2, 3, 200), (900, 3, 4, 300)]  # 200 steps finish epoch 3
+    assert fit_plan(1100, 300, 4) == [(1100, 3, 4, 100)]  # in the last epoch: only its rest
+
+
+class StopAtEpochStart(keras.callbacks.Callback):
+    """Interrupts training as the second epoch begins: just after the first epoch's checkpoint is written."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == 1:
+            raise KeyboardInterrupt
+
+
+def test_the_saved_loss_history_survives_an_interruption_like_the_weights(tiny_data, tmp_path):
+    """Once, the save at an epoch's last step came before its mean was recorded and the epoch-end save
+    was skipped: an uninterrupted run's final checkpoint lacked its last epoch's mean, and a run killed
+    after an epoch's checkpoint lost that epoch's mean for good."""
+    config = FAST.replace(checkpoint_every=3)  # every epoch's last step is also a multiple of checkpoint_every
+    train(config, tiny_data, checkpoint_dir=tmp_path / "straight", verbose=0)
+    with pytest.raises(KeyboardInterrupt):
+        train(config, tiny_data, checkpoint_dir=tmp_path / "resumed", callbacks=[StopAtEpochStart()], verbose=0)
+    first = checkpoint_reading.read_checkpoint(tmp_path / "resumed" / "step-000003.npz").state["history"]
+    assert len(first["epochs"]["monet_gen_loss"]) == 1, "epoch 1's mean is in epoch 1's checkpoint"
+    train(config, tiny_data, checkpoint_dir=tmp_path / "resumed", verbose=0)
+
+    read = checkpoint_reading.read_checkpoint
+    straight, resumed = (read(tmp_path / run / "step-000006.npz") for run in ("straight", "resumed"))
+    assert len(straight.state["history"]["epochs"]["monet_gen_loss"]) == 2
+    assert straight.state.keys() == resumed.state.keys()
+    for part in ("steps", "epochs"):
+        for name in LOSS_NAMES:
+            np.testing.assert_allclose(
+                resumed.state["history"][part][name], straight.state["history"][part][name], rtol=1e-4
+            )
+    assert {k: v for k, v in straight.state.items() if k != "history"} == {
+        k: v for k, v in resumed.state.items() if k != "history"
+    }
+    assert straight.arrays.keys() == resumed.arrays.keys()
+    for key in straight.arrays:
+        if key != "state":
+            np.testing.assert_allclose(resumed.arrays[key], straight.arrays[key], rtol=1e-4, atol=1e-5, err_msg=key)
+
+
+class BreakWeightsAfter(keras.callbacks.Callback):
+    """Turns one Monet generator weight into NaN after `step` steps, as an overflowing update does."""
+
+    def __init__(self, step):
+        super().__init__()
+        self.break_step = step
+
+    def on_train_batch_end(self, batch, logs=None):
+        if int(self.model.monet_generator_optimizer.iterations) == self.break_step:
+            weight = self.model.monet_generator.trainable_weights[0]
+            weight.assign(np.full(weight.shape, np.nan, weight.dtype))
+
+
+def test_a_diverging_run_stops_with_a_clear_error_and_keeps_the_last_good_checkpoint(tiny_data, tmp_path):
+    """A run whose weights overflowed once printed nan losses, saved NaN weights and exited 0."""
+    from cyclegan_lab.callbacks import TrainingDivergedError
+
+    config = FAST.replace(checkpoint_every=1)
+    with pytest.raises(TrainingDivergedError, match=r"Training diverged at step 5: its losses are not finite") as error:
+        train(config, tiny_data, checkpoint_dir=tmp_path, callbacks=[BreakWeightsAfter(4)], verbose=0)
+    assert checkpoints.latest_checkpoint(tmp_path).name == "step-000004.npz"  # saved before the weights broke
+    assert f"last good checkpoint is {tmp_path / 'step-000004.npz'}" in str(error.value), "it names it"
+    assert all(
+        np.isfinite(v).all()
+        for v in checkpoint_reading.read_checkpoint(tmp_path / "step-000004.npz").arrays.values()
+        if v.dtype.kind == "f"
     )
-    cyclegan = build_cyclegan(config)
-    cyclegan.monet_generator.trainable_weights[0].assign_add(0.1)  # the live weights move away from the average
-    path = checkpoints.save_checkpoint(cyclegan, tmp_path, {"step": 1, "config": config.to_dict()})
-    photos = np.linspace(-1, 1, 2 * 48 * 64 * 3, dtype="float32").reshape(2, 48, 64, 3)  # not the training size
-    averaged = keras.ops.convert_to_numpy(monet_generator_of(cyclegan, config)(photos))
-    np.testing.assert_array_equal(keras.ops.convert_to_numpy(load_generator(tmp_path)(photos)), averaged)
-    live = load_generator(path, averaged=False)
-    np.testing.assert_array_equal(
-        keras.ops.convert_to_numpy(live.trainable_weights[0]),
-        keras.ops.convert_to_numpy(cyclegan.monet_generator.trainable_weights[0]),
-    )
-    assert not np.array_equal(keras.ops.convert_to_numpy(live(photos)), averaged)
-
-    compact = TrainConfig(image_size=32, generator="compact", generator_filters=4, precision="float32")
-    path = checkpoints.save_checkpoint(
-        build_cyclegan(compact), tmp_path / "compact", {"step": 1, "config": compact.to_dict()}
-    )
-    assert load_generator(path).count_params() == build_cyclegan(compact).monet_generator.count_params()
-    with pytest.raises(FileNotFoundError, match="neither a pretrained model"):
-        load_generator(tmp_path / "nowhere")
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    with pytest.raises(FileNotFoundError, match="No checkpoint in"):
-        load_generator(empty)
 
 
-def test_the_default_model_is_the_shipped_one(tiny_shipped, model):
-    """What the program paints with (`as_generator`: `stylize_files`, `write_submission`): by default the
-    shipped model, else a pretrained name, a checkpoint or a generator already loaded."""
-    image = photo(32, 48)
-    expected = stylize(image, model, size=None)
-    for given in (None, "monet", model):
-        assert np.array_equal(stylize(image, as_generator(given), size=None), expected)
-    with pytest.raises(ValueError, match="model must be"):
-        as_generator(5)
+def test_a_run_whose_weights_overflow_with_finite_losses_says_it_diverged(tiny_data, tmp_path):
+    """at --learning-rate 1e12 the weights overflowed while the step's losses were still finite: the
+    checkpoint refused to save, said "Not saving step N" as a plain error (the CLI's exit 2, "could not start")
+    and that the last good checkpoint was on disk when none was."""
+    from cyclegan_lab.callbacks import TrainingDivergedError
+
+    config = FAST.replace(epochs=1, steps_per_epoch=2, learning_rate=1e12)  # saved first at the epoch's end
+    with pytest.raises(TrainingDivergedError, match="diverged at step 2: the weights of .* are not finite") as error:
+        train(config, tiny_data, checkpoint_dir=tmp_path, verbose=0)
+    assert "No checkpoint was saved" in str(error.value) and "last good" not in str(error.value)
+    assert checkpoints.list_checkpoints(tmp_path) == []
+
+
+def test_a_run_whose_last_save_failed_says_so_and_fails(tiny_data, tmp_path, monkeypatch):
+    from cyclegan_lab.callbacks import CheckpointNotSavedError
+
+    real_savez = checkpoints.np.savez
+
+    def full_from_step_4(file, **arrays):
+        if json.loads(str(arrays["state"]))["step"] >= 4:
+            raise OSError(28, "No space left on device")
+        return real_savez(file, **arrays)
+
+    monkeypatch.setattr(checkpoints.np, "savez", full_from_step_4)
+    with pytest.raises(CheckpointNotSavedError, match="newest steps are not saved"):
+        train(FAST, tiny_data, checkpoint_dir=tmp_path, verbose=0)
+    assert checkpoints.latest_checkpoint(tmp_path).name == "step-000003.npz"

@@ -15,8 +15,8 @@ import pytest
 from PIL import Image
 
 from cyclegan_lab import checkpoints
+from cyclegan_lab.program.checkpoint_reading import load_generator, read_checkpoint
 from cyclegan_lab.program.export import export_discriminators
-from cyclegan_lab.program.runs import load_generator, read_checkpoint
 from cyclegan_lab.recipe.config import RecipeConfig
 from cyclegan_lab.training import build_cyclegan
 

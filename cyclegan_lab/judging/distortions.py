@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageFilter
 
+__all__ = ["blur", "chequerboard", "stamp_texture", "colour_transfer", "low_pass"]
+
 
 def blur(images: np.ndarray, radius: float = 3.0) -> np.ndarray:
     """Gaussian blur of `radius` pixels: the soft, detail-free look of an undertrained generator."""

@@ -19,6 +19,8 @@ import numpy as np
 
 from ..plumbing.download import Remote, cache_dir, download
 
+__all__ = ["WEIGHTS", "INPUT_SIZE", "build_inception", "load_inception", "inception_features"]
+
 WEIGHTS = Remote(
     "https://storage.googleapis.com/tensorflow/keras-applications/inception_v3/"
     "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5",

@@ -59,6 +59,26 @@ from ..data import split_held_out
 from ..plumbing.download import DownloadError, Remote, cache_dir, download
 from .scores import kid
 
+__all__ = [
+    "SIZES",
+    "LAYERS",
+    "ARCHIVE",
+    "MEMBER",
+    "WEIGHTS_MD5",
+    "weights_file",
+    "load_vgg19",
+    "pooled_features",
+    "judge_features",
+    "Judge",
+    "judge_gap",
+    "coarse_change",
+    "edge_energy",
+    "OUTSIDE",
+    "calibration_margin",
+    "spearman",
+    "shipped_at",
+]
+
 # Judged twice: at the lab's size, where blur and lost detail show, and at half of it, where a weave a few pixels
 # wide laid over a photo averages away while strokes and dabs of colour remain. At 256 alone the margin of paintings
 # the eye prefers over the shipped generator's swung from 3 to 13 points of the gap with the choice of the 60

@@ -32,6 +32,24 @@ import tensorflow as tf
 from ..images import normalize
 from .measures import chequerboard_ratio, composition_similarity, copy_distance, palette_distance, power_spectrum
 
+__all__ = [
+    "FEATURE_SEED",
+    "style_features",
+    "kid",
+    "fid",
+    "MEMORISATION_THRESHOLD",
+    "memorisation_distance",
+    "mifid",
+    "competition_mifid",
+    "imagenet_kid",
+    "split_paintings",
+    "painting_gap",
+    "style_kid",
+    "radial_power",
+    "fine_detail",
+    "held_out_measures",
+]
+
 FEATURE_SEED = 0  # fixes the random network, so scores are comparable across runs and machines
 
 

@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 
+__all__ = ["check_number", "check_whole", "check_finite", "check_choices", "check_largest", "check_power_of_two"]
+
 
 def check_number(name: str, value, low: int, high: int, unit: str = "") -> int:
     """`value` as an int if it is a whole number from `low` to `high`; else ValueError saying so.
@@ -51,3 +53,15 @@ def check_largest(config, largest: dict) -> None:
             raise ValueError(
                 f"{name} must be at most {bound} (far more than any real run uses), got {getattr(config, name)!r}"
             )
+
+
+def check_power_of_two(name: str, value: int, largest: int | None = None) -> int:
+    """`value`, if it is a power of two of at least 32 (and at most `largest`); else one ValueError.
+
+    The U-Net halves its input down to one pixel, and the networks are built
+    for one size: 32, 64, 128, 256, ... (the lab uses 256).
+    """
+    if value < 32 or value & (value - 1) or (largest is not None and value > largest):
+        span = f"from 32 to image_size ({largest})" if largest is not None else "of at least 32"
+        raise ValueError(f"{name} must be a power of two {span} (the lab uses 256), got {value!r}")
+    return value

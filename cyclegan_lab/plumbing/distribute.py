@@ -36,6 +36,18 @@ import json
 import os
 from typing import TYPE_CHECKING
 
+__all__ = [
+    "STRATEGIES",
+    "make_strategy",
+    "is_chief",
+    "chief_task",
+    "workers",
+    "replicas",
+    "describe",
+    "replica_share",
+    "global_means",
+]
+
 if TYPE_CHECKING:
     import tensorflow as tf
 

@@ -35,6 +35,8 @@ from dataclasses import dataclass
 import pooch
 import requests
 
+__all__ = ["DownloadError", "Remote", "cache_dir", "download", "extract_zip", "extract_tar"]
+
 
 class DownloadError(RuntimeError):
     """A download or an extraction failed; the message says what to do next."""

@@ -33,6 +33,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
+__all__ = [
+    "FolderNotWritableError",
+    "temporary_path",
+    "atomic_write",
+    "atomic_save",
+    "refuse_link",
+    "open_no_link",
+    "remove_leftovers",
+    "process_running",
+    "check_writable",
+    "check_free_space",
+    "human_size",
+]
+
 # .NAME.tmp-PID-RANDOM, what atomic_write makes (atomic_save may add an ending such as .weights.h5)
 _TEMPORARY = re.compile(r"^\..+\.tmp-(?P<pid>\d+)-[0-9a-f]{8}(\.[A-Za-z0-9]+)*$")
 

@@ -30,6 +30,16 @@ import filelock
 
 from .files import FolderNotWritableError
 
+__all__ = [
+    "LOCK_NAME",
+    "FLOCK_NAME",
+    "FolderInUseError",
+    "FolderLock",
+    "lock_holder",
+    "check_not_in_use",
+    "describe_holder",
+]
+
 LOCK_NAME = "cyclegan-lab.lock"  # the note naming the run that holds the folder
 FLOCK_NAME = ".cyclegan-lab.flock"  # the file the operating system locks (empty; it stays)
 

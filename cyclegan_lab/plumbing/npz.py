@@ -27,6 +27,8 @@ import numpy as np
 
 from .files import human_size
 
+__all__ = ["DAMAGE", "NpzArchive", "open_npz"]
+
 # What a damaged .npz raises while it is read: a cut-off or overwritten zip, a broken array header, a missing member.
 DAMAGE = (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error)
 _HEADERS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}

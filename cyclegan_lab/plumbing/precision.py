@@ -24,6 +24,17 @@ from pathlib import Path
 
 import keras
 
+__all__ = [
+    "POLICIES",
+    "ENVIRONMENT_VARIABLE",
+    "cpu_has_bfloat16",
+    "tensorflow_devices",
+    "gpu_has_bfloat16",
+    "choose_precision",
+    "resolve_precision",
+    "dtype_policy",
+]
+
 POLICIES = {"float32": "float32", "bfloat16": "mixed_bfloat16"}
 ENVIRONMENT_VARIABLE = "CYCLEGAN_LAB_PRECISION"
 

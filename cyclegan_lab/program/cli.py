@@ -22,6 +22,8 @@ import warnings
 
 from ..config import STRATEGIES
 
+__all__ = ["main"]
+
 
 def _config_options(parser: argparse.ArgumentParser) -> None:
     from ..config import CHOICES
@@ -43,8 +45,8 @@ def _config_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _size(text: str) -> int:
-    """--size PIXELS, checked by the same rule as the Python functions (inference.check_size)."""
-    from ..inference import check_size
+    """--size PIXELS, checked by the same rule as the Python functions (plumbing.tiles.check_size)."""
+    from ..plumbing.tiles import check_size
 
     try:
         value = int(text)
@@ -100,7 +102,7 @@ def _stylize_options(parser: argparse.ArgumentParser) -> None:
 def _stylize_command(args: argparse.Namespace) -> int:
     """Paint every input (paint_files.stylize_files). 0: all done, 1: some failed, 2: nothing done.
 
-    --model goes to `runs.load_generator`: a model or checkpoint that is not there is a
+    --model goes to `checkpoint_reading.load_generator`: a model or checkpoint that is not there is a
     FileNotFoundError, a damaged or mismatched checkpoint a ValueError; each ends in exit code 2.
     """
     from ..plumbing.download import DownloadError
@@ -160,7 +162,7 @@ def _one_line_warnings():
         from PIL.Image import DecompressionBombWarning
 
         from ..data import BadImageWarning
-        from ..images import LargeImageWarning
+        from ..plumbing.image_reading import LargeImageWarning
 
         if issubclass(category, (BadImageWarning, LargeImageWarning, DecompressionBombWarning)):
             from tqdm import tqdm
@@ -265,7 +267,7 @@ def _train_command(args: argparse.Namespace) -> int:
         overrides = {k: v for k, v in vars(args).items() if k in fields and v is not None}
         config = RecipeConfig.smoke(**overrides) if args.smoke else RecipeConfig(**overrides)
         strategy = make_strategy(args.strategy)  # first: a cluster's strategy must exist before other TF work
-        if is_chief(strategy):  # before loading the data: the lock itself is taken by train_run()
+        if is_chief(strategy):  # before loading the data: the lock itself is taken by train()
             files.check_writable(args.checkpoint_dir, "checkpoint folder")
             folder_lock.check_not_in_use(args.checkpoint_dir)
             from ..training import build_cyclegan
@@ -277,7 +279,7 @@ def _train_command(args: argparse.Namespace) -> int:
             f"checkpoints in {args.checkpoint_dir}."
         )
         print(f"Strategy: {args.strategy} ({describe(strategy)}).")
-        runs.train_run(
+        runs.train(
             config,
             lab_data,
             checkpoint_dir=args.checkpoint_dir,

@@ -15,7 +15,6 @@ import pathlib
 import keras
 import numpy as np
 
-from .. import checkpoints
 from ..plumbing.files import atomic_save, atomic_write
 from ..recipe.layers import subpixel_kernel
 from ..recipe.pretrained import (
@@ -28,7 +27,7 @@ from ..recipe.pretrained import (
     shipped_folder,
 )
 from ..recipe.projected import is_projected
-from .runs import read_checkpoint
+from .checkpoint_reading import load_network, read_checkpoint
 
 __all__ = ["export_discriminators", "export_generator", "warm_start"]
 
@@ -125,7 +124,7 @@ def warm_start(cyclegan, folder=None) -> list[str]:
         for name in ["monet_discriminator", "photo_discriminator"]:
             if is_projected(getattr(cyclegan, name)):  # only PatchGANs ship: a projected one's heads start fresh
                 continue
-            checkpoints.load_network(getattr(cyclegan, name), discriminators, name=name)
+            load_network(getattr(cyclegan, name), discriminators, name=name)
             taken.append(name)
     return taken
 

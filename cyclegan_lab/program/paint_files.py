@@ -30,19 +30,24 @@ import tensorflow as tf
 from PIL import Image, ImageOps
 from tqdm import tqdm
 
-from ..images import open_image, special_file
-from ..inference import (
-    as_model,
-    check_painted_size,
-    check_pixels,
-    check_size,
-    resize_pil,
-    shorter_side_to,
-    stylize,
-    zoom_text,
-)
+from ..inference import as_model, stylize
 from ..plumbing import files as file_tools
-from .runs import as_generator
+from ..plumbing.image_reading import open_image, special_file
+from ..plumbing.tiles import check_painted_size, check_pixels, check_size, resize_pil, shorter_side_to, zoom_text
+from .checkpoint_reading import as_generator
+
+__all__ = [
+    "KEEP",
+    "check_keep",
+    "stylize_file",
+    "StylizeResult",
+    "PAINTING_NAME",
+    "FoundImages",
+    "find_images",
+    "say_skipped",
+    "painting_names",
+    "stylize_files",
+]
 
 KEEP = ("aspect", "size", "square")  # what of an image's shape its painting keeps (`stylize_file`)
 
@@ -57,7 +62,7 @@ def check_keep(keep: str) -> str:
 def stylize_file(path, model: keras.Model, size: int = 256, keep: str = "aspect") -> Image.Image:
     """Read any image file and return its Monet version as an RGB PIL image.
 
-    The file is opened by `images.open_image`: turned upright (EXIF orientation)
+    The file is opened by `plumbing.image_reading.open_image`: turned upright (EXIF orientation)
     and converted to RGB (grayscale, palette, CMYK, 16-bit; transparency laid over white).
     `keep` chooses the output's size:
 
@@ -222,7 +227,7 @@ def stylize_files(
     """Paint every image file named in `inputs` or inside the folders named; returns what was written.
 
     `model` is a generator, a pretrained model's name or a checkpoint file or
-    folder (see `runs.as_generator`); it is loaded only once the inputs and
+    folder (see `checkpoint_reading.as_generator`); it is loaded only once the inputs and
     `out_dir` are checked. Each painting goes to `out_dir/<name>_monet.png` (see `stylize_file` for
     `size` and `keep`), or the next free name: an existing file is never
     overwritten, and each file is written whole or not at all. Before any
@@ -231,7 +236,7 @@ def stylize_files(
     read, anything that is not a regular file (a FIFO, a device: never opened)
     and an unreadable image are named on stderr and skipped; subfolders are not
     searched, and named too. Raises ValueError when there is nothing at all to paint or `size`
-    is more than the model paints (`inference.check_painted_size`), and
+    is more than the model paints (`plumbing.tiles.check_painted_size`), and
     `files.FolderNotWritableError` when `out_dir` cannot be written.
     """
     check_size(size)

@@ -1,38 +1,33 @@
-"""Keeping a training run: what a run left alone for hours needs around the lab's `train()`.
+"""Training a run that may be stopped and started again: `train`, resuming exactly, its folder kept in order.
 
-The lab's `training.train` trains, writes checkpoints into a folder and
-resumes from the newest one there. A real run (`cyclegan-lab train`,
+The lab trains with Keras' `fit()` (`training.build_cyclegan`, the callbacks
+of `callbacks.py`). A real run (`cyclegan-lab train`,
 `scripts/train_monet.py`) is left alone for hours or days, on a disk that
-fills up, beside other runs, and is killed and started again; keeping it
-is the work of this module:
+fills up, beside other runs, and is killed and started again. `train` does
+what that needs around `fit()`:
 
+* **resumes exactly**: from the newest checkpoint in its folder, with the same
+  weights, optimiser state, data order and random numbers as if it had never
+  stopped (a run stopped mid-epoch first finishes that epoch: `fit_plan`);
 * **one run per folder**: `claim_folder` checks that the folder can be
   written, locks it (`plumbing.folder_lock`), so a second run into it stops
   at once and names the first, and removes what a killed save left behind;
 * **room first**: `check_room_for` finds a disk too full for the checkpoints
   that will exist at once before the first step, not after an hour of them;
-* **nothing believed unchecked**: `read_checkpoint` takes a checkpoint's
-  word only once its state is a run's record (a step, a loss history of
-  finite numbers, settings this version knows: `config_of`) and each array
-  declares no more than any variable of those settings' networks holds
-  (`largest_variable`);
-* **damage survived**: `newest_readable_checkpoint` names a damaged newest
-  checkpoint, sets it aside as `step-NNNNNN.npz.damaged`, and resumes from
-  the newest one that reads whole;
+* **damage survived**: a damaged newest checkpoint is named and set aside,
+  and the run resumes from the newest one that reads whole
+  (`checkpoint_reading`);
 * **the same run**: `check_same_config` stops a resume whose settings differ
   from the checkpoint's in more than the run length (`RUN_LENGTH`), listing
-  the differences, unless told to go on.
-
-`train_run` does all of it around `training.train`. `load_generator` loads a
-photo -> Monet generator from wherever it is: a pretrained model's name, or
-a run's checkpoint file or folder, read the same careful way.
+  the differences, unless told to go on;
+* **several devices**: with a `tf.distribute` strategy, each replica trains
+  on its share of a global batch, and in a cluster only the chief writes.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import math
 import os
 from pathlib import Path
 
@@ -40,19 +35,29 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from .. import checkpoints, training
-from ..callbacks import LossHistory
-from ..checkpoints import Checkpoint, DamagedCheckpointError
-from ..config import LOSS_NAMES, TrainConfig
+from .. import checkpoints
+from ..callbacks import Checkpointer, DivergenceGuard, LossHistory
+from ..checkpoints import Checkpoint
+from ..config import TrainConfig
 from ..cyclegan import CycleGAN
-from ..data import LabData
-from ..inference import as_model
+from ..data import LabData, steps_per_epoch
+from ..pipeline import make_dataset
 from ..plumbing import distribute, files, folder_lock
-from ..plumbing.precision import dtype_policy
-from ..recipe.config import RecipeConfig
-from ..recipe.networks import generator_for
-from ..recipe.pretrained import MODELS, load_pretrained
-from ..recipe.tricks import MovingAverage
+from ..training import build_cyclegan, describe_mode
+from .checkpoint_reading import newest_readable_checkpoint
+
+__all__ = [
+    "RUN_LENGTH",
+    "ConfigChangedError",
+    "train",
+    "fit_plan",
+    "RoomCheck",
+    "claim_folder",
+    "check_room_for",
+    "checkpoint_size",
+    "changed_settings",
+    "check_same_config",
+]
 
 # Settings that only say how long a run is, or how it keeps its checkpoints: a resumed run may change them.
 RUN_LENGTH = ("epochs", "steps_per_epoch", "checkpoint_every", "keep_checkpoints")
@@ -62,30 +67,32 @@ class ConfigChangedError(ValueError):
     """A run would resume from checkpoints made with other settings."""
 
 
-# --- A run ---------------------------------------------------------------------
-
-
-def train_run(
+def train(
     config: TrainConfig,
     data: LabData,
-    checkpoint_dir: str | os.PathLike | None,
+    checkpoint_dir: str | os.PathLike | None = None,
     callbacks=(),
     verbose: int | str = "auto",
     strategy: tf.distribute.Strategy | None = None,
     allow_config_change: bool = False,
 ) -> tuple[CycleGAN, LossHistory]:
-    """`training.train`, with the run's checkpoint folder kept in order around it.
+    """Train a CycleGAN on `data` for config.epochs epochs and return it with its loss history.
 
-    Before the first step the folder is checked (writable, room for every
-    checkpoint that will exist at once) and locked for this run, so a second
-    run into it stops at once (`claim_folder`). A damaged newest checkpoint is
-    named and set aside, and the newest readable one used. Resuming with
+    With a `checkpoint_dir`, a checkpoint is written at every epoch's end
+    (and every config.checkpoint_every steps), and a run that finds one there
+    resumes from the newest readable one: same weights, optimiser state, data
+    order and random numbers as if it had never stopped. Before the first
+    step the folder is checked (writable, room for every checkpoint that will
+    exist at once) and locked for this run (`claim_folder`). Resuming with
     settings that differ from the checkpoint's in more than the run length
     (`RUN_LENGTH`: epochs, steps_per_epoch, ...) stops with the list of
     differences, unless `allow_config_change=True`.
 
-    In a cluster every machine reads checkpoints from `checkpoint_dir` (a
-    shared folder); only the chief claims it and writes them.
+    With a `strategy` (see `distribute.make_strategy`), every replica trains
+    on config.batch_size images per domain, so a step takes a global batch of
+    batch_size x replicas, and an epoch has that many times fewer steps. In a
+    cluster every machine reads checkpoints from `checkpoint_dir` (a shared
+    folder); only the chief claims it and writes them.
     """
     strategy = strategy or tf.distribute.get_strategy()
     writes = checkpoint_dir is not None and distribute.is_chief(strategy)
@@ -93,11 +100,91 @@ def train_run(
         latest = newest_readable_checkpoint(checkpoint_dir, set_aside=writes) if checkpoint_dir else None
         if latest is not None:
             check_same_config(latest, config, allow_config_change)
+        return _fit(config, data, checkpoint_dir, list(callbacks), verbose, strategy, latest)
 
-        room = [RoomCheck(checkpoint_dir, config.keep_checkpoints)] if writes else []
-        return training.train(
-            config, data, checkpoint_dir, room + list(callbacks), verbose, strategy, resume_from=latest
+
+def _fit(config, data, checkpoint_dir, callbacks, verbose, strategy, latest: Checkpoint | None):
+    """Build the model, restore `latest` (if any) and `fit()` it for the steps left."""
+    replicas = strategy.num_replicas_in_sync
+    per_epoch = steps_per_epoch(data, config, replicas)
+    cyclegan = build_cyclegan(config, per_epoch, strategy)
+    history = LossHistory()
+    step = 0
+    if latest is not None:
+        state = checkpoints.restore_checkpoint(cyclegan, latest)
+        step = state["step"]
+        history = LossHistory(**state.get("history", {}), epoch_start=step - step % per_epoch)
+        print(f"Resuming from {latest.path} (step {step}).")
+        if state.get("replicas", 1) != replicas:
+            print(
+                f"Note: that run had {state.get('replicas', 1)} replicas, this one {replicas}: "
+                "training goes on, but not on the images an uninterrupted run would have seen."
+            )
+
+    print(f"Training step: {describe_mode(config)}.")
+    print(
+        f"Devices: {distribute.describe(strategy)}; global batch {config.batch_size * replicas} "
+        f"= batch_size {config.batch_size} per replica x {replicas} replica{'s' * (replicas != 1)}."
+    )
+    # Ours first: nothing broken is saved, and saves come before user callbacks. The guard names the
+    # last good checkpoint in checkpoint_dir when the run diverges.
+    own = [DivergenceGuard(checkpoint_dir), history]
+    if checkpoint_dir is not None and distribute.is_chief(strategy):
+        state = lambda: {"history": history.to_dict(), "config": config.to_dict(), "replicas": replicas}
+        own.append(RoomCheck(checkpoint_dir, config.keep_checkpoints))
+        own.append(Checkpointer(checkpoint_dir, state, config.checkpoint_every, config.keep_checkpoints))
+    elif checkpoint_dir is not None:
+        print(f"This worker is not the chief: the chief writes the checkpoints to {checkpoint_dir}.")
+
+    total = config.epochs * per_epoch
+    if step >= total:
+        print(f"Training already finished: {step} of {total} steps done.")
+        return cyclegan, history
+    for start, first_epoch, end_epoch, steps in fit_plan(step, per_epoch, config.epochs):
+        cyclegan.fit(
+            _global_batches(data, config, replicas, start),
+            epochs=end_epoch,
+            initial_epoch=first_epoch,
+            steps_per_epoch=steps,
+            callbacks=own + callbacks,
+            verbose=verbose,
+            shuffle=False,
         )
+        if cyclegan.stop_training:  # a callback ended the run
+            break
+    return cyclegan, history
+
+
+def fit_plan(step: int, per_epoch: int, epochs: int) -> list[tuple[int, int, int, int]]:
+    """(first step, initial_epoch, epochs, steps_per_epoch) of each `fit()` that trains from `step` on.
+
+    Keras' epochs all have one length, so a run resumed in the middle of an
+    epoch first finishes that epoch, then trains the whole epochs left: for
+    step 700 of 4 epochs of 300 steps, [(700, 2, 3, 200), (900, 3, 4, 300)].
+    From an epoch's start it is one `fit()`: [(900, 3, 4, 300)] for step 900.
+    """
+    epoch, done = divmod(step, per_epoch)
+    if not done:
+        return [(step, epoch, epochs, per_epoch)]
+    rest = [((epoch + 1) * per_epoch, epoch + 1, epochs, per_epoch)] if epoch + 1 < epochs else []
+    return [(step, epoch, epoch + 1, per_epoch - done), *rest]
+
+
+def _global_batches(data: LabData, config: TrainConfig, replicas: int, step: int) -> tf.data.Dataset:
+    """The data set of global batches (config.batch_size x replicas per domain), from `step` on.
+
+    `fit()` itself hands it to `strategy.experimental_distribute_dataset`
+    (the model was built in the strategy's scope), which cuts each global
+    batch into one share per replica. In a cluster each machine builds the
+    same stream (it depends on the seed and step alone) and keeps its
+    replicas' shares ("DATA" sharding; there are no files to share out).
+    """
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return make_dataset(data.monet, data.photo, config, step, replicas).with_options(options)
+
+
+# --- The run's folder ------------------------------------------------------------
 
 
 class RoomCheck(keras.callbacks.Callback):
@@ -146,134 +233,6 @@ def checkpoint_size(cyclegan) -> int:
     )
 
 
-# --- Reading a run's checkpoints -------------------------------------------------
-
-
-def newest_readable_checkpoint(folder: str | os.PathLike, set_aside: bool = True) -> Checkpoint | None:
-    """The newest checkpoint in `folder` that reads whole, or None when there is none.
-
-    Each damaged newer one gets one line naming it and why; with `set_aside`
-    it is renamed `step-NNNNNN.npz.damaged`: kept for you to look at, but out
-    of the way, so neither the next save nor the rotation of old
-    checkpoints mistakes it for a good one. When every checkpoint is
-    damaged, DamagedCheckpointError: nothing is set aside or started afresh.
-    """
-    found = checkpoints.list_checkpoints(folder)
-    damaged = []
-    for path in reversed(found):
-        try:
-            checkpoint = read_checkpoint(path)
-        except DamagedCheckpointError as error:
-            damaged.append((path, error.reason))
-            continue
-        for bad, reason in damaged:
-            where = bad.with_name(bad.name + ".damaged")
-            if set_aside:
-                bad.rename(where)
-            print(
-                f"Checkpoint {bad.name} cannot be used ({reason}); "
-                f"{'kept as ' + where.name + ', ' if set_aside else ''}resuming from {path.name} instead."
-            )
-        return checkpoint
-    if damaged:
-        newest, why = damaged[0]
-        raise DamagedCheckpointError(
-            f"No readable checkpoint in {folder}: all {len(damaged)} are damaged (the newest, {newest.name}: {why}). "
-            "Move them out of the folder to start afresh, or choose another checkpoint folder."
-        )
-    return None
-
-
-def read_checkpoint(path: str | os.PathLike) -> Checkpoint:
-    """Read a checkpoint file whole; DamagedCheckpointError (saying why) if it cannot be read, or if what it
-    says cannot be believed: first its state (`_check_state`), then each array's declared size, at most what
-    any variable of the networks its settings describe holds (`checkpoints.read_checked`)."""
-    return checkpoints.read_checked(path, _largest_array)
-
-
-def _largest_array(state) -> tuple[int, str]:
-    """The most bytes an array of a checkpoint whose state is `state` may take, once the state is checked."""
-    _check_state(state)  # first: its settings say how large an array may be
-    return 8 * largest_variable(config_of(state)), "any variable of its networks"  # 8 bytes: the widest number
-
-
-def largest_variable(config) -> int:
-    """How many numbers the largest variable of the networks `config` describes can hold, at most.
-
-    The generators' largest is a U-Net decoder's convolution: 4x4, from 16 x
-    filters channels (its input beside the encoder's skip) to 8 x filters;
-    the ResNet's are smaller. The discriminators' is the PatchGAN's 4x4
-    convolution from 256 to 512 channels (a projected one's are smaller). An
-    image pool holds pool_size images (a lab's `TrainConfig` keeps none).
-    Adam's moments and the moving average have the shapes of the weights they
-    follow.
-    """
-    generator = 4 * 4 * (16 * config.filters) * (8 * config.filters)
-    discriminator = 4 * 4 * 256 * 512
-    pool = getattr(config, "pool_size", 0) * config.train_size**2 * 3
-    return max(generator, discriminator, pool)
-
-
-def _check_state(state) -> None:
-    """ValueError unless `state` is a run's record: one training goes on from (`checkpoints.check_resumable`),
-    with a count of replicas, a loss history of finite numbers, and known settings."""
-    checkpoints.check_resumable(state)
-    replicas = state.get("replicas", 1)
-    if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 1:
-        raise ValueError(f"its state records {replicas!r} replicas, not a count of devices")
-    _check_history(state.get("history", {}))
-    config_of(state)
-
-
-def _check_history(history) -> None:
-    """ValueError unless `history` is what `callbacks.LossHistory.to_dict` saves: {"steps": {...}, "epochs":
-    {...}}, each a list of finite numbers per loss of LOSS_NAMES, as many for each loss (a missing one has none).
-    Its parts are checked first, by `checkpoints.check_resumable`."""
-    for part, losses in history.items():
-        unknown = sorted(set(losses) - set(LOSS_NAMES))
-        if unknown:
-            raise ValueError(f"its loss history's {part} hold unknown losses: {', '.join(unknown)}")
-        for name, values in losses.items():
-            if not isinstance(values, list) or not all(_finite_number(value) for value in values):
-                raise ValueError(f"its loss history's {part} of {name} are not a list of finite numbers")
-        counts = [len(losses.get(name, [])) for name in LOSS_NAMES]
-        if len(set(counts)) > 1:
-            raise ValueError(
-                f"its loss history's {part} hold {counts} values for {', '.join(LOSS_NAMES)}, not as many of each"
-            )
-
-
-def _finite_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def config_of(state: dict) -> RecipeConfig:
-    """The settings a checkpoint's `state` stores (the defaults where it stores none), as a `RecipeConfig`:
-    a run stores the lab's settings and the recipe's in one flat dictionary.
-
-    A state without "config" (`save_checkpoint` called by hand) means the
-    defaults. One whose "config" is there but is not named settings (null, a
-    list, a number) is damaged: ValueError saying so, as for the settings a
-    newer version wrote that this one does not know, or a stored value this
-    version refuses. Taking the defaults for it would build another model,
-    which the checkpoint's arrays then "do not fit".
-    """
-    stored = state.get("config", {})
-    if stored is None:
-        raise ValueError("its stored settings are missing: config is null")
-    if not isinstance(stored, dict):
-        kind = {list: "a list", str: "a string", bool: "true or false"}.get(type(stored), "a number")
-        raise ValueError(f"its stored settings (config) are {kind}, not named settings")
-    known = {field.name for field in dataclasses.fields(RecipeConfig)}
-    unknown = sorted(set(stored) - known)
-    if unknown:
-        raise ValueError(f"made by a newer version of cyclegan-lab: unknown settings {', '.join(unknown)}")
-    try:
-        return RecipeConfig(**stored)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"its stored settings are invalid: {error}") from error
-
-
 # --- The same run's settings -------------------------------------------------------
 
 
@@ -307,60 +266,3 @@ def check_same_config(checkpoint: Checkpoint, config, allow_change: bool = False
             "(--allow-config-change) to go on with the new ones."
         )
     print(f"Note: resuming {checkpoint.path.name} with changed settings: {', '.join(changes)}.")
-
-
-# --- A run's generator -------------------------------------------------------------
-
-
-def load_generator(
-    source: str | os.PathLike = "monet", averaged: bool = True, precision: str | None = None
-) -> keras.Model:
-    """A photo -> Monet generator, from wherever it is: (b, h, w, 3) in [-1, 1] -> the same shape.
-
-    `source` is a pretrained model's name (``"monet"``, ``"original-50-epochs"``,
-    see `load_pretrained`), a checkpoint file ``step-NNNNNN.npz``, or a folder
-    of checkpoints (the newest readable one is used). A checkpoint's generator
-    is rebuilt from the configuration stored in it (U-Net or ResNet, its
-    filters, its upsampling), so any run's checkpoint loads right; where the
-    run kept a moving average of the weights (`ema_decay`), those are loaded,
-    unless `averaged=False`. The network accepts any image size its design allows,
-    and computes in `precision` (see `load_pretrained`).
-    """
-    if isinstance(source, str) and source in MODELS:
-        return load_pretrained(source, precision=precision)
-    path = Path(source)
-    if path.is_dir():
-        checkpoint = newest_readable_checkpoint(path, set_aside=False)
-        if checkpoint is None:
-            raise FileNotFoundError(
-                f"No checkpoint in {path}: train first (notebook 6, or cyclegan-lab train "
-                f"--checkpoint-dir {path}), or load a pretrained model ({', '.join(MODELS)})."
-            )
-    elif path.is_file():
-        checkpoint = read_checkpoint(path)
-    else:
-        raise FileNotFoundError(
-            f"{str(source)!r} is neither a pretrained model ({', '.join(MODELS)}) nor a checkpoint file or folder."
-        )
-    config = config_of(checkpoint.state)  # read_checkpoint has checked it
-    with dtype_policy(precision or config.precision):
-        generator = generator_for(config, "monet_generator", any_size=True)
-    checkpoints.load_network(generator, checkpoint.path)
-    if config.ema_decay and averaged:
-        average = MovingAverage(generator, config.ema_decay, name="monet_average")
-        checkpoints.load_network(average, checkpoint.path, name="monet_average")
-        average.copy_to(generator)
-    if not all(np.isfinite(keras.ops.convert_to_numpy(w)).all() for w in generator.weights):
-        raise ValueError(
-            f"The generator in {checkpoint.path} has weights that are not finite (NaN or infinity): the run "
-            "that saved it diverged. Use an earlier checkpoint, or train again with a smaller learning rate."
-        )
-    return generator
-
-
-def as_generator(model) -> keras.Model:
-    """The generator a program is handed: one already loaded (checked by `inference.as_model`), or the one
-    `load_generator` loads from a pretrained model's name or a checkpoint file or folder (None: "monet")."""
-    if model is None or isinstance(model, (str, os.PathLike)):
-        return load_generator(model or "monet")
-    return as_model(model)

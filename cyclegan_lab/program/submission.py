@@ -31,8 +31,10 @@ from tqdm import tqdm
 from ..images import load_image
 from ..inference import stylize
 from ..plumbing import files as file_tools
+from .checkpoint_reading import as_generator
 from .paint_files import find_images, say_skipped
-from .runs import as_generator
+
+__all__ = ["SIZE", "KAGGLE_COUNT", "BATCH", "SubmissionResult", "write_submission", "is_submission"]
 
 SIZE = 256  # the competition's image size
 KAGGLE_COUNT = (7_000, 10_000)  # how many images the competition accepts
@@ -57,7 +59,7 @@ def write_submission(inputs, out_zip, model=None, progress: bool = True, quality
     """Paint every image file of `inputs` (files or folders) into the zip `out_zip` as 256x256 JPEGs.
 
     `model` is a generator, a pretrained name or a checkpoint (see
-    `runs.as_generator`; default: the shipped one). Files that are not
+    `checkpoint_reading.as_generator`; default: the shipped one). Files that are not
     readable images, folders it may not read and anything that is not a
     regular file (a FIFO, a device: never opened) are named on stderr and
     skipped. Says so when the count is outside what Kaggle accepts. Raises ValueError when there is nothing

@@ -13,8 +13,10 @@ import ast
 import dataclasses
 from dataclasses import dataclass
 
-from ..config import TrainConfig, check_power_of_two
-from ..plumbing.checks import check_choices, check_finite, check_largest, check_whole
+from ..config import TrainConfig
+from ..plumbing.checks import check_choices, check_finite, check_largest, check_power_of_two, check_whole
+
+__all__ = ["DIFFAUGMENT", "CHOICES", "LARGEST", "RecipeConfig", "RECIPE", "with_settings"]
 
 DIFFAUGMENT = ("translation", "cutout", "color")
 CHOICES = {

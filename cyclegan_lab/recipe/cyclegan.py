@@ -26,6 +26,8 @@ from . import networks
 from .layers import BinomialBlur
 from .tricks import DiffAugment, ImagePool, LinearDecay, MovingAverage, StartAfter, spectral_loss
 
+__all__ = ["RecipeCycleGAN"]
+
 
 class RecipeCycleGAN(CycleGAN):
     """The lab's CycleGAN with the recipe's tricks (see the module docstring); with none, the lab's step."""

@@ -41,6 +41,22 @@ import keras
 import numpy as np
 from keras import layers
 
+__all__ = [
+    "INPUT_SIZE",
+    "FEATURES",
+    "STAGES",
+    "NETWORKS",
+    "weights_path",
+    "read_torch_legacy",
+    "mbconv",
+    "build_lite",
+    "load_lite",
+    "fill_weights",
+    "preprocess",
+    "imagenet_features",
+    "top_classes",
+]
+
 INPUT_SIZE = 256  # the lab's size (Lite0 trained at 224, Lite2 at 260; their convolutions and mean take any size)
 FEATURES = 1280  # channels of the pooled features
 

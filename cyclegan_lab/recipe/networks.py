@@ -27,6 +27,8 @@ from ..models import (
 from .layers import BinomialBlur, NyquistNotch, PixelShuffle, subpixel_kernel
 from .projected import build_projected_discriminator
 
+__all__ = ["generator_for", "subpixel_step", "discriminator_for"]
+
 
 def generator_for(config, name: str = "monet_generator", any_size: bool = False) -> keras.Model:
     """The generator `config` describes, at its training size, carrying `training_zoom` (see `models.generator_for`).

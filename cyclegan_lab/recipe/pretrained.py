@@ -69,6 +69,22 @@ from ..plumbing.saved_model import load_saved_model
 from .config import RecipeConfig
 from .networks import generator_for
 
+__all__ = [
+    "PRETRAINED_ENV",
+    "WEIGHTS_HASH",
+    "DISCRIMINATORS",
+    "PACKAGE_FOLDER",
+    "ORIGINAL",
+    "MODELS",
+    "PretrainedNotFoundError",
+    "PretrainedChangedError",
+    "load_pretrained",
+    "generator_from_info",
+    "shipped_folder",
+    "load_shipped",
+    "file_sha256",
+]
+
 PRETRAINED_ENV = "CYCLEGAN_LAB_PRETRAINED"
 WEIGHTS_HASH = "weights_sha256"  # the key of <name>.json that records the SHA-256 of <name>.weights.h5
 DISCRIMINATORS = "discriminators.npz"  # the shipped run's two discriminators, for warm starts

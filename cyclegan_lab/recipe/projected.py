@@ -34,6 +34,8 @@ from keras import layers
 
 from . import efficientnet
 
+__all__ = ["TAP_STAGES", "HEAD_WIDTHS", "SMALLEST", "build_projected_discriminator", "is_projected", "tap_blocks"]
+
 TAP_STAGES = (1, 2, 4, 6)  # the stages whose last blocks the heads judge: 1/4, 1/8, 1/16, 1/32 of the image size
 HEAD_WIDTHS = (64, 128, 256, 256)  # channels of each head
 SMALLEST = 32  # the deepest tap is 1/32 of the image: images must be at least this large

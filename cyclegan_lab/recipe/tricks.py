@@ -20,6 +20,16 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+__all__ = [
+    "ImagePool",
+    "LinearDecay",
+    "StartAfter",
+    "DiffAugment",
+    "MovingAverage",
+    "radial_log_power",
+    "spectral_loss",
+]
+
 
 class ImagePool(keras.layers.Layer):
     """A pool of up to `size` past fakes, the CycleGAN paper's trick against oscillation.

@@ -20,6 +20,8 @@ from matplotlib.path import Path
 from ..images import as_uint8
 from .inspect_model import layer_rows, receptive_field_steps
 
+__all__ = ["draw_unet", "verdict_colormap", "show_patch_map"]
+
 # --- The U-Net drawing -----------------------------------------------------
 
 

@@ -17,6 +17,19 @@ import keras
 import numpy as np
 from keras import layers
 
+__all__ = [
+    "LayerRow",
+    "describe_layer",
+    "layer_rows",
+    "layer_table",
+    "params_by_part",
+    "params_by_kind",
+    "FieldStep",
+    "receptive_field_steps",
+    "receptive_field",
+    "patch_box",
+]
+
 # --- Layer tables ------------------------------------------------------------
 
 

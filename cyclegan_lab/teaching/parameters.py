@@ -16,6 +16,8 @@ from __future__ import annotations
 import math
 import os
 
+__all__ = ["ParameterError", "check_parameter", "check_held_out"]
+
 
 class ParameterError(ValueError):
     """A notebook parameter with a value it does not accept."""

@@ -26,6 +26,8 @@ import tensorflow as tf
 
 from .. import losses
 
+__all__ = ["REFERENCE_EPOCH", "RECORD_KEYS", "lab_gradients", "lab_train_step", "load_reference_epoch"]
+
 REFERENCE_EPOCH = Path(__file__).parent / "records" / "lab_unet_epoch.json"
 RECORD_KEYS = ("settings", "data", "losses", "verdicts", "measures")
 
