@@ -25,6 +25,7 @@ from cyclegan_lab import checkpoints
 from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.cyclegan import LOSS_NAMES
 from cyclegan_lab.inference import stylize
+from cyclegan_lab.plumbing.checkpoint_file import DamagedCheckpointError
 from cyclegan_lab.program import checkpoint_reading
 from cyclegan_lab.program.checkpoint_reading import as_generator
 from cyclegan_lab.recipe.config import RecipeConfig
@@ -78,7 +79,7 @@ def test_a_state_training_cannot_go_on_from_is_damage_saying_why(tmp_path, odd):
     step -3 trained 23 steps instead of 12, and strings were saved back as NaN means."""
     changes, reason = STATES[odd]
     path = write(tmp_path, **changes)
-    with pytest.raises(checkpoints.DamagedCheckpointError, match="cannot be used") as error:
+    with pytest.raises(DamagedCheckpointError, match="cannot be used") as error:
         checkpoint_reading.read_checkpoint(path)
     assert reason in str(error.value) and path.name in str(error.value)
 
@@ -99,10 +100,10 @@ def test_a_checkpoint_whose_settings_are_null_is_named_damaged_not_another_model
     from cyclegan_lab.program.checkpoint_reading import load_generator
 
     path = write(tmp_path, config=None)
-    with pytest.raises(checkpoints.DamagedCheckpointError, match="cannot be used") as error:
+    with pytest.raises(DamagedCheckpointError, match="cannot be used") as error:
         load_generator(path)
     assert path.name in str(error.value) and "stored settings are missing" in str(error.value)
-    with pytest.raises(checkpoints.DamagedCheckpointError, match="stored settings are missing"):
+    with pytest.raises(DamagedCheckpointError, match="stored settings are missing"):
         load_generator(tmp_path)  # the run's folder: its only checkpoint is damaged, and said so
 
 
@@ -111,7 +112,7 @@ def test_a_member_declaring_an_enormous_array_is_damage_and_is_never_read(tmp_pa
     """The report: a header declaring 74.5 GiB made `stylize --model it.npz` exit with a raw MemoryError."""
     path = write(tmp_path)
     with_member(path, "monet_generator/0", npy_header((100_000, 100_000, 2)) + b"\0" * 64)
-    with pytest.raises(checkpoints.DamagedCheckpointError) as error:
+    with pytest.raises(DamagedCheckpointError) as error:
         checkpoint_reading.read_checkpoint(path)
     message = str(error.value)
     assert "cannot be used (member monet_generator/0 declares shape (100000, 100000, 2)" in message, message
@@ -121,14 +122,14 @@ def test_a_member_declaring_an_enormous_array_is_damage_and_is_never_read(tmp_pa
 def test_a_member_declaring_more_than_it_holds_is_damage(tmp_path):
     path = write(tmp_path)
     with_member(path, "monet_generator/0", npy_header((4, 4, 3, 8)) + b"\0" * 16)  # cut off after 4 of 384 values
-    with pytest.raises(checkpoints.DamagedCheckpointError, match="member monet_generator/0 declares shape .* holds"):
+    with pytest.raises(DamagedCheckpointError, match="member monet_generator/0 declares shape .* holds"):
         checkpoint_reading.read_checkpoint(path)
 
 
 def test_a_member_that_is_not_an_array_is_damage(tmp_path):
     path = write(tmp_path)
     with_member(path, "monet_generator/0", b"no array here")
-    with pytest.raises(checkpoints.DamagedCheckpointError, match="member monet_generator/0 is not a NumPy array"):
+    with pytest.raises(DamagedCheckpointError, match="member monet_generator/0 is not a NumPy array"):
         checkpoint_reading.read_checkpoint(path)
 
 
@@ -139,7 +140,7 @@ def test_a_checkpoint_without_a_state_is_damage(tmp_path):
     with zipfile.ZipFile(path, "w") as archive:
         for name, content in members.items():
             archive.writestr(name, content)
-    with pytest.raises(checkpoints.DamagedCheckpointError, match="cannot be used"):
+    with pytest.raises(DamagedCheckpointError, match="cannot be used"):
         checkpoint_reading.read_checkpoint(path)
 
 
@@ -178,11 +179,9 @@ def test_a_checkpoint_storing_an_absurd_size_is_damaged_and_nothing_is_built(tmp
     path = checkpoints.write_checkpoint(
         tmp_path, {"monet_generator/0": np.zeros(3, "float32")}, {"step": 6, "config": config}
     )
-    with pytest.raises(checkpoints.DamagedCheckpointError, match=f"cannot be used .*{name} must be at most"):
+    with pytest.raises(DamagedCheckpointError, match=f"cannot be used .*{name} must be at most"):
         checkpoint_reading.read_checkpoint(path)
-    with pytest.raises(
-        checkpoints.DamagedCheckpointError, match=f"{name} must be at most"
-    ):  # what stylize --model does
+    with pytest.raises(DamagedCheckpointError, match=f"{name} must be at most"):  # what stylize --model does
         load_generator(path)
 
 

@@ -22,6 +22,7 @@ from test_training import FAST, TINY
 from cyclegan_lab import checkpoints
 from cyclegan_lab.config import TrainConfig
 from cyclegan_lab.cyclegan import LOSS_NAMES
+from cyclegan_lab.plumbing.checkpoint_file import DamagedCheckpointError
 from cyclegan_lab.training import build_cyclegan
 
 TINY_CONFIG = TrainConfig(**TINY)  # the settings the checkpoints written by hand store
@@ -91,7 +92,7 @@ def test_restore_believes_nothing_a_file_says_before_it_is_checked(tiny_cyclegan
     path = write(tmp_path, **state)
     if spoil is not None:
         spoil(path)
-    with pytest.raises(checkpoints.DamagedCheckpointError, match="cannot be used") as error:
+    with pytest.raises(DamagedCheckpointError, match="cannot be used") as error:
         checkpoints.restore_checkpoint(tiny_cyclegan, path)
     assert reason in str(error.value) and path.name in str(error.value)
 

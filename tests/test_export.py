@@ -13,6 +13,7 @@ from test_projected import SMALL
 
 from cyclegan_lab import checkpoints
 from cyclegan_lab.models import build_generator
+from cyclegan_lab.plumbing.checkpoint_file import DamagedCheckpointError
 from cyclegan_lab.program.export import export_generator
 from cyclegan_lab.recipe.config import RecipeConfig
 from cyclegan_lab.recipe.pretrained import PretrainedNotFoundError
@@ -82,7 +83,7 @@ def test_shipped_discriminators_warm_start_a_new_runs_discriminators(tmp_path):
     shipped = saved.read_bytes()
     damaged = tmp_path / "step-000008.npz"
     damaged.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
-    with pytest.raises(checkpoints.DamagedCheckpointError, match="step-000008.npz"):
+    with pytest.raises(DamagedCheckpointError, match="step-000008.npz"):
         export_discriminators(damaged, tmp_path)
     assert saved.read_bytes() == shipped  # what shipped before is kept
 

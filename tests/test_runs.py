@@ -27,6 +27,7 @@ from cyclegan_lab import checkpoints
 from cyclegan_lab.cyclegan import LOSS_NAMES
 from cyclegan_lab.data import DataFolders, LabData
 from cyclegan_lab.plumbing import files, folder_lock
+from cyclegan_lab.plumbing.checkpoint_file import DamagedCheckpointError
 from cyclegan_lab.program import checkpoint_reading, runs
 from cyclegan_lab.program.runs import train
 from cyclegan_lab.recipe.config import RecipeConfig
@@ -167,7 +168,7 @@ def test_a_damaged_newest_checkpoint_falls_back_to_the_older_one(finished_run, t
 def test_only_damaged_checkpoints_is_one_clear_error(tiny_data, tmp_path):
     (tmp_path / "step-000002.npz").write_bytes(b"")
     (tmp_path / "step-000004.npz").write_bytes(b"PK\x03\x04 broken")
-    with pytest.raises(checkpoints.DamagedCheckpointError, match="No readable checkpoint") as error:
+    with pytest.raises(DamagedCheckpointError, match="No readable checkpoint") as error:
         train(FAST, tiny_data, checkpoint_dir=tmp_path, verbose=0)
     assert "step-000004.npz" in str(error.value)
     assert files_in(tmp_path) == ["step-000002.npz", "step-000004.npz"]
@@ -258,7 +259,7 @@ def test_an_odd_newest_checkpoint_is_named_set_aside_and_the_run_resumes(
     spoil, reason = ODD[odd]
     folder = copy_of(finished_run[1], tmp_path)
     spoil(folder / "step-000006.npz")
-    with pytest.raises(checkpoints.DamagedCheckpointError, match=re.escape(reason)) as error:
+    with pytest.raises(DamagedCheckpointError, match=re.escape(reason)) as error:
         checkpoint_reading.read_checkpoint(folder / "step-000006.npz")
     assert "allow_pickle" not in str(error.value)
     resumed, _ = train(FAST, tiny_data, checkpoint_dir=folder, verbose=0)
