@@ -25,6 +25,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from .cyclegan import NETWORKS
 from .plumbing import files
 from .plumbing.checkpoint_file import Checkpoint, check_resumable, read_checked
 
@@ -49,11 +50,12 @@ class CheckpointMismatchError(ValueError):
 
 
 def _parts(cyclegan):
-    """(name, object) pairs of everything that has state: 4 networks, 4 optimisers, and the recipe's parts."""
-    for name, network, optimizer in cyclegan.pairs():
-        yield name, network
-        yield name + "_optimizer", optimizer
-    for part in cyclegan.recipe_parts():  # image pools, augmentation's random state, moving average
+    """(name, object) of all that has state: the four networks and optimisers under the lab's names (in any
+    model that has them, yours too: `monet_generator`, `monet_generator_optimizer`, ...) and the recipe's parts."""
+    for name in NETWORKS:
+        yield name, getattr(cyclegan, name)
+        yield name + "_optimizer", getattr(cyclegan, name + "_optimizer")
+    for part in getattr(cyclegan, "recipe_parts", list)():  # image pools, DiffAugment's random state, average
         yield part.name, part
 
 

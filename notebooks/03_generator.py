@@ -49,10 +49,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import Code
 
-from cyclegan_lab import build_generator, downsample, find_data, load_folder, normalize, show_images, upsample
+from cyclegan_lab import find_data, load_folder, normalize, show_images
 from cyclegan_lab.models import ReflectionPadding, build_resnet_generator, instance_norm
 from cyclegan_lab.teaching.drawings import draw_unet
 from cyclegan_lab.teaching.exercises import check, check_function
+from cyclegan_lab.teaching.implementations import check_implementation
 from cyclegan_lab.teaching.inspect_model import layer_rows, layer_table, params_by_kind, params_by_part
 from cyclegan_lab.teaching.parameters import check_parameter
 
@@ -84,12 +85,9 @@ rng = np.random.default_rng(SEED)
 # %% [markdown]
 # ## Build the downsampling block
 #
-# One encoder step is three layers in a row:
-
-# %%
-Code(inspect.getsource(downsample), language="python")
-
-# %% [markdown]
+# One encoder step is three layers in a row: a convolution with stride 2, an instance
+# normalisation, and a LeakyReLU.
+#
 # **A convolution with stride 2.** A `Conv2D` slides a $4 \times 4$ window over the image 2 pixels
 # at a time, so with `padding="same"` an $n \times n$ map becomes $\lceil n/2 \rceil \times \lceil n/2 \rceil$:
 # the network learns how to shrink (the DCGAN recipe). The weights start as $\mathcal{N}(0, 0.02^2)$.
@@ -101,7 +99,35 @@ Code(inspect.getsource(downsample), language="python")
 # gradient, through for negative inputs.
 #
 # The first block has no normalisation (`apply_norm=False`), as in pix2pix, so the photo's overall
-# brightness and colour survive into the network. Call a block on one random image:
+# brightness and colour survive into the network.
+#
+# **Exercise 1 (implement).** Write `downsample(filters, size=4, apply_norm=True)`: it returns a
+# `keras.Sequential` of a `Conv2D(filters, size)` with stride 2, `padding="same"` and no bias; an
+# instance normalisation, `keras.layers.GroupNormalization(groups=-1, epsilon=1e-3)` (the next
+# section says why), only if `apply_norm`; and `keras.layers.LeakyReLU(negative_slope=0.3)`. The
+# check builds yours and the lab's, gives both the same weights and compares what they compute.
+
+# %% tags=["exercise", "implement"]
+downsample = None  # replace with your function: def downsample(filters, size=4, apply_norm=True): ...
+
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+def downsample(filters, size=4, apply_norm=True):
+    """Solution: the three layers in order; the normalisation only when asked."""
+    block = keras.Sequential()
+    block.add(keras.layers.Conv2D(filters, size, strides=2, padding="same", use_bias=False))
+    if apply_norm:
+        block.add(keras.layers.GroupNormalization(groups=-1, epsilon=1e-3))
+    block.add(keras.layers.LeakyReLU(negative_slope=0.3))
+    return block
+
+
+# %%
+check_implementation("downsample", downsample)
+from cyclegan_lab.models import downsample  # the lab's, from here on (the same as yours once it is Correct!)
+
+# %% [markdown]
+# Call the lab's block on one random image:
 
 # %%
 block = downsample(64)
@@ -217,12 +243,9 @@ print("beta at the start: ", np.asarray(norm.beta))
 # %% [markdown]
 # ## Build the upsampling block
 #
-# The decoder's step mirrors the encoder's:
-
-# %%
-Code(inspect.getsource(upsample), language="python")
-
-# %% [markdown]
+# The decoder's step mirrors the encoder's: a transposed convolution with stride 2, an instance
+# normalisation, in some blocks a dropout, and a ReLU.
+#
 # **A transposed convolution with stride 2.** `Conv2DTranspose` runs the strided convolution
 # backwards: each input value *stamps* the $4 \times 4$ kernel, scaled by the value, onto the
 # output; stamps of neighbouring inputs, 2 pixels apart, overlap and add up, and an $n \times n$
@@ -244,26 +267,86 @@ for inputs in ([[1, 0], [0, 0]], [[1, 1], [0, 0]]):
 # course, like the lab, switches it off outside training, so a photo always gets the same painting:
 
 # %%
-up = upsample(512, apply_dropout=True)
-z = rng.normal(size=(1, 1, 1, 512)).astype("float32")
-print("shape:", z.shape, "->", up(z).shape)
-train_a, train_b = np.asarray(up(z, training=True)), np.asarray(up(z, training=True))
-use_a, use_b = np.asarray(up(z, training=False)), np.asarray(up(z, training=False))
+dropout = keras.layers.Dropout(0.5)
+z = rng.normal(size=(1, 8)).astype("float32")
+train_a, train_b = np.asarray(dropout(z, training=True)), np.asarray(dropout(z, training=True))
+use_a, use_b = np.asarray(dropout(z, training=False)), np.asarray(dropout(z, training=False))
+print("input:              ", np.round(z[0], 2))
+print("training=True:      ", np.round(train_a[0], 2))
+print("training=True again:", np.round(train_b[0], 2))
 print("two calls with training=True give the same output: ", np.array_equal(train_a, train_b))
 print("two calls with training=False give the same output:", np.array_equal(use_a, use_b))
 
 # %% [markdown]
 # **ReLU.** $\mathrm{ReLU}(x) = \max(x, 0)$: the decoder uses the plain version, as in pix2pix.
+#
+# **Exercise 2 (implement).** Write `upsample(filters, size=4, apply_dropout=False)`: a
+# `keras.Sequential` of a `Conv2DTranspose(filters, size)` with stride 2, `padding="same"` and no
+# bias; an instance normalisation, as in `downsample`; `keras.layers.Dropout(0.5)` only if
+# `apply_dropout`; and a ReLU.
+
+# %% tags=["exercise", "implement"]
+upsample = None  # replace with your function: def upsample(filters, size=4, apply_dropout=False): ...
+
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+def upsample(filters, size=4, apply_dropout=False):
+    """Solution: the mirror of downsample, with dropout when asked and a plain ReLU."""
+    block = keras.Sequential()
+    block.add(keras.layers.Conv2DTranspose(filters, size, strides=2, padding="same", use_bias=False))
+    block.add(keras.layers.GroupNormalization(groups=-1, epsilon=1e-3))
+    if apply_dropout:
+        block.add(keras.layers.Dropout(0.5))
+    block.add(keras.layers.ReLU())
+    return block
+
+
+# %%
+check_implementation("upsample", upsample)
+from cyclegan_lab.models import upsample  # the lab's, from here on
 
 # %% [markdown]
 # ## Assemble the U-Net
 #
-# `build_generator` stacks the blocks. The encoder keeps every output in `skips`; the decoder walks
-# them in reverse and after each upsampling step concatenates the encoder output of the same size.
-# A last `Conv2DTranspose` to 3 channels with a $\tanh$ gives an image in $[-1, 1]$.
+# The generator stacks the blocks. For a $256 \times 256$ image the encoder has 8 downsampling
+# blocks with 64, 128, 256, then 512 filters (the first without normalisation) and keeps every
+# output in a list of skips; the decoder walks them in reverse, without the $1 \times 1$
+# bottleneck: each of its 7 upsampling blocks has as many filters as the skip it meets (dropout in
+# the first three), and its output is concatenated with that skip. A last `Conv2DTranspose` to 3
+# channels, $4 \times 4$ with stride 2, and a $\tanh$ gives an image in $[-1, 1]$.
+#
+# **Exercise 3 (implement).** Write `build_generator(image_size=256, filters=64)` with Keras'
+# functional API: `inputs = keras.Input(shape=(image_size, image_size, 3))`, then the blocks, and
+# `keras.Model(inputs, outputs)`. `image_size` is a power of two, so there are
+# $\log_2(\text{image\_size})$ downsampling blocks; `filters` is the first block's, doubling up
+# to 8 times it. The check builds yours and the lab's at $32 \times 32$ with 8 filters.
+
+# %% tags=["exercise", "implement"]
+build_generator = None  # replace with your function: def build_generator(image_size=256, filters=64): ...
+
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+def build_generator(image_size=256, filters=64):
+    """Solution: down to 1x1 keeping every output, back up joined to the skip of each size, then tanh."""
+    inputs = keras.Input(shape=(image_size, image_size, 3))
+    x, skips = inputs, []
+    for level in range(int(np.log2(image_size))):
+        x = downsample(min(filters * 2**level, filters * 8), apply_norm=level > 0)(x)
+        skips.append(x)
+    for level, skip in enumerate(reversed(skips[:-1])):
+        x = upsample(skip.shape[-1], apply_dropout=level < 3)(x)
+        x = keras.layers.Concatenate()([x, skip])
+    outputs = keras.layers.Conv2DTranspose(3, 4, strides=2, padding="same", activation="tanh")(x)
+    return keras.Model(inputs, outputs)
+
 
 # %%
-Code(inspect.getsource(build_generator), language="python")
+check_implementation("build_generator", build_generator)
+from cyclegan_lab.models import build_generator  # the lab's, from here on
+
+# %% [markdown]
+# The lab's `build_generator` also names the network, and can take images of any multiple of its
+# size (`any_size=True`, notebook 7 uses it):
 
 # %%
 generator = build_generator(name="monet_generator")
@@ -542,10 +625,10 @@ print(f"shipped: {shipped['generator_filters']} filters, {shipped['downsamplings
 # %% [markdown]
 # ## On your own
 #
-# **Exercise 1 (predict, then run).** What shape does `downsample(128)` return for a batch of
+# **Exercise 4 (predict, then run).** What shape does `downsample(128)` return for a batch of
 # shape `(1, 64, 64, 32)`?
 
-# %%
+# %% tags=["exercise", "predict"]
 down_shape_answer = None  # a tuple
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
@@ -558,9 +641,9 @@ computed_shape = tuple(downsample(128)(np.zeros((1, 64, 64, 32), "float32")).sha
 check(down_shape_answer, computed_shape, "Stride 2 halves the size; the channels are the block's filters.")
 
 # %% [markdown]
-# **Exercise 2.** How many weights has a `Conv2D(512, 4, use_bias=False)` that reads 256 channels?
+# **Exercise 5 (predict).** How many weights has a `Conv2D(512, 4, use_bias=False)` that reads 256 channels?
 
-# %%
+# %% tags=["exercise", "predict"]
 weights_answer = None  # a whole number
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
@@ -573,10 +656,10 @@ conv.build((None, 8, 8, 256))
 check(weights_answer, conv.count_params(), "k^2 C_in C_out, and no bias.")
 
 # %% [markdown]
-# **Exercise 3.** `build_generator(image_size=64, filters=16)` is a small variant the tests use.
+# **Exercise 6 (predict).** `build_generator(image_size=64, filters=16)` is a small variant the tests use.
 # How many downsampling blocks does it have?
 
-# %%
+# %% tags=["exercise", "predict"]
 down_blocks_answer = None  # a whole number
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
@@ -591,11 +674,11 @@ print(layer_table(small_generator))
 check(down_blocks_answer, sum(row.name.startswith("down") for row in rows), "How often can 64 be halved?")
 
 # %% [markdown]
-# **Exercise 4 (predict, then run).** Set every normalisation's $\gamma$ of `generator` to 1, as
+# **Exercise 7 (predict, then run).** Set every normalisation's $\gamma$ of `generator` to 1, as
 # Keras' default would, and run the two photos again. Will the output's standard deviation be
 # `"larger"` or `"smaller"` than with the lab's $\gamma$?
 
-# %%
+# %% tags=["exercise", "predict"]
 gamma_answer = None  # "larger" or "smaller"
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
@@ -621,11 +704,11 @@ show_images([real_photo[0], with_ones[0]], ["photo", "untrained output, gamma = 
 plt.show()
 
 # %% [markdown]
-# **Exercise 5.** Write instance normalisation in NumPy: `my_instance_norm(x, epsilon)` takes `x` of
+# **Exercise 8 (implement).** Write instance normalisation in NumPy: `my_instance_norm(x, epsilon)` takes `x` of
 # shape (batch, height, width, channels) and normalises each image's each channel over its pixels,
 # with $\gamma = 1$ and $\beta = 0$ (the formula above). The check compares it with Keras' layer.
 
-# %%
+# %% tags=["exercise", "implement"]
 my_instance_norm = None  # replace with your function: def my_instance_norm(x, epsilon): ...
 
 
@@ -642,38 +725,6 @@ test_x = rng.normal(loc=[5.0, -2.0, 0.5], scale=[3.0, 0.3, 10.0], size=(2, 5, 5,
 keras_instance_norm = keras.layers.GroupNormalization(groups=-1, epsilon=0.1)  # gamma 1, beta 0
 check_function(my_instance_norm, (test_x, 0.1), keras_instance_norm(test_x),
                "Average over axes (1, 2) only, and add epsilon to the variance inside the square root.")
-
-# %% [markdown]
-# **Exercise 6.** Build the downsampling block yourself: `my_downsample(filters)` returns a
-# `keras.Sequential` of a $4 \times 4$ `Conv2D` with stride 2, `padding="same"` and no bias, an
-# instance normalisation and a `LeakyReLU(negative_slope=0.3)`. The check compares its output
-# shape and parameter count with the library's `downsample` on the same input.
-
-# %%
-my_downsample = None  # replace with your function: def my_downsample(filters): ...
-
-
-# %% tags=["solution"] jupyter={"source_hidden": true}
-def my_downsample(filters):
-    """Solution: the three layers of `downsample`, in order."""
-    return keras.Sequential([
-        keras.layers.Conv2D(filters, 4, strides=2, padding="same", use_bias=False),
-        keras.layers.GroupNormalization(groups=-1, epsilon=1e-3),
-        keras.layers.LeakyReLU(negative_slope=0.3),
-    ])
-
-
-# %%
-def block_summary(make_block):
-    """Output shape of make_block(128) on a (1, 64, 64, 32) batch, then its number of parameters."""
-    block = make_block(128)
-    return [*block(np.zeros((1, 64, 64, 32), "float32")).shape, block.count_params()]
-
-
-library_summary = block_summary(downsample)
-print("the library's downsample(128): output shape and parameters", library_summary)
-check_function(None if my_downsample is None else block_summary, (my_downsample,), library_summary,
-               "Stride 2 and 'same' padding; no bias; GroupNormalization(groups=-1).", tolerance=0)
 
 # %% [markdown]
 # ## Further reading

@@ -52,7 +52,6 @@ from IPython.display import Code
 from matplotlib.patches import Rectangle
 
 from cyclegan_lab import (
-    build_discriminator,
     build_generator,
     discriminator_loss,
     downsample,
@@ -61,7 +60,8 @@ from cyclegan_lab import (
     normalize,
 )
 from cyclegan_lab.teaching.drawings import show_patch_map
-from cyclegan_lab.teaching.exercises import check, check_function
+from cyclegan_lab.teaching.exercises import check
+from cyclegan_lab.teaching.implementations import check_implementation
 from cyclegan_lab.teaching.inspect_model import (
     layer_table,
     params_by_part,
@@ -86,17 +86,43 @@ rng = np.random.default_rng(SEED)
 #
 # A discriminator looks at an image and says whether it is real. The CycleGAN has two:
 # `monet_discriminator` (the paper's $D_Y$) tells real Monet paintings from the Monet generator's
-# fakes, and `photo_discriminator` ($D_X$) does the same for photos. Both are this network:
+# fakes, and `photo_discriminator` ($D_X$) does the same for photos. Both are the same network.
+#
+# It starts like the generator's encoder, with notebook 3's `downsample` block: three stride-2
+# steps (64, 128 and 256 filters, the first without normalisation) take the image from
+# $256 \times 256 \times 3$ to $32 \times 32 \times 256$. Then two convolutions with stride 1,
+# each after one pixel of zero padding (`ZeroPadding2D()`): a $4 \times 4$ one to 512 channels,
+# without bias, with instance norm and `LeakyReLU(negative_slope=0.3)`, and a last $4 \times 4$ one
+# to a single channel. That last one keeps its bias and has no activation: its output is a
+# *logit*, above 0 for "real", below 0 for "fake".
+#
+# **Exercise 1 (implement).** Write `build_discriminator(image_size=256)` with Keras' functional
+# API, from `keras.Input(shape=(image_size, image_size, 3))` to `keras.Model(inputs, logits)`. The
+# instance norm is `keras.layers.GroupNormalization(groups=-1, epsilon=1e-3)`. The check builds
+# yours and the lab's at $64 \times 64$, gives both the same weights and compares their verdicts.
+
+# %% tags=["exercise", "implement"]
+build_discriminator = None  # replace with your function: def build_discriminator(image_size=256): ...
+
+
+# %% jupyter={"source_hidden": true} tags=["solution"]
+def build_discriminator(image_size=256):
+    """Solution: three downsampling blocks, then pad, convolve to 512, normalise, pad, convolve to 1."""
+    inputs = keras.Input(shape=(image_size, image_size, 3))
+    x = downsample(64, apply_norm=False)(inputs)
+    x = downsample(128)(x)
+    x = downsample(256)(x)
+    x = keras.layers.ZeroPadding2D()(x)
+    x = keras.layers.Conv2D(512, 4, use_bias=False)(x)
+    x = keras.layers.GroupNormalization(groups=-1, epsilon=1e-3)(x)
+    x = keras.layers.LeakyReLU(negative_slope=0.3)(x)
+    x = keras.layers.ZeroPadding2D()(x)
+    return keras.Model(inputs, keras.layers.Conv2D(1, 4)(x))
+
 
 # %%
-Code(inspect.getsource(build_discriminator), language="python")
-
-# %% [markdown]
-# It starts like the generator's encoder, with notebook 3's `downsample` block: three stride-2
-# steps take the image from $256 \times 256 \times 3$ to $32 \times 32 \times 256$. Then two
-# convolutions with stride 1, each after one pixel of zero padding: one to 512 channels, with
-# instance norm and LeakyReLU, and a last one to a single channel. That last one keeps its bias and
-# has no activation: its output is a *logit*, above 0 for "real", below 0 for "fake".
+check_implementation("build_discriminator", build_discriminator)
+from cyclegan_lab.models import build_discriminator  # the lab's, from here on
 
 # %%
 discriminator = build_discriminator(name="monet_discriminator")
@@ -396,13 +422,13 @@ print(f"largest move of an image's mean P(real): {np.abs(p_after - p_before).max
 # %% [markdown]
 # ## On your own
 #
-# **Exercise 1 (predict, then run).** What shape is the output of `build_discriminator(image_size=128)`
+# **Exercise 2 (predict, then run).** What shape is the output of `build_discriminator(image_size=128)`
 # for one image? Use the size rule above.
 
-# %%
+# %% tags=["exercise", "predict"]
 grid_answer = None  # a tuple, e.g. (1, 2, 2, 1)
 
-# %% tags=["solution"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["solution"]
 # Solution: three halvings 128 -> 64 -> 32 -> 16; padding 16 -> 18; a 4x4 convolution with stride 1
 # 18 -> 15; padding 15 -> 17; the last convolution 17 -> 14. The patches are still 70x70: the
 # receptive field depends on the layers, not on the image size.
@@ -415,14 +441,14 @@ print("grid:", small_grid, " patch side:", receptive_field(small_discriminator))
 check(grid_answer, small_grid, "n_out = floor((n_in + p - k) / s) + 1, layer by layer.")
 
 # %% [markdown]
-# **Exercise 2.** Suppose the discriminator had one more $4 \times 4$ convolution with stride 1 at the
+# **Exercise 3 (predict).** Suppose the discriminator had one more $4 \times 4$ convolution with stride 1 at the
 # end. How large would each patch be? The check measures it: on a stand-in with the same convolutions
 # and every weight 1, the gradient of one verdict reaches exactly the pixels of its patch.
 
-# %%
+# %% tags=["exercise", "predict"]
 field_answer = None  # a whole number
 
-# %% tags=["solution"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["solution"]
 # Solution: r_out = r_in + (k - 1) j_in = 70 + 3 x 8 = 94 (a stride-1 layer keeps j = 8).
 field_answer = 70 + 3 * 8
 
@@ -456,56 +482,18 @@ print(f"the stand-in: {stand_in.output_shape[1]}x{stand_in.output_shape[2]} verd
 check(field_answer, measured_field(ones_stand_in(1)), "r_out = r_in + (k - 1) j_in, with the last row's r and j.")
 
 # %% [markdown]
-# **Exercise 3.** How many of the 900 patches contain the pixel in row 128, column 128?
+# **Exercise 4 (predict).** How many of the 900 patches contain the pixel in row 128, column 128?
 
-# %%
+# %% tags=["exercise", "predict"]
 covering_answer = None  # a whole number
 
-# %% tags=["solution"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["solution"]
 # Solution: verdict row r covers image rows -23 + 8r to 46 + 8r. It contains row 128 when
 # -23 + 8r <= 128 <= 46 + 8r, that is r = 11..18: 8 rows. The same for columns: 8 x 8 = 64.
 covering_answer = 8 * 8
 
 # %%
 check(covering_answer, int(coverage[128, 128]), "Which verdict rows r have -23 + 8r <= 128 <= 46 + 8r?")
-
-# %% [markdown]
-# **Exercise 4.** Assemble the discriminator yourself: `my_discriminator()` returns a `keras.Model`
-# from a $256 \times 256 \times 3$ input through `downsample(64, apply_norm=False)`,
-# `downsample(128)`, `downsample(256)`, `ZeroPadding2D()`, a $4 \times 4$ `Conv2D(512)` without bias,
-# instance norm, `LeakyReLU(0.3)`, `ZeroPadding2D()` and a $4 \times 4$ `Conv2D(1)`. The check compares
-# its output shape, parameter count and receptive field with `build_discriminator`'s.
-
-# %%
-my_discriminator = None  # replace with your function: def my_discriminator(): ...
-
-
-# %% tags=["solution"] jupyter={"source_hidden": true}
-def my_discriminator():
-    """Solution: the layers of build_discriminator, in order."""
-    inputs = keras.Input(shape=(256, 256, 3))
-    x = downsample(64, apply_norm=False)(inputs)
-    x = downsample(128)(x)
-    x = downsample(256)(x)
-    x = keras.layers.ZeroPadding2D()(x)
-    x = keras.layers.Conv2D(512, 4, use_bias=False)(x)
-    x = keras.layers.GroupNormalization(groups=-1, epsilon=1e-3)(x)
-    x = keras.layers.LeakyReLU(negative_slope=0.3)(x)
-    x = keras.layers.ZeroPadding2D()(x)
-    return keras.Model(inputs, keras.layers.Conv2D(1, 4)(x))
-
-
-# %%
-def model_summary(build):
-    """Output shape of build() on one 256x256 image, its number of parameters and its receptive field."""
-    model = build()
-    return [*model(np.zeros((1, 256, 256, 3), "float32")).shape, model.count_params(), receptive_field(model)]
-
-
-library_summary = model_summary(build_discriminator)
-print("build_discriminator: output shape, parameters, receptive field", library_summary)
-check_function(None if my_discriminator is None else model_summary, (my_discriminator,), library_summary,
-               "Print model_summary(my_discriminator) and compare; then the layers: padding, bias, filters.", tolerance=0)
 
 # %% [markdown]
 # **Exercise 5.** Train for longer (`TRAIN_STEPS = 100`), once as above and once with only photos

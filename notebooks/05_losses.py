@@ -46,28 +46,17 @@ SEED = 0  # fixes every random choice in this notebook
 # The quick setting uses one Monet and one photo; the full setting a batch of four of each.
 
 # %%
-import inspect
 import os
 
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
-from IPython.display import Code, Markdown, display
+from IPython.display import Markdown, display
 
-from cyclegan_lab import (
-    TrainConfig,
-    build_cyclegan,
-    cycle_loss,
-    discriminator_loss,
-    generator_loss,
-    identity_loss,
-    load_data,
-    losses,
-    normalize,
-    show_images,
-)
-from cyclegan_lab.teaching.exercises import check, check_function
+from cyclegan_lab import TrainConfig, build_cyclegan, load_data, normalize, show_images
+from cyclegan_lab.teaching.exercises import check
+from cyclegan_lab.teaching.implementations import check_implementation
 from cyclegan_lab.teaching.parameters import check_parameter
 
 DATA_DIR = check_parameter("DATA_DIR", DATA_DIR, path=True, optional=True)
@@ -155,9 +144,28 @@ plt.show()
 #
 # $$\mathcal{L}_{D_Y} = \tfrac12\big[\operatorname{mean}\text{BCE}\big(1, D_Y(y)\big) + \operatorname{mean}\text{BCE}\big(0, D_Y(G(x))\big)\big],
 #   \qquad \text{BCE}(1, z) = \log(1 + e^{-z}),\; \text{BCE}(0, z) = \log(1 + e^{z}).$$
+#
+# **Exercise 1 (implement).** Write `discriminator_loss(real_logits, fake_logits)`: the formula
+# above, each BCE a mean over every patch of every image. `keras.ops.binary_crossentropy(targets,
+# logits, from_logits=True)` gives the BCE of each logit, and `keras.ops.ones_like(logits)` and
+# `keras.ops.zeros_like(logits)` make targets of the logits' shape. The check compares your values
+# with the lab's on three sets of random logits.
+
+# %% tags=["exercise", "implement"]
+discriminator_loss = None  # replace with your function: def discriminator_loss(real_logits, fake_logits): ...
+
+
+# %% jupyter={"source_hidden": true} tags=["solution"]
+def discriminator_loss(real_logits, fake_logits):
+    """Solution: half the sum of the mean BCE of "real" on real images and of "fake" on fakes."""
+    real = keras.ops.binary_crossentropy(keras.ops.ones_like(real_logits), real_logits, from_logits=True)
+    fake = keras.ops.binary_crossentropy(keras.ops.zeros_like(fake_logits), fake_logits, from_logits=True)
+    return 0.5 * (keras.ops.mean(real) + keras.ops.mean(fake))
+
 
 # %%
-Code(inspect.getsource(discriminator_loss), language="python")
+check_implementation("discriminator_loss", discriminator_loss)
+from cyclegan_lab.losses import discriminator_loss  # the lab's, from here on (with the paper's loss as an option)
 
 # %%
 monet_disc_loss = discriminator_loss(disc_real_monet, disc_fake_monet)
@@ -195,7 +203,8 @@ print("fakes' logits closer to 0 than the real images':", spreads[1] < spreads[0
 #
 # To see the losses at work we need discriminators with opinions. We make them up: every patch
 # of the real image gets logit $z_{\text{real}}$, every patch of the fake $z_{\text{fake}}$. The
-# last column is the generator's adversarial loss (next section).
+# last column is the generator's adversarial loss, $\text{BCE}(1, z_{\text{fake}})$, which you write
+# in the next section.
 
 # %%
 CASES = [  # (situation, logit on every real patch, logit on every fake patch)
@@ -212,7 +221,7 @@ for situation, z_real, z_fake in CASES:
     rows.append([situation, f"{z_real:+.0f}", f"{z_fake:+.0f}",
                  f"{1 / (1 + np.exp(-z_real)):.3f}", f"{1 / (1 + np.exp(-z_fake)):.3f}",
                  f"{float(discriminator_loss(real_logits, fake_logits)):.4f}",
-                 f"{float(generator_loss(fake_logits)):.4f}"])
+                 f"{np.log1p(np.exp(-z_fake)):.4f}"])  # BCE(1, z_fake): the generator loss, written next
 table(["situation", "z real", "z fake", "D(real)", "D(fake)", "discriminator loss", "generator loss"], rows)
 
 # %% [markdown]
@@ -274,9 +283,23 @@ plt.show()
 #
 # $$\mathcal{L}_{\text{adv}}(G) = \operatorname{mean}\text{BCE}\big(1, D_Y(G(x))\big), \qquad
 #   \mathcal{L}_{\text{adv}}(F) = \operatorname{mean}\text{BCE}\big(1, D_X(F(y))\big).$$
+#
+# **Exercise 2 (implement).** Write `generator_loss(fake_logits)`: the mean BCE of "real" (target
+# 1) on the discriminator's logits for the fakes.
+
+# %% tags=["exercise", "implement"]
+generator_loss = None  # replace with your function: def generator_loss(fake_logits): ...
+
+
+# %% jupyter={"source_hidden": true} tags=["solution"]
+def generator_loss(fake_logits):
+    """Solution: the generator wants its fakes called real."""
+    return keras.ops.mean(keras.ops.binary_crossentropy(keras.ops.ones_like(fake_logits), fake_logits, from_logits=True))
+
 
 # %%
-Code(inspect.getsource(generator_loss), language="python")
+check_implementation("generator_loss", generator_loss)
+from cyclegan_lab.losses import generator_loss  # the lab's, from here on
 
 # %%
 monet_adv = generator_loss(disc_fake_monet)
@@ -304,9 +327,24 @@ print(f"slope of BCE(1, z) at z = 0: {slope_at_zero:.3f}")
 #   + \lambda\, \operatorname{mean}\big|y - G(F(y))\big|, \qquad \lambda = 10.$$
 #
 # `cycle_loss` computes one of the two terms; the training step adds both directions.
+#
+# **Exercise 3 (implement).** Write `cycle_loss(real, cycled, lambda_cycle)`: one of the two terms,
+# $\lambda$ times the mean absolute difference over the batch, pixels and channels, in `keras.ops`
+# (`keras.ops.mean`, `keras.ops.abs`). The check tries $\lambda = 10$ and $\lambda = 3$.
+
+# %% tags=["exercise", "implement"]
+cycle_loss = None  # replace with your function: def cycle_loss(real, cycled, lambda_cycle): ...
+
+
+# %% jupyter={"source_hidden": true} tags=["solution"]
+def cycle_loss(real, cycled, lambda_cycle):
+    """Solution: lambda x mean|real - cycled|, one number."""
+    return lambda_cycle * keras.ops.mean(keras.ops.abs(real - cycled))
+
 
 # %%
-Code(inspect.getsource(cycle_loss), language="python")
+check_implementation("cycle_loss", cycle_loss)
+from cyclegan_lab.losses import cycle_loss  # the lab's, from here on
 
 # %%
 photo_cycle = cycle_loss(real_photo, cycled_photo, LAMBDA)
@@ -372,9 +410,24 @@ print(f"blur: the 10% of pixels with the strongest edges carry {blur_map[stronge
 #
 # $$\mathcal{L}_{\text{id}}(G) = 0.5\,\lambda\, \operatorname{mean}\big|y - G(y)\big|, \qquad
 #   \mathcal{L}_{\text{id}}(F) = 0.5\,\lambda\, \operatorname{mean}\big|x - F(x)\big|.$$
+#
+# **Exercise 4 (implement).** Write `identity_loss(real, same, lambda_cycle, weight)`: `weight`
+# times $\lambda$ times the mean absolute difference between an image and what its own domain's
+# generator made of it (the lab's `weight` is 0.5).
+
+# %% tags=["exercise", "implement"]
+identity_loss = None  # replace with your function: def identity_loss(real, same, lambda_cycle, weight): ...
+
+
+# %% jupyter={"source_hidden": true} tags=["solution"]
+def identity_loss(real, same, lambda_cycle, weight):
+    """Solution: weight x lambda x mean|real - same|."""
+    return weight * lambda_cycle * keras.ops.mean(keras.ops.abs(real - same))
+
 
 # %%
-Code(inspect.getsource(identity_loss), language="python")
+check_implementation("identity_loss", identity_loss)
+from cyclegan_lab.losses import identity_loss  # the lab's, from here on
 
 # %%
 monet_identity = identity_loss(real_monet, same_monet, LAMBDA, IDENTITY_WEIGHT)
@@ -465,6 +518,8 @@ for lam, total, share in zip(LAMBDAS, totals, adversarial_share):
 # All four losses reduce with a *mean*. The module says why it points this out:
 
 # %%
+from cyclegan_lab import losses
+
 print(losses.__doc__)
 
 # %% [markdown]
@@ -482,14 +537,14 @@ print(f"adversarial term, sum over patches:  {900 * float(monet_adv):8.3f}   vs 
 # %% [markdown]
 # ## On your own
 #
-# **Exercise 1 (predict, then run).** A discriminator is sure about real images but unsure about
+# **Exercise 5 (predict, then run).** A discriminator is sure about real images but unsure about
 # fakes: $z_{\text{real}} = 6$, $z_{\text{fake}} = 0$ on every patch. Which player has the larger
 # loss, the `"generator"` or the `"discriminator"`?
 
-# %%
+# %% tags=["exercise", "predict"]
 larger_loss_answer = None  # "generator" or "discriminator"
 
-# %% tags=["solution"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["solution"]
 # Solution: the discriminator's loss is 0.5 [log(1 + e^-6) + log 2] = 0.5 (0.0025 + 0.693) = 0.348;
 # the generator's is BCE(1, 0) = log 2 = 0.693. The generator has more to gain: its fakes are not
 # yet convincing, and the discriminator's half-uncertainty gives it a clear gradient to follow.
@@ -502,13 +557,13 @@ print(f"discriminator loss {d_loss:.4f}, generator loss {g_loss:.4f}")
 check(larger_loss_answer, "generator" if g_loss > d_loss else "discriminator")
 
 # %% [markdown]
-# **Exercise 2.** A Monet generator that adds 0.1 to every value of a Monet painting (a slight
+# **Exercise 6 (predict).** A Monet generator that adds 0.1 to every value of a Monet painting (a slight
 # brightening). What is its identity loss, with the lab's $\lambda$ and weight?
 
-# %%
+# %% tags=["exercise", "predict"]
 identity_answer = None  # a number
 
-# %% tags=["solution"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["solution"]
 # Solution: mean|y - (y + 0.1)| = 0.1, times 0.5 x lambda = 5: 0.5.
 identity_answer = 0.5 * 10 * 0.1
 
@@ -516,13 +571,13 @@ identity_answer = 0.5 * 10 * 0.1
 check(identity_answer, float(identity_loss(real_monet, real_monet + 0.1, LAMBDA, IDENTITY_WEIGHT)), "0.5 x lambda x mean|y - G(y)|")
 
 # %% [markdown]
-# **Exercise 3 (predict, then run).** Two bad round trips: one returns mid-grey (all zeros), the
+# **Exercise 7 (predict, then run).** Two bad round trips: one returns mid-grey (all zeros), the
 # other the photo's negative, $-x$. The negative's cycle loss is how many times the grey one's?
 
-# %%
+# %% tags=["exercise", "predict"]
 negative_ratio_answer = None  # a number
 
-# %% tags=["solution"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["solution"]
 # Solution: |x - (-x)| = 2|x| and |x - 0| = |x| at every pixel, so the ratio is 2 for any photo.
 # The L1 loss charges the negative, which keeps every edge, only twice what it charges a blank.
 negative_ratio_answer = 2
@@ -532,25 +587,6 @@ grey_cycle = float(cycle_loss(real_photo, tf.zeros_like(real_photo), LAMBDA))
 negative_cycle = float(cycle_loss(real_photo, -real_photo, LAMBDA))
 print(f"cycle loss of the grey round trip {grey_cycle:.4f}, of the negative {negative_cycle:.4f}")
 check(negative_ratio_answer, negative_cycle / grey_cycle, "Compare |x - 0| and |x - (-x)| pixel by pixel.")
-
-# %% [markdown]
-# **Exercise 4.** Write the cycle loss: `my_cycle_loss(real, cycled, lam)` returns $\lambda$ times the
-# mean absolute difference, over the batch, pixels and channels, in NumPy or `keras.ops`. The check
-# compares it with `cycle_loss` on the photo and its blurred stand-in.
-
-# %%
-my_cycle_loss = None  # replace with your function: def my_cycle_loss(real, cycled, lam): ...
-
-
-# %% tags=["solution"] jupyter={"source_hidden": true}
-def my_cycle_loss(real, cycled, lam):
-    """Solution: lambda x mean|real - cycled|, one number."""
-    return lam * np.mean(np.abs(np.asarray(real) - np.asarray(cycled)))
-
-
-# %%
-check_function(my_cycle_loss, (real_photo, blurred_photo, LAMBDA), cycle_loss(real_photo, blurred_photo, LAMBDA),
-               "One number: lam times the mean of |real - cycled| over every value.")
 
 # %% [markdown]
 # ## Further reading

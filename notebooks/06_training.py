@@ -65,14 +65,14 @@ from IPython.display import Code
 
 from cyclegan_lab import TrainConfig, load_data, load_pretrained, losses, plot_losses, show_images, stylize
 from cyclegan_lab.callbacks import Checkpointer, DivergenceGuard, LossHistory, SamplePreview, training_step
-from cyclegan_lab.cyclegan import CycleGAN
 from cyclegan_lab.data import steps_per_epoch
 from cyclegan_lab.images import fingerprint, normalize, to_uint8
 from cyclegan_lab.judging.measures import chequerboard_ratio, composition_similarity, copy_distance
 from cyclegan_lab.pipeline import make_dataset
 from cyclegan_lab.teaching.exercises import check
+from cyclegan_lab.teaching.implementations import check_implementation
 from cyclegan_lab.teaching.parameters import check_parameter
-from cyclegan_lab.teaching.reference import lab_gradients, lab_train_step, load_reference_epoch
+from cyclegan_lab.teaching.reference import load_reference_epoch
 from cyclegan_lab.training import build_cyclegan, describe_mode
 
 DATA_DIR = check_parameter("DATA_DIR", DATA_DIR, path=True, optional=True)
@@ -146,13 +146,111 @@ print(f"{len(data.photo)} photos from {data.folders.photo}")
 # **Exercise 1 (predict, then run).** How many network calls (passes through a generator or a
 # discriminator) does one step make? Count them in the equations.
 
-# %%
+# %% tags=["exercise", "predict"]
 passes_answer = None  # a whole number
 
 # %% jupyter={"source_hidden": true} tags=["solution"]
 # Solution: six generator passes (two per cycle, two identity) and four discriminator passes
 # (a real and a fake image for each discriminator): 10.
 passes_answer = 6 + 4
+
+# %% [markdown]
+# ## Write the step yourself
+#
+# The lab (like keras.io's CycleGAN example) packs the four networks, their optimisers and the
+# step into one `keras.Model`. A subclass overrides two methods: `compile` takes the four
+# optimisers, and `train_step` does one step on one batch and returns the losses to show. Then
+# Keras' own `fit()` runs the loop: batches, epochs, the progress bar, callbacks. Here is the
+# model without its step. It uses the lab's names, so the lab's callbacks and checkpoints work
+# with it:
+
+# %%
+class LabCycleGanBase(keras.Model):
+    """The lab's CycleGAN without its step: G (photo -> Monet), F (Monet -> photo), D_Y (Monet?), D_X (photo?)."""
+
+    def __init__(self, monet_generator, photo_generator, monet_discriminator, photo_discriminator, config):
+        super().__init__()
+        self.monet_generator, self.photo_generator = monet_generator, photo_generator
+        self.monet_discriminator, self.photo_discriminator = monet_discriminator, photo_discriminator
+        self.lambda_cycle, self.identity_weight = config.lambda_cycle, config.identity_weight
+
+    def compile(self, monet_generator_optimizer, photo_generator_optimizer, monet_discriminator_optimizer,
+                photo_discriminator_optimizer):
+        super().compile()
+        self.monet_generator_optimizer, self.photo_generator_optimizer = monet_generator_optimizer, photo_generator_optimizer
+        self.monet_discriminator_optimizer = monet_discriminator_optimizer
+        self.photo_discriminator_optimizer = photo_discriminator_optimizer
+
+
+# %% [markdown]
+# **Exercise 2 (implement).** Write `LabCycleGan`, a subclass of `LabCycleGanBase` with the method
+# `train_step(self, batch)`, where `batch` is `(real_monet, real_photo)`. Record the ten passes on
+# one persistent `tf.GradientTape`, every call with `training=True`; compute the losses of the
+# table above with notebook 5's functions (`losses.cycle_loss`, `losses.generator_loss`,
+# `losses.identity_loss`, `losses.discriminator_loss`) and the model's `self.lambda_cycle` and
+# `self.identity_weight`; ask the tape for each network's gradients of its own loss, and let that
+# network's optimiser apply them (`optimizer.apply_gradients(zip(gradients, variables))`); return
+# the four losses in a dict, by their names in the table. The check takes one step with yours and
+# one with the lab's, from the same weights ($\lambda = 3$ and identity weight 0.2, not the lab's) on
+# the same two images, and compares the losses and the weights each step leaves behind.
+
+# %% tags=["exercise", "implement"]
+LabCycleGan = None  # replace with your class: class LabCycleGan(LabCycleGanBase): def train_step(self, batch): ...
+
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+class LabCycleGan(LabCycleGanBase):
+    def train_step(self, batch):
+        """Solution: the ten passes on one persistent tape, five losses, four gradients, four updates."""
+        real_monet, real_photo = batch
+        lam, weight = self.lambda_cycle, self.identity_weight
+        with tf.GradientTape(persistent=True) as tape:
+            fake_monet = self.monet_generator(real_photo, training=True)  # photo -> Monet -> photo
+            cycled_photo = self.photo_generator(fake_monet, training=True)
+            fake_photo = self.photo_generator(real_monet, training=True)  # Monet -> photo -> Monet
+            cycled_monet = self.monet_generator(fake_photo, training=True)
+            same_monet = self.monet_generator(real_monet, training=True)  # identity
+            same_photo = self.photo_generator(real_photo, training=True)
+
+            disc_real_monet = self.monet_discriminator(real_monet, training=True)
+            disc_fake_monet = self.monet_discriminator(fake_monet, training=True)
+            disc_real_photo = self.photo_discriminator(real_photo, training=True)
+            disc_fake_photo = self.photo_discriminator(fake_photo, training=True)
+
+            total_cycle_loss = (losses.cycle_loss(real_monet, cycled_monet, lam)
+                                + losses.cycle_loss(real_photo, cycled_photo, lam))
+            monet_gen_loss = (losses.generator_loss(disc_fake_monet) + total_cycle_loss
+                              + losses.identity_loss(real_monet, same_monet, lam, weight))
+            photo_gen_loss = (losses.generator_loss(disc_fake_photo) + total_cycle_loss
+                              + losses.identity_loss(real_photo, same_photo, lam, weight))
+            monet_disc_loss = losses.discriminator_loss(disc_real_monet, disc_fake_monet)
+            photo_disc_loss = losses.discriminator_loss(disc_real_photo, disc_fake_photo)
+
+        for loss, network, optimizer in [(monet_gen_loss, self.monet_generator, self.monet_generator_optimizer),
+                                         (photo_gen_loss, self.photo_generator, self.photo_generator_optimizer),
+                                         (monet_disc_loss, self.monet_discriminator, self.monet_discriminator_optimizer),
+                                         (photo_disc_loss, self.photo_discriminator, self.photo_discriminator_optimizer)]:
+            gradients = tape.gradient(loss, network.trainable_variables)
+            optimizer.apply_gradients(zip(gradients, network.trainable_variables))
+        return {"monet_gen_loss": monet_gen_loss, "photo_gen_loss": photo_gen_loss,
+                "monet_disc_loss": monet_disc_loss, "photo_disc_loss": photo_disc_loss}
+
+
+# %%
+check_implementation("train_step", LabCycleGan)
+
+# %% [markdown]
+# Now compare yours with the step as the original lab writes it, kept in
+# `cyclegan_lab.teaching.reference`, and the optimisers' step that follows it; and count its
+# passes for exercise 1:
+
+# %%
+from cyclegan_lab.teaching.reference import lab_gradients, lab_train_step
+
+Code(inspect.getsource(lab_gradients), language="python")
+
+# %%
+Code(inspect.getsource(lab_train_step), language="python")
 
 # %%
 class CountingNetwork:
@@ -178,197 +276,19 @@ check(passes_answer, sum(network.calls for network in counted.values()),
       "Count the passes in the equations above: each generator or discriminator applied to an image.")
 
 # %% [markdown]
-# ## Write the step yourself
+# ## Build your CycleGAN
 #
-# **Exercise 2.** Complete `my_gradients` below so that it returns what `lab_gradients` returns
-# second: a dict from each network's name to the list of gradients of that network's loss with
-# respect to its `trainable_variables`. Use the loss functions of notebook 5 (`losses.cycle_loss`,
-# `losses.generator_loss`, `losses.identity_loss`, `losses.discriminator_loss`). The check cell
-# runs it on a small CycleGAN (32x32 images, 8 filters, float32, dropout off) with $\lambda = 3$
-# and identity weight 0.2, not the lab's values, against the library's `compute_gradients`.
+# `build_cyclegan` seeds Keras, builds the four networks of notebooks 3 and 4 in the run's number
+# format and compiles a model of the class you give it with one Adam optimiser each. Your
+# `LabCycleGan` trains the epoch below; until you have written it, the lab's `CycleGAN` stands in.
+# The lab's computes the same numbers faster ("The same numbers, faster", at the end).
 
 # %%
-def my_gradients(cyclegan, real_monet, real_photo):
-    """{network name: gradients of its loss}, for monet_generator, photo_generator and both discriminators."""
-    G, F = cyclegan.monet_generator, cyclegan.photo_generator  # noqa: N806  (the paper's names)
-    D_Y, D_X = cyclegan.monet_discriminator, cyclegan.photo_discriminator  # noqa: N806  (the paper's names)
-    lam, weight = cyclegan.lambda_cycle, cyclegan.identity_weight
-    # Your code: record the ten passes and four losses on one persistent tape, then ask it for
-    # each network's gradients.
-    return None
+from cyclegan_lab.cyclegan import CycleGAN
 
-
-# %% jupyter={"source_hidden": true} tags=["solution"]
-def my_gradients(cyclegan, real_monet, real_photo):
-    """Solution: the ten passes on one persistent tape, the four losses, four gradient calls."""
-    G, F = cyclegan.monet_generator, cyclegan.photo_generator  # noqa: N806  (the paper's names)
-    D_Y, D_X = cyclegan.monet_discriminator, cyclegan.photo_discriminator  # noqa: N806  (the paper's names)
-    lam, weight = cyclegan.lambda_cycle, cyclegan.identity_weight
-    with tf.GradientTape(persistent=True) as tape:
-        fake_monet, fake_photo = G(real_photo, training=True), F(real_monet, training=True)  # G(x), F(y)
-        cycled_photo, cycled_monet = F(fake_monet, training=True), G(fake_photo, training=True)  # F(G(x)), G(F(y))
-        same_monet, same_photo = G(real_monet, training=True), F(real_photo, training=True)  # G(y), F(x)
-        cycle = losses.cycle_loss(real_photo, cycled_photo, lam) + losses.cycle_loss(real_monet, cycled_monet, lam)
-        loss = {
-            G: losses.generator_loss(D_Y(fake_monet, training=True)) + cycle
-            + losses.identity_loss(real_monet, same_monet, lam, weight),
-            F: losses.generator_loss(D_X(fake_photo, training=True)) + cycle
-            + losses.identity_loss(real_photo, same_photo, lam, weight),
-            D_Y: losses.discriminator_loss(D_Y(real_monet, training=True), D_Y(fake_monet, training=True)),
-            D_X: losses.discriminator_loss(D_X(real_photo, training=True), D_X(fake_photo, training=True)),
-        }
-    gradients = {net.name: tape.gradient(loss[net], net.trainable_variables) for net in (G, F, D_Y, D_X)}
-    del tape
-    return gradients
-
-
-# %%
-def small_cyclegan(**settings):
-    """A CycleGAN small enough to check a step in seconds, with dropout off so two runs agree exactly."""
-    model = build_cyclegan(TrainConfig(image_size=32, generator_filters=8, precision="float32", **settings))
-    for name in ["monet_generator", "photo_generator"]:
-        for layer in getattr(model, name)._flatten_layers():
-            if isinstance(layer, keras.layers.Dropout):
-                layer.rate = 0.0
-    return model
-
-
-def largest_difference(mine, reference):
-    """The largest gap between two sets of gradients, relative to each tensor's largest value."""
-    gaps = [float(np.abs(np.asarray(a) - np.asarray(b)).max() / max(np.abs(np.asarray(b)).max(), 1e-12))
-            for name in reference for a, b in zip(mine[name], reference[name])]
-    return max(gaps)
-
-
-checked = small_cyclegan(lambda_cycle=3.0, identity_weight=0.2)  # not the lab's 10 and 0.5
-small_monet, small_photo = tf.unstack(tf.random.stateless_uniform((2, 1, 32, 32, 3), (SEED, 1), -1, 1))
-_, reference_gradients = checked.compute_gradients(small_monet, small_photo)  # the library's own step
-try:
-    mine = my_gradients(checked, small_monet, small_photo)
-    if mine is None:
-        check(None, 0)
-    elif set(mine) != set(reference_gradients) or any(
-            len(mine[n]) != len(reference_gradients[n]) for n in reference_gradients):
-        print(f"Not quite: return a dict with keys {sorted(reference_gradients)}, one gradient per trainable variable.")
-    else:
-        gap = largest_difference(mine, reference_gradients)
-        print(f"lambda {checked.lambda_cycle}, identity weight {checked.identity_weight}: largest relative "
-              f"difference from compute_gradients {gap:.1e}")
-        check("same" if gap < 2e-3 else "different", "same",  # 2e-3: float32 rounding (see the end)
-              "Check which loss each network's gradient is taken of, and use cyclegan.lambda_cycle and "
-              "cyclegan.identity_weight rather than the lab's 10 and 0.5.")
-except Exception as error:  # a learner's bug must not stop the notebook
-    print(f"Not quite: your function raised {type(error).__name__}: {error}")
-
-# %% [markdown]
-# Now compare yours with the step as the original lab writes it, kept in `cyclegan_lab.teaching.reference`,
-# and the optimisers' step that follows it:
-
-# %%
-Code(inspect.getsource(lab_gradients), language="python")
-
-# %%
-Code(inspect.getsource(lab_train_step), language="python")
-
-# %% [markdown]
-# ## The CycleGAN as a Keras model
-#
-# The lab (like keras.io's CycleGAN example) packs the four networks, their optimisers and the
-# step into one `keras.Model`. A subclass overrides two methods: `compile` takes the four
-# optimisers, and `train_step` does one step on one batch and returns the losses to show. Then
-# Keras' own `fit()` runs the loop: batches, epochs, the progress bar, callbacks. Written plainly:
-
-# %%
-class LabCycleGan(keras.Model):
-    """The lab's CycleGAN: G (photo -> Monet), F (Monet -> photo), D_Y (Monet?), D_X (photo?)."""
-
-    def __init__(self, monet_generator, photo_generator, monet_discriminator, photo_discriminator,
-                 lambda_cycle, identity_weight):
-        super().__init__()
-        self.m_gen, self.p_gen = monet_generator, photo_generator
-        self.m_disc, self.p_disc = monet_discriminator, photo_discriminator
-        self.lambda_cycle, self.identity_weight = lambda_cycle, identity_weight
-
-    def compile(self, m_gen_optimizer, p_gen_optimizer, m_disc_optimizer, p_disc_optimizer):
-        super().compile()
-        self.m_gen_optimizer, self.p_gen_optimizer = m_gen_optimizer, p_gen_optimizer
-        self.m_disc_optimizer, self.p_disc_optimizer = m_disc_optimizer, p_disc_optimizer
-
-    def train_step(self, batch):
-        real_monet, real_photo = batch
-        lam, weight = self.lambda_cycle, self.identity_weight
-        with tf.GradientTape(persistent=True) as tape:
-            fake_monet = self.m_gen(real_photo, training=True)  # photo -> Monet -> photo
-            cycled_photo = self.p_gen(fake_monet, training=True)
-            fake_photo = self.p_gen(real_monet, training=True)  # Monet -> photo -> Monet
-            cycled_monet = self.m_gen(fake_photo, training=True)
-            same_monet = self.m_gen(real_monet, training=True)  # identity
-            same_photo = self.p_gen(real_photo, training=True)
-
-            disc_real_monet = self.m_disc(real_monet, training=True)
-            disc_fake_monet = self.m_disc(fake_monet, training=True)
-            disc_real_photo = self.p_disc(real_photo, training=True)
-            disc_fake_photo = self.p_disc(fake_photo, training=True)
-
-            total_cycle_loss = (losses.cycle_loss(real_monet, cycled_monet, lam)
-                                + losses.cycle_loss(real_photo, cycled_photo, lam))
-            monet_gen_loss = (losses.generator_loss(disc_fake_monet) + total_cycle_loss
-                              + losses.identity_loss(real_monet, same_monet, lam, weight))
-            photo_gen_loss = (losses.generator_loss(disc_fake_photo) + total_cycle_loss
-                              + losses.identity_loss(real_photo, same_photo, lam, weight))
-            monet_disc_loss = losses.discriminator_loss(disc_real_monet, disc_fake_monet)
-            photo_disc_loss = losses.discriminator_loss(disc_real_photo, disc_fake_photo)
-
-        for loss, network, optimizer in [(monet_gen_loss, self.m_gen, self.m_gen_optimizer),
-                                         (photo_gen_loss, self.p_gen, self.p_gen_optimizer),
-                                         (monet_disc_loss, self.m_disc, self.m_disc_optimizer),
-                                         (photo_disc_loss, self.p_disc, self.p_disc_optimizer)]:
-            gradients = tape.gradient(loss, network.trainable_variables)
-            optimizer.apply_gradients(zip(gradients, network.trainable_variables))
-        return {"monet_gen_loss": monet_gen_loss, "photo_gen_loss": photo_gen_loss,
-                "monet_disc_loss": monet_disc_loss, "photo_disc_loss": photo_disc_loss}
-
-
-# %% [markdown]
-# Train it with `fit()` for two steps, on networks small enough to take seconds (32x32 images,
-# 8 filters), and check it against the library's copy of the lab's step: from the same weights,
-# one step of each must leave the same weights behind.
-
-# %%
-def adam():
-    return keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1)
-
-
-networks = small_cyclegan()  # as in exercise 2's check, with the lab's lambda and identity weight
-lab_model = LabCycleGan(networks.monet_generator, networks.photo_generator, networks.monet_discriminator,
-                        networks.photo_discriminator, config.lambda_cycle, config.identity_weight)
-lab_model.compile(adam(), adam(), adam(), adam())
-pairs = tf.random.stateless_uniform((2, 2, 1, 32, 32, 3), (SEED, 2), -1, 1)  # 2 steps of (Monet, photo)
-fitted = lab_model.fit(tf.data.Dataset.from_tensor_slices((pairs[:, 0], pairs[:, 1])), epochs=1, verbose=0)
-print("fit() ran 2 steps; last losses:",
-      ", ".join(f"{name} {values[-1]:.3f}" for name, values in fitted.history.items()))
-
-one, other = small_cyclegan(), small_cyclegan()  # the same seed: the same starting weights
-mine = LabCycleGan(one.monet_generator, one.photo_generator, one.monet_discriminator, one.photo_discriminator,
-                   config.lambda_cycle, config.identity_weight)
-mine.compile(adam(), adam(), adam(), adam())
-other.compile(adam(), adam(), adam(), adam())
-mine.train_step((pairs[0, 0], pairs[0, 1]))
-lab_train_step(other, pairs[0, 0], pairs[0, 1])
-weight_gap = max(float(np.abs(np.asarray(a) - np.asarray(b)).max())
-                 for a, b in zip(one.monet_generator.weights, other.monet_generator.weights))
-print(f"after one step, LabCycleGan vs lab_train_step, largest weight difference: {weight_gap:.1e}; "
-      f"the same step: {weight_gap < 1e-6}")
-
-# %% [markdown]
-# ## Build the CycleGAN
-#
-# `build_cyclegan` seeds Keras, builds the four networks of notebooks 3 and 4 and compiles the
-# model with one optimiser each. Its `train_step`, which `fit()` calls once per batch, computes
-# the same numbers as the lab's step, faster (see "The same numbers, faster" at the end).
-
-# %%
-cyclegan = build_cyclegan(config)
+model_class = LabCycleGan if LabCycleGan is not None else CycleGAN
+print("training:", "your LabCycleGan" if model_class is LabCycleGan else "the lab's CycleGAN (exercise 2 is not written)")
+cyclegan = build_cyclegan(config, model_class=model_class)
 for name in NETWORKS:
     print(f"{name:20s} {getattr(cyclegan, name).count_params():>12,} parameters")
 
@@ -450,7 +370,7 @@ class VerdictLog(keras.callbacks.Callback):
 preview = SamplePreview(data.photo[:2], every=preview_every)
 verdicts = VerdictLog(data.monet[:4], data.photo[:4], every=preview_every)
 per_epoch = steps_per_epoch(data, config)
-cyclegan = build_cyclegan(config, per_epoch)
+cyclegan = build_cyclegan(config, per_epoch, model_class=model_class)
 history = LossHistory()
 first_epoch = -(-done // per_epoch)  # a checkpoint saved mid-epoch (by the command line) resumes at the next epoch
 if latest is not None:
@@ -623,7 +543,7 @@ for path in list_checkpoints(checkpoint_dir):
 # uninterrupted one would. A fresh model restored from the checkpoint makes the same Monets:
 
 # %%
-restored = build_cyclegan(config)
+restored = build_cyclegan(config, model_class=model_class)
 state = restore_checkpoint(restored, list_checkpoints(checkpoint_dir)[-1])
 again = to_uint8(restored.monet_generator(normalize(last_photos), training=False))
 print(f"restored step {state['step']}; identical output: {np.array_equal(again, fakes)}")
@@ -663,7 +583,7 @@ print(f"previews: copy distance {copy_distance(run_fakes, run_photos):.3f}, comp
       f"{composition_similarity(run_fakes, run_photos):.2f}; the two previews differ by {fakes_apart:.3f}, "
       f"the two photos by {photos_apart:.3f}")
 
-# %%
+# %% tags=["exercise", "diagnose"]
 diagnosis = None  # "healthy", "discriminator wins", "mode collapse" or "copying"
 
 # %% jupyter={"source_hidden": true} tags=["solution"]
@@ -715,7 +635,28 @@ check(diagnosis, next((name for name, seen in symptoms.items() if seen), "health
 # ## The same numbers, faster: how and why
 #
 # *An aside: nothing above depends on it.* The library's `CycleGAN.compute_gradients`, which its
-# `train_step` calls, computes the lab's losses and gradients with less overhead:
+# `train_step` calls, computes the lab's losses and gradients with less overhead. On this
+# machine, from the same weights on the same batch:
+
+# %%
+def seconds_per_step(model, batch, steps=3):
+    """Seconds one compiled train_step of `model` takes: the fastest of `steps`, after a call that traces it."""
+    step = tf.function(model.train_step)
+    step(batch)
+    times = []
+    for _ in range(steps):
+        start = time.perf_counter()
+        step(batch)
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+batch = next(iter(make_dataset(data.monet, data.photo, config)))
+yours_seconds = seconds_per_step(build_cyclegan(config, model_class=model_class), batch)
+fast_seconds = seconds_per_step(build_cyclegan(config), batch)
+speedup = yours_seconds / fast_seconds
+print(f"one step: {'yours' if model_class is LabCycleGan else 'the stand-in'} {yours_seconds:.2f} s, "
+      f"the library's {fast_seconds:.2f} s: {'faster' if speedup > 1 else 'not faster'} here, {speedup:.2f} times the speed")
 
 # %%
 Code(inspect.getsource(CycleGAN.compute_gradients), language="python")
@@ -737,13 +678,33 @@ Code(inspect.getsource(CycleGAN.compute_gradients), language="python")
 # - **Several devices** (`replica_share`): the division by the number of replicas only applies
 #   under a `tf.distribute` strategy; on one device there is none.
 #
-# The check: both ways on the small CycleGAN of exercise 2, with dropout off (batched passes draw
-# other dropout masks than calls one by one). A convolution over a batch of two sums its products
+# The check: both ways on a small CycleGAN (32x32 images, 8 filters, float32), with dropout off
+# (batched passes draw other dropout masks than calls one by one). A convolution over a batch of two sums its products
 # in another order than two convolutions of one image each, so float32 rounding, carried through
 # some forty layers, leaves differences of up to about one part in a thousand, and no more:
 
 # %%
-_, lab_reference = lab_gradients(checked, small_monet, small_photo)  # exercise 2's CycleGAN and images
+def small_cyclegan(**settings):
+    """A CycleGAN small enough to check a step in seconds, with dropout off so two runs agree exactly."""
+    model = build_cyclegan(TrainConfig(image_size=32, generator_filters=8, precision="float32", **settings))
+    for name in ["monet_generator", "photo_generator"]:
+        for layer in getattr(model, name)._flatten_layers():
+            if isinstance(layer, keras.layers.Dropout):
+                layer.rate = 0.0
+    return model
+
+
+def largest_difference(mine, reference):
+    """The largest gap between two sets of gradients, relative to each tensor's largest value."""
+    gaps = [float(np.abs(np.asarray(a) - np.asarray(b)).max() / max(np.abs(np.asarray(b)).max(), 1e-12))
+            for name in reference for a, b in zip(mine[name], reference[name])]
+    return max(gaps)
+
+
+checked = small_cyclegan(lambda_cycle=3.0, identity_weight=0.2)  # not the lab's 10 and 0.5
+small_monet, small_photo = tf.unstack(tf.random.stateless_uniform((2, 1, 32, 32, 3), (SEED, 1), -1, 1))
+_, reference_gradients = checked.compute_gradients(small_monet, small_photo)  # the library's own step
+_, lab_reference = lab_gradients(checked, small_monet, small_photo)
 gap = largest_difference(reference_gradients, lab_reference)
 print(f"compute_gradients vs lab_gradients, largest relative difference: {gap:.1e}; "
       f"the same up to float32 rounding: {gap < 2e-3}")

@@ -34,7 +34,6 @@ EXPECTED_TEXT = {
         "layout of the stretched output vs the photo, correlation",
         "period-2 energy of the stretched output:",
         "channels that follow the photo's brightness at half size",
-        "the library's downsample(128): output shape and parameters [1, 32, 32, 128, 65792]",
         "Correct!",
     ],
     "04_discriminator": [
@@ -43,7 +42,6 @@ EXPECTED_TEXT = {
         "inside, a pixel of the patch's central half matters",
         "mean P(real) of the grey fake:",
         "the stand-in: 30x30 verdicts, measured field 70; the discriminator: receptive_field 70",
-        "build_discriminator: output shape, parameters, receptive field [1, 30, 30, 1, 2765569, 70]",
         "Correct!",
     ],
     "05_losses": [
@@ -59,9 +57,8 @@ EXPECTED_TEXT = {
         "Correct!",
         "compute_gradients vs lab_gradients, largest relative difference",
         "the same up to float32 rounding: True",
-        "LabCycleGan vs lab_train_step, largest weight difference",
-        "the same step: True",
-        "lambda 3.0, identity weight 0.2: largest relative difference from compute_gradients",
+        "training: your LabCycleGan",
+        "one step: yours ",
         "monet_disc_loss at the end",
         "step    1: D_Y's P(real) on real Monets",
         "(a plain grey picture: ",

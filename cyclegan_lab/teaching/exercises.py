@@ -44,7 +44,7 @@ def check_function(function, inputs: tuple, expected, hint: str = "", tolerance:
     try:
         got = np.asarray(function(*inputs), dtype="float64")
     except Exception as error:  # a learner's bug is an answer, not a crash of the notebook
-        print(f"Not quite: your function raised {type(error).__name__}: {error}. {hint}")
+        print(f"Not quite: your function raised {type(error).__name__}: {str(error).rstrip('.')}. {hint}")
         return
     want = np.asarray(expected, dtype="float64")
     if got.shape != want.shape:
@@ -89,7 +89,7 @@ def check_network(mine, lab, inputs, hint: str = "", tolerance: float = 1e-4) ->
             value = rng.normal(0, fan_in**-0.5, theirs.shape) if fan_in else rng.uniform(0.5, 1.5, theirs.shape)
             theirs.assign(value.astype(str(theirs.dtype)))
             ours.assign(theirs)
-        modes = [False] if any(_draws_random(layer) for layer in _layers(lab)) else [False, True]
+        modes = [False] if any(draws_random(layer) for layer in layers_of(lab)) else [False, True]
         if modes == [False] and np.allclose(mine(inputs, training=True), mine(inputs, training=False)):
             print(
                 "Not quite: in training mode your network gives what it gives in inference mode, but the lab's "
@@ -108,7 +108,7 @@ def check_network(mine, lab, inputs, hint: str = "", tolerance: float = 1e-4) ->
                 )
                 return
     except Exception as error:  # a learner's bug is an answer, not a crash of the notebook
-        print(f"Not quite: your network raised {type(error).__name__}: {error}. {hint}")
+        print(f"Not quite: your network raised {type(error).__name__}: {str(error).rstrip('.')}. {hint}")
         return
     print("Correct!")
 
@@ -125,7 +125,7 @@ def check_loss(mine, lab, cases, hint: str = "", tolerance: float = 1e-4) -> Non
     try:
         got = np.array([np.asarray(mine(*case), dtype="float64") for case in cases])
     except Exception as error:
-        print(f"Not quite: your function raised {type(error).__name__}: {error}. {hint}")
+        print(f"Not quite: your function raised {type(error).__name__}: {str(error).rstrip('.')}. {hint}")
         return
     want = np.array([np.asarray(lab(*case), dtype="float64") for case in cases])
     if got.shape != want.shape:
@@ -146,19 +146,19 @@ def check_loss(mine, lab, cases, hint: str = "", tolerance: float = 1e-4) -> Non
     )
 
 
-def _layers(network) -> list:
+def layers_of(network) -> list:
     """Every layer inside `network` that computes something, in order, nested blocks opened."""
     found = []
     for layer in getattr(network, "layers", None) or []:
         inner = getattr(layer, "layers", None)
         if inner:
-            found += _layers(layer)
+            found += layers_of(layer)
         elif type(layer).__name__ != "InputLayer":
             found.append(layer)
     return found
 
 
-def _draws_random(layer) -> bool:
+def draws_random(layer) -> bool:
     return "Dropout" in type(layer).__name__ or "Noise" in type(layer).__name__
 
 
@@ -177,7 +177,7 @@ def _settings(layer) -> dict:
 
 def _first_layer_difference(mine, lab) -> str:
     """A sentence naming the first layer of `mine` whose kind or settings differ from the lab's, or ""."""
-    ours, theirs = _layers(mine), _layers(lab)
+    ours, theirs = layers_of(mine), layers_of(lab)
     for i, (a, b) in enumerate(zip(ours, theirs), 1):
         if type(a) is not type(b):
             return f"Layer {i} is a {type(a).__name__} in yours, a {type(b).__name__} in the lab's. "

@@ -25,6 +25,7 @@ from pathlib import Path
 import tensorflow as tf
 
 from .. import losses
+from ..cyclegan import NETWORKS
 
 __all__ = ["REFERENCE_EPOCH", "RECORD_KEYS", "lab_gradients", "lab_train_step", "load_reference_epoch"]
 
@@ -83,7 +84,8 @@ def lab_gradients(cyclegan, real_monet, real_photo):
 def lab_train_step(cyclegan, real_monet, real_photo):
     """The lab's step: `lab_gradients`, then each optimiser updates its network."""
     computed, gradients = lab_gradients(cyclegan, real_monet, real_photo)
-    for _, network, optimizer in cyclegan.pairs():
+    for name in NETWORKS:
+        network, optimizer = getattr(cyclegan, name), getattr(cyclegan, name + "_optimizer")
         optimizer.apply_gradients(zip(gradients[network.name], network.trainable_variables))
     return computed
 
