@@ -59,13 +59,24 @@ SEED = 0  # fixes every random choice in this notebook
 
 # %%
 import inspect
+import json
 import os
 
 import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import Code
 
-from cyclegan_lab import TrainConfig, generator_loss, load_data, load_pretrained, losses, show_images, stylize
+from cyclegan_lab import (
+    PACKAGE_FOLDER,
+    TrainConfig,
+    build_generator,
+    generator_loss,
+    load_data,
+    load_pretrained,
+    losses,
+    show_images,
+    stylize,
+)
 from cyclegan_lab.teaching.exercises import check
 from cyclegan_lab.teaching.parameters import check_parameter
 
@@ -81,17 +92,26 @@ rng = np.random.default_rng(SEED)
 # %% [markdown]
 # ## The result first
 #
-# Before any theory, what the course builds: a photo, and the same photo painted by the Monet
+# Before any theory, where the course leads: a photo, and the same photo painted by the Monet
 # generator that ships with the library, trained with this course's own code (notebook 7 measures
-# how close to Monet it gets, and where it fails).
+# how close to Monet it gets, and where it fails). It is not the network you will build: the cell
+# prints how it differs from the lab's U-Net, which learns with cross-entropy and $\lambda = 10$
+# (notebooks 8 and 9 show the rest of its recipe).
 
 # %%
 data = load_data(TrainConfig(max_images=MAX_IMAGES), DATA_DIR)
 photo = data.photo[rng.integers(len(data.photo))]
-painting = stylize(photo[None], load_pretrained("monet"))[0]  # one photo in, one painting out
+shipped = load_pretrained("monet")
+painting = stylize(photo[None], shipped)[0]  # one photo in, one painting out
 show_images([photo, painting], titles=["a photo", "painted by load_pretrained('monet')"], ncols=2)
 plt.show()
 print(f"photo {photo.shape} {photo.dtype} -> painting {painting.shape} {painting.dtype}")
+recipe = json.loads((PACKAGE_FOLDER / "monet.json").read_text())["config"]  # the settings it was trained with
+lab = TrainConfig()
+print(f"painted by: a {recipe['generator']} generator of {shipped.count_params():,} weights, "
+      f"loss {recipe['adversarial_loss']}, lambda {recipe['lambda_cycle']}, discriminators {recipe['discriminator']}")
+print(f"you build:  a {lab.generator} generator of {build_generator().count_params():,} weights, loss {lab.adversarial_loss}, "
+      f"lambda {lab.lambda_cycle}, the lab's PatchGAN discriminators")
 
 # %% [markdown]
 # This is not the style transfer of Gatys et al. (2016), which repaints one photo after *one*
@@ -302,8 +322,9 @@ print("pass the discriminator but fail the round trip:                ",
 # Asking for $F(G(x)) \approx x$ rules out mappings that merge or scramble their inputs, in this toy.
 # A real CycleGAN can cheat: it may hide what a painting loses in a faint high-frequency pattern no
 # eye sees, from which $F$ restores the photo (Chu et al. 2017, "CycleGAN, a Master of
-# Steganography", [arXiv:1712.02950](https://arxiv.org/abs/1712.02950)). Notebook 8 measures such
-# period-2 patterns as chequerboard energy.
+# Steganography", [arXiv:1712.02950](https://arxiv.org/abs/1712.02950)). Notebook 8 measures the
+# period-2 patterns that transposed convolutions make, the chequerboards; whether a trained
+# generator hides its photo in them, this course does not measure.
 #
 # It does not make the answer unique: *mirror* passes both tests. Among the survivors, what a
 # CycleGAN picks depends on the network: convolutions find small, local changes easiest to learn.

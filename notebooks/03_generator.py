@@ -588,7 +588,7 @@ print(f"same weights, largest difference between the outputs: {gap:.1e}; the sam
 
 # %% [markdown]
 # Where the parameters sit: the residual blocks work at 4 x `filters` channels, so nearly all of
-# them are there, at a quarter of the image size, where they are also cheap to apply.
+# them are there, at a quarter of the image size.
 
 # %%
 weighted = [layer for layer in paper.layers if layer.weights]  # each convolution, then its norm, in order

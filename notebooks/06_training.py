@@ -551,7 +551,8 @@ print(f"restored step {state['step']}; identical output: {np.array_equal(again, 
 # %% [markdown]
 # ## On your own
 #
-# **Exercise 3 (diagnose).** The cell below rebuilds a 300-step run that went wrong: the Monet
+# **Exercise 3 (diagnose).** The cell below makes up (from formulas, not from a recorded run) the
+# numbers of a 300-step run that went wrong: the Monet
 # discriminator's logits at each step, the losses they give, and the run's last previews of two
 # photos. What went wrong: `"healthy"`, `"discriminator wins"`, `"mode collapse"` or `"copying"`?
 

@@ -325,9 +325,10 @@ else:
 # `stylize_file("my_photo.jpg", generator)` (from `cyclegan_lab.program.paint_files`), which keeps its
 # shape and returns a PIL image. Nothing to check: look.
 #
-# **Exercise 4.** `stylize(photos, generator, size=512)` paints at twice the resolution. The
-# generator's convolutions see the same few pixels around each point, so do its strokes get
-# larger or smaller relative to the picture? Try it on one photo and look.
+# **Exercise 4.** `stylize(photos, generator, size=512)` works at twice the scale: it enlarges each
+# 256-pixel photo to 512 (times the generator's zoom), paints it there, and shrinks the painting
+# back to the photo's 256. The generator's convolutions see the same few pixels around each point,
+# so do its strokes get larger or smaller relative to the picture? Try it on one photo and look.
 #
 # <details><summary>Solution</summary>
 #
@@ -335,8 +336,9 @@ else:
 # big = stylize(photos[:1], generator, size=512)
 # show_images([photos[0], monets[0], big[0]], ["photo", "at 256", "at 512"], size=4)
 # ```
-# Relative to the picture the strokes get smaller: each is a fixed number of pixels, and the
-# picture now has four times as many.
+# Relative to the picture the strokes get smaller: each is a fixed number of pixels of the
+# working picture, which has four times as many pixels as at 256; shrunk back, each stroke is half
+# as wide as it would be painted at 256.
 # </details>
 #
 # ## Further reading

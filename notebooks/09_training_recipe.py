@@ -15,7 +15,7 @@
 # ---
 
 # %% [markdown]
-# # 9. Beyond the lab: the paper's training recipe
+# # 9. Beyond the lab: the shipped generator's training recipe
 #
 # This notebook takes apart, one small experiment at a time, the training choices that separate
 # the lab's CycleGAN from the recipe that trained the generator this library ships, then measures

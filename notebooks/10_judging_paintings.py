@@ -89,8 +89,8 @@ print(f"{len(photos)} photos, {len(paintings)} paintings")
 #
 # The library's network is EfficientNet-Lite0 (Tan & Le 2019), rebuilt in Keras in
 # `cyclegan_lab/recipe/efficientnet.py` and filled with its published ImageNet weights. Each of its 16
-# blocks widens the channels 6x with a 1x1 convolution, filters each channel on its own with a
-# depthwise convolution, and narrows them again:
+# blocks but the first widens the channels 6x with a 1x1 convolution (the first keeps them), filters
+# each channel on its own with a depthwise convolution, and narrows them again:
 
 # %%
 display(Code(inspect.getsource(efficientnet.mbconv), language="python"))
