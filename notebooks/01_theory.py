@@ -422,7 +422,7 @@ print(f"identity_weight = {defaults.identity_weight}    (identity term = {defaul
 # of a *random other* point (`rng.permutation(theta)`), with $F$ the identity. Before you run
 # anything, predict: is its distance from $Y$ `"small"` or `"large"`? Its cycle error?
 
-# %%
+# %% tags=["exercise", "predict"]
 shuffle_distance = None  # "small" or "large"
 shuffle_cycle = None  # "small" or "large"
 
@@ -445,7 +445,7 @@ check(shuffle_cycle, "small" if measured_cycle < 0.01 else "large", "Can any F u
 # $\tfrac12\big[\text{BCE}(1, 2) + \text{BCE}(0, -2)\big]$? Work it out from the closed forms, to
 # three decimals.
 
-# %%
+# %% tags=["exercise", "predict"]
 disc_loss_answer = None  # a number
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
@@ -462,7 +462,7 @@ check(disc_loss_answer, float(losses.discriminator_loss(np.full((1, 30, 30, 1), 
 # **Exercise 3.** For the *fold* mapping, try $F(\varphi) = \varphi / 2 + \pi$ instead. What is
 # its cycle error (two decimals)? Could any $F$ bring it to zero?
 
-# %%
+# %% tags=["exercise", "predict"]
 fold_cycle_answer = None  # a number
 
 # %% tags=["solution"] jupyter={"source_hidden": true}

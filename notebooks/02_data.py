@@ -304,7 +304,7 @@ print("the augmented painting is a 256x256 cut of the plain one enlarged to 286:
 # `TrainConfig(batch_size=4, max_images=10)`: the shape of one `real_monet` batch, and the
 # number of steps per epoch.
 
-# %%
+# %% tags=["exercise", "predict"]
 batch_shape_answer = None  # a tuple, e.g. (1, 2, 3, 4)
 steps_answer = None  # a whole number
 
@@ -327,7 +327,7 @@ check(steps_answer, steps_per_epoch(small, small_config), "Whole batches in one 
 # %% [markdown]
 # **Exercise 2.** What value does `normalize` give the 8-bit value 64? Three decimals.
 
-# %%
+# %% tags=["exercise", "predict"]
 normalized_answer = None  # a number
 
 # %% tags=["solution"] jupyter={"source_hidden": true}

@@ -157,7 +157,7 @@ print(f"{len(photos)} photos, array {photos.shape} {photos.dtype}, "
 # generator hand the photos back nearly unchanged, with a *copy distance* $\operatorname{mean}|G(x) - x|$
 # (on the $[-1, 1]$ scale) `"below"` 0.05, or change them more (`"above"`)?
 
-# %%
+# %% tags=["exercise", "predict"]
 copy_prediction = None  # "below" or "above"
 
 # %% jupyter={"source_hidden": true} tags=["solution"]
@@ -173,7 +173,7 @@ monets = stylize(photos, generator)
 # Now compute the copy distance of `monets` from `photos`, both uint8 arrays. Careful: uint8
 # arithmetic wraps around (`np.uint8(10) - np.uint8(20)` is 246).
 
-# %%
+# %% tags=["exercise", "implement"]
 copy_answer = None  # mean |monets - photos| on the [-1, 1] scale, a number
 
 # %% jupyter={"source_hidden": true} tags=["solution"]
@@ -257,7 +257,7 @@ plt.show()
 # **Exercise 2 (predict, then run).** Before you run the next cell, predict: is the generated set's
 # palette `"closer"` to the paintings' than the photos' palette is, or `"further"`?
 
-# %%
+# %% tags=["exercise", "predict"]
 palette_prediction = None  # "closer" or "further"
 
 # %% jupyter={"source_hidden": true} tags=["solution"]

@@ -3,6 +3,7 @@ and its executed copy shows what a learner should see. The .py and .ipynb of
 each pair hold the same cells."""
 
 import json
+import re
 from pathlib import Path
 
 import jupytext
@@ -298,3 +299,22 @@ def test_every_student_notebook_runs_with_its_exercises_unanswered(path, student
     text, _ = run(student_edition / "notebooks" / path.name, parameters, tmp_path)
     assert "Not answered yet" in text  # every notebook has check cells
     assert "Correct!" not in text and "Not quite" not in text
+
+
+KINDS = {"implement", "predict", "diagnose"}
+
+
+def test_every_exercise_of_the_lab_is_tagged_with_its_kind():
+    """Instructors count the exercises by their tags: each answer cell of notebooks 01-07 (a name set to None
+    for the learner to replace) is tagged `exercise` and exactly one kind; at least 9 ask for code."""
+    import jupytext
+
+    kinds = []
+    for path in sorted((ROOT / "notebooks").glob("0[1-7]_*.py")):
+        for cell in jupytext.read(path).cells:
+            tags = set(cell.metadata.get("tags", []))
+            answer = re.match(r"\w+ = None  #", cell.source) and "parameters" not in tags
+            if answer or "exercise" in tags:
+                assert "exercise" in tags and len(tags & KINDS) == 1, f"{path.name}: {cell.source[:60]!r} {tags}"
+                kinds += list(tags & KINDS)
+    assert kinds.count("implement") >= 9 and {"predict", "diagnose"} <= set(kinds)
