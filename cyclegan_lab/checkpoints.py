@@ -25,7 +25,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from .cyclegan import NETWORKS
+from .config import NETWORKS
 from .plumbing import files
 from .plumbing.checkpoint_file import Checkpoint, check_resumable, read_checked
 

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from .plumbing.checks import check_choices, check_finite, check_largest, check_power_of_two, check_whole
 from .plumbing.distribute import STRATEGIES as STRATEGIES
 
-__all__ = ["TrainConfig", "LOSS_NAMES", "JITTER_ZOOM", "CHOICES", "LARGEST"]
+__all__ = ["TrainConfig", "NETWORKS", "LOSS_NAMES", "JITTER_ZOOM", "CHOICES", "LARGEST"]
 
 # The four losses a training step reports and a run records, step by step (`CycleGAN`, `LossHistory`, checkpoints).
+NETWORKS = ["monet_generator", "photo_generator", "monet_discriminator", "photo_discriminator"]  # names in a model
 LOSS_NAMES = ["monet_gen_loss", "photo_gen_loss", "monet_disc_loss", "photo_disc_loss"]
 JITTER_ZOOM = 286 / 256  # the paper's jitter enlarges each image 256 -> 286 before cropping it back to 256
 

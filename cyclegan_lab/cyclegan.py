@@ -15,12 +15,11 @@ import tensorflow as tf
 
 from . import losses
 from .config import LOSS_NAMES as LOSS_NAMES
+from .config import NETWORKS as NETWORKS
 from .models import discriminator_for, generator_for
 from .plumbing.distribute import global_means, replica_share
 
 __all__ = ["CycleGAN", "NETWORKS", "batched"]
-
-NETWORKS = ["monet_generator", "photo_generator", "monet_discriminator", "photo_discriminator"]
 
 
 class CycleGAN(keras.Model):
