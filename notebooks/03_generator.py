@@ -52,7 +52,7 @@ from IPython.display import Code
 from cyclegan_lab import find_data, load_folder, normalize, show_images
 from cyclegan_lab.models import ReflectionPadding, build_resnet_generator, instance_norm
 from cyclegan_lab.teaching.drawings import draw_unet
-from cyclegan_lab.teaching.exercises import check, check_function
+from cyclegan_lab.teaching.exercises import check, check_function, reveal
 from cyclegan_lab.teaching.implementations import check_implementation
 from cyclegan_lab.teaching.inspect_model import layer_rows, layer_table, params_by_kind, params_by_part
 from cyclegan_lab.teaching.parameters import check_parameter
@@ -670,7 +670,7 @@ down_blocks_answer = 6
 # %%
 small_generator = build_generator(image_size=64, filters=16)
 rows = layer_rows(small_generator)
-print(layer_table(small_generator))
+reveal(down_blocks_answer, layer_table(small_generator))
 check(down_blocks_answer, sum(row.name.startswith("down") for row in rows), "How often can 64 be halved?")
 
 # %% [markdown]
@@ -698,7 +698,7 @@ for layer in norm_layers(generator):
 with_ones = np.asarray(generator(real_photo, training=False))
 for layer, gamma in zip(norm_layers(generator), saved):  # put the lab's gamma back
     layer.gamma.assign(gamma)
-print(f"output std: lab's gamma {fake_monet.std():.4f}, gamma = 1: {with_ones.std():.4f}")
+reveal(gamma_answer, f"output std: lab's gamma {fake_monet.std():.4f}, gamma = 1: {with_ones.std():.4f}")
 check(gamma_answer, "larger" if with_ones.std() > fake_monet.std() else "smaller")
 show_images([real_photo[0], with_ones[0]], ["photo", "untrained output, gamma = 1"])
 plt.show()
