@@ -18,7 +18,8 @@
 # # 8. Beyond the lab: the paper's generator
 #
 # This notebook compares, one small experiment at a time, the lab's U-Net generator with the
-# paper's ResNet generator that the library ships, and the way each one enlarges an image.
+# paper's ResNet generator, of which the library ships a variant, and the way each one enlarges an
+# image.
 #
 # ## What you'll learn
 #
@@ -254,8 +255,9 @@ plt.show()
 
 # %% [markdown]
 # Training can learn to balance the taps, but nothing forces it to; notebook 9 measures the shipped
-# generator (a ResNet) for chequerboards. `TrainConfig(upsampling="resize")` builds either generator
-# with resize-convolutions; the ResNet uses them by default.
+# generator (a ResNet) for chequerboards. `RecipeConfig(upsampling="resize")` builds either
+# generator with resize-convolutions; the recipe's ResNet uses them by default, the paper's
+# (`build_resnet_generator`) only with `upsampling="resize"`.
 #
 # Resize-convolution pays for its safety: after the 2x2 repeat, every pixel of a block is drawn from
 # nearly the same inputs, so detail finer than two pixels is hard to draw. A *sub-pixel convolution*
