@@ -86,8 +86,8 @@ class TrainConfig:
 
     @property
     def upsampling_mode(self) -> str:
-        """How the generator upsamples: "transposed" for the U-Net, "resize" for the ResNet."""
-        return "resize" if self.generator == "resnet" else "transposed"
+        """How the generator upsamples: with stride-2 transposed convolutions, in the U-Net and the ResNet."""
+        return "transposed"
 
     @property
     def train_size(self) -> int:

@@ -6,9 +6,10 @@ The lab's are built from two small blocks:
 - `upsample`: Conv2DTranspose(stride 2) -> instance norm -> (Dropout) -> ReLU doubles it
   (or, with `resize=True`, nearest-neighbour x2 then a 3x3 convolution: no chequerboard).
 
-`build_resnet_generator` is the CycleGAN paper's generator: it keeps the image
-at a quarter of its size through residual blocks and has no skip connection
-from input to output, so it cannot simply copy the photo.
+`build_resnet_generator` is the CycleGAN paper's generator, as its authors'
+code builds it: it keeps the image at a quarter of its size through residual
+blocks and has no skip connection from input to output, so it cannot simply
+copy the photo.
 
 The lab trains four networks. Their names, and the paper's (Zhu et al. 2017):
 
@@ -163,9 +164,9 @@ class ReflectionPadding(layers.Layer):
         return (shape[0], grow(shape[1]), grow(shape[2]), shape[3])
 
 
-def _conv_norm_relu(x, filters: int, size: int, strides: int = 1, relu: bool = True):
-    """Reflection padding, a bias-free convolution, instance norm (gamma starts at 1), ReLU."""
-    x = ReflectionPadding(size // 2)(x)
+def _conv(x, filters: int, size: int, strides: int = 1, pad: str = "reflect", relu: bool = True):
+    """A bias-free convolution after its padding (mirrored, or zeros), instance norm (gamma from 1), ReLU."""
+    x = ReflectionPadding(size // 2)(x) if pad == "reflect" else layers.ZeroPadding2D(size // 2)(x)
     x = layers.Conv2D(filters, size, strides=strides, kernel_initializer=weight_init(), use_bias=False)(x)
     x = instance_norm("ones")(x)
     return layers.ReLU()(x) if relu else x
@@ -176,65 +177,40 @@ def build_resnet_generator(
     image_size: int = 256,
     filters: int = 32,
     residual_blocks: int = 6,
-    upsampling: str = "resize",
     any_size: bool = False,
-    downsamplings: int = 2,
+    upsampling: str = "transposed",
 ) -> keras.Model:
-    """The CycleGAN paper's generator (Johnson et al. 2016): (b, h, w, 3) in [-1, 1] -> the same shape.
+    """The CycleGAN paper's generator (Johnson et al. 2016), as its authors' code builds it.
 
-    7x7 convolution to `filters` channels; two stride-2 convolutions to 4 x
-    filters at a quarter of the size; `residual_blocks` blocks x + f(x), where
-    f is two 3x3 convolutions (the paper: 6 for 128 pixels, 9 for 256);
-    two upsamplings back; a 7x7 convolution to 3 channels and tanh. Every
-    convolution pads by reflection. The paper uses 64 filters (11 M weights);
-    32 filters and 6 blocks make 2.0 M, small enough to train on a CPU.
-    `image_size` only fixes the input shape (any multiple of 4 works with
-    `any_size=True`).
-
-    `downsamplings=1` keeps the residual blocks at *half* the size (2 x
-    filters channels), where each position covers 2x2 pixels, not 4x4: room
-    for a painter's strokes, a few pixels wide (the shipped generator's).
-    `upsampling` is "resize" (nearest x2, then a 3x3 convolution) or
-    "transposed" (a stride-2 transposed convolution).
+    (b, h, w, 3) in [-1, 1] -> the same shape: a 7x7 convolution to `filters`
+    channels; two 3x3 stride-2 convolutions, zero-padded, to 4 x filters at a
+    quarter of the size; `residual_blocks` blocks x + f(x), f two 3x3
+    convolutions (the paper: 9 for 256 pixels); two 3x3 stride-2 transposed
+    convolutions back (cropped to the pixels the authors' `ConvTranspose2d(padding=1,
+    output_padding=1)` keeps); a 7x7 convolution to 3 channels and tanh. The
+    7x7 and residual convolutions pad by reflection. Instance norm and ReLU
+    follow every convolution but the last (the authors' convolutions keep a
+    bias and their norm no scale; here the norm's scale and shift do both).
+    The paper uses 64 filters (11.4 M weights); 32 filters and 6 blocks make
+    2.0 M. `upsampling="resize"` replaces each transposed convolution with
+    nearest x2 and a 3x3 convolution: the fix for chequerboards (notebook 8).
     """
+    if upsampling not in ("transposed", "resize"):
+        raise ValueError(f"upsampling must be 'transposed' or 'resize', got {upsampling!r}")
     side = None if any_size else image_size
     inputs = keras.Input(shape=(side, side, 3))
-    features = resnet_features(inputs, filters, residual_blocks, upsampling, downsamplings)
-    return keras.Model(inputs=inputs, outputs=to_rgb(features), name=name)
-
-
-def resnet_features(inputs, filters: int, residual_blocks: int, upsampling="resize", downsamplings: int = 2):
-    """The ResNet generator up to its last convolution: (b, h, w, 3) -> (b, h, w, filters).
-
-    `upsampling` is "resize", "transposed", or a function (x, filters) -> x
-    that doubles x's height and width (`recipe.networks` passes one).
-    """
-    if downsamplings not in (1, 2):
-        raise ValueError(f"downsamplings must be 1 or 2, got {downsamplings!r}")
-    upsample_step = {"resize": _resize_step, "transposed": _transposed_step}.get(upsampling, upsampling)
-    if not callable(upsample_step):
-        raise ValueError(f"upsampling must be 'transposed', 'resize' or 'subpixel', got {upsampling!r}")
-    x = _conv_norm_relu(inputs, filters, 7)  # (b, h, w, f)
-    widths = [filters * 2 ** (level + 1) for level in range(downsamplings)]  # [2f] or [2f, 4f]
-    for f in widths:  # (b, h/2, w/2, 2f), then (b, h/4, w/4, 4f)
-        x = _conv_norm_relu(x, f, 3, strides=2)
-    channels = widths[-1]
+    x = _conv(inputs, filters, 7)  # (b, h, w, f)
+    for f in (2 * filters, 4 * filters):  # (b, h/2, w/2, 2f), then (b, h/4, w/4, 4f)
+        x = _conv(x, f, 3, strides=2, pad="zeros")
     for _ in range(residual_blocks):
-        x = layers.Add()([x, _conv_norm_relu(_conv_norm_relu(x, channels, 3), channels, 3, relu=False)])
-    for f in [*widths[-2::-1], filters]:  # back up: 2f, then f (or just f from half size)
-        x = upsample_step(x, f)
-    return x
-
-
-def _resize_step(x, filters: int):
-    return _conv_norm_relu(layers.UpSampling2D(2, interpolation="nearest")(x), filters, 3)
-
-
-def _transposed_step(x, filters: int):
-    x = layers.Conv2DTranspose(filters, 3, strides=2, padding="same", kernel_initializer=weight_init(), use_bias=False)(
-        x
-    )
-    return layers.ReLU()(instance_norm("ones")(x))
+        x = layers.Add()([x, _conv(_conv(x, 4 * filters, 3), 4 * filters, 3, relu=False)])
+    for f in (2 * filters, filters):  # back up: (b, h/2, w/2, 2f), then (b, h, w, f)
+        if upsampling == "resize":
+            x = _conv(layers.UpSampling2D(2, interpolation="nearest")(x), f, 3)
+        else:
+            x = layers.Conv2DTranspose(f, 3, strides=2, kernel_initializer=weight_init(), use_bias=False)(x)
+            x = layers.ReLU()(instance_norm("ones")(layers.Cropping2D(((1, 0), (1, 0)))(x)))  # 2n + 1 -> 2n
+    return keras.Model(inputs=inputs, outputs=to_rgb(x), name=name)
 
 
 def to_rgb(x):
@@ -251,7 +227,7 @@ def generator_for(config, name: str = "monet_generator", any_size: bool = False)
     """
     if config.generator == "resnet":
         generator = build_resnet_generator(
-            name, config.train_size, config.filters, config.residual_blocks, config.upsampling_mode, any_size
+            name, config.train_size, config.filters, config.residual_blocks, any_size, config.upsampling_mode
         )
     else:
         generator = build_generator(

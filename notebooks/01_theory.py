@@ -77,7 +77,7 @@ from cyclegan_lab import (
     show_images,
     stylize,
 )
-from cyclegan_lab.teaching.exercises import check
+from cyclegan_lab.teaching.exercises import check, reveal
 from cyclegan_lab.teaching.parameters import check_parameter
 
 DATA_DIR = check_parameter("DATA_DIR", DATA_DIR, path=True, optional=True)
@@ -435,7 +435,7 @@ shuffle_distance, shuffle_cycle = "small", "large"
 shuffled = rng.permutation(theta)
 measured_distance = distance_from_y(shuffled)
 measured_cycle = cycle_error(lambda t: shuffled, lambda p: p)
-print(f"shuffle: distance from Y {measured_distance:.3f}, cycle error {measured_cycle:.3f}")
+reveal(shuffle_distance, f"shuffle: distance from Y {measured_distance:.3f}, cycle error {measured_cycle:.3f}")
 check(shuffle_distance, "small" if measured_distance < 0.1 else "large", "Compare with turn and collapse.")
 check(shuffle_cycle, "small" if measured_cycle < 0.01 else "large", "Can any F undo a random permutation?")
 
@@ -475,10 +475,10 @@ fold_cycle_answer = cycle_error(lambda t: 2 * t, lambda p: p / 2 + np.pi)
 # Counted another way: with F = phi/2 + pi, a point with theta < pi comes back at its opposite point,
 # distance 2 (a diameter), and one with theta >= pi exactly where it was.
 returned_opposite = np.mean(theta < np.pi)
-print(f"{returned_opposite:.1%} of the points come back opposite: cycle error 2 x {returned_opposite:.3f} "
+reveal(fold_cycle_answer, f"{returned_opposite:.1%} of the points come back opposite: cycle error 2 x {returned_opposite:.3f} "
       f"= {2 * returned_opposite:.3f}")
 check(fold_cycle_answer, 2 * returned_opposite, "Run cycle_error with the new F.", tolerance=0.01)
-print(f"cycle error of fold with F = phi/2: {cycle_errors['fold']:.3f}")
+reveal(fold_cycle_answer, f"cycle error of fold with F = phi/2: {cycle_errors['fold']:.3f}")
 
 # %% [markdown]
 # ## Further reading

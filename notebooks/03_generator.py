@@ -52,7 +52,7 @@ from IPython.display import Code
 from cyclegan_lab import find_data, load_folder, normalize, show_images
 from cyclegan_lab.models import ReflectionPadding, build_resnet_generator, instance_norm
 from cyclegan_lab.teaching.drawings import draw_unet
-from cyclegan_lab.teaching.exercises import check, check_function
+from cyclegan_lab.teaching.exercises import check, check_function, reveal
 from cyclegan_lab.teaching.implementations import check_implementation
 from cyclegan_lab.teaching.inspect_model import layer_rows, layer_table, params_by_kind, params_by_part
 from cyclegan_lab.teaching.parameters import check_parameter
@@ -526,35 +526,41 @@ print(f"channels that follow the photo's brightness at half size (|correlation| 
 # ## The paper's generator: a ResNet
 #
 # The lab's U-Net comes from pix2pix. The CycleGAN paper uses another generator, after Johnson et
-# al. (2016), and so does the model shipped with this library. It keeps the image whole from end to
-# end, with no skip connection that could carry the photo straight to the output:
+# al. (2016); the model shipped with this library is a variant of it (notebook 9). It keeps the
+# image whole from end to end, with no skip connection that could carry the photo straight to the
+# output. As the authors' code builds it (`ResnetGenerator` in their `networks.py`):
 #
 # 1. a 7x7 convolution to `filters` channels at full size;
-# 2. two stride-2 convolutions, down to a quarter of the size with 4 x `filters` channels;
+# 2. two 3x3 convolutions with stride 2, down to a quarter of the size with 4 x `filters` channels;
 # 3. residual blocks $x + f(x)$, where $f$ is two 3x3 convolutions: each block learns only a
 #    *change* to what it is given (9 blocks for 256-pixel images in the paper);
-# 4. two upsamplings back to full size, each a *resize-convolution* (nearest-neighbour x2, then a
-#    3x3 convolution): unlike a stride-2 transposed convolution, whose kernels overlap unevenly,
-#    it cannot stamp a chequerboard on the output (notebook 8);
+# 4. two 3x3 *transposed* convolutions with stride 2, back to full size;
 # 5. a 7x7 convolution to 3 channels and tanh.
 #
-# Every convolution pads by *reflection* (the border mirrored) rather than with zeros, so the
-# edges of the painting look like its inside. Keras 3 has no such padding layer; the library's is
-# a few lines:
+# Instance norm and ReLU follow every convolution but the last. The 7x7 and the residual
+# convolutions pad by *reflection* (the border mirrored), so the edges of the painting look like its
+# inside; the stride-2 convolutions pad with zeros. Keras 3 has no reflection padding layer; the
+# library's is a few lines:
 
 # %%
 Code(inspect.getsource(ReflectionPadding), language="python")
 
 # %% [markdown]
-# The whole generator, in plain Keras:
+# The whole generator, in plain Keras. Two details follow the authors' PyTorch: a stride-2
+# convolution there pads one pixel of zeros on every side (`ZeroPadding2D(1)`, then no padding),
+# and a transposed one makes $2n + 1$ pixels of which it keeps the last $2n$ (`Cropping2D`):
 
 # %%
-def reflect_conv(x, filters, size, strides=1, relu=True):
-    """Pad by reflection, convolve (no bias: the norm removes it), instance-normalise, ReLU."""
+def reflect_conv(x, filters, size, relu=True):
+    """Pad by reflection, convolve (no bias: the norm's shift does its work), instance-normalise, ReLU."""
     x = ReflectionPadding(size // 2)(x)
-    x = keras.layers.Conv2D(filters, size, strides=strides, use_bias=False)(x)
+    x = keras.layers.Conv2D(filters, size, use_bias=False)(x)
     x = keras.layers.GroupNormalization(groups=-1, epsilon=1e-3)(x)  # instance norm
     return keras.layers.ReLU()(x) if relu else x
+
+
+def norm_relu(x):
+    return keras.layers.ReLU()(keras.layers.GroupNormalization(groups=-1, epsilon=1e-3)(x))
 
 
 def residual_block(x, channels):
@@ -566,12 +572,13 @@ def residual_block(x, channels):
 def my_resnet_generator(filters=64, blocks=9):
     inputs = keras.Input(shape=(None, None, 3))  # any height and width that are multiples of 4
     x = reflect_conv(inputs, filters, 7)  # 1. (b, h, w, f)
-    x = reflect_conv(x, 2 * filters, 3, strides=2)  # 2. (b, h/2, w/2, 2f)
-    x = reflect_conv(x, 4 * filters, 3, strides=2)  #    (b, h/4, w/4, 4f)
+    for f in (2 * filters, 4 * filters):  # 2. (b, h/2, w/2, 2f), then (b, h/4, w/4, 4f)
+        x = norm_relu(keras.layers.Conv2D(f, 3, strides=2, use_bias=False)(keras.layers.ZeroPadding2D(1)(x)))
     for _ in range(blocks):  # 3.
         x = residual_block(x, 4 * filters)
-    for f in (2 * filters, filters):  # 4. resize-convolutions: (b, h/2, w/2, 2f), (b, h, w, f)
-        x = reflect_conv(keras.layers.UpSampling2D(2, interpolation="nearest")(x), f, 3)
+    for f in (2 * filters, filters):  # 4. (b, h/2, w/2, 2f), then (b, h, w, f)
+        x = keras.layers.Conv2DTranspose(f, 3, strides=2, use_bias=False)(x)  # 2n + 1 pixels
+        x = norm_relu(keras.layers.Cropping2D(((1, 0), (1, 0)))(x))  # the last 2n
     x = ReflectionPadding(3)(x)
     outputs = keras.layers.Conv2D(3, 7, activation="tanh")(x)  # 5. (b, h, w, 3) in [-1, 1]
     return keras.Model(inputs, outputs)
@@ -587,6 +594,12 @@ gap = float(np.abs(np.asarray(paper(test_photo)) - np.asarray(library(test_photo
 print(f"same weights, largest difference between the outputs: {gap:.1e}; the same network: {gap < 1e-4}")
 
 # %% [markdown]
+# The authors' convolutions also keep a bias, and their instance norm learns no scale or shift;
+# here the convolutions have no bias and the norm learns a scale and a shift, which do that work. A
+# transposed convolution's kernels overlap unevenly, so it can stamp a chequerboard on the output
+# (notebook 8); the fix is a *resize-convolution*, nearest-neighbour x2 and then a 3x3 convolution,
+# which `build_resnet_generator(upsampling="resize")` builds and the shipped generator uses.
+#
 # Where the parameters sit: the residual blocks work at 4 x `filters` channels, so nearly all of
 # them are there, at a quarter of the image size.
 
@@ -608,8 +621,9 @@ for stage, count in stages.items():
     print(f"{stage:<16} {count:>11,}  {count / paper.count_params():6.1%}")
 
 # %% [markdown]
-# The shipped generator is the same network, made small enough to train on a CPU; its
-# description, `monet.json`, holds the settings it was built with:
+# The shipped generator is a variant of this network (`recipe_resnet`, notebook 9): every
+# convolution pads by reflection, it upsamples with resize-convolutions, and it is small enough to
+# train on a CPU. Its description, `monet.json`, holds the settings it was built with:
 
 # %%
 import json
@@ -670,7 +684,7 @@ down_blocks_answer = 6
 # %%
 small_generator = build_generator(image_size=64, filters=16)
 rows = layer_rows(small_generator)
-print(layer_table(small_generator))
+reveal(down_blocks_answer, layer_table(small_generator))
 check(down_blocks_answer, sum(row.name.startswith("down") for row in rows), "How often can 64 be halved?")
 
 # %% [markdown]
@@ -698,7 +712,7 @@ for layer in norm_layers(generator):
 with_ones = np.asarray(generator(real_photo, training=False))
 for layer, gamma in zip(norm_layers(generator), saved):  # put the lab's gamma back
     layer.gamma.assign(gamma)
-print(f"output std: lab's gamma {fake_monet.std():.4f}, gamma = 1: {with_ones.std():.4f}")
+reveal(gamma_answer, f"output std: lab's gamma {fake_monet.std():.4f}, gamma = 1: {with_ones.std():.4f}")
 check(gamma_answer, "larger" if with_ones.std() > fake_monet.std() else "smaller")
 show_images([real_photo[0], with_ones[0]], ["photo", "untrained output, gamma = 1"])
 plt.show()

@@ -60,7 +60,7 @@ from cyclegan_lab import (
     normalize,
 )
 from cyclegan_lab.teaching.drawings import show_patch_map
-from cyclegan_lab.teaching.exercises import check
+from cyclegan_lab.teaching.exercises import check, reveal
 from cyclegan_lab.teaching.implementations import check_implementation
 from cyclegan_lab.teaching.inspect_model import (
     layer_table,
@@ -437,7 +437,7 @@ grid_answer = (1, 14, 14, 1)
 # %%
 small_discriminator = build_discriminator(image_size=128)
 small_grid = tuple(small_discriminator(np.zeros((1, 128, 128, 3), "float32")).shape)
-print("grid:", small_grid, " patch side:", receptive_field(small_discriminator))
+reveal(grid_answer, "grid:", small_grid, " patch side:", receptive_field(small_discriminator))
 check(grid_answer, small_grid, "n_out = floor((n_in + p - k) / s) + 1, layer by layer.")
 
 # %% [markdown]
@@ -477,7 +477,7 @@ def measured_field(model):
 
 
 stand_in = ones_stand_in(0)
-print(f"the stand-in: {stand_in.output_shape[1]}x{stand_in.output_shape[2]} verdicts, measured field "
+reveal(field_answer, f"the stand-in: {stand_in.output_shape[1]}x{stand_in.output_shape[2]} verdicts, measured field "
       f"{measured_field(stand_in)}; the discriminator: receptive_field {receptive_field(discriminator)}")
 check(field_answer, measured_field(ones_stand_in(1)), "r_out = r_in + (k - 1) j_in, with the last row's r and j.")
 

@@ -55,7 +55,7 @@ import tensorflow as tf
 from IPython.display import Markdown, display
 
 from cyclegan_lab import TrainConfig, build_cyclegan, load_data, normalize, show_images
-from cyclegan_lab.teaching.exercises import check
+from cyclegan_lab.teaching.exercises import check, reveal
 from cyclegan_lab.teaching.implementations import check_implementation
 from cyclegan_lab.teaching.parameters import check_parameter
 
@@ -553,7 +553,7 @@ larger_loss_answer = "generator"
 # %%
 real6, fake0 = np.full((1, 30, 30, 1), 6.0, np.float32), np.zeros((1, 30, 30, 1), np.float32)
 d_loss, g_loss = float(discriminator_loss(real6, fake0)), float(generator_loss(fake0))
-print(f"discriminator loss {d_loss:.4f}, generator loss {g_loss:.4f}")
+reveal(larger_loss_answer, f"discriminator loss {d_loss:.4f}, generator loss {g_loss:.4f}")
 check(larger_loss_answer, "generator" if g_loss > d_loss else "discriminator")
 
 # %% [markdown]
@@ -585,7 +585,7 @@ negative_ratio_answer = 2
 # %%
 grey_cycle = float(cycle_loss(real_photo, tf.zeros_like(real_photo), LAMBDA))
 negative_cycle = float(cycle_loss(real_photo, -real_photo, LAMBDA))
-print(f"cycle loss of the grey round trip {grey_cycle:.4f}, of the negative {negative_cycle:.4f}")
+reveal(negative_ratio_answer, f"cycle loss of the grey round trip {grey_cycle:.4f}, of the negative {negative_cycle:.4f}")
 check(negative_ratio_answer, negative_cycle / grey_cycle, "Compare |x - 0| and |x - (-x)| pixel by pixel.")
 
 # %% [markdown]

@@ -69,7 +69,7 @@ from cyclegan_lab.data import steps_per_epoch
 from cyclegan_lab.images import fingerprint, normalize, to_uint8
 from cyclegan_lab.judging.measures import chequerboard_ratio, composition_similarity, copy_distance
 from cyclegan_lab.pipeline import make_dataset
-from cyclegan_lab.teaching.exercises import check
+from cyclegan_lab.teaching.exercises import check, reveal
 from cyclegan_lab.teaching.implementations import check_implementation
 from cyclegan_lab.teaching.parameters import check_parameter
 from cyclegan_lab.teaching.reference import load_reference_epoch
@@ -271,7 +271,7 @@ tiny = build_cyclegan(TrainConfig(image_size=32, generator_filters=4, precision=
 counted = {name: CountingNetwork(getattr(tiny, name)) for name in NETWORKS}
 watched = SimpleNamespace(**counted, lambda_cycle=config.lambda_cycle, identity_weight=config.identity_weight)
 lab_gradients(watched, *tf.unstack(tf.random.stateless_uniform((2, 1, 32, 32, 3), (SEED, 3), -1, 1)))
-print("calls per network in one step:", {name: network.calls for name, network in counted.items()})
+reveal(passes_answer, "calls per network in one step:", {name: network.calls for name, network in counted.items()})
 check(passes_answer, sum(network.calls for network in counted.values()),
       "Count the passes in the equations above: each generator or discriminator applied to an image.")
 

@@ -66,7 +66,7 @@ from cyclegan_lab import (
 from cyclegan_lab.checkpoints import latest_checkpoint
 from cyclegan_lab.images import fingerprint, image_files
 from cyclegan_lab.judging.measures import copy_distance, palette_distance
-from cyclegan_lab.teaching.exercises import check
+from cyclegan_lab.teaching.exercises import check, reveal
 from cyclegan_lab.teaching.parameters import check_parameter
 from cyclegan_lab.training import describe_mode
 
@@ -184,7 +184,7 @@ copy_answer = np.abs(monets.astype(np.float64) - photos.astype(np.float64)).mean
 measured_copy = copy_distance(monets, photos)  # the library's measure
 check(copy_answer, measured_copy, "Convert both arrays to float before subtracting, then divide the mean by 127.5.")
 check(copy_prediction, "above" if measured_copy > 0.05 else "below", f"The copy distance is {measured_copy:.3f}.")
-print(f"copy distance of the paintings from their photos: {measured_copy:.3f}")
+reveal(copy_answer, f"copy distance of the paintings from their photos: {measured_copy:.3f}")
 
 # %% [markdown]
 # ## How fast, and in which number format

@@ -18,7 +18,8 @@
 # # 8. Beyond the lab: the paper's generator
 #
 # This notebook compares, one small experiment at a time, the lab's U-Net generator with the
-# paper's ResNet generator that the library ships, and the way each one enlarges an image.
+# paper's ResNet generator, of which the library ships a variant, and the way each one enlarges an
+# image.
 #
 # ## What you'll learn
 #
@@ -56,7 +57,7 @@ from cyclegan_lab import build_generator, find_data, load_folder, normalize, sho
 from cyclegan_lab.judging import measures
 from cyclegan_lab.models import build_resnet_generator, weight_init
 from cyclegan_lab.recipe.layers import PixelShuffle, subpixel_kernel
-from cyclegan_lab.teaching.exercises import check
+from cyclegan_lab.teaching.exercises import check, reveal
 from cyclegan_lab.teaching.parameters import check_parameter
 
 DATA_DIR = check_parameter("DATA_DIR", DATA_DIR, path=True, optional=True)
@@ -254,8 +255,9 @@ plt.show()
 
 # %% [markdown]
 # Training can learn to balance the taps, but nothing forces it to; notebook 9 measures the shipped
-# generator (a ResNet) for chequerboards. `TrainConfig(upsampling="resize")` builds either generator
-# with resize-convolutions; the ResNet uses them by default.
+# generator (a ResNet) for chequerboards. `RecipeConfig(upsampling="resize")` builds either
+# generator with resize-convolutions; the recipe's ResNet uses them by default, the paper's
+# (`build_resnet_generator`) only with `upsampling="resize"`.
 #
 # Resize-convolution pays for its safety: after the 2x2 repeat, every pixel of a block is drawn from
 # nearly the same inputs, so detail finer than two pixels is hard to draw. A *sub-pixel convolution*
@@ -292,7 +294,7 @@ ramp_answer = "yes"
 ramp = tf.reshape(tf.linspace(0.0, 0.3, 64), (1, 1, 64, 1))
 ramp_change = float(tf.reduce_max(tf.abs(resnet(unseen_photos + ramp, training=False)
                                          - resnet(unseen_photos, training=False))))
-print(f"largest change of the ResNet's output: {ramp_change:.1e}")
+reveal(ramp_answer, f"largest change of the ResNet's output: {ramp_change:.1e}")
 check(ramp_answer, "yes" if ramp_change > 1e-3 else "no", "Which inputs does instance norm make invisible?")
 
 # %% [markdown]
@@ -313,7 +315,7 @@ keras.utils.set_random_seed(SEED)
 no_overlap = keras.layers.Conv2DTranspose(3, 2, strides=2, padding="same", kernel_initializer=weight_init(),
                                           use_bias=False)
 tile = tile_means(no_overlap)
-print(f"mean of the four 2x2 positions: {np.round(tile, 5)}")
+reveal(tile_answer, f"mean of the four 2x2 positions: {np.round(tile, 5)}")
 check(tile_answer, "yes" if np.ptp(tile) > 1e-6 else "no", "Which tap paints which output pixel?")
 
 # %% [markdown]

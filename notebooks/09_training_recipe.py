@@ -79,7 +79,7 @@ from cyclegan_lab.judging import measures, scores
 from cyclegan_lab.recipe import tricks
 from cyclegan_lab.recipe.config import RecipeConfig
 from cyclegan_lab.recipe.pretrained import PACKAGE_FOLDER
-from cyclegan_lab.teaching.exercises import check
+from cyclegan_lab.teaching.exercises import check, reveal
 from cyclegan_lab.teaching.parameters import check_parameter
 
 DATA_DIR = check_parameter("DATA_DIR", DATA_DIR, path=True, optional=True)
@@ -560,7 +560,7 @@ negatives_answer = "no"
 twos, zeros = tf.fill((1, 30, 30, 1), 2.0), tf.zeros((1, 30, 30, 1))
 plain = float(discriminator_loss(twos, zeros))
 with_photos = float(discriminator_loss(twos, zeros, negative_logits=zeros))
-print(f"without negatives {plain:.4f}, with {with_photos:.4f}")
+reveal(negatives_answer, f"without negatives {plain:.4f}, with {with_photos:.4f}")
 check(negatives_answer, "no" if abs(plain - with_photos) < 1e-6 else "yes")
 
 # %% [markdown]

@@ -54,7 +54,7 @@ from cyclegan_lab.images import image_files, load_image
 from cyclegan_lab.judging import distortions, judge, scores
 from cyclegan_lab.judging.scores import kid, split_paintings, style_kid
 from cyclegan_lab.recipe import efficientnet
-from cyclegan_lab.teaching.exercises import check
+from cyclegan_lab.teaching.exercises import check, reveal
 from cyclegan_lab.teaching.parameters import ParameterError, check_held_out, check_parameter
 
 DATA_DIR = check_parameter("DATA_DIR", DATA_DIR, path=True, optional=True)
@@ -426,7 +426,7 @@ grayscale_answer = "further"
 # %%
 gray = np.repeat((photos @ np.array([0.299, 0.587, 0.114]))[..., None], 3, axis=-1).astype(np.uint8)
 gray_kid = kid_to_monet(gray)
-print(f"KID x 1000: grayscale {gray_kid:.1f}, colour photos {start:.1f}")
+reveal(grayscale_answer, f"KID x 1000: grayscale {gray_kid:.1f}, colour photos {start:.1f}")
 check(grayscale_answer, "closer" if gray_kid < start else "further")
 
 # %% [markdown]
@@ -451,7 +451,7 @@ def my_mmd(a, b):
 rng = np.random.default_rng(0)
 a_features, b_features = rng.normal(size=(20, 8)), rng.normal(0.5, 1.0, size=(20, 8))
 expected = kid(a_features, b_features, subsets=1, subset_size=20)[0]  # a subset of all 20 is the whole set
-print(f"scores.kid on the whole sets: {expected:.6f}")
+reveal(my_mmd, f"scores.kid on the whole sets: {expected:.6f}")
 check(my_mmd(a_features, b_features), expected, "within-set means leave out the diagonal; between-set means do not")
 
 # %% [markdown]
@@ -469,7 +469,7 @@ low_passed_monet_answer = "further"
 
 # %%
 low_passed_kid = kid_to_monet(distortions.low_pass(floor_set, cutoff=0.4))
-print(f"KID x 1000: paintings without their finest octave {low_passed_kid:.1f}, as they are {floor:.1f}")
+reveal(low_passed_monet_answer, f"KID x 1000: paintings without their finest octave {low_passed_kid:.1f}, as they are {floor:.1f}")
 check(low_passed_monet_answer, "closer" if low_passed_kid < floor else "further")
 
 # %% [markdown]

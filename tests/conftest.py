@@ -174,11 +174,15 @@ def tiny_shipped(model, tmp_path, monkeypatch):
     return folder
 
 
-@pytest.fixture(scope="module", params=[1, 2], ids=["half-size resnet", "quarter-size resnet"])
+@pytest.fixture(scope="module", params=["recipe", "paper"], ids=["half-size recipe resnet", "the paper's resnet"])
 def resnet(request):
+    """A tiny ResNet: the recipe's at half size, as shipped, or the lab's, the paper's at a quarter."""
     from cyclegan_lab.models import build_resnet_generator
+    from cyclegan_lab.recipe.networks import recipe_resnet
 
-    return build_resnet_generator(filters=4, residual_blocks=1, any_size=True, downsamplings=request.param)
+    if request.param == "recipe":
+        return recipe_resnet(filters=4, residual_blocks=1, any_size=True, downsamplings=1)
+    return build_resnet_generator(filters=4, residual_blocks=1, any_size=True)
 
 
 @pytest.fixture(scope="module")

@@ -158,3 +158,12 @@ def test_check_loss_names_a_wrong_lambda_as_a_factor(capsys):
     check_loss(lambda real, cycled, lam: lam * np.mean(np.abs(real - cycled)), cycle_loss, cases)
     wrong, right = capsys.readouterr().out.splitlines()
     assert "0.5 times the lab's" in wrong and right == "Correct!"
+
+
+def test_reveal_shows_a_measured_value_only_once_the_learner_has_answered(capsys):
+    from cyclegan_lab.teaching.exercises import reveal
+
+    reveal(None, "grid:", (1, 14, 14, 1))
+    assert capsys.readouterr().out == ""
+    reveal((1, 2, 2, 1), "grid:", (1, 14, 14, 1))
+    assert capsys.readouterr().out == "grid: (1, 14, 14, 1)\n"

@@ -178,19 +178,39 @@ def test_resnet_generator_is_the_papers_and_keeps_any_size():
     assert fakes.shape == (2, 96, 160, 3) and fakes.dtype == "float32"
     assert float(tf.reduce_max(tf.abs(fakes))) <= 1.0
     config = TrainConfig(generator="resnet", image_size=128)
-    assert config.filters == 32 and config.upsampling_mode == "resize"
+    assert config.filters == 32 and config.upsampling_mode == "transposed"
     assert generator_for(config).count_params() == 1_966_915
-    assert TrainConfig().upsampling_mode == "transposed"
+    assert build_resnet_generator(upsampling="resize").count_params() == build_resnet_generator().count_params()
 
 
-def test_half_size_resnet_keeps_its_residual_blocks_at_half_the_image_size():
-    """downsamplings=1: one stride-2 convolution, so the blocks see 2x2 pixels a position (room for strokes)."""
-    generator = build_resnet_generator(image_size=64, filters=8, residual_blocks=2, downsamplings=1)
-    block_outputs = [tuple(layer.output.shape) for layer in generator.layers if isinstance(layer, keras.layers.Add)]
-    assert block_outputs == [(None, 32, 32, 16)] * 2
-    fakes = generator(tf.random.stateless_uniform((1, 64, 64, 3), (0, 2), -1, 1))
-    assert fakes.shape == (1, 64, 64, 3)
-    assert build_resnet_generator(filters=32, downsamplings=1).count_params() == 490_435  # 64 channels at half size
+def test_the_papers_resnet_strides_with_zero_padding_and_upsamples_with_transposed_convolutions():
+    """As the authors' networks.py: Conv2d(3, stride 2, padding=1) down, ConvTranspose2d(3, stride 2, padding=1,
+    output_padding=1) up, reflection padding for the 7x7 and residual convolutions."""
+    generator = build_resnet_generator(image_size=32, filters=4, residual_blocks=1)
+    kinds = [type(layer).__name__ for layer in generator.layers]
+    assert kinds.count("ZeroPadding2D") == 2 and kinds.count("Conv2DTranspose") == 2
+    assert kinds.count("ReflectionPadding") == 1 + 2 + 1  # the 7x7 in, the residual block's two, the 7x7 out
+    resized = build_resnet_generator(image_size=32, filters=4, residual_blocks=1, upsampling="resize")
+    assert [type(layer).__name__ for layer in resized.layers].count("Conv2DTranspose") == 0
+    with pytest.raises(ValueError, match="upsampling must be"):
+        build_resnet_generator(upsampling="subpixel")
+
+
+def test_the_transposed_convolution_keeps_the_pixels_the_authors_keep():
+    """A one-channel 3x3 stride-2 transposed convolution scatters input i over output 2i..2i+2; the authors'
+    padding=1 and output_padding=1 keep outputs 1..2n of those 2n+1, which is what the cropping keeps."""
+    generator = build_resnet_generator(image_size=8, filters=1, residual_blocks=0)
+    transposed = next(layer for layer in generator.layers if isinstance(layer, keras.layers.Conv2DTranspose))
+    crop = generator.layers[generator.layers.index(transposed) + 1]
+    x = np.zeros((1, 2, 2, transposed.kernel.shape[-1]), "float32")
+    x[0, 0, 0, 0] = 1.0  # one input pixel of one channel
+    kernel = np.zeros(transposed.kernel.shape, "float32")  # (3, 3, out, in)
+    kernel[:, :, 0, 0] = np.arange(9, dtype="float32").reshape(3, 3)
+    transposed.kernel.assign(kernel)
+    kept = np.asarray(crop(transposed(x)))[0, :, :, 0]
+    full = np.zeros((5, 5), "float32")
+    full[0:3, 0:3] = np.arange(9).reshape(3, 3)  # input (0, 0) stamps the kernel on outputs 0..2
+    np.testing.assert_array_equal(kept, full[1:5, 1:5])
 
 
 def test_resize_convolution_paints_no_chequerboard_where_a_transposed_one_does():

@@ -1,13 +1,12 @@
-"""cyclegan_lab.recipe.networks: the recipe's generator options build what they promise, on the lab's ResNet."""
+"""cyclegan_lab.recipe.networks: the recipe's ResNet and its options build what they promise."""
 
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from cyclegan_lab.models import build_resnet_generator
 from cyclegan_lab.recipe.config import RECIPE, RecipeConfig
-from cyclegan_lab.recipe.networks import discriminator_for, generator_for
+from cyclegan_lab.recipe.networks import discriminator_for, generator_for, recipe_resnet
 
 
 def test_the_subpixel_resnet_starts_as_a_resize_convolution_and_keeps_any_size():
@@ -30,10 +29,19 @@ def test_the_shipped_recipes_generator_is_the_labs_resnet_at_half_size_with_a_no
     weightless notch; without a recipe option, the lab's network itself."""
     config = RecipeConfig(**RECIPE)
     shipped = generator_for(config)
-    assert shipped.count_params() == build_resnet_generator(filters=32, downsamplings=1).count_params() == 490_435
+    assert shipped.count_params() == recipe_resnet(filters=32, downsamplings=1).count_params() == 490_435
     assert type(shipped.layers[-1]).__name__ == "NyquistNotch"
     plain = RecipeConfig(generator="resnet", image_size=64)
     assert [type(layer) for layer in generator_for(plain).layers] == [
-        type(layer) for layer in build_resnet_generator(image_size=64).layers
+        type(layer) for layer in recipe_resnet(image_size=64).layers
     ]
+    assert "ZeroPadding2D" not in {type(layer).__name__ for layer in generator_for(plain).layers}  # not the paper's
     assert discriminator_for(config).count_params() == discriminator_for(RecipeConfig(image_size=128)).count_params()
+
+
+def test_the_recipes_half_size_resnet_keeps_its_residual_blocks_at_half_the_image_size():
+    """downsamplings=1: one stride-2 convolution, so the blocks see 2x2 pixels a position (room for strokes)."""
+    generator = recipe_resnet(image_size=64, filters=8, residual_blocks=2, downsamplings=1)
+    block_outputs = [tuple(layer.output.shape) for layer in generator.layers if isinstance(layer, keras.layers.Add)]
+    assert block_outputs == [(None, 32, 32, 16)] * 2
+    assert generator(np.zeros((1, 64, 64, 3), "float32")).shape == (1, 64, 64, 3)

@@ -288,6 +288,15 @@ def student_edition(tmp_path_factory):
     return folder
 
 
+# What a check cell measures, which the solutions' run prints and an unanswered one must not.
+REVEALED = {
+    "01_theory": ["shuffle: distance from Y"],
+    "04_discriminator": ["grid: (1, 14, 14, 1)"],
+    "05_losses": ["discriminator loss 0.3478", "cycle loss of the grey round trip"],
+    "06_training": ["calls per network in one step"],
+}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_every_student_notebook_runs_with_its_exercises_unanswered(path, student_edition, real_data, tmp_path):
@@ -299,6 +308,8 @@ def test_every_student_notebook_runs_with_its_exercises_unanswered(path, student
     text, _ = run(student_edition / "notebooks" / path.name, parameters, tmp_path)
     assert "Not answered yet" in text  # every notebook has check cells
     assert "Correct!" not in text and "Not quite" not in text
+    for value in REVEALED.get(path.stem, []):  # a measured answer is shown only after a prediction
+        assert value not in text, f"{path.name} shows {value!r} before the learner answers"
 
 
 KINDS = {"implement", "predict", "diagnose"}

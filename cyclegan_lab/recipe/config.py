@@ -102,8 +102,10 @@ class RecipeConfig(TrainConfig):
 
     @property
     def upsampling_mode(self) -> str:
-        """ "transposed", "resize" or "subpixel": upsampling, with auto resolved (resize for the ResNet)."""
-        return super().upsampling_mode if self.upsampling == "auto" else self.upsampling
+        """ "transposed", "resize" or "subpixel": upsampling, with auto resolved (resize for the recipe's ResNet)."""
+        if self.upsampling == "auto":
+            return "resize" if self.generator == "resnet" else super().upsampling_mode
+        return self.upsampling
 
     @property
     def train_size(self) -> int:

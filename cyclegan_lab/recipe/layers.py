@@ -3,7 +3,7 @@
 None of them has weights. `BinomialBlur` and `NyquistNotch` take away the
 period-2 patterns (chequerboards) a generator can hide its photo in;
 `PixelShuffle` with `subpixel_kernel` is the sub-pixel convolution the
-ResNet generator may upsample with (`models.build_resnet_generator`).
+recipe's ResNet generator may upsample with (`networks.recipe_resnet`).
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 Two models, by name:
 
 ``"monet"`` (the default, shipped with the package, works offline)
-    The CycleGAN paper's ResNet generator (`models.build_resnet_generator`:
-    reflection padding, 6 residual blocks, resize-convolution upsampling)
+    The recipe's variant of the CycleGAN paper's ResNet generator
+    (`networks.recipe_resnet`: reflection padding throughout, 6 residual
+    blocks, resize-convolution upsampling)
     with 32 filters instead of the paper's 64 and its residual blocks at half
     the image size, ending in a fixed Fourier notch that removes period-2
     patterns (`layers.NyquistNotch`, no weights): half a million weights,

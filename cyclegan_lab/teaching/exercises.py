@@ -8,7 +8,7 @@ runs top to bottom, and an instructor can grade from the printed lines.
 
 from __future__ import annotations
 
-__all__ = ["check", "check_function", "check_network", "check_loss"]
+__all__ = ["check", "check_function", "check_network", "check_loss", "reveal"]
 
 
 def check(answer, expected, hint: str = "", tolerance: float = 1e-3) -> None:
@@ -195,3 +195,10 @@ def _weights_differ(mine: list, lab: list) -> str:
         return f"your network has {len(mine)} weight arrays, the lab's {len(lab)}"
     i = next(i for i, (a, b) in enumerate(zip(mine, lab)) if a != b)
     return f"weight array {i + 1} has shape {mine[i]} in yours, {lab[i]} in the lab's"
+
+
+def reveal(answer, *values, **print_options) -> None:
+    """`print(*values)`, but only once `answer` is given: a check cell shows the value it measured after the
+    learner has committed to a prediction, never before (run unanswered, it shows nothing)."""
+    if answer is not None:
+        print(*values, **print_options)
