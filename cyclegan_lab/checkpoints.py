@@ -8,9 +8,10 @@ image pools, if any, plus the loss history and the configuration as JSON.
 It is written to a temporary file and renamed when complete, so a run killed
 while saving leaves the previous checkpoint untouched. Only the newest
 `keep` checkpoints are kept. A file is read back only once what it says is
-checked (`plumbing.checkpoint_file`). A model trained with a `tf.distribute` strategy holds one copy of each
-variable per replica, all equal; a checkpoint stores the values once, so it
-loads into a model on one device, or under any other strategy.
+checked (`plumbing.checkpoint_file`). A model trained with a `tf.distribute`
+strategy holds one copy of each variable per replica, all equal; a checkpoint
+stores the values once, so it loads into a model on one device, or under any
+other strategy.
 """
 
 from __future__ import annotations
