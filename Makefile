@@ -13,8 +13,14 @@ BIN = $(VENV)/bin
 lab: $(VENV)/.installed
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root)
 
+# Two pytest processes: TensorFlow keeps the memory of every model the unit tests build until its
+# process ends, so the notebooks (whose kernels are processes of their own) run in a fresh one.
+# Exit status 5 means "no test selected", e.g. when PYTEST_ARGS selects tests of one half only.
 test: $(VENV)/.installed
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests --ignore=tests/test_notebooks.py $(PYTEST_ARGS); units=$$?; \
+	$(BIN)/python -m pytest tests/test_notebooks.py notebooks $(PYTEST_ARGS); notebooks=$$?; \
+	for status in $$units $$notebooks; do [ $$status -eq 0 ] || [ $$status -eq 5 ] || exit $$status; done; \
+	[ $$units -eq 0 ] || [ $$notebooks -eq 0 ]
 
 notebooks: $(VENV)/.installed
 	mkdir -p build/notebooks

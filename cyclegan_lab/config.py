@@ -65,9 +65,10 @@ class TrainConfig:
         check_power_of_two("image_size", self.image_size)
         for name in ["learning_rate", "lambda_cycle", "beta_1", "identity_weight"]:
             check_finite(name, getattr(self, name))
-        for name in ["learning_rate", "lambda_cycle"]:
-            if not getattr(self, name) > 0:
-                raise ValueError(f"{name} must be a finite number above 0, got {getattr(self, name)!r}")
+        if not self.learning_rate > 0:
+            raise ValueError(f"learning_rate must be a finite number above 0, got {self.learning_rate!r}")
+        if not self.lambda_cycle >= 0:  # 0: no cycle or identity loss, an experiment of notebook 6
+            raise ValueError(f"lambda_cycle must be a finite number from 0 up, got {self.lambda_cycle!r}")
         if not 0 <= self.beta_1 < 1:
             raise ValueError(f"beta_1 must be in [0, 1), got {self.beta_1!r}")
         if not self.identity_weight >= 0:

@@ -188,9 +188,10 @@ def build_resnet_generator(
     convolutions (the paper: 9 for 256 pixels); two 3x3 stride-2 transposed
     convolutions back (cropped to the pixels the authors' `ConvTranspose2d(padding=1,
     output_padding=1)` keeps); a 7x7 convolution to 3 channels and tanh. The
-    7x7 and residual convolutions pad by reflection. Instance norm and ReLU
-    follow every convolution but the last (the authors' convolutions keep a
-    bias and their norm no scale; here the norm's scale and shift do both).
+    7x7 and residual convolutions pad by reflection. Instance norm follows
+    every convolution but the last, ReLU every one but the last and each
+    block's second (the authors' convolutions keep a bias and their norm no
+    scale; here the norm's scale and shift do both).
     The paper uses 64 filters (11.4 M weights); 32 filters and 6 blocks make
     2.0 M. `upsampling="resize"` replaces each transposed convolution with
     nearest x2 and a 3x3 convolution: the fix for chequerboards (notebook 8).

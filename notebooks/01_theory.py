@@ -17,45 +17,34 @@
 # %% [markdown]
 # # 1. Image-to-image translation and the CycleGAN
 #
-# This notebook sets out the idea behind the whole course: turning a photo into a painting is
-# learning a function between two collections of images, and a CycleGAN learns it from
-# collections that were never paired up.
+# Turning a photo into a painting is learning a function between two collections of images that
+# were never paired up.
 #
 # ## What you'll learn
 #
-# - How style transfer can be seen as *image-to-image translation* between two image domains.
-# - How a GAN learns: a generator against a discriminator, scored with binary cross-entropy from logits.
-# - Why unpaired data needs something more than a GAN, and how *cycle consistency* supplies it.
-# - The four losses the lab trains, in the notation every notebook of this course uses.
+# - Style transfer as *image-to-image translation*.
+# - How a GAN learns: a generator against a discriminator.
+# - Why unpaired data needs *cycle consistency*.
+# - The four losses the lab trains.
 #
 # ## What you'll need
 #
-# - Python and a first acquaintance with neural networks; no previous notebook.
+# - Basic Python and neural networks.
 # - About 10 minutes. A CPU is fine: nothing here trains a network.
-# - The lab's data (300 Monet paintings and 300 photos, about 9 MB): it is downloaded for you
-#   the first time if you don't already have it.
+# - The lab's data, downloaded for you the first time.
 #
 # ## How to run this course
 #
-# 1. **Install.** In a copy of the repository, `make lab` creates a virtual environment, installs
-#    the library and its dependencies, and opens JupyterLab (`make lab GPU=1` for an NVIDIA GPU).
-# 2. **Open** `notebooks/01_theory.ipynb` in JupyterLab's file browser, then the notebooks in order.
-# 3. **Run a cell** with Shift+Enter; *Run > Run All Cells* runs a whole notebook. Run cells from
-#    the top: later cells use what earlier ones computed.
-# 4. **The quick setting.** Each notebook's first code cell holds its parameters. `SMOKE = True`
-#    (or the environment variable `CYCLEGAN_LAB_SMOKE=1`) runs it on a few images and, in
-#    notebook 6, one training step: the setting the tests use, to try things out fast.
-# 5. **Practise.** Each notebook ends with exercises: replace a `None` with your answer and run
-#    the check cell below it. Solutions are hidden: click *Solution*, or the dots of a collapsed cell.
+# 1. `make lab` installs the lab and opens JupyterLab.
+# 2. Run the notebooks in order, each from the top (Shift+Enter runs a cell).
+# 3. `SMOKE = True` in a notebook's first code cell runs it on a few images.
+# 4. Exercises: replace a `None` with your answer and run the check cell below it. Solutions are
+#    hidden: click *Solution* or a collapsed cell's dots.
 
 # %% tags=["parameters"]
 DATA_DIR = None  # folder with Monet and photo images; None: $CYCLEGAN_LAB_DATA, the cache, or the lab's download
 SMOKE = False  # True: the quick setting the tests use; the variable CYCLEGAN_LAB_SMOKE also turns it on
 SEED = 0  # fixes every random choice in this notebook
-
-# %% [markdown]
-# The quick setting reads only the three images of each domain it shows; the full setting reads
-# the lab's 300 of each and picks three at random.
 
 # %%
 import inspect
@@ -92,11 +81,8 @@ rng = np.random.default_rng(SEED)
 # %% [markdown]
 # ## The result first
 #
-# Before any theory, where the course leads: a photo, and the same photo painted by the Monet
-# generator that ships with the library, trained with this course's own code (notebook 7 measures
-# how close to Monet it gets, and where it fails). It is not the network you will build: the cell
-# prints how it differs from the lab's U-Net, which learns with cross-entropy and $\lambda = 10$
-# (notebooks 8 and 9 show the rest of its recipe).
+# Where the course leads: a photo, painted by the Monet generator shipped with the library. It is
+# not the network you will build: the cell prints how they differ.
 
 # %%
 data = load_data(TrainConfig(max_images=MAX_IMAGES), DATA_DIR)
@@ -114,17 +100,14 @@ print(f"you build:  a {lab.generator} generator of {build_generator().count_para
       f"lambda {lab.lambda_cycle}, the lab's PatchGAN discriminators")
 
 # %% [markdown]
-# This is not the style transfer of Gatys et al. (2016), which repaints one photo after *one*
-# painting by optimising the photo's pixels, for minutes, until its texture statistics match that
-# painting's. A CycleGAN learns from a whole *collection* of paintings (300 here) a network that
-# paints any photo in one forward pass, as above, in a style no single painting defines.
+# Gatys et al.'s style transfer (2016) copies *one* painting's style; a CycleGAN learns from a
+# *collection* of paintings a network that paints any photo in one pass.
 
 # %% [markdown]
 # ## Look at the two domains
 #
-# A *domain* is a collection of images that share a look. The lab has two: Claude Monet's
-# paintings and landscape photos, all 256x256 RGB. Nothing links a painting to a photo: the
-# photos were not taken where Monet set up his easel.
+# A *domain* is a collection of images that share a look: here Monet's paintings and landscape
+# photos. Nothing links a painting to a photo.
 
 # %%
 monet_picks = rng.choice(len(data.monet), N_SHOW, replace=False)
@@ -141,47 +124,37 @@ plt.show()
 # %% [markdown]
 # ## Frame style transfer as translation
 #
-# Call the set of photos $X$ and the set of Monet paintings $Y$. "Paint this photo like Monet"
-# asks for a function $G: X \to Y$ that keeps *what* the photo shows (the river, the trees, the
-# horizon) and changes *how* it is shown (palette, brush strokes, soft light). Day to night, map
-# to aerial view, horse to zebra have the same shape: **image-to-image translation**. Here $G$ is
-# a neural network from a 256x256x3 image with values in $[-1, 1]$ to another one; notebooks 3
-# and 4 build the networks, this one says what they are trained to do.
+# Call the photos $X$ and the paintings $Y$. "Paint this photo like Monet" asks for a network
+# $G: X \to Y$ that keeps *what* the photo shows and changes *how* it is shown (palette, brush
+# strokes, light). Day to night and horse to zebra are the same kind of task: **image-to-image
+# translation**.
 
 # %% [markdown]
 # ## Recall how a GAN learns
 #
-# A generative adversarial network (Goodfellow et al., 2014) trains two networks against each other:
-#
-# - the **generator** $G$ makes images (here: from a photo $x$, a would-be painting $G(x)$);
-# - the **discriminator** $D$ looks at an image and says whether it is real (a real Monet) or
-#   generated.
+# A GAN (Goodfellow et al., 2014) trains two networks against each other: the **generator** $G$
+# turns a photo $x$ into a would-be painting $G(x)$; the **discriminator** $D$ says whether an
+# image is a real Monet or generated.
 #
 # ![A GAN: the generator makes fakes, the discriminator tells them from real paintings](../images/gan.png)
 #
-# $D$ is rewarded for telling real from fake, $G$ for fooling $D$: a two-player game, which
-# Goodfellow et al. write as $\min_G \max_D\, \mathbb{E}_y[\log D(y)] + \mathbb{E}_x[\log(1 - D(G(x)))]$.
-# When neither player can improve, the fakes are distributed like the real images and $D$ is left
-# guessing.
+# $D$ is rewarded for telling real from fake, $G$ for fooling $D$. When neither can improve, the
+# fakes are distributed like the real images and $D$ is left guessing.
 #
-# In code the discriminator returns a **logit** $z$, any real number, with
-# $P(\text{real}) = \sigma(z) = 1 / (1 + e^{-z})$: above 0 means "real". Both players are scored
-# with **binary cross-entropy from logits** against a target $t$ (1 for real, 0 for fake):
+# $D$ returns a **logit** $z$, with $P(\text{real}) = \sigma(z) = 1 / (1 + e^{-z})$. Both players
+# are scored with **binary cross-entropy from logits** against a target, 1 (real) or 0 (fake):
 #
-# $$\text{BCE}(t, z) = -\big[t \log \sigma(z) + (1 - t) \log\big(1 - \sigma(z)\big)\big], \qquad
-#   \text{BCE}(1, z) = \log(1 + e^{-z}), \quad \text{BCE}(0, z) = \log(1 + e^{z}).$$
+# $$\text{BCE}(1, z) = \log(1 + e^{-z}), \qquad \text{BCE}(0, z) = \log(1 + e^{z}).$$
 #
-# The discriminator minimises $\tfrac12\big[\text{BCE}(1, z_{\text{real}}) + \text{BCE}(0, z_{\text{fake}})\big]$;
-# the generator minimises $\text{BCE}(1, z_{\text{fake}})$, "make $D$ call my fakes real" (the
-# *non-saturating* form, whose gradient stays large when $D$ easily spots the fakes). The lab's helper:
+# $D$ minimises $\tfrac12[\text{BCE}(1, z_{\text{real}}) + \text{BCE}(0, z_{\text{fake}})]$;
+# $G$ minimises $\text{BCE}(1, z_{\text{fake}})$: "make $D$ call my fakes real". The lab's helper:
 
 # %%
 Code(inspect.getsource(losses.bce_from_logits), language="python")
 
 # %% [markdown]
-# `generator_loss` is $\text{BCE}(1, z)$ averaged over whatever it is given, and since
-# $1 - \sigma(z) = \sigma(-z)$, the same function at $-z$ gives $\text{BCE}(0, z)$. We check both
-# against the closed forms and plot them:
+# `generator_loss` is the mean $\text{BCE}(1, z)$; at $-z$ it gives $\text{BCE}(0, z)$. We check
+# both against the closed forms:
 
 # %%
 logits = np.linspace(-6, 6, 121, dtype=np.float32)
@@ -204,30 +177,25 @@ ax.legend()
 plt.show()
 
 # %% [markdown]
-# A confident mistake is punished hard, almost linearly, and its gradient never vanishes there. It
-# does vanish at the other end: a fake the discriminator confidently calls real (a large logit in
-# BCE(1, z)) gets almost no gradient, which is why a generator that fools its judge learns little more.
+# A confident mistake is punished almost linearly, so its gradient never vanishes. A fake that $D$
+# confidently calls real gets almost no gradient.
 
 # %% [markdown]
 # ## Compare paired and unpaired data
 #
-# **Paired data.** pix2pix (Isola et al., 2017) learns from pairs $(x_i, y_i)$, the same scene as
-# input and as desired output, and can ask that $G(x_i)$ be close to the known answer $y_i$.
+# With **paired data**, pix2pix (Isola et al., 2017) can ask that $G(x_i)$ be close to the known
+# answer $y_i$. With **unpaired data** nobody has Monet's painting of a given photo. The
+# adversarial loss only asks that the *set* of outputs look like the set of paintings: a generator
+# could ignore its input and paint any plausible Monet.
 #
-# **Unpaired data.** Nobody has Monet's painting of a given photo. The adversarial loss alone only
-# asks that the *set* of outputs look like the set of paintings: it pins down the distribution of
-# the outputs, not which painting a given photo should become. A generator could ignore its input
-# and paint any plausible Monet.
+# A toy: $X$ is points round a circle, $Y$ points round a larger one; colour shows each point's
+# angle on $X$. Four mappings of angles $G: X \to Y$, each with its best inverse $F$:
 #
-# A toy shows the problem. $X$ is points spread evenly round a unit circle, $Y$ points round a
-# circle twice as large; each point's colour is its angle on $X$. Four candidate mappings
-# $G: X \to Y$, each with the best inverse $F: Y \to X$ we can write for it:
-#
-# | mapping | $G$ sends angle $\theta$ to | $F$ sends angle $\varphi$ back to |
+# | mapping | $G(\theta)$ | $F(\varphi)$ |
 # |---|---|---|
 # | turn | $\theta + 1$ | $\varphi - 1$ |
 # | mirror | $-\theta$ | $-\varphi$ |
-# | fold | $2\theta$ | $\varphi / 2$: every output has two sources, $\theta$ and $\theta + \pi$, and $F$ can return only one |
+# | fold | $2\theta$ | $\varphi / 2$ |
 # | collapse | the nearest of three fixed angles | $\varphi$ |
 
 # %%
@@ -293,9 +261,8 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# Measure two things for each mapping: the distance of the outputs from $Y$'s even spread (all a
-# discriminator can judge), and the **cycle error**, the mean distance $|x - F(G(x))|$ between a
-# point and its round trip.
+# For each, we measure how far the outputs are from $Y$'s even spread (all a discriminator can
+# judge), and the **cycle error**, the mean $|x - F(G(x))|$.
 
 # %%
 names = list(MAPPINGS)
@@ -316,24 +283,19 @@ print("pass the discriminator but fail the round trip:                ",
       ", ".join(n for n in looks_right if n not in round_trips))
 
 # %% [markdown]
-# The adversarial view cannot tell *fold* from *turn*, yet fold has lost information: $\theta$ and
-# $\theta + \pi$ land on the same spot, so whatever $F$ returns, half the inputs come back on the
-# wrong side of the circle. The cycle error exposes it (and collapse, which fails both tests).
-# Asking for $F(G(x)) \approx x$ rules out mappings that merge or scramble their inputs, in this toy.
-# A real CycleGAN can cheat: it may hide what a painting loses in a faint high-frequency pattern no
-# eye sees, from which $F$ restores the photo (Chu et al. 2017, "CycleGAN, a Master of
-# Steganography", [arXiv:1712.02950](https://arxiv.org/abs/1712.02950)). Notebook 8 measures the
-# period-2 patterns that transposed convolutions make, the chequerboards; whether a trained
-# generator hides its photo in them, this course does not measure.
+# A discriminator cannot tell *fold* from *turn*, yet fold loses information: $\theta$ and
+# $\theta + \pi$ land on the same spot, so half the inputs come back on the wrong side. The cycle
+# error exposes it. Asking for $F(G(x)) \approx x$ rules out mappings that merge their inputs, but
+# not one that some $F$ undoes: *mirror* passes both tests, so the answer is not unique.
 #
-# It does not make the answer unique: *mirror* passes both tests. Among the survivors, what a
-# CycleGAN picks depends on the network: convolutions find small, local changes easiest to learn.
+# A real CycleGAN can cheat: it may hide the photo in a faint pattern no eye sees (Chu et al. 2017,
+# [arXiv:1712.02950](https://arxiv.org/abs/1712.02950)). Notebook 8 measures the chequerboards of
+# untrained transposed convolutions, not whether a trained generator hides its photo.
 
 # %% [markdown]
 # ## Meet the four networks
 #
-# CycleGAN (Zhu, Park, Isola and Efros, 2017) learns both directions at once, each with its own
-# discriminator. The paper's letters and the lab's names:
+# CycleGAN (Zhu et al., 2017) learns both directions, each with its own discriminator:
 #
 # | paper | lab | what it does |
 # |---|---|---|
@@ -345,46 +307,36 @@ print("pass the discriminator but fail the round trip:                ",
 # %% [markdown]
 # ## Close the loop with cycle consistency
 #
-# Think of translating a sentence from English to French and then back to English: if you get
-# your original sentence back, the translation kept its meaning, even though nobody gave you a
-# French reference to compare with. CycleGAN asks the same of its two generators:
+# Translate a sentence into French and back: if you get it back, the meaning was kept.
+# CycleGAN asks the same of its generators:
 #
-# $$\text{forward cycle: } x \to G(x) \to F(G(x)) \approx x, \qquad
-#   \text{backward cycle: } y \to F(y) \to G(F(y)) \approx y.$$
+# $$x \to G(x) \to F(G(x)) \approx x, \qquad y \to F(y) \to G(F(y)) \approx y.$$
 #
 # ![The forward and backward cycles of a CycleGAN](../images/cycle_consistency.png)
 #
-# Each fake is judged by the discriminator of its domain (grey), which pushes it to *look* like
-# that domain; each round trip is compared with where it started (red), which pushes it to *keep*
-# the content.
+# Each fake is judged by a discriminator (grey), so it *looks* right; each round trip is compared
+# with its start (red), so it *keeps* the content.
 
 # %% [markdown]
 # ## Write down the four losses
 #
-# One notation, used in every notebook and matching `cyclegan_lab/losses.py`: $\operatorname{mean}$
-# averages over the batch and every pixel and channel (or, for a discriminator's output, its
-# 30x30 grid of patch logits), and $\lambda$ appears where the code multiplies by it.
+# $\operatorname{mean}$ averages over the batch and every pixel (or a discriminator's 30x30 grid
+# of patch logits):
 #
 # $$
 # \begin{aligned}
-# \text{discriminator:}\quad & \mathcal{L}_{D_Y} = \tfrac12\big[\operatorname{mean}\text{BCE}\big(1, D_Y(y)\big) + \operatorname{mean}\text{BCE}\big(0, D_Y(G(x))\big)\big] \\
-# \text{adversarial:}\quad & \mathcal{L}_{\text{adv}}(G) = \operatorname{mean}\text{BCE}\big(1, D_Y(G(x))\big) \\
-# \text{cycle:}\quad & \mathcal{L}_{\text{cyc}} = \lambda\,\operatorname{mean}\big|x - F(G(x))\big| + \lambda\,\operatorname{mean}\big|y - G(F(y))\big| \\
-# \text{identity:}\quad & \mathcal{L}_{\text{id}}(G) = 0.5\,\lambda\,\operatorname{mean}\big|y - G(y)\big|
+# \text{discriminator:}\quad & \mathcal{L}_{D_Y} = \tfrac12[\operatorname{mean}\text{BCE}(1, D_Y(y)) + \operatorname{mean}\text{BCE}(0, D_Y(G(x)))] \\
+# \text{adversarial:}\quad & \mathcal{L}_{\text{adv}}(G) = \operatorname{mean}\text{BCE}(1, D_Y(G(x))) \\
+# \text{cycle:}\quad & \mathcal{L}_{\text{cyc}} = \lambda\,\operatorname{mean}|x - F(G(x))| + \lambda\,\operatorname{mean}|y - G(F(y))| \\
+# \text{identity:}\quad & \mathcal{L}_{\text{id}}(G) = 0.5\,\lambda\,\operatorname{mean}|y - G(y)|
 # \end{aligned}
 # $$
 #
-# and the same with $x \leftrightarrow y$, $G \leftrightarrow F$, $D_Y \to D_X$ for the other
-# direction. In code: `discriminator_loss`, `generator_loss`, `cycle_loss` (one of the two
-# terms) and `identity_loss`. The **identity** term asks that a Monet given to the Monet
-# generator come out unchanged; without it the generators are free to shift colours, since the
-# cycle can shift them back. Each generator minimises its own total,
-#
-# $$\mathcal{L}_G = \mathcal{L}_{\text{adv}}(G) + \mathcal{L}_{\text{cyc}} + \mathcal{L}_{\text{id}}(G), \qquad
-#   \mathcal{L}_F = \mathcal{L}_{\text{adv}}(F) + \mathcal{L}_{\text{cyc}} + \mathcal{L}_{\text{id}}(F),$$
-#
-# and each discriminator its own $\mathcal{L}_{D_Y}$ or $\mathcal{L}_{D_X}$. Notebook 5 puts
-# numbers on each term. The lab's values, in the configuration every notebook shares:
+# and the same with $x \leftrightarrow y$, $G \leftrightarrow F$, $D_Y \to D_X$. The **identity**
+# term asks that a Monet given to the Monet generator come out unchanged; without it the
+# generators may shift colours, since the cycle can shift them back. Each generator
+# minimises $\mathcal{L}_{\text{adv}} + \mathcal{L}_{\text{cyc}} + \mathcal{L}_{\text{id}}$, each
+# discriminator its own loss. The lab's values:
 
 # %%
 defaults = TrainConfig()
@@ -395,32 +347,24 @@ print(f"identity_weight = {defaults.identity_weight}    (identity term = {defaul
 # %% [markdown]
 # ## Compare the lab with the paper
 #
-# The lab keeps the paper's batch size (1), optimiser (Adam, $2 \cdot 10^{-4}$, $\beta_1 = 0.5$),
-# $\lambda = 10$, identity weight and $70 \times 70$ PatchGAN discriminators. It differs in these
-# ways, which later notebooks come back to:
+# The lab keeps the paper's batch size, optimiser, $\lambda$ and PatchGAN discriminators, but
+# differs in:
 #
-# | | CycleGAN paper | the lab |
+# | | paper | lab |
 # |---|---|---|
-# | generator | ResNet with 9 residual blocks | U-Net (from pix2pix), notebook 3 |
-# | adversarial loss | least squares | binary cross-entropy, notebook 5 |
-# | discriminator's fakes | a pool of the last 50 fakes | only the newest fake |
-# | learning rate | constant for 100 epochs, then linear decay to 0 over 100 more | constant |
-# | augmentation | random jitter: resize to 286, crop 256, flip (from pix2pix, in the CycleGAN code) | none (notebook 2 shows jitter) |
-# | LeakyReLU slope in the discriminator | 0.2 | 0.3 (Keras' default) |
-# | training length | 200 epochs | 1 epoch |
-# | data | monet2photo: about 1,070 Monet paintings, 6,300 photos | 300 paintings, 300 photos (Kaggle's set) |
+# | generator | ResNet | U-Net |
+# | adversarial loss | least squares | cross-entropy |
+# | discriminator sees | a pool of 50 recent fakes | the newest fake |
+# | training | 200 epochs, about 1,070 paintings | 1 epoch, 300 paintings |
 #
-# The rest of the course builds the lab piece by piece: the data (notebook 2), the generator (3),
-# the discriminator (4), the losses in code (5), training (6) and the results (7).
+# Notebooks 2 to 7 build the lab piece by piece.
 
 # %% [markdown]
 # ## On your own
 #
-# Each exercise has a cell for your answer, a hidden solution, and a check cell.
-#
-# **Exercise 1 (predict, then run).** Add a mapping "shuffle" that sends each point to the angle
-# of a *random other* point (`rng.permutation(theta)`), with $F$ the identity. Before you run
-# anything, predict: is its distance from $Y$ `"small"` or `"large"`? Its cycle error?
+# **Exercise 1 (predict).** A mapping "shuffle" shuffles the points' angles
+# (`rng.permutation(theta)`), with $F$ the identity. Predict: is its distance from $Y$ `"small"`
+# or `"large"`? Its cycle error? The check cell measures both.
 
 # %% tags=["exercise", "predict"]
 shuffle_distance = None  # "small" or "large"
@@ -428,7 +372,8 @@ shuffle_cycle = None  # "small" or "large"
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 # Solution: shuffling only reorders the points, so the *set* of outputs is still spread evenly
-# round Y (a discriminator is satisfied), but F cannot know where each point came from.
+# round Y (a discriminator is satisfied), but the identity F does not put the points back. Only the
+# inverse shuffle would: a table of every point, which a smooth network is hard pressed to learn.
 shuffle_distance, shuffle_cycle = "small", "large"
 
 # %%
@@ -437,13 +382,13 @@ measured_distance = distance_from_y(shuffled)
 measured_cycle = cycle_error(lambda t: shuffled, lambda p: p)
 reveal(shuffle_distance, f"shuffle: distance from Y {measured_distance:.3f}, cycle error {measured_cycle:.3f}")
 check(shuffle_distance, "small" if measured_distance < 0.1 else "large", "Compare with turn and collapse.")
-check(shuffle_cycle, "small" if measured_cycle < 0.01 else "large", "Can any F undo a random permutation?")
+check(shuffle_cycle, "small" if measured_cycle < 0.01 else "large", "Does the identity undo a random permutation?")
 
 # %% [markdown]
-# **Exercise 2.** A discriminator gives logit $z_{\text{real}} = 2$ on every patch of a real
-# painting and $z_{\text{fake}} = -2$ on every patch of a fake. What is its loss
-# $\tfrac12\big[\text{BCE}(1, 2) + \text{BCE}(0, -2)\big]$? Work it out from the closed forms, to
-# three decimals.
+# **Exercise 2.** A discriminator gives logit $2$ on every patch of a real painting and $-2$ on
+# every patch of a fake. Compute its loss
+# $\tfrac12[\text{BCE}(1, 2) + \text{BCE}(0, -2)]$ to three decimals. The check compares it with
+# `discriminator_loss`.
 
 # %% tags=["exercise", "predict"]
 disc_loss_answer = None  # a number
@@ -459,8 +404,9 @@ check(disc_loss_answer, float(losses.discriminator_loss(np.full((1, 30, 30, 1), 
       "BCE(1, z) = log(1 + e^-z), BCE(0, z) = log(1 + e^z).")
 
 # %% [markdown]
-# **Exercise 3.** For the *fold* mapping, try $F(\varphi) = \varphi / 2 + \pi$ instead. What is
-# its cycle error (two decimals)? Could any $F$ bring it to zero?
+# **Exercise 3.** For *fold*, try $F(\varphi) = \varphi / 2 + \pi$. What is its cycle
+# error (two decimals)? The check counts the points that come back opposite. Could any $F$ bring it
+# to zero?
 
 # %% tags=["exercise", "predict"]
 fold_cycle_answer = None  # a number
@@ -483,12 +429,6 @@ reveal(fold_cycle_answer, f"cycle error of fold with F = phi/2: {cycle_errors['f
 # %% [markdown]
 # ## Further reading
 #
-# - Zhu, Park, Isola, Efros, *Unpaired Image-to-Image Translation using Cycle-Consistent
-#   Adversarial Networks* (2017): [arXiv:1703.10593](https://arxiv.org/abs/1703.10593), and the
-#   [project page](https://junyanz.github.io/CycleGAN/).
-# - Isola, Zhu, Zhou, Efros, *Image-to-Image Translation with Conditional Adversarial Networks*
-#   (pix2pix, 2017): [arXiv:1611.07004](https://arxiv.org/abs/1611.07004).
-# - Goodfellow et al., *Generative Adversarial Networks* (2014):
-#   [arXiv:1406.2661](https://arxiv.org/abs/1406.2661).
-# - The TensorFlow tutorial [CycleGAN](https://www.tensorflow.org/tutorials/generative/cyclegan)
-#   and the Keras example [CycleGAN](https://keras.io/examples/generative/cyclegan/).
+# - Zhu et al., CycleGAN (2017): [arXiv:1703.10593](https://arxiv.org/abs/1703.10593).
+# - Isola et al., pix2pix (2017): [arXiv:1611.07004](https://arxiv.org/abs/1611.07004).
+# - Goodfellow et al., GANs (2014): [arXiv:1406.2661](https://arxiv.org/abs/1406.2661).

@@ -17,23 +17,21 @@
 # %% [markdown]
 # # 2. The data: Monet paintings and photos
 #
-# This notebook finds the lab's two image collections, compares them, and follows them through
-# the `tf.data` pipeline that feeds training.
+# This notebook loads the lab's two image collections, compares them, and turns them into the
+# batches that feed training.
 #
 # ## What you'll learn
 #
-# - Where the images come from (a folder you name, the cache, or the lab's download).
-# - How the colours of the two domains differ: what the generators must learn to add or remove.
-# - How the images become an endless, seeded stream of `(monet, photo)` batches in $[-1, 1]$, and
-#   what "one epoch" means for unpaired data.
-# - The CycleGAN paper's random jitter augmentation, and how to switch it on.
+# - How the colours of paintings and photos differ.
+# - How the images become an endless stream of `(monet, photo)` batches in $[-1, 1]$, and what
+#   an epoch means for unpaired data.
+# - The CycleGAN paper's random jitter augmentation.
 #
 # ## What you'll need
 #
-# - Notebook 1 (the idea of a CycleGAN) is helpful but not required.
+# - Notebook 1 helps but is not required.
 # - About 10 minutes. A CPU is fine.
-# - The lab's data (300 Monet paintings and 300 photos, about 9 MB): it is downloaded for you
-#   the first time if you don't already have it.
+# - The lab's data (300 paintings, 300 photos), downloaded the first time.
 
 # %% tags=["parameters"]
 DATA_DIR = None  # folder with Monet and photo images; None: $CYCLEGAN_LAB_DATA, the cache, or the lab's download
@@ -41,30 +39,23 @@ SMOKE = False  # True: the quick setting the tests use; the variable CYCLEGAN_LA
 SEED = 0  # fixes every random choice in this notebook
 
 # %% [markdown]
-# The quick setting loads only a few images per domain; the full setting loads the lab's 300 of
-# each (a folder with more photos is cut to its first 300 files, the size of the lab's set).
+# The quick setting loads a few images per domain, the full setting up to 300.
 
 # %%
 # %matplotlib inline
 import inspect
 import os
-import tempfile
-import warnings
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
 from IPython.display import Code
 from matplotlib.colors import rgb_to_hsv
-from PIL import Image
 
 from cyclegan_lab import (
     TrainConfig,
     find_data,
     load_data,
-    load_folder,
-    load_image,
     make_dataset,
     normalize,
     show_images,
@@ -89,12 +80,8 @@ rng = np.random.default_rng(SEED)
 # %% [markdown]
 # ## Get the data
 #
-# `find_data` looks for the images in three places and stops at the first that has them:
-#
-# 1. **A folder you name**: the `DATA_DIR` parameter, or else the environment variable
-#    `CYCLEGAN_LAB_DATA`. A folder you name must hold the images: there is no quiet fallback.
-# 2. **The user cache**, where an earlier run unpacked the download.
-# 3. **The lab's zip**, downloaded into the cache, checked against its expected size, and unpacked.
+# `find_data` uses the first of: a folder you name (`DATA_DIR`, or the variable
+# `CYCLEGAN_LAB_DATA`), the cache of an earlier download, or a fresh download of the lab's zip.
 
 # %%
 print("lab's zip:", LAB_DATA.url)
@@ -102,9 +89,7 @@ print(f"size:      {LAB_DATA.size:,} bytes")
 print("cache:    ", cache_dir())
 
 # %% [markdown]
-# A folder counts as data if it holds one of these pairs of sub-folders, at its top or one or
-# two levels down: the lab's zip, Kaggle's "I'm Something of a Painter Myself", the CycleGAN
-# authors' `monet2photo` (`trainA` holds the paintings), or plain folders of your own.
+# A data folder holds one of these pairs of sub-folders (the last row is for your own images):
 
 # %%
 print(f"{'Monet folder':<16}{'photo folder':<16}")
@@ -117,8 +102,8 @@ for name, folder in [("Monet", folders.monet), ("photo", folders.photo)]:
     print(f"{name:>5}: {folder}  ({len(image_files(folder)):,} files)")
 
 # %% [markdown]
-# `load_data` runs the same search, then reads both folders into memory. Each domain is one
-# `uint8` array of shape (images, height, width, 3 colour channels), with values 0 to 255.
+# `load_data` reads each domain into one `uint8` array: (images, height, width, 3 colours),
+# values 0 to 255.
 
 # %%
 data = load_data(config, DATA_DIR)
@@ -139,17 +124,15 @@ show_images(data.photo[photo_pick], [f"photo #{i}" for i in photo_pick], size=2.
 plt.show()
 
 # %% [markdown]
-# Similar subjects (landscapes, water, sky, buildings), but no pairs: no photo is the scene of a
-# particular painting. That is why the CycleGAN needs the cycle-consistency loss instead of a
-# pixel-by-pixel comparison with a target.
+# Similar subjects, but no pairs: no photo shows the scene of a painting. That is why the
+# CycleGAN needs the cycle-consistency loss instead of a pixel-by-pixel comparison with a target.
 
 # %% [markdown]
 # ## Compare the colours of the two domains
 #
-# Beyond the brush strokes, paintings and photos differ in their colour statistics. The left
-# three panels are histograms of the red, green and blue values over a sample of pixels of every
-# loaded image. The right panel gives each image one dot: its mean brightness (the HSV "value",
-# the largest of R, G, B) against its mean saturation (how far from grey its colours are).
+# Besides brush strokes, the domains differ in colour. Left: histograms of red, green and blue
+# over a sample of pixels. Right: one dot per image, its mean brightness (the largest of R, G, B)
+# against its mean saturation (how far from grey).
 
 # %%
 def pixel_sample(images, step=4):
@@ -214,21 +197,17 @@ for feature in ["brightness", "saturation"]:
           "into the right domain.")
 
 # %% [markdown]
-# ("contrast" is the standard deviation of each channel within an image, averaged over images;
-# "near-black" the share of pixels under 10% in all three channels.) The cell's last lines say
-# which way each statistic differs *in the images loaded here*, and how well one threshold on a
-# single statistic would sort the images. A generator that turns photos into Monets must learn
-# these shifts, and the brush texture, which these statistics can't see; if no single number
-# separates the domains, the discriminators must learn what does. With only a few images
-# loaded, as in the quick setting, the numbers are noisy.
+# ("Contrast": each channel's standard deviation within an image; "near-black": pixels under 10%
+# in all three channels.) A photo-to-Monet generator must learn these shifts, and the brush
+# texture they can't see. If no single number separates the domains, the discriminators must
+# learn what does. With few images loaded, the numbers are noisy.
 
 # %% [markdown]
 # ## Feed the images to training with tf.data
 #
-# The generator ends in a $\tanh$, whose outputs lie in $(-1, 1)$, so the real images are put on
-# the same scale. `normalize` maps each 8-bit value $v \in \{0, \dots, 255\}$ to $v / 127.5 - 1$
-# ($0 \mapsto -1$, $255 \mapsto 1$), and `to_uint8` undoes it for showing results.
-# `make_dataset` turns the two arrays into a `tf.data.Dataset` of `(real_monet, real_photo)` batches:
+# The generator ends in a $\tanh$, with outputs in $(-1, 1)$, so real images get the same scale:
+# `normalize` maps each 8-bit value $v \in \{0, \dots, 255\}$ to $v / 127.5 - 1$, and `to_uint8`
+# undoes it. `make_dataset` yields `(real_monet, real_photo)` batches:
 
 # %%
 dataset = make_dataset(data.monet, data.photo, config)
@@ -238,8 +217,8 @@ for name, batch in [("real_monet", real_monet), ("real_photo", real_photo)]:
           f"values {float(tf.reduce_min(batch)):.3f}..{float(tf.reduce_max(batch)):.3f}")
 
 # %% [markdown]
-# Batch size 1, as in the lab: one painting and one photo per training step, drawn independently,
-# because the data is unpaired. The first few steps:
+# Batch size 1: one painting and one photo per step, drawn independently, since the data is
+# unpaired. The first steps:
 
 # %%
 first_steps = list(dataset.take(4))
@@ -248,10 +227,8 @@ show_images([monet[0] for monet, _ in first_steps] + [photo[0] for _, photo in f
 plt.show()
 
 # %% [markdown]
-# The stream never ends: each domain is shuffled anew at every pass over it, with an order fixed
-# by the seed (the "In practice" section at the end shows how, and why that makes an interrupted
-# run resumable). So something else must say where an epoch stops. An epoch is **one pass over
-# the smaller domain**, in batches: with the lab's 300 paintings and 300 photos, 300 steps.
+# The stream never ends: each pass over a domain has a new order, fixed by the seed. An epoch is
+# **one pass over the smaller domain**, in batches: 300 steps for the lab's data.
 # `TrainConfig(steps_per_epoch=...)` overrides it.
 
 # %%
@@ -262,10 +239,9 @@ print(f"{len(data.monet)} paintings, {len(data.photo)} photos, batch size {confi
 # ## Augment the images with random jitter
 #
 # With only 300 images per domain, a model can start to memorise them. pix2pix (Isola et al.
-# 2017), and after it the CycleGAN code and TensorFlow's CycleGAN tutorial, add random *jitter*: scale the image up to 286x286, cut a
-# random 256x256 square out of it, and flip it left to right half of the time. The original lab
-# does not, so it is off by default; `TrainConfig(augment=True)` switches it on. `random_jitter`
-# takes its randomness from an explicit seed, so a given seed always gives the same crop and flip.
+# 2017), the CycleGAN code and TensorFlow's CycleGAN tutorial add random *jitter*: enlarge to
+# 286x286, cut a random 256x256 square, and flip left to right half of the time. It is off by
+# default; `TrainConfig(augment=True)` switches it on. A given seed always gives the same crop and flip.
 
 # %%
 Code(inspect.getsource(random_jitter), language="python")
@@ -277,8 +253,8 @@ show_images([photo] + jittered, ["original"] + [f"seed ({SEED}, {k})" for k in r
 plt.show()
 
 # %% [markdown]
-# The crop's corner lands at any of the first 31 of the 286 pixels (offsets 0 to 30) in each direction, and a
-# coin toss mirrors it; the content stays recognisable, which is the point. In the pipeline:
+# The crop's corner lands at offsets 0 to 30 in each direction; the content stays recognisable.
+# In the pipeline:
 
 # %%
 augmented = make_dataset(data.monet, data.photo, config.replace(augment=True))
@@ -294,15 +270,14 @@ print("the augmented painting is a 256x256 cut of the plain one enlarged to 286:
       "| (top, left, mirrored):", found)
 
 # %% [markdown]
-# The search finds where the augmented painting was cut from the plain one, enlarged: the order of
-# the stream doesn't depend on augmentation, only each image does.
+# Same painting at step 0, enlarged, cropped and maybe flipped: augmentation changes each image,
+# not the order of the stream.
 
 # %% [markdown]
 # ## On your own
 #
-# **Exercise 1 (predict, then run).** Before running anything, predict for
-# `TrainConfig(batch_size=4, max_images=10)`: the shape of one `real_monet` batch, and the
-# number of steps per epoch.
+# **Exercise 1 (predict, then run).** For `TrainConfig(batch_size=4, max_images=10)`, predict
+# the shape of one `real_monet` batch and the number of steps per epoch.
 
 # %% tags=["exercise", "predict"]
 batch_shape_answer = None  # a tuple, e.g. (1, 2, 3, 4)
@@ -338,30 +313,25 @@ normalized_answer = 64 / 127.5 - 1
 check(normalized_answer, float(normalize(np.uint8([64]))[0]), "v / 127.5 - 1")
 
 # %% [markdown]
-# **Exercise 3.** Where do *your* photos land in the saturation-brightness plot? Put a few of your
-# images in a folder `mine/photo/`, a copy of some paintings in `mine/monet/`, and run this
-# notebook with `DATA_DIR = "mine"`.
+# **Exercise 3.** Where do *your* photos land in the saturation-brightness plot? Put some in
+# `mine/photo/`, a copy of some paintings in `mine/monet/`, and run this notebook with
+# `DATA_DIR = "mine"`.
 #
 # <details><summary>Solution</summary>
 #
-# Any folder with `monet/` and `photo/` inside is recognised (the last row of the layout table).
-# Phone photos are often brighter and more saturated than the lab's photos; whatever the result,
-# read it off the table and the threshold lines, not the histograms' shapes alone. With a handful
-# of images the numbers are noisy: prefer 20 or more.
+# `monet/` + `photo/` is the last row of the layout table. Read the result off the table and the
+# threshold lines, not the histograms alone. With a handful of images the numbers are noisy:
+# prefer 20 or more.
 #
 # </details>
 
 # %% [markdown]
-# ## In practice
+# ## In practice: the stream formula, and exact resume
 #
-# ### The stream formula, and exact resume
-#
-# Element $g$ of a domain's stream (counting from 0) is
-# $\text{image}\big[\pi_{p}(g \bmod n)\big]$ with pass $p = \lfloor g / n \rfloor$, where $n$ is the
-# number of images and $\pi_p$ a random permutation that depends only on the seed, the domain
-# and the pass. So every pass shows each image once, in a new order, and element $g$ can be
-# computed without producing the ones before it: a run restarted at step $s$ builds the dataset
-# with `start_step=s` and sees exactly what the uninterrupted run would have seen.
+# Element $g$ of a domain's stream (from 0) is $\text{image}\big[\pi_{p}(g \bmod n)\big]$, with
+# pass $p = \lfloor g / n \rfloor$, $n$ images, and $\pi_p$ a random permutation fixed by the seed,
+# the domain and the pass. Every pass shows each image once, and element $g$ needs none before it:
+# a run restarted at step $s$ uses `start_step=s` and sees what the uninterrupted run would have.
 
 # %%
 Code(inspect.getsource(image_stream), language="python")
@@ -381,61 +351,12 @@ same = all(np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
 print("stream resumed at step 7 == steps 7..11 of the original:", same)
 
 # %% [markdown]
-# ### Odd image files
-#
-# Your own photos won't all be 256x256 RGB JPEGs. `load_image` reads any file Pillow can open,
-# turns it upright by its EXIF tag, converts it to RGB (grey becomes three equal channels,
-# transparent parts are laid over white), scales its shorter side to 256 and crops the centre.
-# `load_folder` skips a file that is not a readable image, with a `BadImageWarning` that names
-# it. Four awkward files made from the photos: grey, fading transparency, a panorama, and a JPEG
-# cut off after 2,000 bytes.
-
-# %%
-first, second = data.photo[0], data.photo[1 % len(data.photo)]
-fade = np.linspace(255, 0, first.shape[1]).astype(np.uint8)  # opaque on the left, clear on the right
-odd_images = {
-    "1_gray.png": Image.fromarray(first).convert("L"),
-    "2_transparent.png": Image.fromarray(np.dstack([first, np.tile(fade, (first.shape[0], 1))]), "RGBA"),
-    "3_panorama.jpg": Image.fromarray(np.concatenate([first, second], axis=1)),
-}
-
-with tempfile.TemporaryDirectory() as tmp:
-    tmp = Path(tmp)
-    for name, image in odd_images.items():
-        image.save(tmp / name)
-    with open(tmp / "3_panorama.jpg", "rb") as good:
-        (tmp / "4_broken.jpg").write_bytes(good.read(2000))
-    try:
-        load_image(tmp / "4_broken.jpg")
-    except ValueError as error:
-        print("load_image raises ValueError:", str(error).replace(str(tmp), "<tmp>"))
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        loaded = load_folder(tmp)
-for warning in caught:
-    print(f"load_folder warns {warning.category.__name__}:", str(warning.message).replace(str(tmp), "<tmp>"))
-print(f"load_folder returned {loaded.shape} {loaded.dtype}: {len(odd_images) + 1 - len(loaded)} file left out")
-
-figure, axes = plt.subplots(1, 4, figsize=(14, 3.6))
-for ax, (name, image), shown in zip(axes, odd_images.items(), loaded):
-    ax.imshow(shown)
-    ax.set_title(f"{name}\n{image.mode} {image.width}x{image.height} -> RGB {shown.shape[1]}x{shown.shape[0]}")
-axes[3].text(0.5, 0.5, "4_broken.jpg\nskipped, with a warning", ha="center", va="center")
-for ax in axes:
-    ax.axis("off")
-figure.tight_layout()
-plt.show()
-
-# %% [markdown]
 # ## Further reading
 #
 # - Zhu, Park, Isola, Efros, *Unpaired Image-to-Image Translation using Cycle-Consistent
 #   Adversarial Networks* (CycleGAN, 2017): [arXiv:1703.10593](https://arxiv.org/abs/1703.10593).
 # - Isola et al., *Image-to-Image Translation with Conditional Adversarial Networks* (pix2pix),
 #   whose appendix describes the 286-then-crop jitter: [arXiv:1611.07004](https://arxiv.org/abs/1611.07004).
-# - TensorFlow, [tf.data: Build TensorFlow input pipelines](https://www.tensorflow.org/guide/data)
-#   and [Random number generation](https://www.tensorflow.org/guide/random_numbers)
-#   (stateless random functions).
+# - TensorFlow, [tf.data: Build TensorFlow input pipelines](https://www.tensorflow.org/guide/data).
 # - Kaggle, ["I'm Something of a Painter Myself"](https://www.kaggle.com/competitions/gan-getting-started),
-#   the competition the lab's images come from.
-# - Pillow, [image file formats and modes](https://pillow.readthedocs.io/en/stable/handbook/concepts.html#modes).
+#   where the lab's images come from.

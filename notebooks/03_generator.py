@@ -17,22 +17,19 @@
 # %% [markdown]
 # # 3. The generator: a U-Net
 #
-# This notebook builds the lab's generator, the network that repaints a photo as a Monet, from its
-# two building blocks, follows an image through it layer by layer, and looks at what it makes
-# before any training.
+# Build the lab's generator, which repaints a photo as a Monet, and see what it makes untrained.
 #
 # ## What you'll learn
 #
-# - How a strided convolution halves an image and a transposed convolution doubles it.
-# - What instance normalisation computes, why Keras 3 spells it `GroupNormalization(groups=-1)`,
-#   and why the convolutions before it need no bias.
-# - How the U-Net's skip connections join the encoder to the decoder, and where its 54 million
-#   parameters sit.
-# - Why an untrained generator paints a flat grey image.
+# - How convolutions halve and double an image.
+# - Instance normalisation, and why it makes a bias useless.
+# - The U-Net and its skip connections.
+# - Why an untrained generator paints flat grey.
+# - The paper's ResNet generator, and chequerboard artefacts.
 #
 # ## What you'll need
 #
-# - Notebook 2 (the data) is helpful: this one loads two photos the same way.
+# - Notebook 2 (the data) is helpful.
 # - About 10 minutes. A CPU is fine: nothing is trained here.
 
 # %% tags=["parameters"]
@@ -69,43 +66,26 @@ rng = np.random.default_rng(SEED)
 # %% [markdown]
 # ## Look at the plan
 #
-# The generator takes a $256 \times 256$ RGB image with values in $[-1, 1]$ and returns another
-# image of the same size and range. Inside, it has the shape of a **U**:
-#
-# - the **encoder** (left arm) applies 8 *downsampling* blocks; each halves the height and width,
-#   $256 \to 128 \to \dots \to 1$, while the channels grow from 3 to 512;
-# - the **decoder** (right arm) applies 7 *upsampling* blocks that double the size back to 128, and
-#   a last layer that returns to $256 \times 256 \times 3$;
-# - **skip connections** (the bars of the U) hand each encoder output straight to the decoder step
-#   of the same size, so fine detail does not have to squeeze through the $1 \times 1$ bottleneck.
-#
-# This design comes from U-Net (Ronneberger et al., 2015) by way of pix2pix (Isola et al., 2017).
-# The CycleGAN paper used a ResNet generator instead.
+# The generator maps a $256 \times 256$ RGB image in $[-1, 1]$ to another, through a **U**: an
+# **encoder** of 8 *downsampling* blocks halves the image down to $1 \times 1$; a **decoder** of
+# *upsampling* blocks doubles it back; **skip connections** hand each encoder output to the decoder
+# step of the same size, so fine detail need not squeeze through the bottleneck. The design comes
+# from U-Net by way of pix2pix; the CycleGAN paper used a ResNet (end of this notebook).
 
 # %% [markdown]
 # ## Build the downsampling block
 #
-# One encoder step is three layers in a row: a convolution with stride 2, an instance
-# normalisation, and a LeakyReLU.
+# One encoder step: a $4 \times 4$ convolution with stride 2 halves the map; an instance
+# normalisation (next section) follows, except in the first block, as in pix2pix; then a LeakyReLU,
+# $x$ for $x > 0$ and $0.3\,x$ otherwise, lets some gradient through for negative inputs. The
+# convolution needs no bias: the normalisation subtracts each channel's mean, removing any
+# constant a bias adds.
 #
-# **A convolution with stride 2.** A `Conv2D` slides a $4 \times 4$ window over the image 2 pixels
-# at a time, so with `padding="same"` an $n \times n$ map becomes $\lceil n/2 \rceil \times \lceil n/2 \rceil$:
-# the network learns how to shrink (the DCGAN recipe). The weights start as $\mathcal{N}(0, 0.02^2)$.
-#
-# **No bias.** The instance normalisation that follows subtracts each channel's mean, which
-# removes any constant a bias would add: a bias could never matter. We check that below.
-#
-# **LeakyReLU.** $x$ for $x > 0$ and $0.3\,x$ otherwise: unlike ReLU it lets a little signal, and
-# gradient, through for negative inputs.
-#
-# The first block has no normalisation (`apply_norm=False`), as in pix2pix, so the photo's overall
-# brightness and colour survive into the network.
-#
-# **Exercise 1 (implement).** Write `downsample(filters, size=4, apply_norm=True)`: it returns a
-# `keras.Sequential` of a `Conv2D(filters, size)` with stride 2, `padding="same"` and no bias; an
-# instance normalisation, `keras.layers.GroupNormalization(groups=-1, epsilon=1e-3)` (the next
-# section says why), only if `apply_norm`; and `keras.layers.LeakyReLU(negative_slope=0.3)`. The
-# check builds yours and the lab's, gives both the same weights and compares what they compute.
+# **Exercise 1 (implement).** Write `downsample(filters, size=4, apply_norm=True)`, returning a
+# `keras.Sequential` of `Conv2D(filters, size)` with stride 2, `padding="same"` and no bias;
+# `keras.layers.GroupNormalization(groups=-1, epsilon=1e-3)` only if `apply_norm`; and
+# `keras.layers.LeakyReLU(negative_slope=0.3)`. The check gives yours and the lab's the same
+# weights and compares their outputs.
 
 # %% tags=["exercise", "implement"]
 downsample = None  # replace with your function: def downsample(filters, size=4, apply_norm=True): ...
@@ -127,7 +107,7 @@ check_implementation("downsample", downsample)
 from cyclegan_lab.models import downsample  # the lab's, from here on (the same as yours once it is Correct!)
 
 # %% [markdown]
-# Call the lab's block on one random image:
+# The lab's block on one random image:
 
 # %%
 block = downsample(64)
@@ -138,38 +118,28 @@ for layer in block.layers:
     print(f"  {type(layer).__name__:<20} {str(tuple(layer.output.shape)):<22} parameters {layer.count_params():,}")
 
 # %% [markdown]
-# The convolution has $4 \times 4 \times 3 \times 64 = 3{,}072$ weights; the normalisation has two per
-# channel ($\gamma$ and $\beta$, see next section), 128 in all.
+# $4 \times 4 \times 3 \times 64 = 3{,}072$ convolution weights; the normalisation has a $\gamma$
+# and a $\beta$ per channel.
 
 # %% [markdown]
 # ## Normalise each image, channel by channel
 #
-# **Instance normalisation** rescales every channel of every image on its own. For image $b$ and
-# channel $c$ of a feature map $x$ with height $H$ and width $W$:
+# **Instance normalisation** rescales each channel of each image on its own:
 #
-# $$\mu_{bc} = \frac{1}{HW} \sum_{h=1}^{H} \sum_{w=1}^{W} x_{bhwc}, \qquad
-# \sigma^2_{bc} = \frac{1}{HW} \sum_{h,w} \left(x_{bhwc} - \mu_{bc}\right)^2,$$
+# $$y_{bhwc} = \gamma_c \, \frac{x_{bhwc} - \mu_{bc}}{\sqrt{\sigma^2_{bc} + \epsilon}} + \beta_c ,$$
 #
-# $$y_{bhwc} = \gamma_c \, \frac{x_{bhwc} - \mu_{bc}}{\sqrt{\sigma^2_{bc} + \epsilon}} + \beta_c .$$
+# where $\mu_{bc}$ and $\sigma^2_{bc}$ are the mean and variance of channel $c$ of image $b$ over
+# its pixels, $\gamma_c$, $\beta_c$ are learned, and $\epsilon$ is a small constant. It removes each
+# image's own contrast and brightness per channel, which the new style should decide.
 #
-# After it, each channel of each image has mean $\beta_c$ and standard deviation about $|\gamma_c|$,
-# both learned; $\epsilon = 10^{-3}$ guards against dividing by zero. Nothing is averaged over the
-# batch, so the layer behaves the same with a batch of one image, the lab's setting. For style
-# transfer it also removes each image's own contrast and brightness per channel, which a new
-# style should decide (Ulyanov et al., 2016).
-#
-# Keras 3 has no `InstanceNormalization` layer (it lived in the dead TensorFlow Addons).
-# `GroupNormalization` normalises over the pixels *and* the channels of each group of channels:
-# with one group per channel, `groups=-1`, that is instance normalisation; with `groups=1` it is
-# **layer normalisation**, one mean and variance per image, a bug seen in ports of this lab:
+# Keras 3 spells it `GroupNormalization(groups=-1)`, one group per channel; `groups=1` would be
+# **layer normalisation**, one mean and variance per image:
 
 # %%
 Code(inspect.getsource(instance_norm), language="python")
 
 # %% [markdown]
-# Let us check the formula on a small tensor: 2 images of $4 \times 4$ pixels with 3 channels, each
-# channel with its own mean and spread. We use fresh layers with $\gamma = 1, \beta = 0$ (the Keras
-# defaults) to see the bare normalisation.
+# Check it on a small tensor, with fresh layers ($\gamma = 1, \beta = 0$):
 
 # %%
 x = rng.normal(loc=[5.0, -2.0, 0.5], scale=[3.0, 0.5, 10.0], size=(2, 4, 4, 3)).astype("float32")
@@ -199,16 +169,11 @@ for name, layer in [("instance norm", as_instance), ("layer norm", as_layer)]:
           f"channel means {means.min():+.2f}..{means.max():+.2f}, stds {stds.min():.2f}..{stds.max():.2f}")
 
 # %% [markdown]
-# The last two lines sum it up: instance normalisation puts every channel of every image on the
-# same footing; layer normalisation only the image as a whole, so its channels keep their
-# differences.
+# Instance norm puts every channel of every image on the same footing; layer norm only each image.
 
 # %% [markdown]
-# Why not **batch normalisation**, the usual choice in classifiers? It averages each channel over
-# the whole batch, and the lab trains with a batch of one image. While training, batch norm then
-# normalises with that one image's statistics (the same numbers as instance norm); at test time it
-# uses the running averages it collected instead, so the network computes something else than it
-# was trained to. Instance norm does the same in training and in use:
+# Why not **batch normalisation**? With the lab's batch of one image it matches instance norm while
+# training, but at test time it uses running averages, so it computes something else:
 
 # %%
 one_image = x[:1]
@@ -220,8 +185,7 @@ print(f"batch norm while training vs instance norm, largest difference: {np.abs(
 print(f"batch norm at test time vs instance norm, largest difference:   {np.abs(at_test_time - instance).max():.4f}")
 
 # %% [markdown]
-# And here is why the convolutions need no bias: adding a constant to each channel (what a bias
-# does) leaves the normalised output unchanged.
+# Why no bias: adding a constant to each channel leaves the normalised output unchanged.
 
 # %%
 bias = np.array([1.0, -4.0, 20.0], dtype="float32")
@@ -229,10 +193,8 @@ change = np.abs(np.asarray(as_instance(x + bias)) - np.asarray(as_instance(x))).
 print(f"largest change after adding a bias: {change:.1e}")
 
 # %% [markdown]
-# The lab's layer differs from these in one detail: its scale $\gamma$ starts not at 1 but drawn
-# from $\mathcal{N}(0, 0.02^2)$, like the convolution weights. This is a quirk of the Kaggle
-# notebook the lab copies; TensorFlow's CycleGAN tutorial starts $\gamma$ at $\mathcal{N}(1, 0.02^2)$,
-# and Keras' default is 1. Remember it for the end of the notebook.
+# The lab's layer starts $\gamma$ not at 1 but drawn from $\mathcal{N}(0, 0.02^2)$, a quirk of the
+# Kaggle notebook the lab copies.
 
 # %%
 norm = instance_norm()
@@ -243,13 +205,10 @@ print("beta at the start: ", np.asarray(norm.beta))
 # %% [markdown]
 # ## Build the upsampling block
 #
-# The decoder's step mirrors the encoder's: a transposed convolution with stride 2, an instance
-# normalisation, in some blocks a dropout, and a ReLU.
-#
-# **A transposed convolution with stride 2.** `Conv2DTranspose` runs the strided convolution
-# backwards: each input value *stamps* the $4 \times 4$ kernel, scaled by the value, onto the
-# output; stamps of neighbouring inputs, 2 pixels apart, overlap and add up, and an $n \times n$
-# map becomes $2n \times 2n$. With a kernel of ones:
+# The decoder's step mirrors the encoder's: a stride-2 transposed convolution, an instance
+# normalisation, sometimes a dropout, and a ReLU. In `Conv2DTranspose` each input value *stamps*
+# the $4 \times 4$ kernel, scaled by the value, onto the output, 2 pixels apart; overlapping
+# stamps add up, and the map doubles in size. With a kernel of ones:
 
 # %%
 stamp = keras.layers.Conv2DTranspose(1, 4, strides=2, padding="same", kernel_initializer="ones", use_bias=False)
@@ -259,12 +218,11 @@ for inputs in ([[1, 0], [0, 0]], [[1, 1], [0, 0]]):
     print(np.asarray(stamp(single))[0, :, :, 0].astype(int))
 
 # %% [markdown]
-# Where two stamps overlap the values add up (the 2s above).
+# Overlapping stamps add up (the 2s).
 #
-# **Dropout(0.5), in the first three decoder blocks.** In training each value is zeroed with
-# probability 0.5 and the others doubled: pix2pix's stand-in for the random noise a GAN generator
-# usually gets. pix2pix keeps it on at test time too, as its only source of randomness; this
-# course, like the lab, switches it off outside training, so a photo always gets the same painting:
+# **Dropout(0.5)**, in the first three decoder blocks, zeroes each value with probability 0.5 in
+# training and doubles the rest: pix2pix's stand-in for a GAN generator's random noise. The lab
+# switches it off outside training, so a photo always gets the same painting:
 
 # %%
 dropout = keras.layers.Dropout(0.5)
@@ -278,12 +236,10 @@ print("two calls with training=True give the same output: ", np.array_equal(trai
 print("two calls with training=False give the same output:", np.array_equal(use_a, use_b))
 
 # %% [markdown]
-# **ReLU.** $\mathrm{ReLU}(x) = \max(x, 0)$: the decoder uses the plain version, as in pix2pix.
-#
 # **Exercise 2 (implement).** Write `upsample(filters, size=4, apply_dropout=False)`: a
-# `keras.Sequential` of a `Conv2DTranspose(filters, size)` with stride 2, `padding="same"` and no
-# bias; an instance normalisation, as in `downsample`; `keras.layers.Dropout(0.5)` only if
-# `apply_dropout`; and a ReLU.
+# `keras.Sequential` of `Conv2DTranspose(filters, size)` with stride 2, `padding="same"` and no
+# bias; the same instance normalisation; `keras.layers.Dropout(0.5)` only if `apply_dropout`; and
+# a plain ReLU. The check works as in Exercise 1.
 
 # %% tags=["exercise", "implement"]
 upsample = None  # replace with your function: def upsample(filters, size=4, apply_dropout=False): ...
@@ -308,18 +264,17 @@ from cyclegan_lab.models import upsample  # the lab's, from here on
 # %% [markdown]
 # ## Assemble the U-Net
 #
-# The generator stacks the blocks. For a $256 \times 256$ image the encoder has 8 downsampling
-# blocks with 64, 128, 256, then 512 filters (the first without normalisation) and keeps every
-# output in a list of skips; the decoder walks them in reverse, without the $1 \times 1$
-# bottleneck: each of its 7 upsampling blocks has as many filters as the skip it meets (dropout in
-# the first three), and its output is concatenated with that skip. A last `Conv2DTranspose` to 3
-# channels, $4 \times 4$ with stride 2, and a $\tanh$ gives an image in $[-1, 1]$.
+# **Exercise 3 (implement).** Write `build_generator(image_size=256, filters=64)`, from
+# `inputs = keras.Input(shape=(image_size, image_size, 3))` to `keras.Model(inputs, outputs)`:
 #
-# **Exercise 3 (implement).** Write `build_generator(image_size=256, filters=64)` with Keras'
-# functional API: `inputs = keras.Input(shape=(image_size, image_size, 3))`, then the blocks, and
-# `keras.Model(inputs, outputs)`. `image_size` is a power of two, so there are
-# $\log_2(\text{image\_size})$ downsampling blocks; `filters` is the first block's, doubling up
-# to 8 times it. The check builds yours and the lab's at $32 \times 32$ with 8 filters.
+# - encoder: $\log_2(\text{image\_size})$ `downsample` blocks, the first with `filters` and no
+#   normalisation, doubling up to 8 times `filters`; keep every output in a list of skips;
+# - decoder: walk the skips in reverse, without the $1 \times 1$ bottleneck; each `upsample` block
+#   has as many filters as the skip it meets (dropout in the first three), and its output is
+#   concatenated with that skip;
+# - a last `Conv2DTranspose` to 3 channels, $4 \times 4$, stride 2, with $\tanh$.
+#
+# The check builds yours and the lab's at $32 \times 32$ with 8 filters.
 
 # %% tags=["exercise", "implement"]
 build_generator = None  # replace with your function: def build_generator(image_size=256, filters=64): ...
@@ -345,8 +300,7 @@ check_implementation("build_generator", build_generator)
 from cyclegan_lab.models import build_generator  # the lab's, from here on
 
 # %% [markdown]
-# The lab's `build_generator` also names the network, and can take images of any multiple of its
-# size (`any_size=True`, notebook 7 uses it):
+# The lab's `build_generator` also names the network:
 
 # %%
 generator = build_generator(name="monet_generator")
@@ -360,22 +314,19 @@ print("the original lab's generator has 54,414,979 parameters:", generator.count
 # %% [markdown]
 # ## Follow the shapes through the network
 #
-# One row per block: its name, what it is made of, the shape of its output (height x width x
-# channels, per image) and its parameters. Each `skip` row is a concatenation: the up block just
-# above it plus the encoder output it names.
+# One row per block. Each `skip` row concatenates the up block above it with the encoder output it
+# names.
 
 # %%
 print(layer_table(generator))
 
 # %% [markdown]
-# Read it as the letter U. Going down, each block halves the size and (up to 512) doubles the
-# channels. Coming up, each concatenation doubles the channels with the encoder's copy, so the next
-# up block reads twice as many channels as the previous one produced.
+# Going down, each block halves the size and (up to 512) doubles the channels; coming up, each
+# concatenation doubles them with the encoder's copy.
 #
 # ## Draw the architecture
 #
-# One box per feature map, input on the left; a box's height grows with its size, its width with
-# its channels. In the decoder, orange is what the up block made, light blue the skip's copy.
+# In the decoder, orange is the up block's output, light blue the skip's copy.
 
 # %%
 draw_unet(generator)
@@ -384,9 +335,9 @@ plt.show()
 # %% [markdown]
 # ## Count the parameters
 #
-# A convolution with a $k \times k$ kernel from $C_\text{in}$ to $C_\text{out}$ channels has
-# $k^2 C_\text{in} C_\text{out}$ weights, whatever the image size. So the parameters gather where the
-# channels are many, deep in the U, although those layers handle the smallest maps:
+# A $k \times k$ convolution from $C_\text{in}$ to $C_\text{out}$ channels has
+# $k^2 C_\text{in} C_\text{out}$ weights, whatever the image size, so the parameters gather deep in
+# the U:
 
 # %%
 total = generator.count_params()
@@ -409,12 +360,9 @@ figure.tight_layout()
 plt.show()
 
 # %% [markdown]
-# Almost all the parameters are convolution kernels. A $512 \to 512$ encoder block has
-# $4^2 \times 512 \times 512 = 4{,}194{,}304$ weights; the decoder blocks that read 1024
-# concatenated channels weigh twice as much. The cost in computation is counted differently: a
-# convolution's work is its weights times the number of places it is applied (multiply-adds, MACs).
-# A stride-2 convolution is applied once per output pixel; a stride-2 transposed convolution once
-# per *input* pixel, a quarter of its output's. Where does the work sit?
+# A convolution's work (multiply-adds, MACs) is its weights times the places it is applied: each
+# output pixel for a stride-2 convolution, each *input* pixel for a stride-2 transposed one. Where
+# does the work sit?
 
 # %%
 def block_macs(row):
@@ -434,14 +382,14 @@ decoder = sum(macs for name, macs in work.items() if name.startswith("up"))
 print(f"the decoder's up blocks: {decoder / all_work:.0%} of the work")
 
 # %% [markdown]
-# Neither the deep blocks (many weights, few places) nor the thin ones at full size (many places,
-# few weights) cost most: the work sits in the decoder's blocks at middle sizes, which read the
-# concatenated channels of a skip connection at thousands of places.
+# Not in the deep blocks (many weights, few places) nor the thin full-size ones (few weights, many
+# places), but in the decoder's middle-size blocks, which read a skip's concatenated channels at
+# thousands of places.
 
 # %% [markdown]
 # ## Run the untrained generator
 #
-# Two real photos, through the generator as it is now, with random weights:
+# Two real photos through the random generator:
 
 # %%
 folders = find_data(DATA_DIR)
@@ -458,8 +406,8 @@ print(f"largest |output| {np.abs(fake_monet).max():.4f}: as a colour, at most "
       f"{np.abs(fake_monet).max() * 127.5:.1f} steps of 255 away from the middle grey 128")
 
 # %% [markdown]
-# `show_images` maps 0 to the grey value 128, so an output this close to 0 looks flat grey. The
-# third column stretches each output so that its largest value reaches the end of the range.
+# Values this close to 0 show as flat grey; the third column stretches each output to the full
+# range.
 
 # %%
 stretched = fake_monet / np.abs(fake_monet).max(axis=(1, 2, 3), keepdims=True)
@@ -468,7 +416,9 @@ show_images([real_photo[0], fake_monet[0], stretched[0], real_photo[1], fake_mon
 plt.show()
 
 # %% [markdown]
-# Two measures from `cyclegan_lab.judging.measures` (notebooks 8 and 9 explain them) say what the stretched column holds:
+# Two measures: the *layout correlation* compares where the light and dark masses lie in the
+# output and in the photo; the *period-2 energy* measures patterns repeating every 2 pixels, like a
+# chequerboard, relative to the photo's:
 
 # %%
 from cyclegan_lab.images import to_uint8
@@ -482,15 +432,13 @@ print(f"period-2 energy of the stretched output: {chequerboard_ratio(stretched_p
       "times the photo's (median of the two)")
 
 # %% [markdown]
-# Why grey? Every normalisation's $\gamma$ starts near $\mathcal{N}(0, 0.02^2)$, so each normalised
-# block hands on values about 50 times smaller than 1, and the convolution weights are small too.
-# By the last layer the values are tiny, $\tanh(\text{tiny}) \approx \text{tiny}$, and 0 is the
-# middle of $[-1, 1]$: grey. A layout correlation far from 0, of either sign, is the photo showing
-# through: the first block is not normalised and the skip connections carry its output across.
-# Period-2 energy far above the photo's is the *checkerboard* of transposed convolutions: an
-# output pixel is made by one of four quarters of the kernel, depending on whether its row and
-# column are even or odd (see the stamps above), and with random weights the quarters disagree.
-# The losses of notebooks 5 and 6 pull structure into this quiet start.
+# Why grey? Every $\gamma$ starts near 0, so each normalised block hands on values about 50 times
+# smaller than 1. The output is tiny, and 0 is grey.
+#
+# A layout correlation far from 0, of either sign, is the photo showing through the unnormalised
+# first block and the skip connections. Period-2 energy far above the photo's is the transposed
+# convolutions' *chequerboard*: an output pixel is made by one of four quarters of the kernel,
+# chosen by whether its row and column are even or odd, and random quarters disagree.
 
 # %% [markdown]
 # ## Look inside the first block
@@ -518,37 +466,32 @@ print(f"channels that follow the photo's brightness at half size (|correlation| 
       f"{(np.abs(correlation) > 0.5).sum()} of {len(correlation)}; median |correlation| {np.median(np.abs(correlation)):.2f}")
 
 # %% [markdown]
-# Each channel is one random $4 \times 4 \times 3$ filter applied every 2 pixels. With no
-# normalisation after it, a channel keeps the photo's light and dark at half size, or their
-# negative, as the printed count measures; training turns them into useful detectors.
+# Each channel is a random $4 \times 4 \times 3$ filter applied every 2 pixels. Unnormalised, a
+# channel keeps the photo's light and dark at half size, or their negative (the printed count).
 
 # %% [markdown]
 # ## The paper's generator: a ResNet
 #
-# The lab's U-Net comes from pix2pix. The CycleGAN paper uses another generator, after Johnson et
-# al. (2016); the model shipped with this library is a variant of it (notebook 9). It keeps the
-# image whole from end to end, with no skip connection that could carry the photo straight to the
-# output. As the authors' code builds it (`ResnetGenerator` in their `networks.py`):
+# The CycleGAN paper's generator, after Johnson et al. (2016), has no skip connection to carry the
+# photo straight to the output. As the authors' code builds it:
 #
-# 1. a 7x7 convolution to `filters` channels at full size;
-# 2. two 3x3 convolutions with stride 2, down to a quarter of the size with 4 x `filters` channels;
-# 3. residual blocks $x + f(x)$, where $f$ is two 3x3 convolutions: each block learns only a
-#    *change* to what it is given (9 blocks for 256-pixel images in the paper);
-# 4. two 3x3 *transposed* convolutions with stride 2, back to full size;
+# 1. a 7x7 convolution to `filters` channels;
+# 2. two 3x3 stride-2 convolutions, to a quarter of the size and 4 x `filters` channels;
+# 3. residual blocks $x + f(x)$, $f$ two 3x3 convolutions: each learns only a *change* to its
+#    input (9 in the paper for 256-pixel images);
+# 4. two 3x3 stride-2 *transposed* convolutions, back to full size;
 # 5. a 7x7 convolution to 3 channels and tanh.
 #
-# Instance norm and ReLU follow every convolution but the last. The 7x7 and the residual
-# convolutions pad by *reflection* (the border mirrored), so the edges of the painting look like its
-# inside; the stride-2 convolutions pad with zeros. Keras 3 has no reflection padding layer; the
-# library's is a few lines:
+# Instance norm follows every convolution but the last. The 7x7 and residual convolutions pad by
+# *reflection* (the border mirrored), so the edges look like the inside; the stride-2 ones pad
+# with zeros. The library's reflection padding:
 
 # %%
 Code(inspect.getsource(ReflectionPadding), language="python")
 
 # %% [markdown]
-# The whole generator, in plain Keras. Two details follow the authors' PyTorch: a stride-2
-# convolution there pads one pixel of zeros on every side (`ZeroPadding2D(1)`, then no padding),
-# and a transposed one makes $2n + 1$ pixels of which it keeps the last $2n$ (`Cropping2D`):
+# The whole generator. As in the authors' PyTorch, a stride-2 convolution pads one pixel of zeros
+# on every side, and a transposed one makes $2n + 1$ pixels and keeps the last $2n$:
 
 # %%
 def reflect_conv(x, filters, size, relu=True):
@@ -594,14 +537,14 @@ gap = float(np.abs(np.asarray(paper(test_photo)) - np.asarray(library(test_photo
 print(f"same weights, largest difference between the outputs: {gap:.1e}; the same network: {gap < 1e-4}")
 
 # %% [markdown]
-# The authors' convolutions also keep a bias, and their instance norm learns no scale or shift;
-# here the convolutions have no bias and the norm learns a scale and a shift, which do that work. A
-# transposed convolution's kernels overlap unevenly, so it can stamp a chequerboard on the output
-# (notebook 8); the fix is a *resize-convolution*, nearest-neighbour x2 and then a 3x3 convolution,
-# which `build_resnet_generator(upsampling="resize")` builds and the shipped generator uses.
+# Unlike the authors' code, the convolutions here have no bias and the norm learns a scale and
+# shift.
 #
-# Where the parameters sit: the residual blocks work at 4 x `filters` channels, so nearly all of
-# them are there, at a quarter of the image size.
+# A transposed convolution's stamps overlap unevenly, so it can print a chequerboard (notebook 8).
+# The fix is a *resize-convolution*: nearest-neighbour x2, then a 3x3 convolution.
+# `build_resnet_generator(upsampling="resize")` builds it; the library's shipped generator uses it.
+#
+# Nearly all the parameters sit in the residual blocks:
 
 # %%
 weighted = [layer for layer in paper.layers if layer.weights]  # each convolution, then its norm, in order
@@ -619,22 +562,6 @@ figure.tight_layout()
 plt.show()
 for stage, count in stages.items():
     print(f"{stage:<16} {count:>11,}  {count / paper.count_params():6.1%}")
-
-# %% [markdown]
-# The shipped generator is a variant of this network (`recipe_resnet`, notebook 9): every
-# convolution pads by reflection, it upsamples with resize-convolutions, and it is small enough to
-# train on a CPU. Its description, `monet.json`, holds the settings it was built with:
-
-# %%
-import json
-
-from cyclegan_lab import PACKAGE_FOLDER, load_pretrained
-
-shipped = json.loads((PACKAGE_FOLDER / "monet.json").read_text())["config"]
-print(f"shipped: {shipped['generator_filters']} filters, {shipped['downsamplings']} downsampling(s) (residual "
-      f"blocks at 1/{2 ** shipped['downsamplings']} of the size), {shipped['residual_blocks']} residual blocks, "
-      f"output blur {shipped['output_blur']}, output notch {shipped['output_notch']}: "
-      f"{load_pretrained('monet').count_params():,} parameters")
 
 # %% [markdown]
 # ## On your own
@@ -670,8 +597,8 @@ conv.build((None, 8, 8, 256))
 check(weights_answer, conv.count_params(), "k^2 C_in C_out, and no bias.")
 
 # %% [markdown]
-# **Exercise 6 (predict).** `build_generator(image_size=64, filters=16)` is a small variant the tests use.
-# How many downsampling blocks does it have?
+# **Exercise 6 (predict).** `build_generator(image_size=64, filters=16)` is a small variant. How
+# many downsampling blocks does it have?
 
 # %% tags=["exercise", "predict"]
 down_blocks_answer = None  # a whole number
@@ -718,9 +645,9 @@ show_images([real_photo[0], with_ones[0]], ["photo", "untrained output, gamma = 
 plt.show()
 
 # %% [markdown]
-# **Exercise 8 (implement).** Write instance normalisation in NumPy: `my_instance_norm(x, epsilon)` takes `x` of
-# shape (batch, height, width, channels) and normalises each image's each channel over its pixels,
-# with $\gamma = 1$ and $\beta = 0$ (the formula above). The check compares it with Keras' layer.
+# **Exercise 8 (implement).** Write `my_instance_norm(x, epsilon)` in NumPy: for `x` of shape
+# (batch, height, width, channels), normalise each channel of each image over its pixels, with
+# $\gamma = 1$ and $\beta = 0$. The check compares it with Keras' layer.
 
 # %% tags=["exercise", "implement"]
 my_instance_norm = None  # replace with your function: def my_instance_norm(x, epsilon): ...
@@ -743,18 +670,7 @@ check_function(my_instance_norm, (test_x, 0.1), keras_instance_norm(test_x),
 # %% [markdown]
 # ## Further reading
 #
-# - Zhu et al., *Unpaired Image-to-Image Translation using Cycle-Consistent Adversarial Networks*
-#   (CycleGAN), 2017: [arXiv:1703.10593](https://arxiv.org/abs/1703.10593).
-# - Isola et al., *Image-to-Image Translation with Conditional Adversarial Networks* (pix2pix, the
-#   U-Net generator with dropout), 2017: [arXiv:1611.07004](https://arxiv.org/abs/1611.07004).
-# - Ronneberger et al., *U-Net: Convolutional Networks for Biomedical Image Segmentation*, 2015:
-#   [arXiv:1505.04597](https://arxiv.org/abs/1505.04597).
-# - Ulyanov et al., *Instance Normalization: The Missing Ingredient for Fast Stylization*, 2016:
-#   [arXiv:1607.08022](https://arxiv.org/abs/1607.08022).
-# - Wu and He, *Group Normalization*, 2018: [arXiv:1803.08494](https://arxiv.org/abs/1803.08494).
-# - Dumoulin and Visin, *A guide to convolution arithmetic for deep learning*, 2016:
-#   [arXiv:1603.07285](https://arxiv.org/abs/1603.07285).
-# - Odena, Dumoulin and Olah, *Deconvolution and Checkerboard Artifacts*, Distill, 2016:
-#   [distill.pub/2016/deconv-checkerboard](https://distill.pub/2016/deconv-checkerboard/).
-# - Keras documentation: [GroupNormalization](https://keras.io/api/layers/normalization_layers/group_normalization/),
-#   [Conv2DTranspose](https://keras.io/api/layers/convolution_layers/convolution2d_transpose/).
+# - Zhu et al. 2017, [CycleGAN](https://arxiv.org/abs/1703.10593).
+# - Isola et al. 2017, [pix2pix](https://arxiv.org/abs/1611.07004).
+# - Ulyanov et al. 2016, [Instance Normalization](https://arxiv.org/abs/1607.08022).
+# - Odena et al. 2016, [Deconvolution and Checkerboard Artifacts](https://distill.pub/2016/deconv-checkerboard/).

@@ -17,16 +17,11 @@
 # %% [markdown]
 # # 4. The discriminator: a PatchGAN
 #
-# This notebook builds the lab's discriminator, works out which part of the image each of its
-# verdicts is about, and watches those verdicts before and after a few steps of training.
-#
 # ## What you'll learn
 #
-# - How the discriminator reuses the generator's downsampling block, and why it ends in a
-#   $30 \times 30$ grid of verdicts instead of one number.
-# - How to compute a network's receptive field layer by layer, and why each verdict is about a
-#   $70 \times 70$ patch.
-# - How to read the discriminator's output as a heat map over the image.
+# - Why the output is a $30 \times 30$ grid of verdicts.
+# - How to compute a receptive field.
+# - How to read the verdicts as a map.
 # - What a discriminator learns first.
 #
 # ## What you'll need
@@ -84,17 +79,14 @@ rng = np.random.default_rng(SEED)
 # %% [markdown]
 # ## Build the discriminator
 #
-# A discriminator looks at an image and says whether it is real. The CycleGAN has two:
-# `monet_discriminator` (the paper's $D_Y$) tells real Monet paintings from the Monet generator's
-# fakes, and `photo_discriminator` ($D_X$) does the same for photos. Both are the same network.
+# A discriminator says whether an image is real. The CycleGAN has two alike: `monet_discriminator`
+# ($D_Y$) for Monets and `photo_discriminator` ($D_X$) for photos.
 #
-# It starts like the generator's encoder, with notebook 3's `downsample` block: three stride-2
-# steps (64, 128 and 256 filters, the first without normalisation) take the image from
-# $256 \times 256 \times 3$ to $32 \times 32 \times 256$. Then two convolutions with stride 1,
-# each after one pixel of zero padding (`ZeroPadding2D()`): a $4 \times 4$ one to 512 channels,
-# without bias, with instance norm and `LeakyReLU(negative_slope=0.3)`, and a last $4 \times 4$ one
-# to a single channel. That last one keeps its bias and has no activation: its output is a
-# *logit*, above 0 for "real", below 0 for "fake".
+# Three of notebook 3's `downsample` blocks (64, 128 and 256 filters, the first without
+# normalisation) take the image to $32 \times 32 \times 256$. Then two $4 \times 4$
+# convolutions with stride 1, each after `ZeroPadding2D()` (one pixel): one to 512 channels without
+# bias, then instance norm and `LeakyReLU(negative_slope=0.3)`; then one to a single channel, with
+# bias and no activation. Its output is a *logit*: above 0 means "real".
 #
 # **Exercise 1 (implement).** Write `build_discriminator(image_size=256)` with Keras' functional
 # API, from `keras.Input(shape=(image_size, image_size, 3))` to `keras.Model(inputs, logits)`. The
@@ -130,7 +122,7 @@ print(f"{discriminator.count_params():,}")
 print("the original lab's discriminator has 2,765,569 parameters:", discriminator.count_params() == 2_765_569)
 
 # %% [markdown]
-# About twenty times fewer than the generator. Block by block:
+# Block by block:
 
 # %%
 print(layer_table(discriminator))
@@ -141,13 +133,12 @@ for part, count in params_by_part(discriminator).items():
     print(f"{part:<8} {count:>10,}  {count / total:6.1%}")
 
 # %% [markdown]
-# ("encoder" is the three down blocks.) The largest layer is the stride-1 convolution from 256 to
-# 512 channels: $4 \times 4 \times 256 \times 512 = 2{,}097{,}152$ weights.
+# ("encoder" is the three down blocks.)
 
 # %% [markdown]
 # ## Judge patches, not images
 #
-# Load a few paintings and photos, and give the discriminator a batch of one painting:
+# Judge one painting:
 
 # %%
 folders = find_data(DATA_DIR)
@@ -158,35 +149,27 @@ batch = monet[:1]  # one painting: (1, 256, 256, 3)
 print(discriminator(batch).shape)
 
 # %% [markdown]
-# The answer is not one number but a $30 \times 30$ grid of them. Follow the size through the
-# layers with the rule for a convolution with kernel $k$, stride $s$ and $p$ zeros of padding in
-# all: $n_\text{out} = \lfloor (n_\text{in} + p - k) / s \rfloor + 1$. The three blocks with
-# `padding="same"` halve: $256 \to 128 \to 64 \to 32$. Padding adds one pixel on each side,
-# $32 \to 34$; the $4 \times 4$ convolution with stride 1 takes $34 \to 31$; padding again,
-# $31 \to 33$; the last convolution, $33 \to 30$.
+# The answer is a $30 \times 30$ grid. A convolution with kernel $k$, stride $s$ and $p$ zeros of
+# padding in all gives $n_\text{out} = \lfloor (n_\text{in} + p - k) / s \rfloor + 1$. The blocks
+# halve the size to 32; each padding adds 2, each stride-1 convolution removes 3:
+# $32 \to 34 \to 31 \to 33 \to 30$.
 #
-# Each of the 900 numbers is the verdict on one region of the image, and the loss averages over
-# them. This is a **PatchGAN** (pix2pix, Isola et al., 2017). It suits style: brush strokes,
-# colour and texture can be judged from a small piece of a painting, while the layout of the scene
-# is what the generator must *keep*, which the cycle loss watches over. Its weights also work on
-# images of any size. A logit $\ell$ becomes $P(\text{real}) = \sigma(\ell) = 1 / (1 + e^{-\ell})$.
+# Each of the 900 numbers judges one region, and the loss averages them: this is a **PatchGAN**
+# (pix2pix).
+# It suits style, which shows in a small piece of a painting; the scene's layout is the cycle loss's
+# job. A logit $\ell$ becomes $P(\text{real}) = \sigma(\ell) = 1 / (1 + e^{-\ell})$.
 
 # %% [markdown]
 # ## Compute the receptive field
 #
-# Which pixels does one of the 900 verdicts depend on? Its *receptive field*. Walk through the
-# layers, keeping two numbers: $r$, the side of the square of input pixels one value of the current
-# feature map depends on, and $j$ (the *jump*), the distance in input pixels between two neighbouring
-# values of that map. At the input, $r_0 = 1$ and $j_0 = 1$. A layer with kernel $k$ and stride $s$
-# gives
+# The pixels one verdict depends on are its *receptive field*. Walk through the layers tracking
+# $r$, the side of the input square one value of a map sees, and the *jump* $j$, the input
+# distance between neighbouring values. At the input, $r_0 = j_0 = 1$. A layer with kernel $k$ and
+# stride $s$ gives
 #
 # $$r_\text{out} = r_\text{in} + (k - 1)\, j_\text{in}, \qquad j_\text{out} = j_\text{in} \, s .$$
 #
-# A kernel of size $k$ reaches $k - 1$ neighbours further, which are $j_\text{in}$ input pixels
-# apart; the stride spaces the next map's values $s$ times further. Pixel-wise layers
-# (normalisation, activations) change nothing. Zero padding of $p$ pixels moves the start of the
-# top-left field $p \, j_\text{in}$ pixels over the edge of the image.
-#
+# Normalisation and activations change nothing; padding only shifts the fields.
 # `receptive_field_steps` does this walk:
 
 # %%
@@ -202,10 +185,9 @@ for step in steps:
 print("receptive field:", receptive_field(discriminator))
 
 # %% [markdown]
-# By hand: $r = 1 \to 4 \to 10 \to 22$ after the three blocks (and $j = 8$), then
-# $22 + 3 \cdot 8 = 46$ and $46 + 3 \cdot 8 = 70$. **Each verdict is about a $70 \times 70$ patch**,
-# the size the CycleGAN paper uses, and neighbouring verdicts are 8 pixels apart, so the patches
-# overlap a lot. How many patches contain each pixel? Count them:
+# By hand: $r = 1 \to 4 \to 10 \to 22$ ($j = 8$), then $46$ and $70$. **Each verdict judges a
+# $70 \times 70$ patch**, as in the CycleGAN paper. Patches are 8 pixels apart, so they overlap. How
+# many contain each pixel?
 
 # %%
 top0, left0, size = patch_box(discriminator, 0, 0)
@@ -222,12 +204,7 @@ print("a pixel away from the border lies in", " or ".join(f"{k} ({n / middle.siz
                                                           for k, n in zip(counts, pixels)), "patches")
 
 # %% [markdown]
-# A pixel lies in 8 or 9 verdict rows times 8 or 9 verdict columns of patches, so in
-# $8 \times 8$, $8 \times 9$ or $9 \times 9$ of them. The patches reach 23 pixels past each edge,
-# into the padding, symmetrically.
-#
-# Here is the patch of one verdict, the one in row 12 and column 17, and of its right-hand
-# neighbour, on a real painting:
+# The patches of verdict (12, 17) and its right-hand neighbour:
 
 # %%
 ROW, COL = 12, 17
@@ -252,10 +229,8 @@ figure.tight_layout()
 plt.show()
 
 # %% [markdown]
-# One caveat. The $70 \times 70$ field is what the *convolutions* see. Instance normalisation
-# subtracts each channel's mean and divides by its spread over the *whole* image, so pixels outside
-# the patch still nudge the verdict a little, through those two numbers per channel. The gradient
-# of one verdict with respect to every input pixel shows how much each pixel matters:
+# The *convolutions* see $70 \times 70$, but instance norm uses each channel's mean and spread over
+# the *whole* image, so outside pixels still nudge the verdict. The gradient shows how much:
 
 # %%
 image = tf.convert_to_tensor(show_monet[None])
@@ -285,15 +260,13 @@ ax.axis("off")
 plt.show()
 
 # %% [markdown]
-# The printed ratio says how much more a pixel inside the square matters than one outside. Inside,
-# the centre outweighs the rim (the next line): central pixels reach the verdict through more
-# paths. Outside, what gradient there is comes through the normalisation.
+# Central pixels reach the verdict through more paths than the rim. Outside, the gradient comes
+# through the normalisation.
 
 # %% [markdown]
 # ## Read the verdicts of an untrained discriminator
 #
-# `monet_discriminator` judges real Monet paintings and the Monet generator's fakes. An untrained
-# generator, as in notebook 3, makes its grey fakes from our photos:
+# An untrained Monet generator (notebook 3) makes grey fakes from our photos:
 
 # %%
 monet_generator = build_generator(name="monet_generator")
@@ -302,9 +275,8 @@ fake_monet = np.concatenate([monet_generator(photo[i:i + 4], training=False).num
 print("fakes:", fake_monet.shape, f"values within {np.abs(fake_monet).max():.4f} of 0, the middle grey")
 
 # %% [markdown]
-# Three images the discriminator will not be trained on: a real painting, a real photo, and the
-# fake made from that photo. `show_patch_map` lays the 30 x 30 verdicts over each image, each at
-# the centre of its patch: red for "real", blue for "fake", clear where undecided.
+# A painting, a photo and its fake, kept out of training. `show_patch_map` draws each
+# verdict at its patch's centre: red for "real", blue for "fake", clear where undecided.
 
 # %%
 LIMIT = 0.5  # colour scale of the maps: logits from -0.5 (P = 0.38) to 0.5 (P = 0.62)
@@ -332,22 +304,21 @@ print(f"largest |logit| on any patch: {np.abs(untrained_logits).max():.4f}, "
       f"so P(real) is within {float(tf.sigmoid(np.abs(untrained_logits).max())) - 0.5:.4f} of 0.5 everywhere")
 
 # %% [markdown]
-# Undecided everywhere, for the reason of notebook 3: the weights and the normalisation's scales
-# $\gamma$ start as $\mathcal{N}(0, 0.02^2)$, so the signal shrinks layer after layer.
+# Undecided everywhere, as in notebook 3: the weights and the norm's scales $\gamma$ start as
+# $\mathcal{N}(0, 0.02^2)$.
 
 # %% [markdown]
 # ## Train the discriminator for a few steps
 #
-# Training teaches `monet_discriminator` to answer "real" (1) for Monet paintings $y$ and "fake" (0)
-# for the fakes $G(x)$. Its loss, `discriminator_loss`, in the notation of notebook 1:
+# `monet_discriminator` learns to answer "real" (1) for Monets $y$ and "fake" (0) for fakes $G(x)$,
+# with `discriminator_loss`:
 #
 # $$\mathcal{L}_{D_Y} = \tfrac12\big[\operatorname{mean}\text{BCE}\big(1, D_Y(y)\big) + \operatorname{mean}\text{BCE}\big(0, D_Y(G(x))\big)\big],$$
 #
 # each mean over the batch and the 900 patches. An undecided discriminator ($\ell = 0$) scores
-# $\log 2 \approx 0.693$. We train a few steps with the lab's optimiser, Adam($2 \cdot 10^{-4}$,
-# $\beta_1 = 0.5$), on one painting as "real" and, as "fake", one photo and the fake made from it.
-# (In the CycleGAN it only sees fakes; the photo shows whether it learns what a Monet looks like,
-# or only what a fake looks like.) Each step records the mean verdict on the three images set aside.
+# $\log 2 \approx 0.693$. Each step shows it one painting as "real" and, as "fake", one photo and
+# its fake. (In the CycleGAN only fakes are "fake"; the photo tests whether it learns what a Monet
+# looks like.)
 
 # %%
 optimizer = keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
@@ -410,19 +381,14 @@ print(f"mean P(real) of the grey fake: {p_before[2]:.3f} before training, {p_aft
 print(f"largest move of an image's mean P(real): {np.abs(p_after - p_before).max():.4f}")
 
 # %% [markdown]
-# The last lines say what this run's discriminator learnt, and how far its verdicts moved. If it
-# calls the photo real while it rejects the fake, it has learnt the easiest difference in what it
-# was shown, structure against flat grey, and not yet what makes a Monet a Monet; the spread says
-# how unevenly its 900 verdicts moved.
-#
-# A discriminator that rejects grey fakes hands the generator a useful gradient: make something
-# with structure. As the fakes improve, it has to find subtler differences, brush strokes and
-# colour. Notebook 5 writes down the losses of this game, and notebook 6 plays it.
+# If it calls the photo real but rejects the fake, it has learnt the easiest difference, structure
+# against flat grey, not what makes a Monet. As fakes improve, it must find subtler differences,
+# like brush strokes. Notebooks 5 and 6 play this game.
 
 # %% [markdown]
 # ## On your own
 #
-# **Exercise 2 (predict, then run).** What shape is the output of `build_discriminator(image_size=128)`
+# **Exercise 2 (predict, then run).** What shape does `build_discriminator(image_size=128)` output
 # for one image? Use the size rule above.
 
 # %% tags=["exercise", "predict"]
@@ -441,9 +407,9 @@ reveal(grid_answer, "grid:", small_grid, " patch side:", receptive_field(small_d
 check(grid_answer, small_grid, "n_out = floor((n_in + p - k) / s) + 1, layer by layer.")
 
 # %% [markdown]
-# **Exercise 3 (predict).** Suppose the discriminator had one more $4 \times 4$ convolution with stride 1 at the
-# end. How large would each patch be? The check measures it: on a stand-in with the same convolutions
-# and every weight 1, the gradient of one verdict reaches exactly the pixels of its patch.
+# **Exercise 3 (predict).** With one more $4 \times 4$ stride-1 convolution at the end, how large
+# would each patch be? The check measures it on a stand-in with the same convolutions and
+# all weights 1, where one verdict's gradient reaches exactly its patch.
 
 # %% tags=["exercise", "predict"]
 field_answer = None  # a whole number
@@ -497,31 +463,21 @@ check(covering_answer, int(coverage[128, 128]), "Which verdict rows r have -23 +
 
 # %% [markdown]
 # **Exercise 5.** Train for longer (`TRAIN_STEPS = 100`), once as above and once with only photos
-# as the "fake" images. When does the photo stop looking real to the discriminator?
+# as "fake". When does the photo stop looking real?
 #
 # <details><summary>Solution</summary>
 #
-# Make the second run's `not_monet` a batch of two photos, e.g. `photo[[i, (i + 1) % N_TRAIN]]`,
-# and rebuild `discriminator` and `optimizer` first so both runs start alike. With grey fakes among
-# the negatives, the easy difference (structure against flat grey) is learnt first and the photo
-# can stay "real" for long; with only photos as negatives, the only thing left to learn is what
-# separates a Monet from a photo, so the photo's mean logit should fall below 0 sooner. Read it off
-# the right-hand plot, not from this text: with ten images of each, it can vary from seed to seed.
+# Rebuild `discriminator` and `optimizer`, and make `not_monet` two photos, e.g.
+# `photo[[i, (i + 1) % N_TRAIN]]`. With grey fakes, the easy difference comes first and the photo can
+# stay "real" for long; with only photos, the photo's mean logit should fall below 0 sooner. It varies
+# from seed to seed: read the right-hand plot.
 #
 # </details>
 
 # %% [markdown]
 # ## Further reading
 #
-# - Isola et al., *Image-to-Image Translation with Conditional Adversarial Networks* (pix2pix; the
-#   PatchGAN is in its section 3.2.2), 2017: [arXiv:1611.07004](https://arxiv.org/abs/1611.07004).
+# - Isola et al., *Image-to-Image Translation with Conditional Adversarial Networks* (pix2pix,
+#   PatchGAN in section 3.2.2), 2017: [arXiv:1611.07004](https://arxiv.org/abs/1611.07004).
 # - Zhu et al., *Unpaired Image-to-Image Translation using Cycle-Consistent Adversarial Networks*
-#   (CycleGAN, 70x70 PatchGANs), 2017: [arXiv:1703.10593](https://arxiv.org/abs/1703.10593).
-# - Li and Wand, *Precomputed Real-Time Texture Synthesis with Markovian Generative Adversarial
-#   Networks*, 2016: [arXiv:1604.04382](https://arxiv.org/abs/1604.04382).
-# - Araujo, Norris and Sim, *Computing Receptive Fields of Convolutional Neural Networks*, Distill,
-#   2019: [distill.pub/2019/computing-receptive-fields](https://distill.pub/2019/computing-receptive-fields/).
-# - Luo et al., *Understanding the Effective Receptive Field in Deep Convolutional Neural Networks*,
-#   2016: [arXiv:1701.04128](https://arxiv.org/abs/1701.04128).
-# - Keras documentation: [ZeroPadding2D](https://keras.io/api/layers/reshaping_layers/zero_padding2d/),
-#   [binary cross-entropy](https://keras.io/api/losses/probabilistic_losses/).
+#   (CycleGAN), 2017: [arXiv:1703.10593](https://arxiv.org/abs/1703.10593).

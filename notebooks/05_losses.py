@@ -17,33 +17,24 @@
 # %% [markdown]
 # # 5. The losses
 #
-# This notebook computes each of the CycleGAN's four losses on real Monet paintings and photos,
-# passed through the lab's full (still untrained) model, and on hand-made discriminator outputs,
-# so that every formula comes with numbers.
-#
 # ## What you'll learn
 #
-# - The four losses (discriminator, adversarial, cycle, identity): formulas, code, and values on
-#   real images.
-# - What the adversarial losses say about a perfect, an unsure and a fooled discriminator.
-# - Why a constant factor on a loss (the discriminator's $\tfrac12$) barely matters to Adam.
-# - How $\lambda$ (`LAMBDA`) trades the painting's style against the photo's content.
+# - The discriminator, adversarial, cycle and identity losses: formulas, code and values on real
+#   images.
+# - How the losses read for a perfect, an unsure and a fooled discriminator.
+# - How $\lambda$ (`LAMBDA`) trades Monet's style against the photo's content.
 #
 # ## What you'll need
 #
-# - Notebook 1 (the objective), and ideally notebooks 3 and 4 (the generator and discriminator).
+# - Notebook 1; ideally notebooks 3 and 4.
 # - About 5 minutes. A CPU is fine: the model is only evaluated, never trained; each image takes
 #   a few seconds through the four networks.
-# - The lab's data (300 Monet paintings and 300 photos, about 9 MB): it is downloaded for you
-#   the first time if you don't already have it.
+# - The lab's data, downloaded for you the first time.
 
 # %% tags=["parameters"]
 DATA_DIR = None  # folder with Monet and photo images; None: $CYCLEGAN_LAB_DATA, the cache, or the lab's download
 SMOKE = False  # True: the quick setting the tests use; the variable CYCLEGAN_LAB_SMOKE also turns it on
 SEED = 0  # fixes every random choice in this notebook
-
-# %% [markdown]
-# The quick setting uses one Monet and one photo; the full setting a batch of four of each.
 
 # %%
 import os
@@ -80,8 +71,7 @@ def table(header, rows):
 # %% [markdown]
 # ## Load real images and an untrained CycleGAN
 #
-# The images are scaled to $[-1, 1]$. `build_cyclegan` makes the lab's four networks with fresh,
-# seeded weights, here in float32 so every machine prints the same numbers.
+# Images are in $[-1, 1]$; the four networks get fresh, seeded weights.
 
 # %%
 data = load_data(TrainConfig(max_images=N_IMAGES, seed=SEED), DATA_DIR)
@@ -93,9 +83,8 @@ print("networks:", ", ".join(net.name for net in [cyclegan.monet_generator, cycl
                                                   cyclegan.monet_discriminator, cyclegan.photo_discriminator]))
 
 # %% [markdown]
-# Now the passes of one training step, with the lab's names: both cycles, each generator on its own
-# domain, each discriminator on a real and a generated image. `training=False` turns dropout off,
-# so the numbers are repeatable.
+# The passes of one training step: both cycles, each generator on its own domain, each
+# discriminator on a real and a fake image.
 
 # %%
 monet_generator, photo_generator = cyclegan.monet_generator, cyclegan.photo_generator  # G, F
@@ -117,8 +106,8 @@ print("logits:    ", disc_real_monet.shape, f"values {float(tf.reduce_min(disc_r
 
 
 # %% [markdown]
-# An untrained generator returns almost exactly 0, mid-grey (notebook 3 says why). Stretching the
-# contrast shows that the output does depend on the photo, faintly:
+# An untrained generator returns almost exactly 0, mid-grey. Stretching the contrast shows it
+# depends on the photo, faintly:
 
 # %%
 def stretch(image):
@@ -132,24 +121,18 @@ show_images([real_photo[0], fake_monet[0], stretch(fake_monet[0]), cycled_photo[
 plt.show()
 
 # %% [markdown]
-# The model neither paints nor copies yet, which makes its losses easy to predict: a good check
-# that we understand them.
-
-# %% [markdown]
 # ## Score real and fake: the discriminator loss
 #
-# A discriminator returns a 30x30 grid of logits per image. It should call every patch of a real
-# Monet real (target 1) and every patch of a generated one fake (target 0). In the notation of
-# notebook 1, with each mean over the batch and the 900 patches:
+# A discriminator returns a 30x30 grid of logits per image. It should call each patch of a real
+# Monet real (target 1) and of a fake, fake (target 0), averaged over batch and patches:
 #
 # $$\mathcal{L}_{D_Y} = \tfrac12\big[\operatorname{mean}\text{BCE}\big(1, D_Y(y)\big) + \operatorname{mean}\text{BCE}\big(0, D_Y(G(x))\big)\big],
 #   \qquad \text{BCE}(1, z) = \log(1 + e^{-z}),\; \text{BCE}(0, z) = \log(1 + e^{z}).$$
 #
 # **Exercise 1 (implement).** Write `discriminator_loss(real_logits, fake_logits)`: the formula
-# above, each BCE a mean over every patch of every image. `keras.ops.binary_crossentropy(targets,
-# logits, from_logits=True)` gives the BCE of each logit, and `keras.ops.ones_like(logits)` and
-# `keras.ops.zeros_like(logits)` make targets of the logits' shape. The check compares your values
-# with the lab's on three sets of random logits.
+# above. `keras.ops.binary_crossentropy(targets, logits, from_logits=True)` gives the BCE of each
+# logit; `keras.ops.ones_like` and `keras.ops.zeros_like` make the targets. The check compares
+# your values with the lab's on random logits.
 
 # %% tags=["exercise", "implement"]
 discriminator_loss = None  # replace with your function: def discriminator_loss(real_logits, fake_logits): ...
@@ -178,8 +161,7 @@ print(f"log 2 = {np.log(2):.5f}")
 print("both within 0.001 of log 2:", all(abs(float(v) - np.log(2)) < 1e-3 for v in [monet_disc_loss, photo_disc_loss]))
 
 # %% [markdown]
-# Logits near 0 mean guessing, $\sigma(0) = \tfrac12$, and a loss of $\tfrac12(\log 2 + \log 2) = \log 2$.
-# Here is what the discriminators see, patch by patch:
+# Logits near 0 mean guessing, $\sigma(0) = \tfrac12$, and a loss of $\log 2$. Patch by patch:
 
 # %%
 maps = [disc_real_monet, disc_fake_monet, disc_real_photo, disc_fake_photo]
@@ -201,10 +183,9 @@ print("fakes' logits closer to 0 than the real images':", spreads[1] < spreads[0
 # %% [markdown]
 # ## Try hand-made logits
 #
-# To see the losses at work we need discriminators with opinions. We make them up: every patch
-# of the real image gets logit $z_{\text{real}}$, every patch of the fake $z_{\text{fake}}$. The
-# last column is the generator's adversarial loss, $\text{BCE}(1, z_{\text{fake}})$, which you write
-# in the next section.
+# Made-up discriminators with opinions: logit $z_{\text{real}}$ on every real patch,
+# $z_{\text{fake}}$ on every fake one. The last column is the generator's loss,
+# $\text{BCE}(1, z_{\text{fake}})$, which you write below.
 
 # %%
 CASES = [  # (situation, logit on every real patch, logit on every fake patch)
@@ -225,56 +206,10 @@ for situation, z_real, z_fake in CASES:
 table(["situation", "z real", "z fake", "D(real)", "D(fake)", "discriminator loss", "generator loss"], rows)
 
 # %% [markdown]
-# Read it row by row: a **perfect** discriminator has a loss near 0 and the generator's is about 6,
-# its fakes spotted; **guessing** gives $\log 2$ to both, the balance a GAN hopes to hover around;
-# **calling everything real** is half right, $\tfrac12(0 + 6) \approx 3$; a **fooled**
-# discriminator has a large loss, the generator a tiny one. The two players want opposite things
-# from the same fake logit: the game of notebook 1, in numbers.
-
-# %% [markdown]
-# ## Halve the discriminator's loss
-#
-# The $\tfrac12$ in front of the discriminator's loss comes from the CycleGAN paper, to slow the
-# discriminator down relative to the generators: one that wins too early gives them nothing to
-# learn from. It also puts both losses on one scale: at chance both read $\log 2$.
-#
-# Whether it slows anything down depends on the optimiser. With plain gradient descent half the
-# loss means half the step; Adam divides each gradient by a running estimate of its own size, so
-# a constant factor should cancel out. Try both on $c\,(w - 3)^2$ with $c = 1$ and $c = \tfrac12$:
-
-# %%
-def descend(optimizer, scale, steps=40):
-    """Minimise scale * (w - 3)^2 from w = 0; return w after each step."""
-    w = keras.Variable(0.0)
-    trail = []
-    for _ in range(steps):
-        with tf.GradientTape() as tape:
-            loss = scale * (w - 3.0) ** 2
-        optimizer.apply_gradients([(tape.gradient(loss, w), w)])
-        trail.append(float(w.numpy()))
-    return np.array(trail)
-
-
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.4), sharey=True)
-for ax, (name, make) in zip(axes, [("plain gradient descent (SGD, lr 0.05)", lambda: keras.optimizers.SGD(0.05)),
-                                   ("Adam (lr 0.1, beta_1 0.5, as in the lab)",
-                                    lambda: keras.optimizers.Adam(0.1, beta_1=0.5))]):
-    full, half = descend(make(), 1.0), descend(make(), 0.5)
-    ax.plot(full, label="loss x 1", linewidth=3, alpha=0.6)
-    ax.plot(half, "--", label="loss x 0.5", linewidth=2)
-    ax.set_title(name)
-    ax.set_xlabel("step")
-    ax.legend()
-    print(f"{name}: largest difference in w between the two runs {np.abs(full - half).max():.2e}")
-    print(f"  after the first step w = {full[0]:.4f} (loss x 1) and {half[0]:.4f} (loss x 0.5): "
-          f"ratio {half[0] / full[0]:.3f}")
-axes[0].set_ylabel("w (target 3)")
-plt.show()
-
-# %% [markdown]
-# The printed ratios compare the first steps: about 0.5 under SGD, about 1 under Adam (whose tiny
-# $\epsilon$ is all that notices the factor). So in the lab the halving mostly changes the numbers
-# you read, not the training; learning rates, update counts or the loss itself change the balance.
+# A **perfect** discriminator has a loss near 0, the generator about 6; **guessing** gives $\log 2$
+# to both; **calling everything real** is half right, $\tfrac12(0 + 6) \approx 3$; when
+# **fooled**, the discriminator's loss is large, the generator's tiny. The two players want
+# opposite things from the same fake logit.
 
 # %% [markdown]
 # ## Fool the discriminator: the generator loss
@@ -314,23 +249,19 @@ slope_at_zero = float(tape.gradient(loss_at_zero, undecided)[0, 0])
 print(f"slope of BCE(1, z) at z = 0: {slope_at_zero:.3f}")
 
 # %% [markdown]
-# An undecided judge still teaches: the loss has a slope at logit 0 (printed above, $-\sigma(0) = -0.5$),
-# so from the first step every fake is pushed towards "looks real".
+# The loss has a slope at logit 0, so even an undecided judge pushes every fake towards "looks real".
 
 # %% [markdown]
 # ## Bring the photo back: the cycle loss
 #
-# The round trip must return what it started from, measured as $\lambda$ times the mean absolute
-# difference over the batch, pixels and channels:
+# The round trip must return what it started from:
 #
 # $$\mathcal{L}_{\text{cyc}} = \lambda\, \operatorname{mean}\big|x - F(G(x))\big|
 #   + \lambda\, \operatorname{mean}\big|y - G(F(y))\big|, \qquad \lambda = 10.$$
 #
-# `cycle_loss` computes one of the two terms; the training step adds both directions.
-#
 # **Exercise 3 (implement).** Write `cycle_loss(real, cycled, lambda_cycle)`: one of the two terms,
-# $\lambda$ times the mean absolute difference over the batch, pixels and channels, in `keras.ops`
-# (`keras.ops.mean`, `keras.ops.abs`). The check tries $\lambda = 10$ and $\lambda = 3$.
+# in `keras.ops` (`keras.ops.mean`, `keras.ops.abs`); the training step adds both. The check tries
+# $\lambda = 10$ and $\lambda = 3$.
 
 # %% tags=["exercise", "implement"]
 cycle_loss = None  # replace with your function: def cycle_loss(real, cycled, lambda_cycle): ...
@@ -358,8 +289,8 @@ print(f"lambda mean|x| = {LAMBDA * float(tf.reduce_mean(tf.abs(real_photo))):.4f
 
 # %% [markdown]
 # The untrained round trip returns about 0, so the cycle loss is about $\lambda\,\operatorname{mean}|x|$
-# (compare the last line with the first). To see what a *small* cycle loss looks like, take a
-# stand-in for a good round trip: the photo blurred with a 3x3 average.
+# (last line). For a *small* cycle loss, a stand-in for a good round trip: the photo blurred with
+# a 3x3 average.
 
 # %%
 blurred_photo = tf.nn.avg_pool2d(real_photo, ksize=3, strides=1, padding="SAME")
@@ -384,7 +315,7 @@ plt.show()
 
 # %% [markdown]
 # The difference map is the cycle loss before averaging. For the untrained model it is the photo's
-# distance from grey, $|x|$; for the blurred stand-in it gathers on edges. Both, measured:
+# distance from grey, $|x|$; for the blur it gathers on edges. Both, measured:
 
 # %%
 photo = np.asarray(real_photo)
@@ -399,21 +330,17 @@ print(f"blur: the 10% of pixels with the strongest edges carry {blur_map[stronge
       "of its difference (10% if it were spread evenly)")
 
 # %% [markdown]
-# The absolute difference charges every pixel in proportion to its error, so a few badly wrong
-# pixels cost less than under a squared error.
-
-# %% [markdown]
 # ## Leave Monets alone: the identity loss
 #
-# A Monet given to the Monet generator should come out as it went in, and a photo given to the
-# photo generator likewise, which keeps colours from drifting. It is weighted by half of $\lambda$:
+# Each generator should leave an image of its own domain unchanged, which keeps colours from
+# drifting. The loss is weighted by half of $\lambda$:
 #
 # $$\mathcal{L}_{\text{id}}(G) = 0.5\,\lambda\, \operatorname{mean}\big|y - G(y)\big|, \qquad
 #   \mathcal{L}_{\text{id}}(F) = 0.5\,\lambda\, \operatorname{mean}\big|x - F(x)\big|.$$
 #
 # **Exercise 4 (implement).** Write `identity_loss(real, same, lambda_cycle, weight)`: `weight`
-# times $\lambda$ times the mean absolute difference between an image and what its own domain's
-# generator made of it (the lab's `weight` is 0.5).
+# times $\lambda$ times the mean absolute difference between an image and its own generator's
+# output (the lab's `weight` is 0.5).
 
 # %% tags=["exercise", "implement"]
 identity_loss = None  # replace with your function: def identity_loss(real, same, lambda_cycle, weight): ...
@@ -438,14 +365,13 @@ print(f"0.5 lambda mean|x - F(x)| = {float(photo_identity):.4f}   (photo through
 # %% [markdown]
 # ## Add them up
 #
-# Each generator's loss is its own adversarial term, the cycle loss of *both* directions (both
-# generators take part in both round trips), and its identity term:
+# Each generator's loss adds its adversarial term, the cycle loss of *both* directions (it takes
+# part in both round trips) and its identity term:
 #
 # $$\mathcal{L}_G = \mathcal{L}_{\text{adv}}(G) + \mathcal{L}_{\text{cyc}} + \mathcal{L}_{\text{id}}(G), \qquad
 #   \mathcal{L}_F = \mathcal{L}_{\text{adv}}(F) + \mathcal{L}_{\text{cyc}} + \mathcal{L}_{\text{id}}(F).$$
 #
-# These four numbers, `monet_gen_loss`, `photo_gen_loss`, `monet_disc_loss` and
-# `photo_disc_loss`, are what training reports at every step.
+# Training reports these four losses every step.
 
 # %%
 monet_gen_loss = monet_adv + total_cycle + monet_identity
@@ -465,14 +391,14 @@ print(f"monet_gen_loss: content terms (cycle + identity) {content:.3f} = {conten
       f"the adversarial term {float(monet_adv):.3f}")
 
 # %% [markdown]
-# At the start the content terms outweigh the adversarial term by the factor printed above. That
-# compares values only: what training does first follows the gradients, which these sizes do not show.
+# At the start the content terms outweigh the adversarial term, though training follows the
+# gradients, not these values.
 
 # %% [markdown]
 # ## Trade style against content with LAMBDA
 #
 # $\lambda$ sets the exchange rate between "look like a Monet" (adversarial) and "keep the photo"
-# (cycle and identity). Recompute $G$'s loss on the same images for several values:
+# (cycle and identity). $G$'s loss on the same images for several values:
 
 # %%
 components = {"adversarial": [], "cycle (both ways)": [], "identity": []}
@@ -507,39 +433,15 @@ for lam, total, share in zip(LAMBDAS, totals, adversarial_share):
 # %% [markdown]
 # - With $\lambda = 0$ nothing ties the output to the input: the unpaired problem of notebook 1.
 # - As $\lambda$ grows, the cheapest way to a low loss is to change the photo as little as
-#   possible: every detail kept, little of Monet. A U-Net, whose skips can pass the input straight
-#   through, is especially tempted.
-# - The lab's $\lambda = 10$, from the paper, sits in between. The gradients, not the loss values,
-#   decide what training does, so the share is a guide to the balance, not a measurement of it.
-
-# %% [markdown]
-# ## Average, don't sum, over the patches
-#
-# All four losses reduce with a *mean*. The module says why it points this out:
-
-# %%
-from cyclegan_lab import losses
-
-print(losses.__doc__)
-
-# %% [markdown]
-# With the sum, the adversarial term would be $30 \times 30 = 900$ times larger:
-
-# %%
-print(f"adversarial term, mean over patches: {float(monet_adv):8.3f}")
-print(f"adversarial term, sum over patches:  {900 * float(monet_adv):8.3f}   vs cycle + identity {float(total_cycle + monet_identity):.3f}")
-
-# %% [markdown]
-# That looks as if it would drown the content terms, but the original code added the scalar cycle
-# and identity losses to the unreduced 30x30 map, so every term was scaled by the same 900, which
-# Adam ignores. The mean keeps the numbers readable and matches the paper's code.
+#   possible: every detail kept, little of Monet.
+# - The lab's $\lambda = 10$, from the paper, sits in between.
 
 # %% [markdown]
 # ## On your own
 #
 # **Exercise 5 (predict, then run).** A discriminator is sure about real images but unsure about
 # fakes: $z_{\text{real}} = 6$, $z_{\text{fake}} = 0$ on every patch. Which player has the larger
-# loss, the `"generator"` or the `"discriminator"`?
+# loss, `"generator"` or `"discriminator"`?
 
 # %% tags=["exercise", "predict"]
 larger_loss_answer = None  # "generator" or "discriminator"
@@ -557,8 +459,8 @@ reveal(larger_loss_answer, f"discriminator loss {d_loss:.4f}, generator loss {g_
 check(larger_loss_answer, "generator" if g_loss > d_loss else "discriminator")
 
 # %% [markdown]
-# **Exercise 6 (predict).** A Monet generator that adds 0.1 to every value of a Monet painting (a slight
-# brightening). What is its identity loss, with the lab's $\lambda$ and weight?
+# **Exercise 6 (predict).** A Monet generator adds 0.1 to every value of a painting. What is
+# its identity loss, with the lab's $\lambda$ and weight?
 
 # %% tags=["exercise", "predict"]
 identity_answer = None  # a number
@@ -591,13 +493,6 @@ check(negative_ratio_answer, negative_cycle / grey_cycle, "Compare |x - 0| and |
 # %% [markdown]
 # ## Further reading
 #
-# - Zhu et al., *Unpaired Image-to-Image Translation using Cycle-Consistent Adversarial
-#   Networks* (2017), sections 3 and 4 and appendix 7: [arXiv:1703.10593](https://arxiv.org/abs/1703.10593).
-# - Isola et al., *Image-to-Image Translation with Conditional Adversarial Networks* (pix2pix),
-#   for the PatchGAN and the L1 term: [arXiv:1611.07004](https://arxiv.org/abs/1611.07004).
-# - Mao et al., *Least Squares Generative Adversarial Networks* (2017), the loss the paper
-#   uses instead of BCE: [arXiv:1611.04076](https://arxiv.org/abs/1611.04076).
-# - Kingma and Ba, *Adam: A Method for Stochastic Optimization* (2014), on its scale
-#   invariance: [arXiv:1412.6980](https://arxiv.org/abs/1412.6980).
-# - TensorFlow: [`tf.nn.sigmoid_cross_entropy_with_logits`](https://www.tensorflow.org/api_docs/python/tf/nn/sigmoid_cross_entropy_with_logits);
-#   Keras: [optimizers](https://keras.io/api/optimizers/).
+# - Zhu et al., CycleGAN (2017): [arXiv:1703.10593](https://arxiv.org/abs/1703.10593).
+# - Isola et al., pix2pix, the PatchGAN and L1 term: [arXiv:1611.07004](https://arxiv.org/abs/1611.07004).
+# - Mao et al., LSGAN (2017), the paper's loss instead of BCE: [arXiv:1611.04076](https://arxiv.org/abs/1611.04076).

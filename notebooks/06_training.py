@@ -17,25 +17,18 @@
 # %% [markdown]
 # # 6. Train the CycleGAN
 #
-# This notebook puts the pieces of notebooks 2 to 5 together: it reads the lab's training step,
-# has you write it, and trains all four networks on your machine, with a progress bar, loss
-# curves, previews and checkpoints.
+# Here you write the training step that joins notebooks 2 to 5, then train all four networks.
 #
 # ## What you'll learn
-# - How one training step updates two generators and two discriminators, each with its own
-#   gradients and optimiser, line by line against the loss equations.
-# - How Keras' `fit()` runs that step, and what the four losses look like while it learns.
-# - How to tell a working run from a broken one: measures with bars, and a recorded reference
-#   epoch of the same U-Net to lay your curves over.
-# - How checkpoints let a long run stop and resume exactly where it was.
+# - How one step updates two generators and two discriminators, each from its own loss.
+# - How Keras' `fit()` runs that step, and what the losses look like.
+# - How to tell a working run from a broken one.
+# - How checkpoints let a run stop and resume.
 #
 # ## What you'll need
-# - Notebooks 2 to 5 (data, generator, discriminator, losses).
-# - Time. The training cell prints its expected duration on *your* machine before it starts
-#   (`benchmarks/train_step.py` measured one epoch, 300 steps, at about half an hour on a 2-core
-#   laptop CPU and 9 minutes on one with bfloat16 instructions). For a quick run set
+# - Notebooks 2 to 5.
+# - Time: a cell prints how long training will take on your machine. For a quick run, set
 #   `STEPS_PER_EPOCH = 30` in the parameters cell.
-# - Disk: a checkpoint holds about 1.4 GB; this notebook keeps one (`KEEP_CHECKPOINTS`).
 
 # %% tags=["parameters"]
 DATA_DIR = None  # folder with Monet and photo images; None: $CYCLEGAN_LAB_DATA, the cache, or the lab's download
@@ -47,6 +40,7 @@ KEEP_CHECKPOINTS = 1  # newest checkpoints kept on disk, about 1.4 GB each
 AUGMENT = False  # True: random jitter (resize 286, crop 256, flip), as in the CycleGAN paper
 PREVIEW_EVERY = 50  # show the generator's output on fixed photos every N steps
 SEED = 0  # fixes weights, data order and dropout
+LAMBDA_CYCLE = 10.0  # weight of the cycle loss (notebook 5); the identity loss weighs half of it
 RECORD_RUN = None  # a path: write this run's losses, verdicts and measures there as JSON (how the reference epoch is made)
 
 # %%
@@ -84,9 +78,10 @@ KEEP_CHECKPOINTS = check_parameter("KEEP_CHECKPOINTS", KEEP_CHECKPOINTS, whole=(
 AUGMENT = check_parameter("AUGMENT", AUGMENT, flag=True)
 PREVIEW_EVERY = check_parameter("PREVIEW_EVERY", PREVIEW_EVERY, whole=(1, None))
 SEED = check_parameter("SEED", SEED, whole=(0, 2**32 - 1))
+LAMBDA_CYCLE = check_parameter("LAMBDA_CYCLE", LAMBDA_CYCLE, number=(0, None))
 RECORD_RUN = check_parameter("RECORD_RUN", RECORD_RUN, path=True, optional=True)
 SMOKE = SMOKE or os.environ.get("CYCLEGAN_LAB_SMOKE") == "1"
-settings = dict(epochs=EPOCHS, seed=SEED, keep_checkpoints=KEEP_CHECKPOINTS, augment=AUGMENT)
+settings = dict(epochs=EPOCHS, seed=SEED, keep_checkpoints=KEEP_CHECKPOINTS, augment=AUGMENT, lambda_cycle=LAMBDA_CYCLE)
 if SMOKE:
     config = TrainConfig.smoke(**settings)
 else:
@@ -98,9 +93,9 @@ from cyclegan_lab.cyclegan import NETWORKS  # the four networks' names
 config
 
 # %% [markdown]
-# `TrainConfig` holds every setting of a run, with the original lab's values as defaults:
+# `TrainConfig` holds the run's settings, with the original lab's values as defaults:
 # batch size 1, $\lambda = 10$, four Adam optimisers with learning rate $2 \cdot 10^{-4}$ and
-# $\beta_1 = 0.5$. The same object drives the command line (`cyclegan-lab train`) and the tests.
+# $\beta_1 = 0.5$.
 #
 # ## Load the data
 
@@ -125,23 +120,21 @@ print(f"{len(data.photo)} photos from {data.folders.photo}")
 # \end{aligned}
 # $$
 #
-# The lab's code names each pass and loss:
+# The lab's code names the passes `fake_monet`, `cycled_photo`, `fake_photo`, `cycled_monet` (the
+# cycles), `same_monet`, `same_photo` (identity), the logit maps `disc_real_monet`,
+# `disc_fake_monet`, ..., and the losses:
 #
 # | code | equation |
 # |---|---|
-# | `fake_monet = G(real_photo)`, `cycled_photo = F(fake_monet)` | the forward cycle, $G(x)$ and $F(G(x))$ |
-# | `fake_photo = F(real_monet)`, `cycled_monet = G(fake_photo)` | the backward cycle, $F(y)$ and $G(F(y))$ |
-# | `same_monet = G(real_monet)`, `same_photo = F(real_photo)` | the identity passes, $G(y)$ and $F(x)$ |
-# | `disc_real_monet = D_Y(real_monet)`, `disc_fake_monet = D_Y(fake_monet)`, ... | the 30x30 logit maps $D_Y(y)$, $D_Y(G(x))$, $D_X(x)$, $D_X(F(y))$ |
-# | `total_cycle_loss` | $\mathcal{L}_{\text{cyc}}$, both directions |
+# | `total_cycle_loss` | $\mathcal{L}_{\text{cyc}}$ |
 # | `monet_gen_loss`, `photo_gen_loss` | $\mathcal{L}_G$, $\mathcal{L}_F$ |
 # | `monet_disc_loss`, `photo_disc_loss` | $\mathcal{L}_{D_Y}$, $\mathcal{L}_{D_X}$ |
-# | `tape.gradient(loss, network.trainable_variables)`, four times | each loss's gradient with respect to its own network's weights only |
 #
-# One persistent `tf.GradientTape` records every pass, so it can be asked four times. Each
-# generator's loss holds the whole cycle loss: both generators take part in both round trips.
-# And a generator's gradient flows *through* the discriminator that judges its fakes, but only
-# the generator's weights are changed by it. Then each network's Adam optimiser takes one step.
+# One persistent `tf.GradientTape` records every pass, so it can give four gradients: each loss's
+# with respect to its own network's weights. Both generators' losses hold the whole cycle loss,
+# since both take part in both round trips. A generator's gradient flows *through* the
+# discriminator judging its fakes, but only the generator's weights change. Then each network's
+# Adam optimiser takes one step.
 #
 # **Exercise 1 (predict, then run).** How many network calls (passes through a generator or a
 # discriminator) does one step make? Count them in the equations.
@@ -157,12 +150,9 @@ passes_answer = 6 + 4
 # %% [markdown]
 # ## Write the step yourself
 #
-# The lab (like keras.io's CycleGAN example) packs the four networks, their optimisers and the
-# step into one `keras.Model`. A subclass overrides two methods: `compile` takes the four
-# optimisers, and `train_step` does one step on one batch and returns the losses to show. Then
-# Keras' own `fit()` runs the loop: batches, epochs, the progress bar, callbacks. Here is the
-# model without its step. It uses the lab's names, so the lab's callbacks and checkpoints work
-# with it:
+# The lab packs the four networks, their optimisers and the step into one `keras.Model`:
+# `compile` takes the optimisers, `train_step` does one step on one batch and returns the losses,
+# and Keras' `fit()` runs the loop. Here is the model without its step:
 
 # %%
 class LabCycleGanBase(keras.Model):
@@ -183,16 +173,19 @@ class LabCycleGanBase(keras.Model):
 
 
 # %% [markdown]
-# **Exercise 2 (implement).** Write `LabCycleGan`, a subclass of `LabCycleGanBase` with the method
-# `train_step(self, batch)`, where `batch` is `(real_monet, real_photo)`. Record the ten passes on
-# one persistent `tf.GradientTape`, every call with `training=True`; compute the losses of the
-# table above with notebook 5's functions (`losses.cycle_loss`, `losses.generator_loss`,
-# `losses.identity_loss`, `losses.discriminator_loss`) and the model's `self.lambda_cycle` and
-# `self.identity_weight`; ask the tape for each network's gradients of its own loss, and let that
-# network's optimiser apply them (`optimizer.apply_gradients(zip(gradients, variables))`); return
-# the four losses in a dict, by their names in the table. The check takes one step with yours and
-# one with the lab's, from the same weights ($\lambda = 3$ and identity weight 0.2, not the lab's) on
-# the same two images, and compares the losses and the weights each step leaves behind.
+# **Exercise 2 (implement).** Write `LabCycleGan`, a subclass of `LabCycleGanBase` with a method
+# `train_step(self, batch)`, where `batch` is `(real_monet, real_photo)`:
+#
+# 1. Record the ten passes on one persistent `tf.GradientTape`, each with `training=True`.
+# 2. Compute the table's losses with notebook 5's `losses.cycle_loss`, `losses.generator_loss`,
+#    `losses.identity_loss` and `losses.discriminator_loss`, weighted by `self.lambda_cycle` and
+#    `self.identity_weight`.
+# 3. Take each network's gradients of its own loss and apply them with its optimiser:
+#    `optimizer.apply_gradients(zip(gradients, variables))`.
+# 4. Return the four losses in a dict, keyed by their names in the table.
+#
+# The check takes one step with yours and one with the lab's, from the same weights on the same
+# two images ($\lambda = 3$, identity weight 0.2), and compares the losses and the updated weights.
 
 # %% tags=["exercise", "implement"]
 LabCycleGan = None  # replace with your class: class LabCycleGan(LabCycleGanBase): def train_step(self, batch): ...
@@ -240,9 +233,7 @@ class LabCycleGan(LabCycleGanBase):
 check_implementation("train_step", LabCycleGan)
 
 # %% [markdown]
-# Now compare yours with the step as the original lab writes it, kept in
-# `cyclegan_lab.teaching.reference`, and the optimisers' step that follows it; and count its
-# passes for exercise 1:
+# Compare yours with the original lab's step, and count its passes for exercise 1:
 
 # %%
 from cyclegan_lab.teaching.reference import lab_gradients, lab_train_step
@@ -278,10 +269,9 @@ check(passes_answer, sum(network.calls for network in counted.values()),
 # %% [markdown]
 # ## Build your CycleGAN
 #
-# `build_cyclegan` seeds Keras, builds the four networks of notebooks 3 and 4 in the run's number
-# format and compiles a model of the class you give it with one Adam optimiser each. Your
-# `LabCycleGan` trains the epoch below; until you have written it, the lab's `CycleGAN` stands in.
-# The lab's computes the same numbers faster ("The same numbers, faster", at the end).
+# `build_cyclegan` builds the four networks of notebooks 3 and 4 and compiles a model of the class
+# you give it, one Adam optimiser each. Your `LabCycleGan` trains below; until you write it, the
+# lab's `CycleGAN` stands in.
 
 # %%
 from cyclegan_lab.cyclegan import CycleGAN
@@ -295,10 +285,8 @@ for name in NETWORKS:
 # %% [markdown]
 # ## Measure before you train
 #
-# Training the lab's model on a CPU is long, so measure first. The cell times two steps of
-# `train_step` on this machine. The first includes *tracing*: TensorFlow runs the Python code
-# once to record it as a graph, which it then runs fast. A checkpoint stores every weight three
-# times, its value and Adam's two running averages, in 4-byte floats.
+# Training is long on a CPU, so the cell times two steps first. The first includes *tracing*:
+# TensorFlow records the Python code as a graph, which then runs fast.
 
 # %%
 from cyclegan_lab.checkpoints import latest_checkpoint, restore_checkpoint
@@ -329,16 +317,15 @@ del timed_step, batch, cyclegan  # free the measured model: the run below starts
 # %% [markdown]
 # ## Train
 #
-# Too long? Set `STEPS_PER_EPOCH = 30` (or fewer `EPOCHS`) in the parameters cell and run the
-# notebook again: the networks learn less, but you see every part work. `fit()` takes the seeded
-# data stream of notebook 2 and stops each epoch after `steps_per_epoch` steps; its callbacks do
-# the rest. `DivergenceGuard` stops at the first loss that is not a number, `LossHistory` records
-# every step's losses, `Checkpointer` writes a checkpoint at the end of each epoch. If
-# `checkpoint_dir` already holds one, the cell restores it and trains the epochs after it, the data
-# stream starting where that run stopped. Every `PREVIEW_EVERY` steps,
-# `SamplePreview` shows what the Monet generator makes of two fixed photos, in one picture
-# updated in place, and `VerdictLog` records what the Monet discriminator $D_Y$ believes: its mean
-# probability $\sigma(z)$ that four real Monets, and the fakes of four photos, are real.
+# `fit()` runs each epoch for `steps_per_epoch` steps; callbacks do the rest:
+#
+# - `LossHistory` records the losses; `DivergenceGuard` stops at the first loss that is not a
+#   number.
+# - `Checkpointer` saves after each epoch; the cell resumes from a checkpoint already in
+#   `checkpoint_dir`.
+# - Every `PREVIEW_EVERY` steps, `SamplePreview` shows the Monet generator's output on two fixed
+#   photos, and `VerdictLog` records $D_Y$'s mean probability $\sigma(z)$ that four real Monets,
+#   and the fakes of four photos, are real.
 
 # %%
 class VerdictLog(keras.callbacks.Callback):
@@ -392,11 +379,10 @@ print(f"{steps} steps recorded; this run took {elapsed:.0f} s in all (tracing in
 # %% [markdown]
 # ## Plot the losses
 #
-# Thin lines are single steps, thick lines a moving average. Don't expect the curves to fall
-# steadily as in supervised learning: the generators and discriminators play against each other.
-# A discriminator that cannot tell real from fake says $\sigma(z) = 0.5$ to both, and its loss is
-# $\log 2 \approx 0.69$; one that wins says near 1 to real Monets, near 0 to fakes, and its loss
-# falls towards 0.
+# Thin lines are single steps, thick lines a moving average. GAN losses don't fall steadily: the
+# two sides play against each other. A discriminator that cannot tell real from fake says
+# $\sigma(z) = 0.5$ to both, and its loss is $\log 2 \approx 0.69$; one that wins says near 1 to
+# real Monets and near 0 to fakes, and its loss falls towards 0.
 
 # %%
 plot_losses(history, smooth=min(20, max(1, steps // 5)))
@@ -422,13 +408,18 @@ else:
 # %% [markdown]
 # ## See what it learned
 #
-# The trained `monet_generator` on the last two photos of the photo folder, and three measures of
-# `cyclegan_lab.judging.measures` that tell a working run from a broken one, with the bars the shipped
-# generator is held to (`tests/test_pretrained.py`): **copy distance** $\operatorname{mean}|G(x) - x|$
-# above 0.05 (below: it hands the photo back, *copying*), **composition similarity** at least 0.9
-# (below: the photo's light and dark masses are lost, as in noise or *mode collapse*, every photo
-# painted alike), **chequerboard ratio** at most 1.5 (above: period-2 artefacts of transposed
-# convolutions). The shipped generator, trained far longer, paints the same photos for comparison.
+# The trained `monet_generator` on the last two photos, and three measures that flag a broken run,
+# with the bars the shipped generator is held to:
+#
+# - **copy distance** $\operatorname{mean}|G(x) - x|$, above 0.05; below, the generator hands the
+#   photo back (*copying*).
+# - **composition similarity**, how well the two pictures' coarse light and dark masses correlate,
+#   at least 0.9; below, the photo's layout is lost, as in noise or *mode collapse* (every photo
+#   painted alike).
+# - **chequerboard ratio**, at most 1.5; above, the generator adds period-2 artefacts of
+#   transposed convolutions.
+#
+# The cell also prints the shipped generator's measures on the same photos.
 
 # %%
 last_photos = data.photo[-2:]
@@ -457,27 +448,22 @@ print(f"the shipped generator on the same photos: copy distance {copy_distance(s
 # %% [markdown]
 # ## Compare with a reference epoch
 #
-# Is your run a working one? Compare it with a recorded one: this notebook itself, run with its
-# defaults (one epoch, seed 0, no augmentation) on the 300 Monets and 1,500 photos of the course's
-# data, kept in `cyclegan_lab/teaching/records/lab_unet_epoch.json`. Its two measured photos are named by
-# their pixels' `fingerprint`, so the cell below knows whether yours are the same. Set
-# `RECORD_RUN` to a file name and your run is written the same way; an instructor records the
-# reference again, from the `notebooks` folder, with
-# `papermill 06_training.ipynb out.ipynb -p RECORD_RUN ../cyclegan_lab/teaching/records/lab_unet_epoch.json`.
-# In the figure the thin lines are yours, the thick ones the reference's, both smoothed over the
-# same window; where your run is shorter, only its steps are compared.
+# Compare your run with a recorded run of this notebook's defaults (one epoch, seed 0, no
+# augmentation) on the course's data: thin lines are yours, thick ones the reference's. Where
+# your run is shorter, only its steps are compared.
 
 # %%
 if RECORD_RUN is not None:
     record = dict(
         settings=dict(epochs=config.epochs, steps=steps, seed=config.seed, augment=config.augment,
-                      step_mode=describe_mode(config)),
+                      lambda_cycle=config.lambda_cycle, step_mode=describe_mode(config)),
         data=dict(monets=len(data.monet), photos=len(data.photo),
                   measured_photos=[fingerprint(photo) for photo in last_photos]),
         losses={name: [round(float(v), 4) for v in values] for name, values in history.steps.items()},
         verdicts=[[step, round(real, 4), round(fake, 4)] for step, real, fake in verdicts.rows],
         measures=dict(copy=round(change, 4), grey_copy=round(grey, 4), composition=round(layout, 4),
-                      chequerboard=round(chequer, 4)),
+                      chequerboard=round(chequer, 4), previews_apart=round(copy_distance(fakes[:1], fakes[1:]), 4),
+                      photos_apart=round(copy_distance(last_photos[:1], last_photos[1:]), 4)),
     )
     Path(RECORD_RUN).write_text(json.dumps(record, indent=1))
     print(f"this run recorded in {Path(RECORD_RUN).resolve()}")
@@ -526,10 +512,8 @@ print("your measures are on the same two photos as the reference's" if same_phot
 # %% [markdown]
 # ## Checkpoint and resume
 #
-# Each checkpoint is one file, `step-NNNNNN.npz`, holding every variable of the four networks and
-# their optimisers, the random-number state of dropout, the loss history and the configuration.
-# It is written to a temporary file and renamed when complete, so a run killed while saving keeps
-# its previous checkpoint.
+# Each checkpoint, `step-NNNNNN.npz`, holds the four networks' and optimisers' variables,
+# dropout's random state, the loss history and the configuration.
 
 # %%
 from cyclegan_lab.checkpoints import list_checkpoints
@@ -538,9 +522,8 @@ for path in list_checkpoints(checkpoint_dir):
     print(f"{path}  {path.stat().st_size / 1e6:,.0f} MB")
 
 # %% [markdown]
-# Run this notebook again with more `EPOCHS` and training continues from the newest checkpoint:
-# the data stream starts at the same step, so an interrupted run ends exactly where an
-# uninterrupted one would. A fresh model restored from the checkpoint makes the same Monets:
+# Run again with more `EPOCHS` and training continues from the newest checkpoint. A fresh model
+# restored from it makes the same Monets:
 
 # %%
 restored = build_cyclegan(config, model_class=model_class)
@@ -609,11 +592,9 @@ check(diagnosis, next((name for name, seen in symptoms.items() if seen), "health
 #
 # <details><summary>Solution</summary>
 #
-# Set `EPOCHS = 2` and leave `CHECKPOINT_DIR` as it was, then run all cells. The training cell
-# finds the checkpoint of step 300 (with the lab's data), prints `Resuming from ... (step 300)`,
-# and trains steps 301 to 600 only; the loss history goes on from the first epoch. Had you kept
-# `EPOCHS = 1`, it would print `Training already finished` and train nothing. Compare the
-# previews, the discriminator's verdicts and the three measures with the first epoch's.
+# Set `EPOCHS = 2`, keep `CHECKPOINT_DIR`, and run all cells. The training cell prints
+# `Resuming from ... (step 300)` (with the lab's data) and trains steps 301 to 600 only. Compare
+# the previews, verdicts and measures with the first epoch's.
 #
 # </details>
 #
@@ -622,22 +603,17 @@ check(diagnosis, next((name for name, seen in symptoms.items() if seen), "health
 #
 # <details><summary>Solution</summary>
 #
-# Set `AUGMENT = True` *and* a new `CHECKPOINT_DIR`, e.g. `"../checkpoints/augment"`: with the old
-# folder, the training cell would restore the run there, trained without jitter, and go on with
-# it, two recipes mixed in one run. (`cyclegan-lab train` stops instead, listing the settings
-# that differ: `augment False -> True`.)
-# Use the same `STEPS_PER_EPOCH` as your first run (30 is enough to compare). Augmentation makes
-# each step's images slightly different; compare the printed first/last means rather than single
-# steps.
+# Set `AUGMENT = True` *and* a new `CHECKPOINT_DIR`, e.g. `"../checkpoints/augment"`: from the old
+# folder, training would resume the run made without jitter. Keep your first run's
+# `STEPS_PER_EPOCH` (30 is enough), and compare the printed first/last means, not single steps.
 #
 # </details>
 
 # %% [markdown]
-# ## The same numbers, faster: how and why
+# ## The same numbers, faster
 #
-# *An aside: nothing above depends on it.* The library's `CycleGAN.compute_gradients`, which its
-# `train_step` calls, computes the lab's losses and gradients with less overhead. On this
-# machine, from the same weights on the same batch:
+# *An aside: nothing above depends on it.* The library's `CycleGAN.compute_gradients` computes
+# the same losses and gradients with less overhead. Timed on the same batch:
 
 # %%
 def seconds_per_step(model, batch, steps=3):
@@ -663,26 +639,12 @@ print(f"one step: {'yours' if model_class is LabCycleGan else 'the stand-in'} {y
 Code(inspect.getsource(CycleGAN.compute_gradients), language="python")
 
 # %% [markdown]
-# What differs from the lab's step, and why the numbers stay the same:
-#
-# - **One backward pass per pair.** Both generators get their gradients from one call, on the sum
-#   of their losses with the shared cycle term counted once: each generator's weights reach only
-#   its own terms of that sum, so its gradient is unchanged. Likewise for the discriminators.
-#   TensorFlow already prunes the backward work none of the lab's four calls needs, so this saves
-#   scheduling and memory rather than arithmetic.
-# - **Batched passes** (`batched`). Passes that do not depend on each other run as one
-#   batch, e.g. the Monet generator on the photo and on the painting together. Instance norm
-#   treats each image alone, so the losses are the same; only the dropout masks drawn differ.
-# - **Precision** (`precision="auto"`): bfloat16 where the hardware has it (see "In practice").
-# - **Named verdicts** (`judge`): each discriminator's scores come back by name (real, fake, older
-#   fake from the pool, negative), whatever the recipe adds.
-# - **Several devices** (`replica_share`): the division by the number of replicas only applies
-#   under a `tf.distribute` strategy; on one device there is none.
-#
-# The check: both ways on a small CycleGAN (32x32 images, 8 filters, float32), with dropout off
-# (batched passes draw other dropout masks than calls one by one). A convolution over a batch of two sums its products
-# in another order than two convolutions of one image each, so float32 rounding, carried through
-# some forty layers, leaves differences of up to about one part in a thousand, and no more:
+# Two changes, and why the numbers stay the same. One backward pass serves both generators, on
+# the sum of their losses with the cycle term counted once: each generator's weights reach only
+# its own terms, so its gradient is unchanged (likewise for the discriminators). And independent
+# passes run as one batch; instance norm treats each image alone, so only the dropout masks
+# differ. The check runs both on a small CycleGAN with dropout off; float32 rounding leaves tiny
+# differences:
 
 # %%
 def small_cyclegan(**settings):
@@ -712,26 +674,9 @@ print(f"compute_gradients vs lab_gradients, largest relative difference: {gap:.1
 print("This run's training step:", describe_mode(config))
 
 # %% [markdown]
-# ## In practice
-#
-# - **bfloat16** is a 16-bit float with float32's 8-bit exponent but only 8 bits of precision
-#   (8 significant bits: about 2.4 decimal digits): the same range, half the memory, and twice the arithmetic per
-#   instruction on hardware built for it. `precision="auto"` trains in bfloat16 *mixed*
-#   precision, convolutions in bfloat16 while the weights, the optimiser, the last layer of
-#   every network and the losses stay float32, on recent GPUs, TPUs, and CPUs with the
-#   AVX512_BF16 or AMX instructions (AMX: Intel's matrix units), and in float32 elsewhere,
-#   where bfloat16 would only be emulated, several times slower. `CYCLEGAN_LAB_PRECISION`
-#   (`float32` or `bfloat16`) overrides the choice.
-# - **Tracing** happens once per `fit()` call: expect the first step to take much longer.
-# - `python benchmarks/train_step.py` times the lab's step against the library's modes on your
-#   machine; `cyclegan-lab train --checkpoint-dir ... --epochs ...` runs the same training from the
-#   command line, e.g. in the background for a long run.
-#
 # ## Further reading
 #
 # - J.-Y. Zhu, T. Park, P. Isola, A. A. Efros, *Unpaired Image-to-Image Translation using
 #   Cycle-Consistent Adversarial Networks*, ICCV 2017, [arXiv:1703.10593](https://arxiv.org/abs/1703.10593),
 #   section 4 for the training details.
 # - Keras, [Customizing what happens in `fit()` with TensorFlow](https://keras.io/guides/custom_train_step_in_tensorflow/).
-# - TensorFlow, [Better performance with `tf.function`](https://www.tensorflow.org/guide/function), on tracing,
-#   and [Mixed precision](https://www.tensorflow.org/guide/mixed_precision).

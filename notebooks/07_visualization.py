@@ -17,21 +17,13 @@
 # %% [markdown]
 # # 7. Turn photos into Monet paintings
 #
-# This notebook loads a trained Monet generator, paints photos it never saw during training, and
-# compares each photo with its Monet version: side by side, in detail, by colour, and against the
-# generator you trained in notebook 6.
-#
 # ## What you'll learn
-# - how to load a generator: the one shipped with the library, your own from a checkpoint, or
-#   the original lab's, with one function, `load_generator`;
-# - how to paint photos in batches with `stylize`;
-# - how to judge the result honestly: on photos the model never trained on, by eye and by
-#   measures that see what the eye sees.
+# - how to load a generator (`load_generator`) and paint photos with it (`stylize`);
+# - how to judge the paintings on photos the model never saw, by eye and by colour.
 #
 # ## What you'll need
-# - nothing more by default: the library ships a trained generator (its model card is
-#   `cyclegan_lab/pretrained/MODEL_CARD.md`, and the cell below prints how it was trained);
-# - for the comparison with your own generator, notebook 6 run once (otherwise that section says so);
+# - nothing more: the library ships a trained generator (model card: `cyclegan_lab/pretrained/MODEL_CARD.md`);
+# - notebook 6 run once, to compare your own;
 # - a minute or two on a CPU.
 
 # %% tags=["parameters"]
@@ -45,7 +37,6 @@ SEED = 0  # picks the photos
 # %%
 import json
 import os
-import time
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -54,12 +45,10 @@ from IPython.display import Image, display
 
 from cyclegan_lab import (
     PACKAGE_FOLDER,
-    TrainConfig,
     find_data,
     load_folder,
     load_generator,
     load_image,
-    load_pretrained,
     show_images,
     stylize,
 )
@@ -68,7 +57,6 @@ from cyclegan_lab.images import fingerprint, image_files
 from cyclegan_lab.judging.measures import copy_distance, palette_distance
 from cyclegan_lab.teaching.exercises import check, reveal
 from cyclegan_lab.teaching.parameters import check_parameter
-from cyclegan_lab.training import describe_mode
 
 DATA_DIR = check_parameter("DATA_DIR", DATA_DIR, path=True, optional=True)
 SMOKE = check_parameter("SMOKE", SMOKE, flag=True)
@@ -84,11 +72,8 @@ n_photos = 2 if SMOKE else N_PHOTOS
 # %% [markdown]
 # ## Load the generator
 #
-# Only the photo-to-Monet generator $G$ (`monet_generator`) is needed now: the other three
-# networks existed to train it. `load_generator` takes a pretrained model's name, a checkpoint
-# file, or a folder of checkpoints; a checkpoint stores the configuration of its run, so the
-# network is rebuilt as it was trained (a U-Net or a ResNet, its width), whatever you chose in
-# notebook 6.
+# Only the photo-to-Monet generator $G$ is needed now: the other three networks existed to train
+# it. `load_generator` takes a pretrained model's name or a checkpoint.
 
 # %%
 shipped_info = json.loads((PACKAGE_FOLDER / "monet.json").read_text())
@@ -105,8 +90,7 @@ else:
     print(f"Loaded the pretrained {MODEL!r} generator: {generator.count_params():,} weights.")
 
 # %% [markdown]
-# How was the shipped generator trained? Its description, `monet.json`, holds the configuration
-# of its training run; the cell prints it rather than this text repeating it.
+# The shipped generator's `monet.json` records how it was trained.
 
 # %%
 recipe = shipped_info["config"]
@@ -121,13 +105,14 @@ trained_on = set(shipped_info["trained_on_photos"])  # fingerprints of the photo
 print(f"It trained on {len(trained_on):,} distinct photos; monet.json lists each one's fingerprint.")
 
 # %% [markdown]
+# That step count is its last run's, which started warm: the generator had already trained 20,500
+# steps against PatchGAN discriminators, 29,500 in all (model card, "Its start").
+
+# %% [markdown]
 # ## Pick photos it never saw
 #
-# A generator can look good on the photos it trained on and poor on new ones, so we judge it on
-# photos it never saw. Which ones those are depends on your folder (the lab's 300 photos, the
-# Kaggle 7,038, the 1,500 of the course's tests), so we do not go by file names or positions:
-# `fingerprint` names each photo by its pixels, and `monet.json` lists the fingerprints of every
-# photo the shipped generator trained on.
+# A generator can look good on its training photos and poor on new ones, so we judge it on unseen
+# photos: `monet.json` lists the `fingerprint` (computed from the pixels) of every photo it trained on.
 
 # %%
 folders = find_data(DATA_DIR)
@@ -149,13 +134,14 @@ print(f"{len(photos)} photos, array {photos.shape} {photos.dtype}, "
 # %% [markdown]
 # ## Paint them
 #
-# `stylize` takes uint8 photos, scales them to the generator's $[-1, 1]$ (`p / 127.5 - 1`),
-# runs the generator with `training=False` (dropout off, so the same photo always gives the same
-# painting) a batch at a time, and scales back to uint8.
+# `stylize` resizes each photo so its shorter side is `size` (256), runs the generator on it
+# (scaled to $[-1, 1]$, `training=False`) and scales the painting back to the photo's size. A
+# generator trained with the paper's jitter paints at its training zoom: it sees the photo
+# enlarged 256 -> 286.
 #
-# **Exercise 1 (predict, then compute).** Before you run the painting cell, predict: will the
-# generator hand the photos back nearly unchanged, with a *copy distance* $\operatorname{mean}|G(x) - x|$
-# (on the $[-1, 1]$ scale) `"below"` 0.05, or change them more (`"above"`)?
+# **Exercise 1 (predict, then compute).** Before running the painting cell, predict: is the
+# *copy distance* $\operatorname{mean}|G(x) - x|$ (on the $[-1, 1]$ scale) `"below"` 0.05, a
+# near-copy, or `"above"`?
 
 # %% tags=["exercise", "predict"]
 copy_prediction = None  # "below" or "above"
@@ -170,8 +156,8 @@ copy_prediction = "above"
 monets = stylize(photos, generator)
 
 # %% [markdown]
-# Now compute the copy distance of `monets` from `photos`, both uint8 arrays. Careful: uint8
-# arithmetic wraps around (`np.uint8(10) - np.uint8(20)` is 246).
+# Now compute the copy distance of `monets` from `photos` (both uint8); the check compares it with
+# the library's `copy_distance`. Careful: uint8 arithmetic wraps around (`np.uint8(10) - np.uint8(20)` is 246).
 
 # %% tags=["exercise", "implement"]
 copy_answer = None  # mean |monets - photos| on the [-1, 1] scale, a number
@@ -187,44 +173,10 @@ check(copy_prediction, "above" if measured_copy > 0.05 else "below", f"The copy 
 reveal(copy_answer, f"copy distance of the paintings from their photos: {measured_copy:.3f}")
 
 # %% [markdown]
-# ## How fast, and in which number format
-#
-# `load_generator` builds a network in the precision its run trained in. The shipped run's is
-# `"auto"`: **bfloat16** mixed precision where the processor computes bfloat16 natively (flags
-# AVX512_BF16 or AMX), float32 elsewhere. bfloat16 keeps float32's range but stores only 7 bits
-# of mantissa (8 with the implicit leading one), between 2 and 3 significant digits; the weights stay float32 and the last layer computes in
-# float32, so only the convolutions' arithmetic is coarser. Is that visible in a painting? The
-# cell loads the shipped generator in both formats (`precision=`), times one photo at a time,
-# measures how far apart the two paintings are, in levels of 255, and shows the first painting in
-# each format beside their difference, magnified 16 times. (Where the processor lacks bfloat16 it
-# is emulated, and slower: "auto" picks float32 there.)
-
-# %%
-print(f"'auto' means {describe_mode(TrainConfig(precision='auto'))} on this machine.")
-timed, painted = {}, {}
-for precision in ("float32", "bfloat16"):
-    model = load_pretrained("monet", precision=precision)
-    stylize(photos[:1], model, batch_size=1)  # the first call traces the network for this shape
-    start = time.perf_counter()
-    painted[precision] = stylize(photos, model, batch_size=1)
-    timed[precision] = (time.perf_counter() - start) / len(photos) * 1000
-    print(f"{precision:>8}: {timed[precision]:6.0f} ms a photo")
-apart = np.abs(painted["float32"].astype(int) - painted["bfloat16"].astype(int))
-print(f"The two paintings differ by {apart.mean():.2f} levels of 255 on average; {(apart > 8).mean():.2%} of "
-      f"values by more than 8. bfloat16 took {timed['bfloat16'] / timed['float32']:.2f}x float32's time here.")
-magnified = np.clip(apart[0] * 16, 0, 255).astype(np.uint8)  # 16x, so that a difference of 16 levels is white
-show_images([painted["float32"][0], painted["bfloat16"][0], magnified],
-            ["float32", "bfloat16", "their difference, x16"], ncols=3)
-plt.show()
-
-# %% [markdown]
 # ## Compare side by side
 #
-# In JupyterLab the cell below shows an interactive comparison: the **Photo** slider picks a
-# photo, **Before | after** slides a split across the picture, **Show all** lays every pair out as
-# a grid, and **Your photo** paints an image of your own (JPEG or PNG, any size or colour mode).
-# Below the widget the same comparison is drawn as a plain figure, which stays visible wherever
-# the notebook is read without a running kernel.
+# In JupyterLab, the widget's **Photo** slider picks a photo, **Before | after** slides a split
+# across it, **Show all** shows every pair and **Your photo** paints one of yours.
 
 # %%
 from cyclegan_lab.widgets import MonetComparer
@@ -237,9 +189,8 @@ plt.show()
 # %% [markdown]
 # ## Look closer
 #
-# Style lives in the details: strokes, softened edges, a shifted palette, and sometimes flaws a
-# small view hides, such as a fine chequerboard. Here is the centre 64x64 pixels of the first
-# photo and of its Monet version, enlarged.
+# Style lives in details: strokes, softened edges, and flaws such as a fine chequerboard. Here are
+# the centre 64x64 pixels of the first photo and its painting.
 
 # %%
 c = slice(96, 160)
@@ -249,13 +200,13 @@ plt.show()
 # %% [markdown]
 # ## Compare the colours
 #
-# If the generator has learnt Monet's palette, the colour histograms of its paintings move from
-# the photos' towards the paintings'. `palette_distance` puts a number on it: for each of red,
-# green and blue, how far (in pixel values) the histogram of one set must shift to become the
-# other's, averaged.
+# If the generator has learnt Monet's palette, its colour histograms move from the photos'
+# towards the paintings'. `palette_distance` measures how far (in pixel values) one set's colour
+# histograms must shift to match another's.
 #
-# **Exercise 2 (predict, then run).** Before you run the next cell, predict: is the generated set's
-# palette `"closer"` to the paintings' than the photos' palette is, or `"further"`?
+# **Exercise 2 (predict, then run).** Before running the next cell, predict: is the generated
+# palette `"closer"` to the paintings' than the photos' is, or `"further"`? The check compares
+# your answer with the two distances printed.
 
 # %% tags=["exercise", "predict"]
 palette_prediction = None  # "closer" or "further"
@@ -288,9 +239,10 @@ check(palette_prediction, "closer" if after < before else "further", "Compare th
 # %% [markdown]
 # ## How it learnt
 #
-# The shipped generator's training run saved its losses and, every few hundred steps, its
-# paintings of fixed unseen photos. The losses of a GAN do not fall to zero, since the two sides
-# push against each other; the previews show what the numbers cannot.
+# The shipped generator's run saved its losses and previews of fixed unseen photos. A GAN's
+# losses do not fall to zero: the two sides push against each other. The generators' loss drops
+# at step 5,500, where a second cycle halved the cycle weight $\lambda$ from 10 to 5 (and the
+# identity weight with it).
 
 # %%
 for figure in ["training_losses.png", "training_progress.png"]:
@@ -302,8 +254,7 @@ for figure in ["training_losses.png", "training_progress.png"]:
 # %% [markdown]
 # ## Compare with your own generator
 #
-# Notebook 6 trained the lab's U-Net for one epoch. Here it paints the same unseen photos as
-# the shipped generator.
+# Your U-Net from notebook 6 paints the same unseen photos.
 
 # %%
 own = latest_checkpoint(checkpoint_dir)
@@ -322,29 +273,25 @@ else:
 # ## On your own
 #
 # **Exercise 3.** Paint a photo of your own: upload it in the widget above, or call
-# `stylize_file("my_photo.jpg", generator)` (from `cyclegan_lab.program.paint_files`), which keeps its
-# shape and returns a PIL image. Nothing to check: look.
+# `stylize_file("my_photo.jpg", generator)` (from `cyclegan_lab.program.paint_files`). Nothing to
+# check: look.
 #
-# **Exercise 4.** `stylize(photos, generator, size=512)` works at twice the scale: it enlarges each
-# 256-pixel photo to 512 (times the generator's zoom), paints it there, and shrinks the painting
-# back to the photo's 256. The generator's convolutions see the same few pixels around each point,
-# so do its strokes get larger or smaller relative to the picture? Try it on one photo and look.
+# **Exercise 4.** `stylize(photos, generator, size=512)` paints each photo enlarged to 512 and
+# shrinks the result back. The convolutions see the same few pixels around each point: do the
+# strokes get larger or smaller relative to the picture? Try it on one photo.
 #
 # <details><summary>Solution</summary>
 #
 # ```python
 # big = stylize(photos[:1], generator, size=512)
-# show_images([photos[0], monets[0], big[0]], ["photo", "at 256", "at 512"], size=4)
+# show_images([monets[0], big[0]], ["at 256", "at 512"], size=4)
 # ```
-# Relative to the picture the strokes get smaller: each is a fixed number of pixels of the
-# working picture, which has four times as many pixels as at 256; shrunk back, each stroke is half
-# as wide as it would be painted at 256.
+# Smaller: a stroke spans a fixed number of pixels, and the working picture is twice as wide, so
+# shrunk back each stroke is half as wide.
 # </details>
 #
 # ## Further reading
 #
-# - J.-Y. Zhu et al., *Unpaired Image-to-Image Translation using Cycle-Consistent Adversarial
-#   Networks*, [arXiv:1703.10593](https://arxiv.org/abs/1703.10593), figures of Monet results and failure cases.
-# - Notebooks 8 and 9, *Beyond the lab*: how the shipped generator and its recipe differ from the lab's, and why.
-# - Kaggle, [I'm Something of a Painter Myself](https://www.kaggle.com/competitions/gan-getting-started):
-#   how Monet generators are scored (MiFID).
+# - Zhu et al., *Unpaired Image-to-Image Translation using Cycle-Consistent Adversarial Networks*,
+#   [arXiv:1703.10593](https://arxiv.org/abs/1703.10593): Monet results and failure cases.
+# - Notebooks 8 and 9: how the shipped generator differs from the lab's, and why.

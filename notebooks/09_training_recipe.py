@@ -55,12 +55,17 @@ import ast
 import inspect
 import json
 import os
+import tempfile
+import time
+import warnings
+from pathlib import Path
 
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
 from IPython.display import Code, Markdown, display
+from PIL import Image
 
 import cyclegan_lab
 from cyclegan_lab import (
@@ -78,9 +83,10 @@ from cyclegan_lab.images import fingerprint, image_files, to_uint8
 from cyclegan_lab.judging import measures, scores
 from cyclegan_lab.recipe import tricks
 from cyclegan_lab.recipe.config import RecipeConfig
-from cyclegan_lab.recipe.pretrained import PACKAGE_FOLDER
+from cyclegan_lab.recipe.pretrained import PACKAGE_FOLDER, load_pretrained
 from cyclegan_lab.teaching.exercises import check, reveal
 from cyclegan_lab.teaching.parameters import check_parameter
+from cyclegan_lab.training import describe_mode
 
 DATA_DIR = check_parameter("DATA_DIR", DATA_DIR, path=True, optional=True)
 SMOKE = check_parameter("SMOKE", SMOKE, flag=True)
@@ -246,6 +252,56 @@ ax.set_ylabel("learning rate")
 ax.set_title("LinearDecay(2e-4, total_steps=200, decay_steps=100)")
 plt.show()
 print(f"epoch 0: {rates[0]:.1e}, epoch 100: {rates[100]:.1e}, epoch 200: {rates[200]:.1e}")
+
+# %% [markdown]
+# ### Halve the discriminator's loss
+#
+# The paper divides the discriminator's objective by 2 while optimising it, "which slows down
+# the rate at which D learns relative to G"; notebook 5's `discriminator_loss` keeps the
+# $\tfrac12$. Whether it slows anything down depends on the optimiser. With plain gradient descent
+# half the loss means half the step; Adam divides each gradient by a running estimate of its own
+# size, so a constant factor should cancel out. Try both on $c\,(w - 3)^2$ with $c = 1$ and $c = \tfrac12$:
+
+# %%
+def descend(optimizer, scale, steps=40):
+    """Minimise scale * (w - 3)^2 from w = 0; return w after each step."""
+    w = keras.Variable(0.0)
+    trail = []
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            loss = scale * (w - 3.0) ** 2
+        optimizer.apply_gradients([(tape.gradient(loss, w), w)])
+        trail.append(float(w.numpy()))
+    return np.array(trail)
+
+
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.4), sharey=True)
+for ax, (name, make) in zip(axes, [("plain gradient descent (SGD, lr 0.05)", lambda: keras.optimizers.SGD(0.05)),
+                                   ("Adam (lr 0.1, beta_1 0.5, as in the lab)",
+                                    lambda: keras.optimizers.Adam(0.1, beta_1=0.5))]):
+    full, half = descend(make(), 1.0), descend(make(), 0.5)
+    ax.plot(full, label="loss x 1", linewidth=3, alpha=0.6)
+    ax.plot(half, "--", label="loss x 0.5", linewidth=2)
+    ax.set_title(name)
+    ax.set_xlabel("step")
+    ax.legend()
+    print(f"{name}: largest difference in w between the two runs {np.abs(full - half).max():.2e}")
+    print(f"  after the first step w = {full[0]:.4f} (loss x 1) and {half[0]:.4f} (loss x 0.5): "
+          f"ratio {half[0] / full[0]:.3f}")
+axes[0].set_ylabel("w (target 3)")
+plt.show()
+
+# %% [markdown]
+# The printed ratios compare the first steps: about 0.5 under SGD, about 1 under Adam (whose tiny
+# $\epsilon$ is all that notices the factor). So with Adam the halving mostly changes the numbers
+# you read, not the training.
+#
+# The same holds for how the losses reduce over the discriminator's 30x30 patches: the lab takes
+# the *mean*, and a sum would multiply the adversarial term by 900. The `losses` module's own
+# description says where that matters:
+
+# %%
+print(losses.__doc__)
 
 # %% [markdown]
 # ### Average the weights
@@ -525,7 +581,90 @@ if "held_out" in info:
 else:
     print("monet.json holds no held-out measures; the shipped model's card "
           f"({(PACKAGE_FOLDER / 'MODEL_CARD.md').name}) lists how it was judged.")
-print(f"shipped generator: {info['config']['generator']}, trained {info['step']:,} steps")
+print(f"shipped generator: {info['config']['generator']}, its last run {info['step']:,} steps from a warm start "
+      f"(the history before it: {(PACKAGE_FOLDER / 'MODEL_CARD.md').name})")
+
+# %% [markdown]
+# ## Under the hood: number formats and odd files
+#
+# `load_generator` builds a network in the precision its run trained in. The shipped run's is
+# `"auto"`: **bfloat16** mixed precision where the processor computes bfloat16 natively (flags
+# AVX512_BF16 or AMX), float32 elsewhere, where bfloat16 would only be emulated, several times
+# slower. bfloat16 keeps float32's range but stores only 7 bits of mantissa (8 with the implicit
+# leading one), between 2 and 3 significant digits; the weights, the optimiser, the last layer of
+# every network and the losses stay float32, so only the convolutions' arithmetic is coarser.
+# `CYCLEGAN_LAB_PRECISION` (`float32` or `bfloat16`) overrides the choice. Is the difference
+# visible in a painting? The cell loads the shipped generator in both formats (`precision=`),
+# times one photo at a time, measures how far apart the two paintings are, in levels of 255, and
+# shows the first painting in each format beside their difference, magnified 16 times.
+
+# %%
+photos = load_folder(folders.photo, limit=2)
+print(f"'auto' means {describe_mode(RecipeConfig(precision='auto'))} on this machine.")
+timed, painted = {}, {}
+for precision in ("float32", "bfloat16"):
+    model = load_pretrained("monet", precision=precision)
+    stylize(photos[:1], model, batch_size=1)  # the first call traces the network for this shape
+    start = time.perf_counter()
+    painted[precision] = stylize(photos, model, batch_size=1)
+    timed[precision] = (time.perf_counter() - start) / len(photos) * 1000
+    print(f"{precision:>8}: {timed[precision]:6.0f} ms a photo")
+apart = np.abs(painted["float32"].astype(int) - painted["bfloat16"].astype(int))
+print(f"The two paintings differ by {apart.mean():.2f} levels of 255 on average; {(apart > 8).mean():.2%} of "
+      f"values by more than 8. bfloat16 took {timed['bfloat16'] / timed['float32']:.2f}x float32's time here.")
+magnified = np.clip(apart[0] * 16, 0, 255).astype(np.uint8)  # 16x, so that a difference of 16 levels is white
+show_images([painted["float32"][0], painted["bfloat16"][0], magnified],
+            ["float32", "bfloat16", "their difference, x16"], ncols=3)
+plt.show()
+
+# %% [markdown]
+# Training traces its step once per `fit()` call, so expect the first step to take much longer
+# than the rest. `python benchmarks/train_step.py` times the lab's step against the library's
+# modes on your machine; `cyclegan-lab train --checkpoint-dir ... --epochs ...` runs notebook 6's
+# training from the command line, e.g. in the background for a long run.
+#
+# Your own photos won't all be 256x256 RGB JPEGs. `load_image` reads any file Pillow can open,
+# turns it upright by its EXIF tag, converts it to RGB (grey becomes three equal channels,
+# transparent parts are laid over white), scales its shorter side to 256 and crops the centre.
+# `load_folder` skips a file that is not a readable image, with a `BadImageWarning` that names
+# it. Four awkward files made from the photos: grey, fading transparency, a panorama, and a JPEG
+# cut off after 2,000 bytes.
+
+# %%
+first, second = photos[0], photos[1]
+fade = np.linspace(255, 0, first.shape[1]).astype(np.uint8)  # opaque on the left, clear on the right
+odd_images = {
+    "1_gray.png": Image.fromarray(first).convert("L"),
+    "2_transparent.png": Image.fromarray(np.dstack([first, np.tile(fade, (first.shape[0], 1))]), "RGBA"),
+    "3_panorama.jpg": Image.fromarray(np.concatenate([first, second], axis=1)),
+}
+
+with tempfile.TemporaryDirectory() as tmp:
+    tmp = Path(tmp)
+    for name, image in odd_images.items():
+        image.save(tmp / name)
+    with open(tmp / "3_panorama.jpg", "rb") as good:
+        (tmp / "4_broken.jpg").write_bytes(good.read(2000))
+    try:
+        load_image(tmp / "4_broken.jpg")
+    except ValueError as error:
+        print("load_image raises ValueError:", str(error).replace(str(tmp), "<tmp>"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        loaded = load_folder(tmp)
+for warning in caught:
+    print(f"load_folder warns {warning.category.__name__}:", str(warning.message).replace(str(tmp), "<tmp>"))
+print(f"load_folder returned {loaded.shape} {loaded.dtype}: {len(odd_images) + 1 - len(loaded)} file left out")
+
+figure, axes = plt.subplots(1, 4, figsize=(14, 3.6))
+for ax, (name, image), shown in zip(axes, odd_images.items(), loaded):
+    ax.imshow(shown)
+    ax.set_title(f"{name}\n{image.mode} {image.width}x{image.height} -> RGB {shown.shape[1]}x{shown.shape[0]}")
+axes[3].text(0.5, 0.5, "4_broken.jpg\nskipped, with a warning", ha="center", va="center")
+for ax in axes:
+    ax.axis("off")
+figure.tight_layout()
+plt.show()
 
 # %% [markdown]
 # ## On your own
@@ -590,4 +729,5 @@ check(negatives_answer, "no" if abs(plain - with_photos) < 1e-6 else "yes")
 #   [arXiv:1806.04498](https://arxiv.org/abs/1806.04498).
 # - Park, Efros, Zhang, Zhu, *Contrastive Learning for Unpaired Image-to-Image Translation*
 #   (CUT, 2020), a cheaper one-sided alternative: [arXiv:2007.15651](https://arxiv.org/abs/2007.15651).
-
+# - TensorFlow, [Better performance with `tf.function`](https://www.tensorflow.org/guide/function), on tracing,
+#   and [Mixed precision](https://www.tensorflow.org/guide/mixed_precision).

@@ -100,3 +100,10 @@ def test_a_negative_seed_is_refused():
     with pytest.raises(ValueError, match="seed"):
         TrainConfig(seed=2**32)
     TrainConfig(seed=2**32 - 1)
+
+
+def test_lambda_zero_turns_the_cycle_off_and_a_negative_one_is_refused():
+    """Notebook 6 records a run with LAMBDA 0 (no cycle or identity loss) for its diagnose exercise."""
+    assert TrainConfig(lambda_cycle=0.0).lambda_cycle == 0.0
+    with pytest.raises(ValueError, match="lambda_cycle must be a finite number from 0 up, got -1.0"):
+        TrainConfig(lambda_cycle=-1.0)
