@@ -66,7 +66,7 @@ from cyclegan_lab.pipeline import make_dataset
 from cyclegan_lab.teaching.exercises import check, reveal
 from cyclegan_lab.teaching.implementations import check_implementation
 from cyclegan_lab.teaching.parameters import check_parameter
-from cyclegan_lab.teaching.reference import load_reference_epoch
+from cyclegan_lab.teaching.reference import REFERENCE_EPOCH, load_reference_epoch, preview_texts
 from cyclegan_lab.training import build_cyclegan, describe_mode
 
 DATA_DIR = check_parameter("DATA_DIR", DATA_DIR, path=True, optional=True)
@@ -80,6 +80,7 @@ PREVIEW_EVERY = check_parameter("PREVIEW_EVERY", PREVIEW_EVERY, whole=(1, None))
 SEED = check_parameter("SEED", SEED, whole=(0, 2**32 - 1))
 LAMBDA_CYCLE = check_parameter("LAMBDA_CYCLE", LAMBDA_CYCLE, number=(0, None))
 RECORD_RUN = check_parameter("RECORD_RUN", RECORD_RUN, path=True, optional=True)
+RECORDS = REFERENCE_EPOCH.parent  # recorded runs of this notebook
 SMOKE = SMOKE or os.environ.get("CYCLEGAN_LAB_SMOKE") == "1"
 settings = dict(epochs=EPOCHS, seed=SEED, keep_checkpoints=KEEP_CHECKPOINTS, augment=AUGMENT, lambda_cycle=LAMBDA_CYCLE)
 if SMOKE:
@@ -464,6 +465,7 @@ if RECORD_RUN is not None:
         measures=dict(copy=round(change, 4), grey_copy=round(grey, 4), composition=round(layout, 4),
                       chequerboard=round(chequer, 4), previews_apart=round(copy_distance(fakes[:1], fakes[1:]), 4),
                       photos_apart=round(copy_distance(last_photos[:1], last_photos[1:]), 4)),
+        previews=preview_texts(fakes),
     )
     Path(RECORD_RUN).write_text(json.dumps(record, indent=1))
     print(f"this run recorded in {Path(RECORD_RUN).resolve()}")
@@ -534,57 +536,72 @@ print(f"restored step {state['step']}; identical output: {np.array_equal(again, 
 # %% [markdown]
 # ## On your own
 #
-# **Exercise 3 (diagnose).** The cell below makes up (from formulas, not from a recorded run) the
-# numbers of a 300-step run that went wrong: the Monet
-# discriminator's logits at each step, the losses they give, and the run's last previews of two
-# photos. What went wrong: `"healthy"`, `"discriminator wins"`, `"mode collapse"` or `"copying"`?
+# **Exercise 3 (diagnose).** Two recorded runs of this notebook, each the reference epoch with one
+# change, the cycle weight `LAMBDA_CYCLE`: 0 in one run, 100 in the other. The cells show their
+# last previews, their losses, $D_Y$'s verdicts and the measures above, beside the reference's. For
+# each run: `"healthy"` (like the reference), or what went wrong: `"copying"`, `"negative"` (light
+# and dark swapped), `"mode collapse"` (every photo painted alike) or `"discriminator wins"`? And
+# which run had $\lambda = 0$, `"A"` or `"B"`?
 
 # %%
-situation = np.random.default_rng(SEED)
-sure = 6 * np.minimum(np.arange(300) / 100, 1) + situation.normal(0, 0.3, 300)  # logit on real Monets; -sure on fakes
-
-
-def patch(z):
-    return tf.fill((1, 30, 30, 1), float(z))  # one logit on every patch
-
-
-run_disc = np.array([float(losses.discriminator_loss(patch(z), patch(-z))) for z in sure])
-run_adversarial = np.array([float(losses.generator_loss(patch(-z))) for z in sure])
-run_photos = data.photo[:2]
-run_fakes = np.clip(0.6 * run_photos + 70 + situation.normal(0, 12, run_photos.shape), 0, 255).astype(np.uint8)
-fig, ax = plt.subplots(figsize=(7, 3))
-ax.plot(run_disc, label="monet_disc_loss")
-ax.plot(run_adversarial, label="adversarial term of monet_gen_loss")
-ax.set_xlabel("step")
-ax.legend()
+recorded = {name: load_reference_epoch(RECORDS / f"lab_unet_lambda_{value}.json") for name, value in [("A", 100), ("B", 0)]}
+show_images([image for record in recorded.values() for image in record["previews"]],
+            [f"run {name}, preview {i + 1}" for name in recorded for i in range(2)], ncols=4, size=2.5)
 plt.show()
-show_images(list(run_photos) + list(run_fakes), ["photo", "photo", "preview", "preview"], ncols=2, size=2.5)
+fig, axes = plt.subplots(1, 3, figsize=(14, 3.4))
+for name, record in recorded.items():
+    for ax, loss in zip(axes, ["monet_gen_loss", "monet_disc_loss"]):
+        values = np.convolve(record["losses"][loss], np.ones(20) / 20, mode="valid")  # 20-step moving average
+        ax.plot(values, label=f"run {name}")
+        ax.set_title(loss)
+    steps_seen, real, fake = np.array(record["verdicts"]).T
+    axes[2].plot(steps_seen, real, label=f"run {name}: real Monets")
+    axes[2].plot(steps_seen, fake, "--", label=f"run {name}: fakes")
+    axes[2].set_title("D_Y's mean P(real)")
+for ax in axes:
+    ax.set_xlabel("step")
+    ax.legend()
 plt.show()
-fakes_apart, photos_apart = copy_distance(run_fakes[:1], run_fakes[1:]), copy_distance(run_photos[:1], run_photos[1:])
-print(f"monet_disc_loss: first 20 steps {run_disc[:20].mean():.3f}, last 20 {run_disc[-20:].mean():.3f}")
-print(f"adversarial term: first 20 steps {run_adversarial[:20].mean():.2f}, last 20 {run_adversarial[-20:].mean():.2f}")
-print(f"previews: copy distance {copy_distance(run_fakes, run_photos):.3f}, composition similarity "
-      f"{composition_similarity(run_fakes, run_photos):.2f}; the two previews differ by {fakes_apart:.3f}, "
-      f"the two photos by {photos_apart:.3f}")
+for name, record in [*recorded.items(), ("reference", reference)]:
+    m, (_, real, fake) = record["measures"], record["verdicts"][-1]
+    m = {"previews_apart": float("nan"), "photos_apart": float("nan"), **m}  # the reference was recorded without them
+    print(f"{'run ' * (name != 'reference')}{name}: copy distance {m['copy']:.3f} (grey {m['grey_copy']:.3f}), composition similarity "
+          f"{m['composition']:.2f}, chequerboard ratio {m['chequerboard']:.1f}; the previews differ by "
+          f"{m['previews_apart']:.3f}, their photos by {m['photos_apart']:.3f}; D_Y's P(real) at the end "
+          f"{real:.2f} on Monets, {fake:.2f} on fakes")
 
 # %% tags=["exercise", "diagnose"]
-diagnosis = None  # "healthy", "discriminator wins", "mode collapse" or "copying"
+diagnosis_a = None  # "healthy", "copying", "negative", "mode collapse" or "discriminator wins"
+diagnosis_b = None  # the same choices
+zero_lambda_run = None  # "A" or "B"
 
 # %% jupyter={"source_hidden": true} tags=["solution"]
-# Solution: the discriminator's loss falls towards 0 while the generator's adversarial term climbs:
-# D_Y is sure of every verdict, so the generator's fakes fool it less and less. The previews rule
-# out the others: they differ from the photos (no copying) and from each other, with the photos'
-# layout (no collapse).
-diagnosis = "discriminator wins"
+# Solution: run B paints the photos' negatives: composition similarity near -1 is the photo's
+# layout with light and dark swapped, and D_Y takes those paintings for real about as often as
+# real Monets. Only the cycle and identity losses tie a painting's light to its photo's, so B had
+# LAMBDA_CYCLE 0. Run A passes every test here, as the reference does: after one epoch, a cycle
+# loss ten times heavier still lets the generator change the photos about as much.
+diagnosis_a, diagnosis_b, zero_lambda_run = "healthy", "negative", "B"
 
 # %%
-symptoms = {  # each failure's signature in the numbers above
-    "copying": copy_distance(run_fakes, run_photos) < 0.05,
-    "mode collapse": fakes_apart < 0.2 * photos_apart,
-    "discriminator wins": run_disc[-20:].mean() < 0.1 and run_adversarial[-20:].mean() > run_adversarial[:20].mean() + 1,
-}
-check(diagnosis, next((name for name, seen in symptoms.items() if seen), "healthy"),
-      "Which loss went to 0, which climbed, and what do the previews' numbers rule out?")
+def symptom(record):
+    """The first failure whose signature shows in a record's measures and last verdicts."""
+    m, (_, real, fake) = record["measures"], record["verdicts"][-1]
+    signs = {
+        "copying": m["copy"] < 0.05,
+        "negative": m["composition"] < -0.5,  # the photo's layout, light and dark swapped
+        "mode collapse": m["previews_apart"] < 0.2 * m["photos_apart"],
+        "discriminator wins": real - fake > 0.8,
+    }
+    return next((name for name, seen in signs.items() if seen), "healthy")
+
+
+reveal(zero_lambda_run, ", ".join(f"run {name} had LAMBDA_CYCLE {r['settings']['lambda_cycle']:g}"
+                                  for name, r in recorded.items()))
+check(diagnosis_a, symptom(recorded["A"]), "Compare run A's numbers with the reference's, and with the bars above.")
+check(diagnosis_b, symptom(recorded["B"]), "What sign has run B's composition similarity?")
+check(zero_lambda_run, next(name for name, r in recorded.items() if r["settings"]["lambda_cycle"] == 0),
+      "Without the cycle loss, what ties a painting to its photo?")
 
 # %% [markdown]
 # **Exercise 4.** Train a second epoch. What do you change, and what does the notebook print at

@@ -65,7 +65,7 @@ EXPECTED_TEXT = {
         "(a plain grey picture: ",
         "composition similarity",
         "chequerboard ratio",
-        "monet_disc_loss: first 20 steps",
+        "run B: copy distance",
         "the shipped generator on the same photos: copy distance",
         "reference: 300 steps",
         "monet_disc_loss  steps 1-1: yours",
@@ -293,7 +293,7 @@ REVEALED = {
     "01_theory": ["shuffle: distance from Y"],
     "04_discriminator": ["grid: (1, 14, 14, 1)"],
     "05_losses": ["discriminator loss 0.3478", "cycle loss of the grey round trip"],
-    "06_training": ["calls per network in one step"],
+    "06_training": ["calls per network in one step", "run B had LAMBDA_CYCLE"],
 }
 
 
@@ -329,3 +329,23 @@ def test_every_exercise_of_the_lab_is_tagged_with_its_kind():
                 assert "exercise" in tags and len(tags & KINDS) == 1, f"{path.name}: {cell.source[:60]!r} {tags}"
                 kinds += list(tags & KINDS)
     assert kinds.count("implement") >= 9 and {"predict", "diagnose"} <= set(kinds)
+
+
+def prose_words(path: Path) -> int:
+    """Words of a notebook's markdown cells (numbers and code names count as words)."""
+    cells = jupytext.read(path).cells
+    return sum(len(re.findall(r"[A-Za-z0-9][\w'’.,-]*", c.source)) for c in cells if c.cell_type == "markdown")
+
+
+def test_the_lab_is_short_and_each_notebook_says_how_long_it_takes():
+    """Notebooks 01-07 hold at most 8,000 words of prose, and each one's header gives its time as
+    reading at 200 words a minute plus its cells' run time in the full setting."""
+    lab = sorted((ROOT / "notebooks").glob("0[1-7]_*.py"))
+    words = {path.stem: prose_words(path) for path in lab}
+    assert sum(words.values()) <= 8000, words
+    for path in lab:
+        said = re.search(r"About (\d+) minutes: (\d+) of reading and (\d+) of running", path.read_text())
+        assert said, f"{path.name} does not say how long it takes"
+        total, reading, running = map(int, said.groups())
+        assert reading == max(1, round(words[path.stem] / 200)), f"{path.name}: {words[path.stem]} words"
+        assert total == reading + running, path.name

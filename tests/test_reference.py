@@ -31,6 +31,24 @@ def test_the_reference_epoch_is_one_default_epoch_of_notebook_6():
     assert reference["verdicts"][0][0] == 0 and reference["verdicts"][-1][0] == 300
 
 
+@pytest.mark.parametrize("lambda_cycle", [0, 100])
+def test_the_recorded_runs_that_went_wrong_differ_from_the_reference_in_lambda_alone(lambda_cycle):
+    """Notebook 6's diagnose exercise reads two real runs of the notebook: the reference epoch's
+    settings, data and photos, with LAMBDA_CYCLE 0 or 100."""
+    from cyclegan_lab.teaching.reference import REFERENCE_EPOCH, load_reference_epoch
+
+    reference = load_reference_epoch()
+    run = load_reference_epoch(REFERENCE_EPOCH.parent / f"lab_unet_lambda_{lambda_cycle}.json")
+    assert run["settings"].pop("lambda_cycle") == lambda_cycle
+    assert {k: v for k, v in run["settings"].items() if k != "step_mode"} == {
+        k: v for k, v in reference["settings"].items() if k != "step_mode"
+    }
+    assert run["data"] == reference["data"]
+    assert {len(values) for values in run["losses"].values()} == {300}
+    assert run["losses"] != reference["losses"]
+    assert {"previews_apart", "photos_apart"} <= set(run["measures"])
+
+
 def test_a_file_that_is_not_a_run_record_is_named(tmp_path):
     from cyclegan_lab.teaching.reference import load_reference_epoch
 

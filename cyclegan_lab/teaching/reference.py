@@ -13,21 +13,28 @@ needs, so the convolutions run are about the same as in the fast step.
 
 `load_reference_epoch` reads what one epoch of the lab's U-Net looks like:
 notebook 6 run with its defaults (300 steps) and its `RECORD_RUN` parameter
-set, so a learner can tell a working run from a broken one.
+set, so a learner can tell a working run from a broken one. Two more records,
+`lab_unet_lambda_0.json` and `lab_unet_lambda_100.json`, are the same epoch
+with the cycle weight at 0 and 100: runs that went wrong, for the learner to
+diagnose. A record may hold its last previews (`preview_texts`), small PNGs.
 """
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import os
 from pathlib import Path
 
+import numpy as np
 import tensorflow as tf
+from PIL import Image
 
 from .. import losses
 from ..cyclegan import NETWORKS
 
-__all__ = ["REFERENCE_EPOCH", "RECORD_KEYS", "lab_gradients", "lab_train_step", "load_reference_epoch"]
+__all__ = ["REFERENCE_EPOCH", "RECORD_KEYS", "lab_gradients", "lab_train_step", "load_reference_epoch", "preview_texts"]
 
 REFERENCE_EPOCH = Path(__file__).parent / "records" / "lab_unet_epoch.json"
 RECORD_KEYS = ("settings", "data", "losses", "verdicts", "measures")
@@ -97,7 +104,9 @@ def load_reference_epoch(path: str | os.PathLike = REFERENCE_EPOCH) -> dict:
     seconds_per_step), `data` (how many Monets and photos, the names of the
     two photos measured), `losses` (each loss at every step), `verdicts`
     (rows of step, D_Y's mean P(real) on four real Monets, on four fakes) and
-    `measures` (copy, grey_copy, composition, chequerboard on the two photos).
+    `measures` (copy, grey_copy, composition, chequerboard on the two photos;
+    previews_apart and photos_apart in newer records) and `previews` (the two
+    last previews as uint8 images, or none).
     Raises ValueError naming the file when it is not such a record.
     """
     path = Path(path)
@@ -108,4 +117,23 @@ def load_reference_epoch(path: str | os.PathLike = REFERENCE_EPOCH) -> dict:
     missing = [key for key in RECORD_KEYS if key not in record] if isinstance(record, dict) else list(RECORD_KEYS)
     if missing:
         raise ValueError(f"{path} is not a run record of notebook 6: it lacks {', '.join(missing)}")
+    try:
+        record["previews"] = [_from_text(text) for text in record.get("previews", [])]
+    except (ValueError, OSError) as error:
+        raise ValueError(f"{path} holds a preview that is not a base64 PNG: {error}") from error
     return record
+
+
+def preview_texts(images, size: int = 128) -> list[str]:
+    """uint8 (h, w, 3) images as base64 PNG text of `size` x `size` pixels, for a run record."""
+    texts = []
+    for image in images:
+        buffer = io.BytesIO()
+        Image.fromarray(np.asarray(image, np.uint8)).resize((size, size), Image.Resampling.LANCZOS).save(buffer, "PNG")
+        texts.append(base64.b64encode(buffer.getvalue()).decode("ascii"))
+    return texts
+
+
+def _from_text(text: str) -> np.ndarray:
+    with Image.open(io.BytesIO(base64.b64decode(text, validate=True))) as image:
+        return np.asarray(image.convert("RGB"))
