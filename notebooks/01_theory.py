@@ -30,7 +30,7 @@
 # ## What you'll need
 #
 # - Basic Python and neural networks.
-# - About 10 minutes. A CPU is fine: nothing here trains a network.
+# - About 8 minutes: 7 of reading and 1 of running (full setting, 2 CPU cores), plus your time on the exercises.
 # - The lab's data, downloaded for you the first time.
 #
 # ## How to run this course

@@ -30,7 +30,7 @@
 # ## What you'll need
 #
 # - Notebook 1 helps but is not required.
-# - About 10 minutes. A CPU is fine.
+# - About 5 minutes: 4 of reading and 1 of running (full setting, 2 CPU cores), plus your time on the exercises.
 # - The lab's data (300 paintings, 300 photos), downloaded the first time.
 
 # %% tags=["parameters"]

@@ -30,7 +30,7 @@
 # ## What you'll need
 #
 # - Notebook 2 (the data) is helpful.
-# - About 10 minutes. A CPU is fine: nothing is trained here.
+# - About 9 minutes: 8 of reading and 1 of running (full setting, 2 CPU cores), plus your time on the exercises.
 
 # %% tags=["parameters"]
 DATA_DIR = None  # folder with Monet and photo images; None: $CYCLEGAN_LAB_DATA, the cache, or the lab's download

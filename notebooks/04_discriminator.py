@@ -27,7 +27,7 @@
 # ## What you'll need
 #
 # - Notebook 3 (the downsampling block and instance normalisation).
-# - About 10 minutes. A CPU is fine: the short training at the end takes under a minute.
+# - About 6 minutes: 5 of reading and 1 of running (full setting, 2 CPU cores), plus your time on the exercises.
 
 # %% tags=["parameters"]
 DATA_DIR = None  # folder with Monet and photo images; None: $CYCLEGAN_LAB_DATA, the cache, or the lab's download

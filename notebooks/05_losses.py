@@ -27,8 +27,7 @@
 # ## What you'll need
 #
 # - Notebook 1; ideally notebooks 3 and 4.
-# - About 5 minutes. A CPU is fine: the model is only evaluated, never trained; each image takes
-#   a few seconds through the four networks.
+# - About 6 minutes: 5 of reading and 1 of running (full setting, 2 CPU cores), plus your time on the exercises.
 # - The lab's data, downloaded for you the first time.
 
 # %% tags=["parameters"]

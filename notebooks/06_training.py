@@ -27,8 +27,9 @@
 #
 # ## What you'll need
 # - Notebooks 2 to 5.
-# - Time: a cell prints how long training will take on your machine. For a quick run, set
-#   `STEPS_PER_EPOCH = 30` in the parameters cell.
+# - About 20 minutes: 7 of reading and 13 of running, most of it the epoch's training
+#   (full setting, 2 CPU cores with bfloat16 instructions), plus your time on the exercises. A cell
+#   prints how long training will take on your machine; for a quick run, set `STEPS_PER_EPOCH = 30`.
 
 # %% tags=["parameters"]
 DATA_DIR = None  # folder with Monet and photo images; None: $CYCLEGAN_LAB_DATA, the cache, or the lab's download

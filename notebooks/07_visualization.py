@@ -24,7 +24,7 @@
 # ## What you'll need
 # - nothing more: the library ships a trained generator (model card: `cyclegan_lab/pretrained/MODEL_CARD.md`);
 # - notebook 6 run once, to compare your own;
-# - a minute or two on a CPU.
+# - About 4 minutes: 3 of reading and 1 of running (full setting, 2 CPU cores), plus your time on the exercises.
 
 # %% tags=["parameters"]
 DATA_DIR = None  # folder with Monet and photo images; None: $CYCLEGAN_LAB_DATA, the cache, or the lab's download

@@ -181,16 +181,20 @@ def test_notebook_runs_with_papermill_in_the_smoke_setting(path, real_data, chec
         unseen = sum(fingerprint(load_image(f)) not in trained_on for f in files)
         assert 0 < unseen < len(files)
         assert f"Of the {len(files):,} photos in" in text and f", {unseen:,} were never seen" in text
-    if path.stem == "06_training":  # RECORD_RUN writes the run as the reference epoch was written
-        from cyclegan_lab.teaching.reference import load_reference_epoch
+    if path.stem == "06_training":  # RECORD_RUN writes the run as the shipped records of runs were written
+        from cyclegan_lab.teaching.reference import REFERENCE_EPOCH, load_reference_epoch
 
-        mine, reference = load_reference_epoch(record), load_reference_epoch()
+        mine, reference = (
+            load_reference_epoch(record),
+            load_reference_epoch(REFERENCE_EPOCH.parent / "lab_unet_lambda_0.json"),
+        )
         assert {k: sorted(v) for k, v in mine.items() if isinstance(v, dict)} == {
             k: sorted(v) for k, v in reference.items() if isinstance(v, dict)
         }
         assert mine["settings"]["steps"] == 1 and all(len(v) == 1 for v in mine["losses"].values())
         assert mine["data"]["photos"] == 4 and len(mine["data"]["measured_photos"]) == 2
         assert [row[0] for row in mine["verdicts"]] == [0, 1]
+        assert [preview.shape for preview in mine["previews"]] == [(128, 128, 3)] * 2
     if path.stem == "02_data":  # it counts the files it found, as a learner's own listing would
         for domain in ("monet", "photo"):
             count = sum(1 for p in (real_data / domain).iterdir() if p.suffix.lower() in {".jpg", ".jpeg", ".png"})

@@ -47,6 +47,29 @@ def test_the_recorded_runs_that_went_wrong_differ_from_the_reference_in_lambda_a
     assert {len(values) for values in run["losses"].values()} == {300}
     assert run["losses"] != reference["losses"]
     assert {"previews_apart", "photos_apart"} <= set(run["measures"])
+    assert [preview.shape for preview in run["previews"]] == [(128, 128, 3)] * 2
+
+
+def test_previews_go_into_a_record_and_come_back_as_images(tmp_path):
+    """A record keeps its run's last previews as small PNGs; a broken one is named, not shown as noise."""
+    import json
+
+    import numpy as np
+
+    from cyclegan_lab.teaching.reference import REFERENCE_EPOCH, load_reference_epoch, preview_texts
+
+    gradient = np.tile(np.linspace(0, 255, 256, dtype=np.uint8)[None, :, None], (256, 1, 3))
+    record = json.loads(REFERENCE_EPOCH.read_text())
+    record["previews"] = preview_texts([gradient, 255 - gradient])
+    (tmp_path / "run.json").write_text(json.dumps(record))
+    first, second = load_reference_epoch(tmp_path / "run.json")["previews"]
+    assert first.shape == (128, 128, 3) and first.dtype == np.uint8
+    assert first[:, 0].mean() < 10 < 245 < first[:, -1].mean()  # dark to light, as painted
+    assert np.abs(first.astype(int) + second - 255).max() <= 2
+    record["previews"] = ["not an image"]
+    (tmp_path / "broken.json").write_text(json.dumps(record))
+    with pytest.raises(ValueError, match="broken.json holds a preview that is not a base64 PNG"):
+        load_reference_epoch(tmp_path / "broken.json")
 
 
 def test_a_file_that_is_not_a_run_record_is_named(tmp_path):
