@@ -15,7 +15,7 @@
 # ---
 
 # %% [markdown]
-# # 10. Judge a painting with an ImageNet network
+# # 10. Beyond the lab: judge a painting with an ImageNet network
 #
 # This notebook builds the measure that decides which generator the library ships: how close a set
 # of pictures is to Monet's paintings, seen through the features of a network trained to recognise
@@ -189,8 +189,7 @@ print(f"colour transfer: KID says a little closer: {measured['colour transfer'] 
 # penalty to its score, and why the library judges generators on photos, whose paintings it never had.
 #
 # The style proxy reacts strongly to a chequerboard (random filters respond to edges) and to colour,
-# but it has no notion of what a painting *is*. That blindness is what chose a generator that turned
-# every photo into a blurred, embossed picture. Measure the shipped generator both ways:
+# but it has no notion of what a painting *is*. Measure the shipped generator both ways:
 
 # %%
 generator = load_generator("monet")
