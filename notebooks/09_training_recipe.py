@@ -256,8 +256,8 @@ print(f"epoch 0: {rates[0]:.1e}, epoch 100: {rates[100]:.1e}, epoch 200: {rates[
 # %% [markdown]
 # ### Halve the discriminator's loss
 #
-# The paper divides the discriminator's objective by 2 while optimising it, "which slows down
-# the rate at which D learns relative to G"; notebook 5's `discriminator_loss` keeps the
+# The paper: "we divide the objective by 2 while optimizing D, which slows down the rate at which
+# D learns, relative to the rate of G"; notebook 5's `discriminator_loss` keeps the
 # $\tfrac12$. Whether it slows anything down depends on the optimiser. With plain gradient descent
 # half the loss means half the step; Adam divides each gradient by a running estimate of its own
 # size, so a constant factor should cancel out. Try both on $c\,(w - 3)^2$ with $c = 1$ and $c = \tfrac12$:
