@@ -580,8 +580,8 @@ zero_lambda_run = None  # "A" or "B"
 # Solution: run B paints the photos' negatives: composition similarity near -1 is the photo's
 # layout with light and dark swapped, and D_Y takes those paintings for real about as often as
 # real Monets. Only the cycle and identity losses tie a painting's light to its photo's, so B had
-# LAMBDA_CYCLE 0. Run A passes every test here, as the reference does: after one epoch, a cycle
-# loss ten times heavier still lets the generator change the photos about as much.
+# LAMBDA_CYCLE 0. Run A shows none of the four failures, like the reference: after one epoch, a
+# cycle loss ten times heavier still lets the generator change the photos about as much.
 diagnosis_a, diagnosis_b, zero_lambda_run = "healthy", "negative", "B"
 
 # %%
