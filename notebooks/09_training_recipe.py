@@ -599,7 +599,7 @@ print(f"shipped generator: {info['config']['generator']}, its last run {info['st
 # shows the first painting in each format beside their difference, magnified 16 times.
 
 # %%
-photos = load_folder(folders.photo, limit=2)
+photos = gap_photos[:2]  # two photos loaded above
 print(f"'auto' means {describe_mode(RecipeConfig(precision='auto'))} on this machine.")
 timed, painted = {}, {}
 for precision in ("float32", "bfloat16"):

@@ -27,17 +27,19 @@ import json
 import os
 from pathlib import Path
 
-import numpy as np
 import tensorflow as tf
-from PIL import Image
 
 from .. import losses
 from ..cyclegan import NETWORKS
+from ..images import load_image
+from ..plumbing.tiles import resize_shorter
+from ..widgets import png_bytes
 
 __all__ = ["REFERENCE_EPOCH", "RECORD_KEYS", "lab_gradients", "lab_train_step", "load_reference_epoch", "preview_texts"]
 
 REFERENCE_EPOCH = Path(__file__).parent / "records" / "lab_unet_epoch.json"
 RECORD_KEYS = ("settings", "data", "losses", "verdicts", "measures")
+PREVIEW_SIZE = 128  # pixels a side of the previews a record keeps
 
 
 def lab_gradients(cyclegan, real_monet, real_photo):
@@ -118,22 +120,15 @@ def load_reference_epoch(path: str | os.PathLike = REFERENCE_EPOCH) -> dict:
     if missing:
         raise ValueError(f"{path} is not a run record of notebook 6: it lacks {', '.join(missing)}")
     try:
-        record["previews"] = [_from_text(text) for text in record.get("previews", [])]
-    except (ValueError, OSError) as error:
+        record["previews"] = [
+            load_image(io.BytesIO(base64.b64decode(text, validate=True)), PREVIEW_SIZE, name=f"preview {i}")
+            for i, text in enumerate(record.get("previews", []))
+        ]
+    except ValueError as error:
         raise ValueError(f"{path} holds a preview that is not a base64 PNG: {error}") from error
     return record
 
 
-def preview_texts(images, size: int = 128) -> list[str]:
-    """uint8 (h, w, 3) images as base64 PNG text of `size` x `size` pixels, for a run record."""
-    texts = []
-    for image in images:
-        buffer = io.BytesIO()
-        Image.fromarray(np.asarray(image, np.uint8)).resize((size, size), Image.Resampling.LANCZOS).save(buffer, "PNG")
-        texts.append(base64.b64encode(buffer.getvalue()).decode("ascii"))
-    return texts
-
-
-def _from_text(text: str) -> np.ndarray:
-    with Image.open(io.BytesIO(base64.b64decode(text, validate=True))) as image:
-        return np.asarray(image.convert("RGB"))
+def preview_texts(images) -> list[str]:
+    """uint8 (h, w, 3) images as base64 PNG text, shorter side PREVIEW_SIZE, for a run record."""
+    return [base64.b64encode(png_bytes(resize_shorter(image, PREVIEW_SIZE))).decode("ascii") for image in images]
