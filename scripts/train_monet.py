@@ -15,8 +15,16 @@ to CHECKPOINT_DIR (default: the user cache, outside the repository); run the
 same command again to resume. `scripts/ship_pretrained.py CHECKPOINT_DIR`
 then exports the generator and its partner (Monet -> photo).
 
+Every preview also exports the generator pair as it is at that step
+(`program.export.export_generator`: the Monet generator's moving average where
+the run keeps one, and its partner) into CHECKPOINT_DIR/generators/step-NNNNNN/,
+the layout of the shipped folder (4 MB): checkpoints are rotated away, these
+are not, so the step the measures pick can still be painted with, judged or
+started from (`load_shipped("monet", that folder)`, --warm-start FOLDER).
+
 With --warm-start a new run starts its two generators from the shipped pair
-(`program.export.warm_start`), and its discriminators from the shipped run's
+(`program.export.warm_start`), or from the pair in --warm-start FOLDER (such a
+step folder), and its discriminators from the shipped run's
 where they ship (discriminators.npz; else fresh ones, and
 --set generator_warmup_steps=1000 lets them learn first): a long training
 goes on from exported weights where its checkpoints did not survive.
@@ -38,13 +46,15 @@ import numpy as np
 from cyclegan_lab.callbacks import training_step
 from cyclegan_lab.data import load_data, load_folder, split_held_out
 from cyclegan_lab.images import image_files, load_image
-from cyclegan_lab.judging.monitor import HeldOutMonitor
+from cyclegan_lab.judging.monitor import HeldOutMonitor, monet_generator_of
 from cyclegan_lab.plumbing.download import cache_dir
-from cyclegan_lab.program.export import warm_start
+from cyclegan_lab.program.export import export_generator, warm_start
 from cyclegan_lab.program.runs import train
 from cyclegan_lab.recipe.config import RECIPE, with_settings
+from cyclegan_lab.recipe.networks import generator_for
 
 HELD_OUT_FROM = 1200
+GENERATORS = ("monet_generator", "photo_generator")
 
 
 def main() -> None:
@@ -62,7 +72,12 @@ def main() -> None:
     parser.add_argument("--held-out", type=int, default=100, help="held-out photos to measure (default 100)")
     parser.add_argument("--stop-at", type=int, help="stop (with a checkpoint) at this step; run again to go on")
     parser.add_argument(
-        "--warm-start", action="store_true", help="a new run starts its generators from the shipped pair"
+        "--warm-start",
+        nargs="?",
+        const=True,
+        type=Path,
+        metavar="FOLDER",
+        help="a new run starts its generators from the shipped pair (or from the pair exported in FOLDER)",
     )
     parser.add_argument(
         "--allow-config-change", action="store_true", help="resume a run whose stored settings differ from these"
@@ -88,9 +103,10 @@ def main() -> None:
         flush=True,
     )
     monitor = HeldOutMonitor(config, held_out, paintings, folder, every=args.preview_every, save_paintings=True)
-    callbacks = [monitor] + ([StopAt(args.stop_at)] if args.stop_at else [])
+    callbacks = [monitor, ExportGenerators(config, folder / "generators", every=args.preview_every)]
+    callbacks += [StopAt(args.stop_at)] if args.stop_at else []
     if args.warm_start:
-        callbacks.insert(0, WarmStart())
+        callbacks.insert(0, WarmStart(None if args.warm_start is True else args.warm_start))
     train(
         config,
         data,
@@ -102,13 +118,43 @@ def main() -> None:
 
 
 class WarmStart(keras.callbacks.Callback):
-    """At step 0 only, puts the shipped generators into the run (a resumed run has its own)."""
+    """At step 0 only, puts the shipped generators (or those exported in `folder`) into the run (a resumed
+    run has its own)."""
+
+    def __init__(self, folder: Path | None = None):
+        super().__init__()
+        self.folder = folder
 
     def on_train_begin(self, logs=None):
         if training_step(self.model) == 0:
-            taken = warm_start(self.model)
+            taken = warm_start(self.model, self.folder)
             fresh = "" if "monet_discriminator" in taken else "; fresh discriminators"
-            print(f"Warm start: {', '.join(taken)} from the shipped model{fresh}.", flush=True)
+            source = self.folder or "the shipped model"
+            print(f"Warm start: {', '.join(taken)} from {source}{fresh}.", flush=True)
+
+
+class ExportGenerators(keras.callbacks.Callback):
+    """Every `every` steps, exports the run's generator pair into `folder`/step-NNNNNN/ (monet and photo
+    .weights.h5 + .json, as `scripts/ship_pretrained.py` ships them), so no step the measures pick is lost."""
+
+    def __init__(self, config, folder: Path, every: int):
+        super().__init__()
+        self.config, self.folder, self.every = config, folder, every
+        self.generators = None  # built once, refilled at each export
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = training_step(self.model)
+        if step % self.every:
+            return
+        if self.generators is None:
+            self.generators = [generator_for(self.config, name, any_size=True) for name in GENERATORS]
+        monet, photo = self.generators
+        monet_generator_of(self.model, self.config, into=monet)
+        photo.set_weights(self.model.photo_generator.get_weights())
+        target = self.folder / f"step-{step:06d}"
+        info = {"step": step, "config": self.config.to_dict()}
+        export_generator(monet, target, "monet", info)
+        export_generator(photo, target, "photo", {**info, "partner": "monet"})
 
 
 class StopAt(keras.callbacks.Callback):

@@ -87,3 +87,55 @@ def test_the_shipped_curve_takes_a_resumed_runs_last_measure_of_a_repeated_step(
     lines = plot_gap_curve(tmp_path).axes[0].get_lines()
     second = [line for line in lines if "Lite2" in line.get_label()]
     assert len(second) == 1 and second[0].get_ydata().tolist() == [-10.0]
+
+
+def test_train_monet_exports_the_generator_pair_at_every_preview_and_a_run_warm_starts_from_it(tmp_path):
+    """Checkpoints are rotated away; the generators exported at each preview step are not. Each export
+    paints as the run's Monet generator (its moving average) painted at that step, and a new run
+    warm-started from that folder (--warm-start FOLDER) begins with those two generators."""
+    import keras
+    import tensorflow as tf
+
+    from cyclegan_lab.judging.monitor import monet_generator_of
+    from cyclegan_lab.program.export import warm_start
+    from cyclegan_lab.recipe.config import RecipeConfig
+    from cyclegan_lab.recipe.pretrained import load_shipped
+    from cyclegan_lab.training import build_cyclegan
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        from train_monet import ExportGenerators
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    config = RecipeConfig(
+        image_size=32, generator="resnet", generator_filters=4, residual_blocks=1, ema_decay=0.5, precision="float32"
+    )
+    run = build_cyclegan(config)
+    rng = np.random.default_rng(0)
+    images = lambda: rng.uniform(-1, 1, (1, 32, 32, 3)).astype("float32")
+    batches = [(images(), images()) for _ in range(3)]
+    dataset = tf.data.Dataset.from_tensor_slices(tuple(np.concatenate(b) for b in zip(*batches))).batch(1)
+    painted = {}
+
+    class Remember(keras.callbacks.Callback):  # what the run's Monet generator paints at each step
+        def on_train_batch_end(self, batch, logs=None):
+            painted[batch + 1] = np.asarray(monet_generator_of(self.model, config)(probe))
+
+    probe = images()
+    run.fit(dataset, epochs=1, verbose=0, callbacks=[ExportGenerators(config, tmp_path / "generators", 2), Remember()])
+
+    assert sorted(p.name for p in (tmp_path / "generators").iterdir()) == ["step-000002"]
+    folder = tmp_path / "generators" / "step-000002"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "monet.json",
+        "monet.weights.h5",
+        "photo.json",
+        "photo.weights.h5",
+    ]
+    exported = np.asarray(load_shipped("monet", folder, precision="float32")(probe))
+    np.testing.assert_allclose(exported, painted[2], atol=1e-5)
+    assert np.abs(exported - painted[3]).max() > 1e-4  # the step it was exported at, not the last
+
+    fresh = build_cyclegan(config.replace(seed=5))
+    assert warm_start(fresh, folder) == ["monet_generator", "photo_generator"]
+    np.testing.assert_allclose(np.asarray(fresh.monet_generator(probe)), exported, atol=1e-5)
