@@ -238,7 +238,8 @@ def edge_energy(images: np.ndarray) -> float:
 #     of another family than EfficientNet against 94 Monet paintings that no generator here trained on.
 #     The judge's own reference cannot match that: every generator in OUTSIDE trained on all 300 paintings we
 #     have, its 60 held-out ones included. A second family of eyes (the FID InceptionV3) ranks the history as
-#     VGG19 does (rho 0.54 both): the reference paintings, more than the network, may be what differs.
+#     VGG19 does (rho 0.54 both), and so does VGG19 on grey-scale pictures (rho 0.54): the reference
+#     paintings, more than the network or the palette, may be what differs.
 OUTSIDE = {
     "aa7947f": -1.23,
     "2719212": -0.25,
