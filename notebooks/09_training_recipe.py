@@ -522,7 +522,8 @@ print("the shipped generator's own settings differ from this recipe in: " + (", 
 # `ship_pretrained.py` takes.
 #
 # The run trains on the first `max_images` photos (1,200 in its recipe) and keeps the rest unseen; every 250 steps it paints
-# unseen photos and records eight measures from `cyclegan_lab.judging.scores.held_out_measures`:
+# unseen photos and records eight measures from `cyclegan_lab.judging.scores.held_out_measures`,
+# and the judge's verdict:
 #
 # - **chequerboard**: `chequerboard_ratio` (notebook 8), the period-2 energy of $G(x)$ over that of $x$; about 1 is clean.
 # - **copy**: mean $|G(x) - x|$ on the $[-1, 1]$ scale; near 0 means the photo came back unchanged.
@@ -537,12 +538,15 @@ print("the shipped generator's own settings differ from this recipe in: " + (", 
 # - **kid**: the kernel distance (KID x 1000) between the painted photos and half of the paintings,
 #   on the features of an ImageNet classifier (`scores.imagenet_kid`; notebook 10 builds and tests it).
 # - **gap_closed**: the share of the photos-to-paintings KID the generator closes: 0 no closer than
-#   the photos, 1 as close as other paintings are (`scores.painting_gap`). This one decides.
+#   the photos, 1 as close as other paintings are (`scores.painting_gap`).
 # - **gap_closed_lite2**: the same on EfficientNet-Lite2's features, the second opinion of the section
-#   above; a new generator must not lose on it either.
+#   above.
+# - **judge**: the same share on VGG19's features against 60 paintings no run trains on
+#   (`judging.judge`, notebook 10). The projected discriminators look through the EfficientNet
+#   family, so its two gaps can be bent by training; this one decides.
 #
-# `ship_pretrained.py` ships a new generator only if it closes more of the gap than the shipped one,
-# and at least half of it. Measure, on photos
+# `ship_pretrained.py` ships a new generator only if the judge puts it above the shipped one by more
+# than twice its noise, and at least half-way. Measure, on photos
 # the shipped model never saw, a generator that hands the photo back, and the shipped one:
 
 # %%
