@@ -163,3 +163,31 @@ def test_ship_pretrained_lets_the_judge_decide_and_an_untrained_generator_does_n
     assert judged("new generator (step 6)") < judged("shipped generator")
     assert "does not beat the shipped one on: the judge, by more than twice its noise" in done.stdout
     assert "Nothing exported." in done.stdout
+
+
+@pytest.mark.slow
+def test_measure_run_shows_how_much_a_reference_the_run_trained_on_flatters_it(real_data, tmp_path):
+    """--trained-reference judges each step against paintings the run never saw and against paintings it
+    trained on, with one floor: the photos score 0 against both, and a run that hands back the very
+    paintings it trained on looks closer to Monet against those than against unseen ones."""
+    from cyclegan_lab.data import load_folder
+
+    paintings = load_folder(real_data / "monet")
+    learnt = paintings[180:240]  # the last 60 of the 240 a run trains on
+    photos = np.stack([load_image(f) for f in image_files(real_data / "photo")[1200:1260]])
+    previews = tmp_path / "run" / "previews"
+    previews.mkdir(parents=True)
+    np.save(previews / "step-000250.npy", photos)
+    np.save(previews / "step-000500.npy", learnt)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "measure_run.py"), str(tmp_path / "run"), "--data", str(real_data)]
+        + ["--trained-reference"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    copier, memoriser = csv.DictReader(open(tmp_path / "run" / "held_out_kid.csv"))
+    assert abs(float(copier["gap_held_out"])) < 1e-9 and abs(float(copier["gap_trained"])) < 1e-9
+    assert float(memoriser["flattery"]) > 0.1, memoriser
+    assert float(memoriser["gap_trained"]) > 1, memoriser  # closer to them than other paintings come
+    assert "flattered by" in done.stdout
