@@ -48,6 +48,7 @@ from cyclegan_lab.data import load_data, load_folder, split_held_out
 from cyclegan_lab.images import image_files, load_image
 from cyclegan_lab.judging.monitor import HeldOutMonitor, monet_generator_of
 from cyclegan_lab.plumbing.download import cache_dir
+from cyclegan_lab.plumbing.files import refuse_link
 from cyclegan_lab.program.export import export_generator, warm_start
 from cyclegan_lab.program.runs import train
 from cyclegan_lab.recipe.config import RECIPE, with_settings
@@ -151,7 +152,9 @@ class ExportGenerators(keras.callbacks.Callback):
         monet, photo = self.generators
         monet_generator_of(self.model, self.config, into=monet)
         photo.set_weights(self.model.photo_generator.get_weights())
+        refuse_link(self.folder, "the exported generators' folder")  # its files would go wherever it points
         target = self.folder / f"step-{step:06d}"
+        refuse_link(target, "a step's exported generators")
         info = {"step": step, "config": self.config.to_dict()}
         export_generator(monet, target, "monet", info)
         export_generator(photo, target, "photo", {**info, "partner": "monet"})

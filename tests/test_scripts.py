@@ -97,6 +97,7 @@ def test_train_monet_exports_the_generator_pair_at_every_preview_and_a_run_warm_
     import tensorflow as tf
 
     from cyclegan_lab.judging.monitor import monet_generator_of
+    from cyclegan_lab.plumbing.files import FolderNotWritableError
     from cyclegan_lab.program.export import warm_start
     from cyclegan_lab.recipe.config import RecipeConfig
     from cyclegan_lab.recipe.pretrained import load_shipped
@@ -139,6 +140,13 @@ def test_train_monet_exports_the_generator_pair_at_every_preview_and_a_run_warm_
     fresh = build_cyclegan(config.replace(seed=5))
     assert warm_start(fresh, folder) == ["monet_generator", "photo_generator"]
     np.testing.assert_allclose(np.asarray(fresh.monet_generator(probe)), exported, atol=1e-5)
+
+    precious = tmp_path / "precious"  # a link planted where the exports go: refused, what it points at untouched
+    precious.mkdir()
+    (tmp_path / "linked").symlink_to(precious)
+    with pytest.raises(FolderNotWritableError, match="symbolic link"):
+        run.fit(dataset, epochs=1, verbose=0, callbacks=[ExportGenerators(config, tmp_path / "linked", 2)])
+    assert list(precious.iterdir()) == []
 
 
 @pytest.mark.slow
