@@ -169,34 +169,36 @@ def test_an_export_without_a_hash_still_loads(shipped, tmp_path):
 
 # --------------------------------------------------------------------------- the shipped model on unseen photos
 @pytest.fixture(scope="module")
-def shipped_on_unseen(real_data):
-    """The shipped generator, loaded with no network, on photos it never saw in training (photos 1,201 on,
-    see MODEL_CARD.md), and the measures of its paintings and of the photos themselves."""
+def painted_unseen(real_data):
+    """Photos the shipped generator never saw in training (photos 1,201 on, see MODEL_CARD.md), its
+    paintings of them (loaded with no network) and Monet's paintings: read and painted once."""
     from cyclegan_lab import load_pretrained, stylize
     from cyclegan_lab.data import load_folder
     from cyclegan_lab.images import image_files, load_image
+
+    photos = np.stack([load_image(path) for path in image_files(real_data / "photo")[1200:1500]])
+    monets = stylize(photos, load_pretrained("monet"))
+    assert monets.shape == photos.shape and monets.dtype == np.uint8
+    return photos, monets, load_folder(real_data / "monet")
+
+
+@pytest.fixture(scope="module")
+def shipped_on_unseen(painted_unseen):
+    """The measures of the shipped generator's paintings of unseen photos, and of the photos themselves."""
     from cyclegan_lab.judging.scores import held_out_measures
 
-    model = load_pretrained("monet")
-    photos = np.stack([load_image(path) for path in image_files(real_data / "photo")[1200:1500]])
-    paintings = load_folder(real_data / "monet")
-    monets = stylize(photos, model)
-    assert monets.shape == photos.shape and monets.dtype == np.uint8
+    photos, monets, paintings = painted_unseen
     return held_out_measures(photos, photos, paintings), held_out_measures(monets, photos, paintings)
 
 
 @pytest.fixture(scope="module")
-def judged_on_unseen(real_data):
+def judged_on_unseen(painted_unseen):
     """The judge's verdict (VGG19, against the paintings no run trains on) on the shipped generator's
     paintings of photos 1,201-1,500: 0 where the photos score, 1 where Monet's other paintings do."""
-    from cyclegan_lab import load_pretrained, stylize
-    from cyclegan_lab.data import load_folder
-    from cyclegan_lab.images import image_files, load_image
     from cyclegan_lab.judging.judge import Judge
 
-    photos = np.stack([load_image(path) for path in image_files(real_data / "photo")[1200:1500]])
-    paintings = load_folder(real_data / "monet")
-    return Judge(photos, paintings)(stylize(photos, load_pretrained("monet")))
+    photos, monets, paintings = painted_unseen
+    return Judge(photos, paintings)(monets)
 
 
 def test_the_shipped_model_paints_without_chequerboards_and_keeps_the_photo(shipped_on_unseen):
