@@ -1,11 +1,14 @@
 """Export the Monet generator of a training run as the shipped model, measure it on unseen photos, draw its figures.
 
     python scripts/ship_pretrained.py CHECKPOINT_DIR --data PATH/monet2photo [--held-out-from 1200] [--no-export]
-        [--output-notch]
+        [--output-notch] [--step N]
 
 1. Rebuilds the run's Monet generator from the newest checkpoint (the moving
-   average of its weights where the run kept one); with --output-notch, ending
-   in `recipe.layers.NyquistNotch`, which has no weights, so it fits any run.
+   average of its weights where the run kept one), or with --step N takes the
+   pair the run exported at that preview step (CHECKPOINT_DIR/generators/
+   step-NNNNNN, which outlives the rotated checkpoints: the step the measures
+   picked); with --output-notch, ending in `recipe.layers.NyquistNotch`, which
+   has no weights, so it fits any run.
 2. Measures it on photos it never saw (the sorted photo files from index
    --held-out-from on; the run trained with --max-images of that value) with
    `cyclegan_lab.judging.scores.held_out_measures`, next to the photos themselves and
@@ -24,7 +27,7 @@
    measures, and the weights file's SHA-256, which `export_generator` records
    and loading checks), photo.weights.h5 + photo.json (its partner, Monet -> photo,
    from which `train_monet.py --warm-start` starts a next run, with the run's
-   two discriminators, discriminators.npz),
+   two discriminators, discriminators.npz, where a checkpoint of that step holds them),
    unseen_photos.png (8 unseen photos, the shipped generator's and the new
    one's Monets), training_losses.png, training_progress.png (5 of
    the run's previews of unseen photos, from CHECKPOINT_DIR/previews) and
@@ -37,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import time
 from pathlib import Path
 
@@ -57,7 +61,7 @@ from cyclegan_lab.program.checkpoint_reading import load_generator, load_network
 from cyclegan_lab.program.export import export_discriminators, export_generator
 from cyclegan_lab.recipe.config import RecipeConfig
 from cyclegan_lab.recipe.networks import generator_for
-from cyclegan_lab.recipe.pretrained import DISCRIMINATORS, PACKAGE_FOLDER, load_pretrained
+from cyclegan_lab.recipe.pretrained import DISCRIMINATORS, PACKAGE_FOLDER, load_pretrained, load_shipped
 
 ROOT = Path(__file__).resolve().parent.parent
 # The KID alone could be fooled by a generator that paints Monet-like pictures of something else;
@@ -83,20 +87,35 @@ def main() -> None:
         action="store_true",
         help="end both exported generators with recipe.layers.NyquistNotch (no weights: fits a run trained without it)",
     )
+    parser.add_argument(
+        "--step", type=int, help="ship the pair the run exported at this preview step, not its newest checkpoint"
+    )
     args = parser.parse_args()
 
     checkpoint = newest_readable_checkpoint(args.checkpoint_dir, set_aside=False)
-    if checkpoint is None:
+    if args.step is not None:
+        try:
+            new, partner, state = exported_pair(Path(args.checkpoint_dir), args.step, checkpoint)
+        except FileNotFoundError as error:
+            parser.error(str(error))
+        config = RecipeConfig(**state["config"])
+        checkpoint = None if checkpoint is None or checkpoint.state["step"] != args.step else checkpoint
+    elif checkpoint is None:
         parser.error(f"no checkpoint in {args.checkpoint_dir}")
-    state, config = checkpoint.state, RecipeConfig(**checkpoint.state["config"])
-    new = load_generator(checkpoint.path)  # rebuilt from the run's configuration, its averaged weights
+    else:
+        state, config = checkpoint.state, RecipeConfig(**checkpoint.state["config"])
+        new = load_generator(checkpoint.path)  # rebuilt from the run's configuration, its averaged weights
+        partner = load_network(
+            generator_for(config, "photo_generator", any_size=True), checkpoint.path, name="photo_generator"
+        )
+    source = checkpoint.path if args.step is None else Path(args.checkpoint_dir) / "generators" / step_folder(args.step)
     trained_config = config
     if args.output_notch and not config.output_notch:
         config = config.replace(output_notch=True)
         new = with_weights_of(new, config, "monet_generator")
         print("Added at export: the NyquistNotch at the generators' end (the run trained without it)")
     averaged = " (moving average of its weights)" if config.ema_decay else ""
-    print(f"{checkpoint.path}: step {state['step']}, generator {new.count_params():,} weights{averaged}")
+    print(f"{source}: step {state['step']}, generator {new.count_params():,} weights{averaged}")
 
     folders = find_data(args.data)
     photos = np.stack([load_image(path) for path in image_files(folders.photo)[args.held_out_from :]])
@@ -175,18 +194,15 @@ def main() -> None:
         },
     }
     export_generator(new, PACKAGE_FOLDER, "monet", info)
-    partner = load_network(
-        generator_for(trained_config, "photo_generator", any_size=True), checkpoint.path, name="photo_generator"
-    )
     partner = with_weights_of(partner, config, "photo_generator")
     partner_info = {"step": state["step"], "config": config.to_dict(), **added_at_export(trained_config, config)}
     partner_info["partner"] = "monet"
     export_generator(partner, PACKAGE_FOLDER, "photo", partner_info)  # Monet -> photo; a next run's warm start
     stale = PACKAGE_FOLDER / DISCRIMINATORS
-    if config.discriminator == "patchgan":
+    if config.discriminator == "patchgan" and checkpoint is not None:
         export_discriminators(checkpoint.path, PACKAGE_FOLDER)  # ... with the discriminators that know these fakes
     elif stale.exists():  # a projected run's hold a frozen ImageNet network (20 MB); a warm start trains new heads
-        stale.unlink()
+        stale.unlink()  # (and an exported step has none: its checkpoint was rotated away)
         print(f"Removed {stale.name}: the previous generators' discriminators do not know these fakes.")
     size = (PACKAGE_FOLDER / "monet.weights.h5").stat().st_size / 1e6
     print(f"Exported to {(PACKAGE_FOLDER / 'monet.weights.h5').relative_to(ROOT)} ({size:.1f} MB)")
@@ -197,10 +213,14 @@ def main() -> None:
     titles = ["unseen photo"] * 8 + ["previous generator"] * 8 + [f"new, step {state['step']}"] * 8
     figure = show_images([*photos[pick], *shipped_monets[pick], *new_monets[pick]], titles, ncols=8, size=2.2)
     figure.savefig(PACKAGE_FOLDER / "unseen_photos.png", dpi=80, bbox_inches="tight")
-    plot_losses(state["history"]["steps"], smooth=150).savefig(
-        PACKAGE_FOLDER / "training_losses.png", dpi=80, bbox_inches="tight"
-    )
+    losses = state["history"]["steps"]
+    if any(losses.values()):
+        plot_losses(losses, smooth=150).savefig(PACKAGE_FOLDER / "training_losses.png", dpi=80, bbox_inches="tight")
+    else:  # the run's checkpoints are gone, and with them its losses: the old figure belongs to the old generator
+        (PACKAGE_FOLDER / "training_losses.png").unlink(missing_ok=True)
+        print("No checkpoint of the run is left to draw its losses from: training_losses.png removed.")
     previews = sorted((Path(args.checkpoint_dir) / "previews").glob("step-*.png"))
+    previews = [path for path in previews if int(path.stem.split("-")[1]) <= state["step"]]  # up to the one shipped
     if previews:  # 5 of the run's previews of unseen photos, first to last, one above the other
         picked = [previews[i] for i in sorted(set(np.linspace(0, len(previews) - 1, 5).astype(int)))]
         rows = [Image.open(path).convert("RGB") for path in picked]
@@ -215,6 +235,26 @@ def main() -> None:
         f"Figures: {(PACKAGE_FOLDER / 'unseen_photos.png').relative_to(ROOT)}, training_losses.png, "
         f"training_progress.png ({len(previews)} previews)"
     )
+
+
+def step_folder(step: int) -> str:
+    return f"step-{step:06d}"
+
+
+def exported_pair(run: Path, step: int, newest=None) -> tuple:
+    """(Monet generator, its photo partner, {"step", "config", "history"}) as the run exported them at
+    `step` (`train_monet.py`'s `generators/step-NNNNNN/`). The loss history is the newest checkpoint's
+    (`newest`, where there is one) up to `step`. FileNotFoundError naming the steps exported, if not that one."""
+    folder = run / "generators" / step_folder(step)
+    if not (folder / "monet.json").is_file():
+        exported = sorted(int(p.name.split("-")[1]) for p in (run / "generators").glob("step-*") if p.is_dir())
+        listed = ", ".join(map(str, exported)) or "none"
+        raise FileNotFoundError(f"the run exported no generators at step {step} ({folder}); steps exported: {listed}")
+    monet, partner = load_shipped("monet", folder), load_shipped("photo", folder)
+    info = json.loads((folder / "monet.json").read_text(encoding="utf-8"))
+    history = newest.state["history"] if newest is not None else {"steps": {}}
+    history = {"steps": {name: values[:step] for name, values in history["steps"].items()}}
+    return monet, partner, {"step": info["step"], "config": info["config"], "history": history}
 
 
 def with_weights_of(generator, config: RecipeConfig, name: str):

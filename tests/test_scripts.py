@@ -3,6 +3,7 @@
 import csv
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import numpy as np
@@ -140,6 +141,20 @@ def test_train_monet_exports_the_generator_pair_at_every_preview_and_a_run_warm_
     fresh = build_cyclegan(config.replace(seed=5))
     assert warm_start(fresh, folder) == ["monet_generator", "photo_generator"]
     np.testing.assert_allclose(np.asarray(fresh.monet_generator(probe)), exported, atol=1e-5)
+
+    # ship_pretrained.py --step 2 ships that pair, with the losses of the newest checkpoint up to step 2
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        from ship_pretrained import exported_pair
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    newest = types.SimpleNamespace(state={"history": {"steps": {"monet_gen_loss": [3.0, 2.0, 1.0]}}})
+    monet, partner, state = exported_pair(tmp_path, 2, newest)
+    np.testing.assert_allclose(np.asarray(monet(probe)), painted[2], atol=1e-5)
+    np.testing.assert_allclose(np.asarray(partner(probe)), np.asarray(fresh.photo_generator(probe)), atol=1e-5)
+    assert state["step"] == 2 and state["history"]["steps"] == {"monet_gen_loss": [3.0, 2.0]}
+    with pytest.raises(FileNotFoundError, match=r"no generators at step 3 .*steps exported: 2$"):
+        exported_pair(tmp_path, 3)
 
     precious = tmp_path / "precious"  # a link planted where the exports go: refused, what it points at untouched
     precious.mkdir()
