@@ -93,9 +93,11 @@ def main() -> None:
     args = parser.parse_args()
 
     checkpoint = newest_readable_checkpoint(args.checkpoint_dir, set_aside=False)
+    source = checkpoint.path if checkpoint is not None else None
     if args.step is not None:
+        source = Path(args.checkpoint_dir) / "generators" / f"step-{args.step:06d}"
         try:
-            new, partner, state = exported_pair(Path(args.checkpoint_dir), args.step, checkpoint)
+            new, partner, state = exported_pair(source, checkpoint)
         except FileNotFoundError as error:
             parser.error(str(error))
         config = RecipeConfig(**state["config"])
@@ -108,7 +110,6 @@ def main() -> None:
         partner = load_network(
             generator_for(config, "photo_generator", any_size=True), checkpoint.path, name="photo_generator"
         )
-    source = checkpoint.path if args.step is None else Path(args.checkpoint_dir) / "generators" / step_folder(args.step)
     trained_config = config
     if args.output_notch and not config.output_notch:
         config = config.replace(output_notch=True)
@@ -237,23 +238,19 @@ def main() -> None:
     )
 
 
-def step_folder(step: int) -> str:
-    return f"step-{step:06d}"
-
-
-def exported_pair(run: Path, step: int, newest=None) -> tuple:
-    """(Monet generator, its photo partner, {"step", "config", "history"}) as the run exported them at
-    `step` (`train_monet.py`'s `generators/step-NNNNNN/`). The loss history is the newest checkpoint's
-    (`newest`, where there is one) up to `step`. FileNotFoundError naming the steps exported, if not that one."""
-    folder = run / "generators" / step_folder(step)
+def exported_pair(folder: Path, newest=None) -> tuple:
+    """(Monet generator, its photo partner, {"step", "config", "history"}) as a run exported them in
+    `folder` (`train_monet.py`'s `RUN/generators/step-NNNNNN/`). The loss history is the newest checkpoint's
+    (`newest`, where there is one) up to that step. FileNotFoundError naming the steps exported, if not there."""
     if not (folder / "monet.json").is_file():
-        exported = sorted(int(p.name.split("-")[1]) for p in (run / "generators").glob("step-*") if p.is_dir())
+        exported = sorted(int(p.name.split("-")[1]) for p in folder.parent.glob("step-*") if p.is_dir())
         listed = ", ".join(map(str, exported)) or "none"
+        step = int(folder.name.split("-")[1])
         raise FileNotFoundError(f"the run exported no generators at step {step} ({folder}); steps exported: {listed}")
     monet, partner = load_shipped("monet", folder), load_shipped("photo", folder)
     info = json.loads((folder / "monet.json").read_text(encoding="utf-8"))
     history = newest.state["history"] if newest is not None else {"steps": {}}
-    history = {"steps": {name: values[:step] for name, values in history["steps"].items()}}
+    history = {"steps": {name: values[: info["step"]] for name, values in history["steps"].items()}}
     return monet, partner, {"step": info["step"], "config": info["config"], "history": history}
 
 

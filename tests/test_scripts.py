@@ -149,12 +149,12 @@ def test_train_monet_exports_the_generator_pair_at_every_preview_and_a_run_warm_
     finally:
         sys.path.remove(str(ROOT / "scripts"))
     newest = types.SimpleNamespace(state={"history": {"steps": {"monet_gen_loss": [3.0, 2.0, 1.0]}}})
-    monet, partner, state = exported_pair(tmp_path, 2, newest)
+    monet, partner, state = exported_pair(folder, newest)
     np.testing.assert_allclose(np.asarray(monet(probe)), painted[2], atol=1e-5)
     np.testing.assert_allclose(np.asarray(partner(probe)), np.asarray(fresh.photo_generator(probe)), atol=1e-5)
     assert state["step"] == 2 and state["history"]["steps"] == {"monet_gen_loss": [3.0, 2.0]}
     with pytest.raises(FileNotFoundError, match=r"no generators at step 3 .*steps exported: 2$"):
-        exported_pair(tmp_path, 3)
+        exported_pair(tmp_path / "generators" / "step-000003")
 
     precious = tmp_path / "precious"  # a link planted where the exports go: refused, what it points at untouched
     precious.mkdir()
